@@ -1,0 +1,296 @@
+//! The provider-neutral resource graph.
+//!
+//! One graph per region is built from the spec ([`build`]); every IaC renderer
+//! translates it and never invents resources. Edges are not stored separately:
+//! they are the references ([`Expr::Ref`]) inside each resource, plus the few
+//! explicit orderings no reference implies, so they can never disagree with
+//! what is rendered.
+
+pub mod build;
+pub mod resource;
+
+pub use build::{Collision, build};
+pub use resource::*;
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A resource's logical ID: alphanumeric, derived from spec names, stable.
+pub type Id = String;
+
+/// An attribute of a resource that another one can refer to. Renderers map it
+/// to their own form (CloudFormation `Ref` or `Fn::GetAtt`, a Terraform attribute, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Attr {
+    /// The resource's primary identifier (name, ID or URL, by type).
+    Id,
+    /// Its ARN.
+    Arn,
+    /// Its name, where that differs from its ID.
+    Name,
+    /// Its stream ARN (tables).
+    StreamArn,
+    /// Its version number (function versions).
+    Version,
+    /// Its endpoint URL (HTTP APIs).
+    Endpoint,
+    /// Its allocation ID (elastic IPs).
+    AllocationId,
+}
+
+/// Values known only at deploy time, the same in every IaC tool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pseudo {
+    /// The region deployed to.
+    Region,
+    /// The account deployed to.
+    AccountId,
+    /// `aws`, `aws-cn` or `aws-us-gov`.
+    Partition,
+    /// `amazonaws.com` and the like.
+    UrlSuffix,
+}
+
+/// A property value: text, a reference, a deploy-time value, or a concatenation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expr {
+    /// Literal text.
+    Str(String),
+    /// An attribute of another resource in the same graph.
+    Ref(Id, Attr),
+    /// A template parameter, by name.
+    Param(String),
+    /// A deploy-time value.
+    Pseudo(Pseudo),
+    /// The `n`-th availability zone of the region.
+    Zone(u8),
+    /// The parts joined without a separator.
+    Join(Vec<Expr>),
+}
+
+impl Expr {
+    /// Literal text.
+    pub fn s(text: impl Into<String>) -> Expr {
+        Expr::Str(text.into())
+    }
+    /// A reference to `attr` of `id`.
+    pub fn r(id: &str, attr: Attr) -> Expr {
+        Expr::Ref(id.to_owned(), attr)
+    }
+    /// Every resource this value refers to.
+    pub fn refs<'a>(&'a self, out: &mut Vec<&'a str>) {
+        match self {
+            Expr::Ref(id, _) => out.push(id),
+            Expr::Join(parts) => parts.iter().for_each(|p| p.refs(out)),
+            Expr::Str(_) | Expr::Param(_) | Expr::Pseudo(_) | Expr::Zone(_) => {}
+        }
+    }
+    /// An ARN in this partition and account: `arn:PARTITION:SERVICE:REGION:ACCOUNT:REST`.
+    pub fn arn(service: &str, region: Expr, rest: Vec<Expr>) -> Expr {
+        let mut parts = vec![
+            Expr::s("arn:"),
+            Expr::Pseudo(Pseudo::Partition),
+            Expr::s(format!(":{service}:")),
+            region,
+            Expr::s(":"),
+            Expr::Pseudo(Pseudo::AccountId),
+            Expr::s(":"),
+        ];
+        parts.extend(rest);
+        Expr::Join(parts).simplify()
+    }
+    /// Merge adjacent literals and unwrap one-part joins.
+    #[must_use]
+    pub fn simplify(self) -> Expr {
+        let Expr::Join(parts) = self else { return self };
+        let mut out: Vec<Expr> = Vec::with_capacity(parts.len());
+        for p in parts.into_iter().map(Expr::simplify).flat_map(|p| match p {
+            Expr::Join(inner) => inner,
+            other => vec![other],
+        }) {
+            match (out.last_mut(), p) {
+                (Some(Expr::Str(a)), Expr::Str(b)) => a.push_str(&b),
+                (_, Expr::Str(b)) if b.is_empty() => {}
+                (_, p) => out.push(p),
+            }
+        }
+        match out.len() {
+            0 => Expr::s(""),
+            1 => out.pop().unwrap_or_else(|| Expr::s("")),
+            _ => Expr::Join(out),
+        }
+    }
+}
+
+/// One resource in the graph.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Node {
+    /// Logical ID.
+    pub id: Id,
+    /// JSON pointer of the spec part this resource comes from.
+    pub origin: String,
+    /// What it is.
+    pub resource: Resource,
+    /// Orderings that no reference implies (kept minimal).
+    pub depends_on: Vec<Id>,
+    /// Keep the physical resource when it is deleted or replaced.
+    pub retain: bool,
+    /// Whether the resource takes the app's tags.
+    pub tagged: bool,
+}
+
+impl Node {
+    /// Every resource this one needs first: references and explicit orderings.
+    pub fn dependencies(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.resource.refs(&mut out);
+        out.extend(self.depends_on.iter().map(String::as_str));
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
+/// Whether a region is the primary or a standby.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionRole {
+    /// Serves traffic and owns global resources.
+    Primary,
+    /// Ready to take over.
+    Standby,
+}
+
+/// A template parameter the deployer fills in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Parameter {
+    /// Name.
+    pub name: String,
+    /// What to pass.
+    pub description: String,
+    /// The value used when none is passed.
+    pub default: Option<String>,
+}
+
+/// A stack output.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Output {
+    /// Name.
+    pub name: String,
+    /// What it is.
+    pub description: String,
+    /// Its value.
+    pub value: Expr,
+}
+
+/// The resources of one region, ordered by logical ID.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Graph {
+    /// App name.
+    pub app: String,
+    /// A description for the template.
+    pub description: String,
+    /// The region.
+    pub region: String,
+    /// Primary or standby.
+    pub role: RegionRole,
+    /// Parameters, by name.
+    pub parameters: Vec<Parameter>,
+    /// Resources, by logical ID.
+    pub nodes: BTreeMap<Id, Node>,
+    /// Outputs, by name.
+    pub outputs: Vec<Output>,
+    /// Tags for every taggable resource, by key.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A dependency cycle: logical IDs in order, the first repeated at the end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cycle(pub Vec<Id>);
+
+impl Graph {
+    /// Resources in an order where each comes after everything it depends on,
+    /// ties broken by logical ID; or the first cycle found.
+    pub fn topological_order(&self) -> Result<Vec<&str>, Cycle> {
+        // Kahn's algorithm over a BTreeMap keeps the order deterministic.
+        let mut indegree: BTreeMap<&str, usize> = self.nodes.keys().map(|k| (k.as_str(), 0)).collect();
+        let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (id, node) in &self.nodes {
+            for dep in node.dependencies() {
+                if self.nodes.contains_key(dep) && dep != id {
+                    *indegree.entry(id).or_default() += 1;
+                    dependents.entry(dep).or_default().push(id);
+                }
+            }
+        }
+        let mut ready: std::collections::BTreeSet<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(k, _)| *k).collect();
+        let mut order = Vec::with_capacity(self.nodes.len());
+        while let Some(next) = ready.pop_first() {
+            order.push(next);
+            for d in dependents.get(next).into_iter().flatten() {
+                if let Some(n) = indegree.get_mut(d) {
+                    *n -= 1;
+                    if *n == 0 {
+                        ready.insert(d);
+                    }
+                }
+            }
+        }
+        if order.len() == self.nodes.len() {
+            return Ok(order);
+        }
+        Err(self.find_cycle().unwrap_or_else(|| Cycle(vec![])))
+    }
+
+    /// The first cycle in logical-ID order, with its whole path.
+    pub fn find_cycle(&self) -> Option<Cycle> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Open,
+            Done,
+        }
+        let mut marks: BTreeMap<&str, Mark> = self.nodes.keys().map(|k| (k.as_str(), Mark::New)).collect();
+        for start in self.nodes.keys() {
+            if marks.get(start.as_str()) != Some(&Mark::New) {
+                continue;
+            }
+            // Iterative DFS: a stack of (node, its dependencies, next index).
+            let mut stack: Vec<(&str, Vec<&str>, usize)> = Vec::new();
+            let deps = |id: &str| {
+                self.nodes
+                    .get(id)
+                    .map(|n| n.dependencies().into_iter().filter(|d| self.nodes.contains_key(*d)).collect())
+                    .unwrap_or_default()
+            };
+            marks.insert(start, Mark::Open);
+            stack.push((start, deps(start), 0));
+            while let Some((node, children, i)) = stack.last_mut() {
+                let Some(child) = children.get(*i).copied() else {
+                    marks.insert(node, Mark::Done);
+                    stack.pop();
+                    continue;
+                };
+                *i += 1;
+                match marks.get(child).copied() {
+                    Some(Mark::Open) => {
+                        let from = stack.iter().position(|(n, ..)| *n == child).unwrap_or(0);
+                        let mut path: Vec<Id> = stack.iter().skip(from).map(|(n, ..)| (*n).to_owned()).collect();
+                        path.push(child.to_owned());
+                        return Some(Cycle(path));
+                    }
+                    Some(Mark::New) => {
+                        marks.insert(child, Mark::Open);
+                        let d = deps(child);
+                        stack.push((child, d, 0));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        None
+    }
+}

@@ -1,0 +1,378 @@
+//! The resource kinds of the graph, in provider-neutral terms.
+
+use super::Expr;
+use serde::Serialize;
+
+/// One IAM policy statement (always `Allow`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Statement {
+    /// Actions, such as `dynamodb:GetItem`.
+    pub actions: Vec<String>,
+    /// Resource ARNs.
+    pub resources: Vec<Expr>,
+}
+
+/// A key attribute of a table or index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeyAttr {
+    /// Name.
+    pub name: String,
+    /// `S`, `N` or `B`.
+    pub kind: &'static str,
+}
+
+/// A global secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Gsi {
+    /// Index name.
+    pub name: String,
+    /// Partition key.
+    pub hash: KeyAttr,
+    /// Sort key.
+    pub range: Option<KeyAttr>,
+    /// `ALL` or `KEYS_ONLY`.
+    pub projection: &'static str,
+}
+
+/// Table shape shared by regional and global tables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TableShape {
+    /// Physical name, when it must be known in other regions.
+    pub name: Option<String>,
+    /// Partition key.
+    pub hash: KeyAttr,
+    /// Sort key.
+    pub range: Option<KeyAttr>,
+    /// Indexes.
+    pub indexes: Vec<Gsi>,
+    /// Stream view type, such as `NEW_AND_OLD_IMAGES`.
+    pub stream: Option<&'static str>,
+    /// TTL attribute.
+    pub ttl: Option<String>,
+    /// Point-in-time recovery.
+    pub pitr: bool,
+}
+
+impl TableShape {
+    /// Every key attribute with its type, each once, sorted by name.
+    pub fn attributes(&self) -> Vec<&KeyAttr> {
+        let mut all: Vec<&KeyAttr> = std::iter::once(&self.hash)
+            .chain(self.range.as_ref())
+            .chain(self.indexes.iter().flat_map(|i| std::iter::once(&i.hash).chain(i.range.as_ref())))
+            .collect();
+        all.sort_by(|a, b| a.name.cmp(&b.name));
+        all.dedup_by(|a, b| a.name == b.name);
+        all
+    }
+}
+
+/// CORS for an HTTP API.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CorsRule {
+    /// Origins.
+    pub origins: Vec<String>,
+    /// Methods.
+    pub methods: Vec<String>,
+    /// Headers.
+    pub headers: Vec<String>,
+}
+
+/// Every kind of resource Lift generates.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Resource {
+    /// A CloudWatch Logs group.
+    LogGroup {
+        /// Days kept.
+        retention_days: u32,
+    },
+    /// An IAM role assumed by an AWS service.
+    Role {
+        /// The service principal, such as `lambda.amazonaws.com`.
+        service: String,
+        /// AWS-managed policies attached.
+        managed_policies: Vec<Expr>,
+        /// The inline policy.
+        statements: Vec<Statement>,
+    },
+    /// A Lambda function.
+    Function {
+        /// Runtime name.
+        runtime: String,
+        /// Handler.
+        handler: String,
+        /// Code bucket.
+        code_bucket: Expr,
+        /// Code key.
+        code_key: Expr,
+        /// Memory in MB.
+        memory_mb: u32,
+        /// Timeout in seconds.
+        timeout_s: u64,
+        /// `arm64` or `x86_64`.
+        architecture: String,
+        /// Execution role ARN.
+        role: Expr,
+        /// Environment, by name.
+        environment: Vec<(String, Expr)>,
+        /// Log group name.
+        log_group: Expr,
+        /// X-Ray mode: `Active` or `PassThrough`.
+        tracing: String,
+        /// Reserved concurrency.
+        reserved_concurrency: Option<u32>,
+        /// Subnet IDs and security group IDs, when in a VPC.
+        vpc: Option<(Vec<Expr>, Vec<Expr>)>,
+    },
+    /// A published, immutable function version.
+    FunctionVersion {
+        /// The function.
+        function: Expr,
+        /// Description; a change (new code key or app version) publishes a new version.
+        description: Expr,
+    },
+    /// A function alias pointing at a version.
+    Alias {
+        /// The function.
+        function: Expr,
+        /// The version number.
+        version: Expr,
+        /// Alias name.
+        name: String,
+    },
+    /// A resource-policy statement allowing a service to invoke a function.
+    Permission {
+        /// Function (or alias) ARN.
+        function: Expr,
+        /// Service principal.
+        principal: String,
+        /// The source allowed.
+        source_arn: Expr,
+    },
+    /// An API Gateway v2 HTTP API.
+    HttpApi {
+        /// Name.
+        name: String,
+        /// CORS.
+        cors: Option<CorsRule>,
+    },
+    /// The `$default` stage of an HTTP API, auto-deployed, with access logs.
+    Stage {
+        /// The API.
+        api: Expr,
+        /// Access log group ARN.
+        log_group_arn: Expr,
+        /// Requests per second.
+        rate: u32,
+        /// Burst.
+        burst: u32,
+    },
+    /// A Lambda proxy integration.
+    Integration {
+        /// The API.
+        api: Expr,
+        /// The function alias ARN.
+        target: Expr,
+    },
+    /// A route.
+    Route {
+        /// The API.
+        api: Expr,
+        /// Such as `GET /orders/{id}`.
+        key: String,
+        /// The integration ID.
+        integration: Expr,
+        /// `AWS_IAM` or `NONE`.
+        authorization: String,
+    },
+    /// A regional DynamoDB table.
+    Table {
+        /// Its shape.
+        shape: TableShape,
+    },
+    /// A DynamoDB global table with a replica per region.
+    GlobalTable {
+        /// Its shape.
+        shape: TableShape,
+        /// Regions with a replica.
+        replicas: Vec<String>,
+    },
+    /// An SQS queue.
+    Queue {
+        /// FIFO queue.
+        fifo: bool,
+        /// Seconds.
+        visibility_timeout_s: u64,
+        /// Seconds.
+        retention_s: u64,
+        /// Dead-letter queue ARN and max receives.
+        dead_letter: Option<(Expr, u32)>,
+    },
+    /// An SNS topic.
+    Topic {
+        /// Display name.
+        display_name: Option<String>,
+    },
+    /// A Lambda subscription to a topic.
+    Subscription {
+        /// Topic ARN.
+        topic: Expr,
+        /// Function alias ARN.
+        endpoint: Expr,
+    },
+    /// An EventBridge rule with one Lambda target.
+    EventRule {
+        /// Schedule expression.
+        schedule: Option<String>,
+        /// Event pattern.
+        pattern: Option<serde_json::Value>,
+        /// Function alias ARN.
+        target: Expr,
+        /// Target ID.
+        target_id: String,
+    },
+    /// Polls a queue and invokes a function.
+    EventSourceMapping {
+        /// Queue ARN.
+        source: Expr,
+        /// Function alias ARN.
+        function: Expr,
+        /// Batch size.
+        batch_size: u32,
+    },
+    /// A CloudWatch alarm on a Lambda metric.
+    Alarm {
+        /// Metric name, such as `Errors`.
+        metric: String,
+        /// Function name.
+        function: Expr,
+        /// Alarm at or above this sum per minute.
+        threshold: u32,
+        /// What it means.
+        description: String,
+    },
+    /// A VPC.
+    Vpc {
+        /// CIDR block.
+        cidr: String,
+    },
+    /// A subnet.
+    Subnet {
+        /// VPC ID.
+        vpc: Expr,
+        /// CIDR block.
+        cidr: String,
+        /// Availability zone index.
+        zone: u8,
+        /// Public (has a route to the internet gateway).
+        public: bool,
+    },
+    /// A route table.
+    RouteTable {
+        /// VPC ID.
+        vpc: Expr,
+    },
+    /// Associates a subnet with a route table.
+    SubnetRouteTableAssociation {
+        /// Subnet ID.
+        subnet: Expr,
+        /// Route table ID.
+        route_table: Expr,
+    },
+    /// A security group for functions: no ingress, HTTPS egress.
+    SecurityGroup {
+        /// VPC ID.
+        vpc: Expr,
+        /// Description.
+        description: String,
+    },
+    /// A gateway VPC endpoint.
+    VpcEndpoint {
+        /// VPC ID.
+        vpc: Expr,
+        /// `dynamodb` or `s3`.
+        service: String,
+        /// Route table IDs.
+        route_tables: Vec<Expr>,
+    },
+    /// An internet gateway.
+    InternetGateway,
+    /// Attaches an internet gateway to a VPC.
+    GatewayAttachment {
+        /// VPC ID.
+        vpc: Expr,
+        /// Gateway ID.
+        gateway: Expr,
+    },
+    /// An elastic IP for a NAT gateway.
+    ElasticIp,
+    /// A NAT gateway.
+    NatGateway {
+        /// Public subnet ID.
+        subnet: Expr,
+        /// EIP allocation ID.
+        allocation: Expr,
+    },
+    /// A default route (`0.0.0.0/0`).
+    DefaultRoute {
+        /// Route table ID.
+        route_table: Expr,
+        /// Internet gateway ID, or NAT gateway ID.
+        target: Expr,
+        /// True when the target is a NAT gateway.
+        via_nat: bool,
+    },
+}
+
+impl Resource {
+    /// Every resource this one refers to.
+    pub fn refs<'a>(&'a self, out: &mut Vec<&'a str>) {
+        let mut each = |es: &[&'a Expr]| es.iter().for_each(|e| e.refs(out));
+        match self {
+            Resource::LogGroup { .. }
+            | Resource::HttpApi { .. }
+            | Resource::Table { .. }
+            | Resource::GlobalTable { .. }
+            | Resource::Topic { .. }
+            | Resource::Vpc { .. }
+            | Resource::InternetGateway
+            | Resource::ElasticIp => {}
+            Resource::Role { managed_policies, statements, .. } => {
+                let all: Vec<&Expr> = managed_policies.iter().chain(statements.iter().flat_map(|s| s.resources.iter())).collect();
+                each(&all);
+            }
+            Resource::Function { code_bucket, code_key, role, environment, log_group, vpc, .. } => {
+                let mut all: Vec<&Expr> = vec![code_bucket, code_key, role, log_group];
+                all.extend(environment.iter().map(|(_, e)| e));
+                if let Some((subnets, groups)) = vpc {
+                    all.extend(subnets.iter().chain(groups.iter()));
+                }
+                each(&all);
+            }
+            Resource::FunctionVersion { function, description } => each(&[function, description]),
+            Resource::Alias { function, version, .. } => each(&[function, version]),
+            Resource::Permission { function, source_arn, .. } => each(&[function, source_arn]),
+            Resource::Stage { api, log_group_arn, .. } => each(&[api, log_group_arn]),
+            Resource::Integration { api, target } => each(&[api, target]),
+            Resource::Route { api, integration, .. } => each(&[api, integration]),
+            Resource::Queue { dead_letter, .. } => {
+                if let Some((arn, _)) = dead_letter {
+                    each(&[arn]);
+                }
+            }
+            Resource::Subscription { topic, endpoint } => each(&[topic, endpoint]),
+            Resource::EventRule { target, .. } => each(&[target]),
+            Resource::EventSourceMapping { source, function, .. } => each(&[source, function]),
+            Resource::Alarm { function, .. } => each(&[function]),
+            Resource::Subnet { vpc, .. } | Resource::RouteTable { vpc } | Resource::SecurityGroup { vpc, .. } => each(&[vpc]),
+            Resource::SubnetRouteTableAssociation { subnet, route_table } => each(&[subnet, route_table]),
+            Resource::VpcEndpoint { vpc, route_tables, .. } => {
+                let all: Vec<&Expr> = std::iter::once(vpc).chain(route_tables.iter()).collect();
+                each(&all);
+            }
+            Resource::GatewayAttachment { vpc, gateway } => each(&[vpc, gateway]),
+            Resource::NatGateway { subnet, allocation } => each(&[subnet, allocation]),
+            Resource::DefaultRoute { route_table, target, .. } => each(&[route_table, target]),
+        }
+    }
+}

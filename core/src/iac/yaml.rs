@@ -1,0 +1,162 @@
+//! A YAML emitter for JSON values: block style, two-space indentation, keys
+//! in the value's order, and a string quoted whenever a YAML 1.1 or 1.2 reader
+//! could take it for anything but that string (`yes`, `1e3`, `null`, `:`...).
+//! Quoted strings use JSON escapes, which YAML's double quotes accept.
+
+use serde_json::Value;
+use std::fmt::Write;
+
+/// Render `v` as a YAML document.
+pub fn to_yaml(v: &Value) -> String {
+    let mut out = String::new();
+    match v {
+        Value::Object(m) if !m.is_empty() => block_map(&mut out, m, 0),
+        Value::Array(a) if !a.is_empty() => block_seq(&mut out, a, 0),
+        other => {
+            out.push_str(&inline(other));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn indent(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+fn block_map(out: &mut String, m: &serde_json::Map<String, Value>, depth: usize) {
+    for (k, v) in m {
+        indent(out, depth);
+        out.push_str(&scalar_str(k));
+        out.push(':');
+        child(out, v, depth);
+    }
+}
+
+fn block_seq(out: &mut String, a: &[Value], depth: usize) {
+    for v in a {
+        indent(out, depth);
+        out.push('-');
+        match v {
+            Value::Object(m) if !m.is_empty() => {
+                // First key on the dash's line, the rest aligned under it.
+                let mut first = true;
+                for (k, val) in m {
+                    if first {
+                        out.push(' ');
+                        first = false;
+                    } else {
+                        indent(out, depth + 2);
+                    }
+                    out.push_str(&scalar_str(k));
+                    out.push(':');
+                    child(out, val, depth + 2);
+                }
+            }
+            Value::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                block_seq(out, inner, depth + 2);
+            }
+            other => {
+                out.push(' ');
+                out.push_str(&inline(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn child(out: &mut String, v: &Value, depth: usize) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            block_map(out, m, depth + 2);
+        }
+        Value::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            block_seq(out, a, depth + 2);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&inline(other));
+            out.push('\n');
+        }
+    }
+}
+
+fn inline(v: &Value) -> String {
+    match v {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => scalar_str(s),
+        Value::Array(_) => "[]".into(),
+        Value::Object(_) => "{}".into(),
+    }
+}
+
+/// A string as a YAML scalar: plain when unambiguous, else double-quoted.
+pub fn scalar_str(s: &str) -> String {
+    if plain_ok(s) {
+        return s.to_owned();
+    }
+    let mut q = String::with_capacity(s.len() + 2);
+    q.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => q.push_str("\\\""),
+            '\\' => q.push_str("\\\\"),
+            '\n' => q.push_str("\\n"),
+            '\t' => q.push_str("\\t"),
+            '\r' => q.push_str("\\r"),
+            c if (c as u32) < 0x20 || c == '\u{7f}' || c == '\u{85}' || c == '\u{2028}' || c == '\u{2029}' || c == '\u{feff}' => {
+                let _ = write!(q, "\\u{:04x}", c as u32);
+            }
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}
+
+fn plain_ok(s: &str) -> bool {
+    let Some(first) = s.chars().next() else { return false };
+    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+        return false;
+    }
+    if s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") {
+        return false;
+    }
+    if !s.chars().all(|c| c.is_ascii_alphanumeric() || " _-./:+=@()*,".contains(c)) {
+        return false;
+    }
+    // Words YAML 1.1 readers (PyYAML, cfn-lint's loader) turn into booleans or null.
+    let lower = s.to_ascii_lowercase();
+    !matches!(lower.as_str(), "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "nan" | "inf")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn round_trips_through_the_parser() {
+        let v = json!({
+            "a": "plain", "b": "yes", "c": "1e3", "d": "x: y", "e": "${!x}", "f": [1, {"g": [], "h": {}}, [2, 3]],
+            "i": null, "j": true, "k": 1.5, "l": "line\nbreak", "m": "", "n": "-dash", "o": "{\"json\":1}"
+        });
+        let text = to_yaml(&v);
+        let back = crate::spec::source::parse(&text);
+        assert!(back.diagnostics.is_empty(), "{text}");
+        assert_eq!(back.value, v, "{text}");
+    }
+
+    #[test]
+    fn ambiguous_words_are_quoted() {
+        for w in ["yes", "No", "on", "null", "true", "1", "0x1f", "- a", "a: b", "#c", "*x", "&y", "!z", ""] {
+            assert!(scalar_str(w).starts_with('"'), "{w}");
+        }
+        assert_eq!(scalar_str("AWS::Lambda::Function"), "AWS::Lambda::Function");
+    }
+}

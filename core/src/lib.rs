@@ -1,0 +1,29 @@
+//! # lift-core
+//!
+//! The pure core of Lift: it reads an app spec, builds a provider-neutral
+//! resource graph, validates it, and renders infrastructure as code.
+//!
+//! **This crate performs no I/O and reads no clock.** It never touches the
+//! filesystem, the network, processes, environment variables or the time of
+//! day: text comes in as `&str`, results go out as values, and anything that
+//! needs time takes it as an argument. That is what lets the same core run in
+//! Python, in a browser tab and inside a WebAssembly host, and what lets every
+//! result be reproduced in a test. CI builds it for `wasm32-unknown-unknown`
+//! to hold it to that.
+//!
+//! The data flow:
+//! ```text
+//! text ─ spec::load ─▶ Spec ─ graph::build (per region) ─▶ Graph ─ iac::cloudformation ─▶ template
+//!                              └─ validate ─▶ diagnostics (errors stop synth; warnings do not)
+//! ```
+//! The usual entry point is [`App`].
+
+pub mod app;
+pub mod diag;
+pub mod graph;
+pub mod iac;
+pub mod spec;
+pub mod validate;
+
+pub use app::{App, Format, SynthError};
+pub use diag::{Diagnostic, Location, Severity};

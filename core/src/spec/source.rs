@@ -1,0 +1,378 @@
+//! Reading spec text: YAML 1.2 or JSON into a JSON value plus a source map.
+//!
+//! Both formats go through one YAML 1.2 parser (JSON is a subset), so both get
+//! line and column for every value. The source map ties each JSON pointer to
+//! where it starts in the text: for a mapping entry, its key.
+
+use crate::diag::{Code, Diagnostic, Location, escape_pointer};
+use serde_json::{Map, Number, Value};
+use std::collections::{BTreeMap, HashMap};
+use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+use yaml_rust2::scanner::{Marker, TScalarStyle};
+
+/// Most nodes a document may expand to, aliases included (stops "billion laughs").
+const MAX_NODES: usize = 1_000_000;
+/// Deepest nesting accepted, so hostile input cannot exhaust the stack.
+const MAX_DEPTH: usize = 128;
+
+/// Where each JSON pointer of a parsed document is in its source text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceMap {
+    locations: BTreeMap<String, Location>,
+}
+
+impl SourceMap {
+    /// The location of `pointer`, or of its nearest ancestor that has one.
+    pub fn locate(&self, pointer: &str) -> Option<Location> {
+        let mut p = pointer;
+        loop {
+            if let Some(l) = self.locations.get(p) {
+                return Some(*l);
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return None,
+            }
+        }
+    }
+
+    /// Fill in `location` on every diagnostic that lacks one.
+    pub fn attach(&self, diags: &mut [Diagnostic]) {
+        for d in diags.iter_mut().filter(|d| d.location.is_none()) {
+            d.location = self.locate(&d.pointer);
+        }
+    }
+}
+
+/// A parsed document: its value, its source map and any problems found.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The document as JSON; `Null` when it could not be read at all.
+    pub value: Value,
+    /// Where each pointer is.
+    pub map: SourceMap,
+    /// Syntax problems (errors) and duplicate keys.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parse YAML or JSON text. Never panics; problems come back as diagnostics.
+pub fn parse(text: &str) -> Parsed {
+    let mut collector = Collector::default();
+    let mut parser = Parser::new_from_str(text);
+    if let Err(e) = parser.load(&mut collector, true) {
+        let m = e.marker();
+        let d = Diagnostic::error(Code::Syntax, "", e.info().to_owned())
+            .at(Some(loc(m)))
+            .with_hint("check indentation, quoting and brackets near this place");
+        return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: vec![d] };
+    }
+    let mut b = Builder { events: &collector.events, pos: 0, map: SourceMap::default(), diags: vec![], anchors: HashMap::new(), nodes: 0 };
+    let value = b.document();
+    Parsed { value, map: b.map, diagnostics: b.diags }
+}
+
+fn loc(m: &Marker) -> Location {
+    let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Location { line: clamp(m.line()), column: clamp(m.col().saturating_add(1)) }
+}
+
+#[derive(Default)]
+struct Collector {
+    events: Vec<(Event, Marker)>,
+}
+
+impl MarkedEventReceiver for Collector {
+    fn on_event(&mut self, ev: Event, mark: Marker) {
+        self.events.push((ev, mark));
+    }
+}
+
+struct Builder<'a> {
+    events: &'a [(Event, Marker)],
+    pos: usize,
+    map: SourceMap,
+    diags: Vec<Diagnostic>,
+    anchors: HashMap<usize, Value>,
+    nodes: usize,
+}
+
+impl Builder<'_> {
+    fn next(&mut self) -> Option<&(Event, Marker)> {
+        let e = self.events.get(self.pos);
+        self.pos += 1;
+        e
+    }
+
+    fn peek(&self) -> Option<&Event> {
+        self.events.get(self.pos).map(|(e, _)| e)
+    }
+
+    fn error(&mut self, code: Code, pointer: &str, at: Location, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(code, pointer, msg).at(Some(at)));
+    }
+
+    fn document(&mut self) -> Value {
+        let mut docs = 0;
+        let mut first = Value::Null;
+        while let Some((ev, mark)) = self.next() {
+            let at = loc(mark);
+            match ev {
+                Event::DocumentStart => {
+                    docs += 1;
+                    if docs == 2 {
+                        self.error(Code::Syntax, "", at, "a spec file holds one document, found a second `---`");
+                    }
+                    let v = self.node("", 0);
+                    if docs == 1 {
+                        first = v;
+                    }
+                }
+                Event::StreamEnd => break,
+                _ => {}
+            }
+        }
+        first
+    }
+
+    fn node(&mut self, pointer: &str, depth: usize) -> Value {
+        let Some((ev, mark)) = self.next().cloned() else { return Value::Null };
+        let at = loc(&mark);
+        if depth > MAX_DEPTH {
+            self.error(Code::Syntax, pointer, at, format!("nesting deeper than {MAX_DEPTH} levels"));
+            self.skip_rest(&ev);
+            return Value::Null;
+        }
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            if self.nodes == MAX_NODES + 1 {
+                self.error(Code::Syntax, pointer, at, format!("document expands to more than {MAX_NODES} values"));
+            }
+            self.skip_rest(&ev);
+            return Value::Null;
+        }
+        self.map.locations.entry(pointer.to_owned()).or_insert(at);
+        let (value, anchor) = match ev {
+            Event::Scalar(text, style, anchor, tag) => {
+                if tag.is_some() {
+                    self.tag_error(pointer, at);
+                }
+                (scalar(&text, style), anchor)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                if tag.is_some() {
+                    self.tag_error(pointer, at);
+                }
+                let mut items = Vec::new();
+                while !matches!(self.peek(), Some(Event::SequenceEnd) | None) {
+                    let p = format!("{pointer}/{}", items.len());
+                    items.push(self.node(&p, depth + 1));
+                }
+                self.pos += 1;
+                (Value::Array(items), anchor)
+            }
+            Event::MappingStart(anchor, tag) => {
+                if tag.is_some() {
+                    self.tag_error(pointer, at);
+                }
+                (Value::Object(self.mapping(pointer, depth)), anchor)
+            }
+            Event::Alias(id) => {
+                let v = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
+                self.nodes = self.nodes.saturating_add(count(&v));
+                if self.nodes > MAX_NODES {
+                    self.error(Code::Syntax, pointer, at, format!("aliases expand to more than {MAX_NODES} values"));
+                    return Value::Null;
+                }
+                (v, 0)
+            }
+            _ => (Value::Null, 0),
+        };
+        if anchor > 0 {
+            self.anchors.insert(anchor, value.clone());
+        }
+        value
+    }
+
+    fn mapping(&mut self, pointer: &str, depth: usize) -> Map<String, Value> {
+        let mut out = Map::new();
+        loop {
+            match self.peek() {
+                Some(Event::MappingEnd) | None => {
+                    self.pos += 1;
+                    return out;
+                }
+                _ => {}
+            }
+            let Some((kev, kmark)) = self.next().cloned() else { return out };
+            let at = loc(&kmark);
+            let key = match kev {
+                Event::Scalar(text, ..) => text,
+                other => {
+                    self.error(Code::Syntax, pointer, at, "a mapping key must be a plain string");
+                    self.skip_rest(&other);
+                    String::from("?")
+                }
+            };
+            let p = format!("{pointer}/{}", escape_pointer(&key));
+            if out.contains_key(&key) {
+                self.diags.push(
+                    Diagnostic::error(Code::DuplicateKey, &p, format!("key `{key}` appears twice in one mapping"))
+                        .at(Some(at))
+                        .with_hint("remove one of them; Lift does not guess which one you meant"),
+                );
+                let _ = self.node(&format!("{p}#dup"), depth + 1);
+                continue;
+            }
+            self.map.locations.insert(p.clone(), at);
+            let v = self.node(&p, depth + 1);
+            out.insert(key, v);
+        }
+    }
+
+    fn tag_error(&mut self, pointer: &str, at: Location) {
+        self.diags.push(
+            Diagnostic::error(Code::Syntax, pointer, "YAML tags (such as `!Ref`) are not part of a Lift spec")
+                .at(Some(at))
+                .with_hint("write references as `${kind.name.attribute}` strings"),
+        );
+    }
+
+    /// Skip the rest of a collection whose start event was just read.
+    fn skip_rest(&mut self, start: &Event) {
+        if !matches!(start, Event::SequenceStart(..) | Event::MappingStart(..)) {
+            return;
+        }
+        let mut depth = 1usize;
+        while let Some((ev, _)) = self.next() {
+            match ev {
+                Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
+                Event::SequenceEnd | Event::MappingEnd => {
+                    depth -= 1;
+                    if depth == 0 {
+                        return;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn count(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(count).sum::<usize>(),
+        Value::Object(o) => 1 + o.values().map(count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// Resolve a scalar by the YAML 1.2 core schema (so `no` and `on` stay strings).
+fn scalar(text: &str, style: TScalarStyle) -> Value {
+    if style != TScalarStyle::Plain {
+        return Value::String(text.to_owned());
+    }
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    if is_int(text) {
+        if let Ok(i) = text.parse::<i64>() {
+            return Value::Number(i.into());
+        }
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if let Ok(i) = i64::from_str_radix(hex, 16) {
+            return Value::Number(i.into());
+        }
+    }
+    if let Some(oct) = text.strip_prefix("0o") {
+        if let Ok(i) = i64::from_str_radix(oct, 8) {
+            return Value::Number(i.into());
+        }
+    }
+    if is_float(text) {
+        if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
+            return Value::Number(n);
+        }
+    }
+    Value::String(text.to_owned())
+}
+
+fn is_int(t: &str) -> bool {
+    let d = t.strip_prefix(['-', '+']).unwrap_or(t);
+    !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_float(t: &str) -> bool {
+    let d = t.strip_prefix(['-', '+']).unwrap_or(t);
+    let (mantissa, exp) = match d.find(['e', 'E']) {
+        Some(i) => (&d[..i], Some(&d[i + 1..])),
+        None => (d, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((a, b)) => (!a.is_empty() || !b.is_empty()) && a.bytes().all(|c| c.is_ascii_digit()) && b.bytes().all(|c| c.is_ascii_digit()),
+        None => is_int(mantissa),
+    };
+    let exp_ok = exp.is_none_or(is_int);
+    mantissa_ok && exp_ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_and_json_give_the_same_value() {
+        let y = parse("a: 1\nb: [x, 2.5, true, null]\nc: {d: 'no'}\n");
+        let j = parse(r#"{"a": 1, "b": ["x", 2.5, true, null], "c": {"d": "no"}}"#);
+        assert!(y.diagnostics.is_empty() && j.diagnostics.is_empty());
+        assert_eq!(y.value, j.value);
+    }
+
+    #[test]
+    fn yaml_1_2_keeps_norway_a_string() {
+        let p = parse("country: no\nflag: on\n");
+        assert_eq!(p.value["country"], Value::String("no".into()));
+        assert_eq!(p.value["flag"], Value::String("on".into()));
+    }
+
+    #[test]
+    fn locations_point_at_keys_and_items() {
+        let p = parse("app: shop\nfunctions:\n  api:\n    memory: 512\nlist:\n  - a\n  - b\n");
+        assert_eq!(p.map.locate("/functions/api/memory"), Some(Location { line: 4, column: 5 }));
+        assert_eq!(p.map.locate("/list/1"), Some(Location { line: 7, column: 5 }));
+        assert_eq!(
+            p.map.locate("/functions/api/nothing/here"),
+            Some(Location { line: 4, column: 5 }).filter(|_| false).or(p.map.locate("/functions/api"))
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_location() {
+        let p = parse("a: [1, 2\nb: 3\n");
+        assert_eq!(p.diagnostics.len(), 1);
+        assert_eq!(p.diagnostics[0].code, "E001");
+        assert!(p.diagnostics[0].location.is_some());
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let p = parse("a: 1\na: 2\n");
+        assert_eq!(p.diagnostics.len(), 1);
+        assert_eq!(p.diagnostics[0].code, "E002");
+        assert_eq!(p.diagnostics[0].location, Some(Location { line: 2, column: 1 }));
+    }
+
+    #[test]
+    fn alias_bombs_are_refused() {
+        let mut s = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..8 {
+            let r = format!("*a{}", i - 1);
+            s.push_str(&format!("a{i}: &a{i} [{r}, {r}, {r}, {r}, {r}, {r}, {r}, {r}, {r}, {r}]\n"));
+        }
+        let p = parse(&s);
+        assert!(p.diagnostics.iter().any(|d| d.message.contains("more than")));
+    }
+}

@@ -1,0 +1,668 @@
+//! The app spec as Rust types. Serde reads them; schemars derives the JSON
+//! Schema from them, so the schema can never drift from what Lift accepts.
+//!
+//! Every default lives in this file, as a `serde(default = ...)` that the
+//! schema also shows, so editors, `lift resolve` and the generated templates
+//! all show the same values.
+
+use super::units::{Cidr, Duration, MemorySize};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A Lift app: functions, an HTTP API, tables, queues, topics and a network,
+/// deployed to a primary region and any number of standby regions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// The app's name: lowercase letters, digits and `-`, starting with a letter, at most 32 characters.
+    pub app: String,
+    /// The app's version, stamped on tags and on each function version.
+    #[serde(default = "default_version")]
+    pub version: String,
+    /// A one-line description, copied into every template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where the app runs.
+    pub regions: Regions,
+    /// Tags added to every resource that takes tags, after `app`, `version` and `region`.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+    /// Lambda functions, by name.
+    #[serde(default)]
+    pub functions: BTreeMap<String, Function>,
+    /// One HTTP API in front of the functions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub http: Option<Http>,
+    /// DynamoDB tables, by name.
+    #[serde(default)]
+    pub tables: BTreeMap<String, Table>,
+    /// SQS queues, by name.
+    #[serde(default)]
+    pub queues: BTreeMap<String, Queue>,
+    /// SNS topics, by name.
+    #[serde(default)]
+    pub topics: BTreeMap<String, Topic>,
+    /// The network the functions with `vpc: true` run in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<Network>,
+}
+
+fn default_version() -> String {
+    "0.1.0".into()
+}
+
+/// The regions an app is deployed to. Each gets its own template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Regions {
+    /// The region that serves traffic and owns global resources (such as global tables).
+    pub primary: String,
+    /// Regions that hold a copy of the app, ready to take over.
+    #[serde(default)]
+    pub standby: Vec<String>,
+}
+
+/// A Lambda function. It gets a version, a `live` alias, a log group, an
+/// execution role with exactly the access declared here, and alarms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Function {
+    /// The Lambda runtime.
+    pub runtime: Runtime,
+    /// The entry point, such as `app.handler`.
+    pub handler: String,
+    /// Where the code is: a local directory (uploaded by the deployer) or an S3 object.
+    pub code: FunctionCode,
+    /// Memory, from 128MB to 10GB.
+    #[serde(default = "default_memory")]
+    pub memory: MemorySize,
+    /// How long one invocation may run, at most 15m.
+    #[serde(default = "default_timeout")]
+    pub timeout: Duration,
+    /// The processor architecture; arm64 costs less for the same work.
+    #[serde(default)]
+    pub architecture: Architecture,
+    /// Environment variables. Values may hold references such as `${tables.orders.name}`.
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// What the function may touch, such as `tables.orders: read-write`. Nothing else is allowed.
+    #[serde(default)]
+    pub access: BTreeMap<String, Access>,
+    /// Queues, topics, schedules and event patterns that invoke the function.
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    /// Run inside the app's VPC (needs `network.vpc`).
+    #[serde(default)]
+    pub vpc: bool,
+    /// How long its logs are kept.
+    #[serde(default = "default_log_retention")]
+    pub log_retention: Duration,
+    /// X-Ray tracing.
+    #[serde(default)]
+    pub tracing: Tracing,
+    /// Concurrency reserved for this function; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reserved_concurrency: Option<u32>,
+    /// Alarm thresholds on the function's metrics.
+    #[serde(default)]
+    pub alarms: Alarms,
+}
+
+fn default_memory() -> MemorySize {
+    MemorySize::from_mb(256)
+}
+fn default_timeout() -> Duration {
+    Duration::from_secs(10)
+}
+fn default_log_retention() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+
+/// Lambda runtimes Lift knows (the ones AWS has not deprecated).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum Runtime {
+    /// Python 3.11.
+    #[serde(rename = "python3.11")]
+    Python311,
+    /// Python 3.12.
+    #[serde(rename = "python3.12")]
+    Python312,
+    /// Python 3.13.
+    #[serde(rename = "python3.13")]
+    Python313,
+    /// Node.js 20.
+    #[serde(rename = "nodejs20.x")]
+    Nodejs20,
+    /// Node.js 22.
+    #[serde(rename = "nodejs22.x")]
+    Nodejs22,
+    /// Java 21.
+    #[serde(rename = "java21")]
+    Java21,
+    /// .NET 8.
+    #[serde(rename = "dotnet8")]
+    Dotnet8,
+    /// Ruby 3.3.
+    #[serde(rename = "ruby3.3")]
+    Ruby33,
+    /// A custom runtime (Rust, Go, ...) on Amazon Linux 2023.
+    #[serde(rename = "provided.al2023")]
+    ProvidedAl2023,
+}
+
+impl Runtime {
+    /// The name AWS uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Runtime::Python311 => "python3.11",
+            Runtime::Python312 => "python3.12",
+            Runtime::Python313 => "python3.13",
+            Runtime::Nodejs20 => "nodejs20.x",
+            Runtime::Nodejs22 => "nodejs22.x",
+            Runtime::Java21 => "java21",
+            Runtime::Dotnet8 => "dotnet8",
+            Runtime::Ruby33 => "ruby3.3",
+            Runtime::ProvidedAl2023 => "provided.al2023",
+        }
+    }
+}
+
+/// Where a function's code comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FunctionCode {
+    /// A local directory; the deployer zips and uploads it and passes the key as a template parameter.
+    Path(String),
+    /// An object already in S3.
+    S3(S3Code),
+}
+
+/// An S3 object holding a function's zip.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct S3Code {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key.
+    pub key: String,
+}
+
+/// Processor architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    /// AWS Graviton.
+    #[default]
+    Arm64,
+    /// Intel or AMD.
+    X86_64,
+}
+
+/// X-Ray tracing mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Tracing {
+    /// Trace requests (and allow the function to send traces).
+    #[default]
+    Active,
+    /// Only pass through tracing headers.
+    PassThrough,
+}
+
+/// A level of access to one resource. Each maps to named IAM actions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Read items (tables), or receive messages (queues).
+    Read,
+    /// Write items (tables).
+    Write,
+    /// Read and write items (tables).
+    ReadWrite,
+    /// Send messages (queues).
+    Send,
+    /// Receive and delete messages (queues).
+    Consume,
+    /// Publish messages (topics).
+    Publish,
+    /// Invoke (functions).
+    Invoke,
+}
+
+impl Access {
+    /// The spelling used in specs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+            Access::ReadWrite => "read-write",
+            Access::Send => "send",
+            Access::Consume => "consume",
+            Access::Publish => "publish",
+            Access::Invoke => "invoke",
+        }
+    }
+}
+
+/// Something that invokes a function.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Trigger {
+    /// Messages from an SQS queue of this app.
+    Queue(QueueTrigger),
+    /// Messages published to an SNS topic of this app.
+    Topic(TopicTrigger),
+    /// An EventBridge schedule.
+    Schedule(ScheduleTrigger),
+    /// EventBridge events matching a pattern on the default bus.
+    Events(EventsTrigger),
+}
+
+/// Invoke with batches of messages from a queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueueTrigger {
+    /// The queue's name in this spec.
+    pub queue: String,
+    /// Messages per batch, 1 to 10,000.
+    #[serde(default = "default_batch_size")]
+    pub batch_size: u32,
+}
+
+fn default_batch_size() -> u32 {
+    10
+}
+
+/// Invoke for each message published to a topic.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TopicTrigger {
+    /// The topic's name in this spec.
+    pub topic: String,
+}
+
+/// Invoke on a schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleTrigger {
+    /// `rate(5 minutes)` or `cron(0 12 * * ? *)`.
+    pub schedule: String,
+}
+
+/// Invoke for EventBridge events that match a pattern.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventsTrigger {
+    /// An EventBridge event pattern.
+    pub pattern: BTreeMap<String, serde_json::Value>,
+}
+
+/// Alarm thresholds for one function, over one-minute periods.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alarms {
+    /// Alarm when errors in a minute reach this count.
+    #[serde(default = "one")]
+    pub errors: u32,
+    /// Alarm when throttles in a minute reach this count.
+    #[serde(default = "one")]
+    pub throttles: u32,
+}
+
+impl Default for Alarms {
+    fn default() -> Self {
+        Alarms { errors: 1, throttles: 1 }
+    }
+}
+
+fn one() -> u32 {
+    1
+}
+
+/// An HTTP API (API Gateway v2) routing requests to functions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Http {
+    /// Who may call the API. `iam` needs signed requests; `none` makes the API public.
+    #[serde(default)]
+    pub auth: Auth,
+    /// Routes such as `GET /orders/{id}`, each to a function of this spec.
+    pub routes: BTreeMap<String, String>,
+    /// Cross-origin access for browsers; none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cors: Option<Cors>,
+    /// Request rate limits for the whole stage.
+    #[serde(default)]
+    pub throttle: Throttle,
+    /// How long access logs are kept.
+    #[serde(default = "default_log_retention")]
+    pub log_retention: Duration,
+}
+
+/// Route authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Auth {
+    /// SigV4-signed requests (IAM).
+    #[default]
+    Iam,
+    /// No authorization: anyone on the internet can call the API.
+    None,
+}
+
+/// CORS settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cors {
+    /// Allowed origins, such as `https://shop.example.com`.
+    pub origins: Vec<String>,
+    /// Allowed methods.
+    #[serde(default = "default_cors_methods")]
+    pub methods: Vec<String>,
+    /// Allowed request headers.
+    #[serde(default)]
+    pub headers: Vec<String>,
+}
+
+fn default_cors_methods() -> Vec<String> {
+    vec!["GET".into(), "POST".into()]
+}
+
+/// Stage-wide throttling.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Throttle {
+    /// Steady requests per second.
+    #[serde(default = "default_rate")]
+    pub rate: u32,
+    /// Burst size.
+    #[serde(default = "default_burst")]
+    pub burst: u32,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle { rate: default_rate(), burst: default_burst() }
+    }
+}
+
+fn default_rate() -> u32 {
+    100
+}
+fn default_burst() -> u32 {
+    200
+}
+
+/// A DynamoDB table: on-demand, encrypted, with point-in-time recovery, kept on delete.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Table {
+    /// The partition (hash) key.
+    pub partition_key: Key,
+    /// The sort (range) key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<Key>,
+    /// Global secondary indexes, by name.
+    #[serde(default)]
+    pub indexes: BTreeMap<String, Index>,
+    /// A change stream; global tables always get `new-and-old-images`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamView>,
+    /// The attribute holding each item's expiry time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl: Option<String>,
+    /// Which regions hold a replica: `all-regions` makes a global table.
+    #[serde(default)]
+    pub replicas: Replicas,
+    /// Point-in-time recovery (35 days of restores).
+    #[serde(default = "yes")]
+    pub point_in_time_recovery: bool,
+    /// What happens to the data when the resource is deleted or replaced.
+    #[serde(default)]
+    pub on_delete: OnDelete,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A key attribute: a name (a string attribute), or a name and a type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Key {
+    /// A string attribute of this name.
+    Name(String),
+    /// A named attribute with a type.
+    Typed(TypedKey),
+}
+
+impl Key {
+    /// The attribute name.
+    pub fn name(&self) -> &str {
+        match self {
+            Key::Name(n) => n,
+            Key::Typed(t) => &t.name,
+        }
+    }
+    /// The attribute type.
+    pub fn kind(&self) -> KeyType {
+        match self {
+            Key::Name(_) => KeyType::String,
+            Key::Typed(t) => t.r#type,
+        }
+    }
+}
+
+/// A key attribute with an explicit type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TypedKey {
+    /// Attribute name.
+    pub name: String,
+    /// Attribute type.
+    pub r#type: KeyType,
+}
+
+/// DynamoDB key attribute types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyType {
+    /// `S`.
+    String,
+    /// `N`.
+    Number,
+    /// `B`.
+    Binary,
+}
+
+impl KeyType {
+    /// The DynamoDB letter.
+    pub fn letter(self) -> &'static str {
+        match self {
+            KeyType::String => "S",
+            KeyType::Number => "N",
+            KeyType::Binary => "B",
+        }
+    }
+}
+
+/// A global secondary index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    /// The index's partition key.
+    pub partition_key: Key,
+    /// The index's sort key, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<Key>,
+    /// Which attributes the index copies.
+    #[serde(default)]
+    pub projection: Projection,
+}
+
+/// GSI projection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Projection {
+    /// Every attribute.
+    #[default]
+    All,
+    /// Only the keys.
+    KeysOnly,
+}
+
+/// What a table stream carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum StreamView {
+    /// Only the keys.
+    KeysOnly,
+    /// The item after the change.
+    NewImage,
+    /// The item before the change.
+    OldImage,
+    /// Both.
+    NewAndOldImages,
+}
+
+impl StreamView {
+    /// The DynamoDB name.
+    pub fn aws(self) -> &'static str {
+        match self {
+            StreamView::KeysOnly => "KEYS_ONLY",
+            StreamView::NewImage => "NEW_IMAGE",
+            StreamView::OldImage => "OLD_IMAGE",
+            StreamView::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+        }
+    }
+}
+
+/// Where a table has replicas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Replicas {
+    /// A global table with a replica in every region of the app, created by the primary's template.
+    #[default]
+    AllRegions,
+    /// A separate, independent table in each region.
+    PerRegion,
+    /// One table, in the primary region only.
+    PrimaryOnly,
+}
+
+/// Deletion and replacement policy for stateful resources.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnDelete {
+    /// Keep the data.
+    #[default]
+    Retain,
+    /// Delete the data too.
+    Delete,
+}
+
+/// An SQS queue, encrypted with SQS-managed keys.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Queue {
+    /// How long a received message stays hidden; at least the consumer's timeout.
+    #[serde(default = "default_visibility")]
+    pub visibility_timeout: Duration,
+    /// How long messages are kept, 1m to 14d.
+    #[serde(default = "default_queue_retention")]
+    pub retention: Duration,
+    /// First-in-first-out with exactly-once processing.
+    #[serde(default)]
+    pub fifo: bool,
+    /// Where messages go after failing `max_receives` times.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<DeadLetter>,
+}
+
+fn default_visibility() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_queue_retention() -> Duration {
+    Duration::from_secs(4 * 86_400)
+}
+
+/// A dead-letter target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeadLetter {
+    /// Another queue of this spec.
+    pub queue: String,
+    /// Receives before a message moves there.
+    #[serde(default = "default_max_receives")]
+    pub max_receives: u32,
+}
+
+fn default_max_receives() -> u32 {
+    5
+}
+
+/// An SNS topic, encrypted with the AWS-managed key.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Topic {
+    /// A display name for SMS and email subscribers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+}
+
+/// Networking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Network {
+    /// A VPC with private subnets across availability zones.
+    pub vpc: Vpc,
+}
+
+/// A VPC for functions. Private subnets only, unless `nat` asks for a way out.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Vpc {
+    /// The VPC's address range, /16 to /24.
+    #[serde(default = "default_cidr")]
+    pub cidr: Cidr,
+    /// Availability zones to spread subnets over, 2 to 6.
+    #[serde(default = "default_zones")]
+    pub zones: u8,
+    /// Gateway endpoints, so traffic to these services stays off the internet.
+    #[serde(default = "default_endpoints")]
+    pub endpoints: Vec<Endpoint>,
+    /// A NAT gateway per zone for outbound internet access (costs money; off by default).
+    #[serde(default)]
+    pub nat: bool,
+}
+
+fn default_cidr() -> Cidr {
+    Cidr { base: 0x0A00_0000, prefix: 16 }
+}
+fn default_zones() -> u8 {
+    2
+}
+fn default_endpoints() -> Vec<Endpoint> {
+    vec![Endpoint::Dynamodb, Endpoint::S3]
+}
+
+/// Services with gateway endpoints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Endpoint {
+    /// DynamoDB.
+    Dynamodb,
+    /// S3.
+    S3,
+}
+
+impl Endpoint {
+    /// The service name in an endpoint's service name.
+    pub fn service(self) -> &'static str {
+        match self {
+            Endpoint::Dynamodb => "dynamodb",
+            Endpoint::S3 => "s3",
+        }
+    }
+}

@@ -1,0 +1,495 @@
+//! Rules on the spec itself: names, regions, references, ranges and
+//! combinations AWS would refuse at deploy time.
+
+use crate::diag::{Code, Diagnostic, escape_pointer};
+use crate::graph::build::RETENTION_DAYS;
+use crate::spec::check::did_you_mean;
+use crate::spec::refs::{Kind, Piece, Target, parse_interpolation, parse_target};
+use crate::spec::units::Duration;
+use crate::spec::{Access, Spec, Trigger};
+
+/// AWS commercial regions Lift deploys to.
+pub const REGIONS: [&str; 34] = [
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "us-gov-west-1",
+];
+
+const HTTP_METHODS: [&str; 8] = ["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+fn p(parts: &[&str]) -> String {
+    parts.iter().map(|s| format!("/{}", escape_pointer(s))).collect()
+}
+
+fn name_ok(n: &str, max: usize) -> bool {
+    let mut chars = n.chars();
+    chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && n.len() <= max
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Check a spec's semantics. Assumes it passed the schema.
+pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let mut v = Rules { spec, out: &mut out };
+    v.names();
+    v.regions();
+    v.functions();
+    v.http();
+    v.tables();
+    v.queues();
+    v.network();
+    out
+}
+
+struct Rules<'a> {
+    spec: &'a Spec,
+    out: &'a mut Vec<Diagnostic>,
+}
+
+impl Rules<'_> {
+    fn err(&mut self, code: Code, ptr: String, msg: String, hint: Option<String>) {
+        let mut d = Diagnostic::error(code, ptr, msg);
+        if let Some(h) = hint {
+            d = d.with_hint(h);
+        }
+        self.out.push(d);
+    }
+
+    fn range(&mut self, ptr: String, what: &str, value: u64, min: u64, max: u64, unit: &str) {
+        if value < min || value > max {
+            self.err(Code::OutOfRange, ptr, format!("{what} must be from {min}{unit} to {max}{unit}, not {value}{unit}"), None);
+        }
+    }
+
+    fn duration(&mut self, ptr: String, what: &str, d: Duration, min: Duration, max: Duration) {
+        if d < min || d > max {
+            self.err(Code::OutOfRange, ptr, format!("{what} must be from `{min}` to `{max}`, not `{d}`"), None);
+        }
+    }
+
+    fn names(&mut self) {
+        if !name_ok(&self.spec.app, 32) || self.spec.app.contains('_') {
+            self.err(
+                Code::BadName,
+                "/app".into(),
+                format!("app name `{}` must be 1 to 32 lowercase letters, digits or `-`, starting with a letter", self.spec.app),
+                Some("it becomes part of resource names, which AWS restricts".into()),
+            );
+        }
+        let sections: [(&str, Vec<&String>); 4] = [
+            ("functions", self.spec.functions.keys().collect()),
+            ("tables", self.spec.tables.keys().collect()),
+            ("queues", self.spec.queues.keys().collect()),
+            ("topics", self.spec.topics.keys().collect()),
+        ];
+        for (section, names) in sections {
+            for n in names {
+                if !name_ok(n, 48) {
+                    self.err(
+                        Code::BadName,
+                        p(&[section, n]),
+                        format!("name `{n}` must be 1 to 48 lowercase letters, digits, `-` or `_`, starting with a letter"),
+                        Some("logical IDs and physical names are derived from it".into()),
+                    );
+                }
+            }
+        }
+        if let Some(d) = &self.spec.description {
+            if d.len() > 900 {
+                self.err(
+                    Code::LimitExceeded,
+                    "/description".into(),
+                    format!("description is {} bytes; at most 900 leave room for Lift's suffix within CloudFormation's 1,024", d.len()),
+                    None,
+                );
+            }
+        }
+    }
+
+    fn regions(&mut self) {
+        let all = self.spec.all_regions();
+        for (i, r) in all.iter().enumerate() {
+            let ptr = if i == 0 { "/regions/primary".to_owned() } else { format!("/regions/standby/{}", i - 1) };
+            if !REGIONS.contains(r) {
+                let hint = did_you_mean(r, REGIONS).map(|m| format!("did you mean `{m}`?"));
+                self.err(Code::BadRegion, ptr.clone(), format!("`{r}` is not an AWS region Lift knows"), hint);
+            }
+            if all.iter().take(i).any(|q| q == r) {
+                self.err(
+                    Code::BadRegion,
+                    ptr,
+                    format!("region `{r}` is listed twice"),
+                    Some("each region gets one stack; list it once".into()),
+                );
+            }
+        }
+    }
+
+    fn target(&mut self, ptr: String, t: &Target) -> bool {
+        if self.spec.has(t) {
+            return true;
+        }
+        if t.kind == Kind::Http {
+            self.err(Code::DanglingRef, ptr, "`http` is referenced but the spec has no `http` section".into(), None);
+            return false;
+        }
+        let names = self.spec.names(t.kind);
+        let hint = match did_you_mean(&t.name, names.iter().copied()) {
+            Some(m) => Some(format!("did you mean `{}.{m}`?", t.kind.section())),
+            None if names.is_empty() => Some(format!("the spec has no `{}` section", t.kind.section())),
+            None => Some(format!("known {}: {}", t.kind.section(), names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "))),
+        };
+        self.err(Code::DanglingRef, ptr, format!("no {} named `{}`", singular(t.kind), t.name), hint);
+        false
+    }
+
+    fn functions(&mut self) {
+        for (name, f) in &self.spec.functions {
+            let base = ["functions", name.as_str()];
+            self.range(p(&[base[0], base[1], "memory"]), "memory", u64::from(f.memory.mb()), 128, 10_240, "MB");
+            self.duration(p(&[base[0], base[1], "timeout"]), "timeout", f.timeout, Duration::from_secs(1), Duration::from_secs(900));
+            self.retention(p(&[base[0], base[1], "log_retention"]), f.log_retention);
+            if let Some(n) = f.reserved_concurrency {
+                self.range(p(&[base[0], base[1], "reserved_concurrency"]), "reserved concurrency", u64::from(n), 0, 1000, "");
+            }
+            if f.vpc && self.spec.network.is_none() {
+                self.err(
+                    Code::DanglingRef,
+                    p(&[base[0], base[1], "vpc"]),
+                    format!("function `{name}` asks for a VPC but the spec has no `network.vpc`"),
+                    Some("add `network: { vpc: {} }` for a VPC with secure defaults".into()),
+                );
+            }
+            if f.handler.trim().is_empty() {
+                self.err(Code::BadValue, p(&[base[0], base[1], "handler"]), "handler is empty".into(), None);
+            }
+            for (key, access) in &f.access {
+                let ptr = p(&[base[0], base[1], "access", key]);
+                let t = match parse_target(key) {
+                    Ok(t) => t,
+                    Err(msg) => {
+                        self.err(Code::DanglingRef, ptr, msg, None);
+                        continue;
+                    }
+                };
+                if !self.target(ptr.clone(), &t) {
+                    continue;
+                }
+                let allowed: &[Access] = match t.kind {
+                    Kind::Table => &[Access::Read, Access::Write, Access::ReadWrite],
+                    Kind::Queue => &[Access::Send, Access::Consume, Access::Read],
+                    Kind::Topic => &[Access::Publish],
+                    Kind::Function => &[Access::Invoke],
+                    Kind::Http => &[],
+                };
+                if !allowed.contains(access) {
+                    let list = allowed.iter().map(|a| format!("`{}`", a.as_str())).collect::<Vec<_>>().join(", ");
+                    self.err(
+                        Code::BadValue,
+                        ptr,
+                        format!("`{}` is not a kind of access to {}", access.as_str(), t.kind.section()),
+                        Some(format!("use {list}")),
+                    );
+                }
+                if t.kind == Kind::Function && t.name == *name {
+                    self.err(
+                        Code::BadValue,
+                        p(&[base[0], base[1], "access", key]),
+                        format!("function `{name}` does not need access to invoke itself"),
+                        None,
+                    );
+                }
+            }
+            for (var, value) in &f.environment {
+                let ptr = p(&[base[0], base[1], "environment", var]);
+                if var.starts_with("AWS_")
+                    || var.is_empty()
+                    || !var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    || var.starts_with(|c: char| c.is_ascii_digit())
+                {
+                    self.err(
+                        Code::BadName,
+                        ptr.clone(),
+                        format!("environment variable `{var}` must be letters, digits and `_`, not start with a digit or `AWS_`"),
+                        None,
+                    );
+                }
+                match parse_interpolation(value) {
+                    Err(msg) => self.err(Code::DanglingRef, ptr, msg, Some("write `$${` for a literal `${`".into())),
+                    Ok(pieces) => {
+                        for piece in pieces {
+                            if let Piece::Ref(t, _) = piece {
+                                self.target(ptr.clone(), &t);
+                            }
+                        }
+                    }
+                }
+            }
+            for (i, trig) in f.triggers.iter().enumerate() {
+                let ti = i.to_string();
+                let ptr = p(&[base[0], base[1], "triggers", &ti]);
+                match trig {
+                    Trigger::Queue(q) => {
+                        let t = Target { kind: Kind::Queue, name: q.queue.clone() };
+                        if self.target(format!("{ptr}/queue"), &t) {
+                            if let Some(queue) = self.spec.queues.get(&q.queue) {
+                                if queue.visibility_timeout < f.timeout {
+                                    self.err(Code::OutOfRange, format!("{ptr}/queue"), format!("queue `{}` hides messages for `{}`, less than function `{name}`'s timeout `{}`", q.queue, queue.visibility_timeout, f.timeout), Some("Lambda refuses this mapping: raise the queue's `visibility_timeout` to at least the timeout (AWS suggests 6x)".into()));
+                                }
+                            }
+                        }
+                        self.range(format!("{ptr}/batch_size"), "batch size", u64::from(q.batch_size), 1, 10_000, "");
+                    }
+                    Trigger::Topic(tp) => {
+                        self.target(format!("{ptr}/topic"), &Target { kind: Kind::Topic, name: tp.topic.clone() });
+                    }
+                    Trigger::Schedule(s) => {
+                        let e = s.schedule.trim();
+                        let ok = (e.starts_with("rate(") || e.starts_with("cron(")) && e.ends_with(')');
+                        if !ok {
+                            self.err(
+                                Code::BadValue,
+                                format!("{ptr}/schedule"),
+                                format!("`{e}` is not a schedule expression"),
+                                Some("write `rate(5 minutes)` or `cron(0 12 * * ? *)`".into()),
+                            );
+                        }
+                    }
+                    Trigger::Events(ev) => {
+                        if ev.pattern.is_empty() {
+                            self.err(
+                                Code::BadValue,
+                                format!("{ptr}/pattern"),
+                                "an event pattern needs at least one field".into(),
+                                Some("for example `{ source: [aws.s3] }`".into()),
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn retention(&mut self, ptr: String, d: Duration) {
+        let days = d.as_days();
+        if d.as_millis() % 86_400_000 != 0 || days == 0 {
+            self.err(
+                Code::BadValue,
+                ptr,
+                format!("log retention `{d}` is not a whole number of days"),
+                Some("CloudWatch keeps logs for whole days, such as `30d`".into()),
+            );
+            return;
+        }
+        match RETENTION_DAYS.iter().find(|r| u64::from(**r) >= days) {
+            None => self.err(Code::OutOfRange, ptr, format!("log retention `{d}` is longer than CloudWatch's ten years (`3653d`)"), None),
+            Some(r) if u64::from(*r) != days => self.out.push(
+                Diagnostic::warning(Code::Retention, ptr, format!("CloudWatch cannot keep logs for exactly `{d}`; Lift uses {r} days"))
+                    .with_hint(format!(
+                        "write `{r}d` to say so; CloudWatch accepts {} days",
+                        RETENTION_DAYS.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+                    )),
+            ),
+            Some(_) if days < 7 => self.out.push(
+                Diagnostic::warning(
+                    Code::Retention,
+                    ptr,
+                    format!("logs kept only `{d}` may be gone before anyone investigates an incident"),
+                )
+                .with_hint("keep logs at least `7d`"),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    fn http(&mut self) {
+        let Some(http) = &self.spec.http else { return };
+        if http.routes.is_empty() {
+            self.err(
+                Code::MissingField,
+                "/http/routes".into(),
+                "an HTTP API needs at least one route".into(),
+                Some("for example `\"GET /orders/{id}\": api`".into()),
+            );
+        }
+        self.retention("/http/log_retention".into(), http.log_retention);
+        for (key, f) in &http.routes {
+            let ptr = p(&["http", "routes", key]);
+            let ok = key == "$default"
+                || key.split_once(' ').is_some_and(|(m, path)| {
+                    HTTP_METHODS.contains(&m) && path.starts_with('/') && !path.contains(' ') && !path.contains("//")
+                });
+            if !ok {
+                self.err(
+                    Code::BadValue,
+                    ptr.clone(),
+                    format!("route `{key}` is not `METHOD /path`"),
+                    Some(format!("methods: {}; or `$default`", HTTP_METHODS.join(", "))),
+                );
+            }
+            self.target(ptr, &Target { kind: Kind::Function, name: f.clone() });
+        }
+        if http.auth == crate::spec::Auth::None {
+            self.out.push(
+                Diagnostic::warning(
+                    Code::PublicExposure,
+                    "/http/auth",
+                    "every route of the HTTP API can be called by anyone on the internet",
+                )
+                .with_hint("keep `auth: iam` unless the API is meant to be public, and set `throttle` for it"),
+            );
+        }
+        if let Some(c) = &http.cors {
+            if c.origins.iter().any(|o| o == "*") {
+                self.out.push(
+                    Diagnostic::warning(Code::PublicExposure, "/http/cors/origins", "CORS allows every origin (`*`)")
+                        .with_hint("list the sites that call the API"),
+                );
+            }
+        }
+    }
+
+    fn tables(&mut self) {
+        for (name, t) in &self.spec.tables {
+            let mut types = std::collections::BTreeMap::new();
+            let keys = std::iter::once((p(&["tables", name, "partition_key"]), &t.partition_key))
+                .chain(t.sort_key.iter().map(|k| (p(&["tables", name, "sort_key"]), k)))
+                .chain(t.indexes.iter().flat_map(|(i, idx)| {
+                    std::iter::once((p(&["tables", name, "indexes", i, "partition_key"]), &idx.partition_key))
+                        .chain(idx.sort_key.iter().map(move |k| (p(&["tables", name, "indexes", i, "sort_key"]), k)))
+                }));
+            for (ptr, k) in keys {
+                if k.name().is_empty() {
+                    self.err(Code::BadValue, ptr, "a key attribute needs a name".into(), None);
+                    continue;
+                }
+                if let Some(prev) = types.insert(k.name().to_owned(), k.kind()) {
+                    if prev != k.kind() {
+                        self.err(
+                            Code::Conflict,
+                            ptr,
+                            format!("attribute `{}` is used as a key with two different types", k.name()),
+                            Some("DynamoDB has one type per attribute name".into()),
+                        );
+                    }
+                }
+            }
+            if t.indexes.len() > 20 {
+                self.err(
+                    Code::LimitExceeded,
+                    p(&["tables", name, "indexes"]),
+                    format!("{} global secondary indexes; DynamoDB allows 20", t.indexes.len()),
+                    None,
+                );
+            }
+            if t.replicas != crate::spec::Replicas::PerRegion && !self.spec.regions.standby.is_empty() {
+                let physical = format!("{}-{name}", self.spec.app);
+                if physical.len() > 255 {
+                    self.err(Code::BadName, p(&["tables", name]), format!("table name `{physical}` is longer than 255 characters"), None);
+                }
+            }
+        }
+    }
+
+    fn queues(&mut self) {
+        for (name, q) in &self.spec.queues {
+            let base = ["queues", name.as_str()];
+            self.duration(
+                p(&[base[0], base[1], "visibility_timeout"]),
+                "visibility timeout",
+                q.visibility_timeout,
+                Duration::from_secs(0),
+                Duration::from_secs(12 * 3600),
+            );
+            self.duration(
+                p(&[base[0], base[1], "retention"]),
+                "retention",
+                q.retention,
+                Duration::from_secs(60),
+                Duration::from_secs(14 * 86_400),
+            );
+            if let Some(d) = &q.dead_letter {
+                let ptr = p(&[base[0], base[1], "dead_letter", "queue"]);
+                if d.queue == *name {
+                    self.err(Code::Cycle, ptr, format!("queue `{name}` cannot be its own dead-letter queue"), None);
+                } else if self.target(ptr.clone(), &Target { kind: Kind::Queue, name: d.queue.clone() }) {
+                    if let Some(dlq) = self.spec.queues.get(&d.queue) {
+                        if dlq.fifo != q.fifo {
+                            self.err(
+                                Code::Conflict,
+                                ptr,
+                                format!("queue `{name}` and its dead-letter queue `{}` must both be FIFO or both standard", d.queue),
+                                None,
+                            );
+                        }
+                    }
+                }
+                self.range(p(&[base[0], base[1], "dead_letter", "max_receives"]), "max receives", u64::from(d.max_receives), 1, 1000, "");
+            }
+        }
+    }
+}
+
+impl Rules<'_> {
+    fn network(&mut self) {
+        let Some(net) = &self.spec.network else { return };
+        let v = &net.vpc;
+        self.range("/network/vpc/zones".into(), "zones", u64::from(v.zones), 2, 6, "");
+        if !(16..=24).contains(&v.cidr.prefix) {
+            self.err(
+                Code::OutOfRange,
+                "/network/vpc/cidr".into(),
+                format!("VPC block `{}` must be from /16 to /24", v.cidr),
+                Some("Lift splits it into 16 subnets of at least /28".into()),
+            );
+        }
+        if !self.spec.functions.values().any(|f| f.vpc) {
+            self.out.push(
+                Diagnostic::warning(Code::DanglingRef, "/network/vpc", "the VPC has no function in it")
+                    .with_hint("set `vpc: true` on the functions that should run in it, or remove `network`"),
+            );
+        }
+    }
+}
+
+fn singular(k: Kind) -> &'static str {
+    match k {
+        Kind::Function => "function",
+        Kind::Table => "table",
+        Kind::Queue => "queue",
+        Kind::Topic => "topic",
+        Kind::Http => "HTTP API",
+    }
+}
