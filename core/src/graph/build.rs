@@ -127,12 +127,16 @@ pub fn build(spec: &Spec, region: &str) -> (Graph, Vec<Collision>) {
 
 impl Builder<'_> {
     fn add(&mut self, id: &str, origin: String, resource: Resource, tagged: bool) -> &mut Node {
-        if let Some(existing) = self.g.nodes.get(id) {
-            self.collisions.push(Collision { id: id.to_owned(), first: existing.origin.clone(), second: origin.clone() });
-        }
         let node = Node { id: id.to_owned(), origin, resource, depends_on: vec![], retain: false, tagged };
-        self.g.nodes.insert(id.to_owned(), node);
-        self.g.nodes.entry(id.to_owned()).or_insert_with(|| unreachable_node())
+        match self.g.nodes.entry(id.to_owned()) {
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let first = slot.get().origin.clone();
+                self.collisions.push(Collision { id: id.to_owned(), first, second: node.origin.clone() });
+                slot.insert(node);
+                slot.into_mut()
+            }
+            std::collections::btree_map::Entry::Vacant(slot) => slot.insert(node),
+        }
     }
 
     fn output(&mut self, name: &str, description: &str, value: Expr) {
@@ -630,8 +634,4 @@ impl Builder<'_> {
             );
         }
     }
-}
-
-fn unreachable_node() -> Node {
-    Node { id: String::new(), origin: String::new(), resource: Resource::InternetGateway, depends_on: vec![], retain: false, tagged: false }
 }

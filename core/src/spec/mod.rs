@@ -19,10 +19,15 @@ use std::sync::OnceLock;
 pub fn schema() -> &'static Value {
     static SCHEMA: OnceLock<Value> = OnceLock::new();
     SCHEMA.get_or_init(|| {
-        let mut s = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Spec>();
-        s.insert("$id".into(), "https://lift.dev/schema/app-spec.json".into());
-        s.insert("title".into(), "Lift app spec".into());
-        s.to_value()
+        let generated = SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Spec>().to_value();
+        // Identity first, then the generated body, so the file reads top-down.
+        let mut out = serde_json::Map::new();
+        out.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+        out.insert("$id".into(), "https://lift.dev/schema/app-spec.json".into());
+        if let Value::Object(body) = generated {
+            out.extend(body.into_iter().filter(|(k, _)| k != "$schema"));
+        }
+        Value::Object(out)
     })
 }
 

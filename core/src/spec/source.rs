@@ -150,7 +150,11 @@ impl Builder<'_> {
             self.skip_rest(&ev);
             return Value::Null;
         }
-        self.map.locations.entry(pointer.to_owned()).or_insert(at);
+        // The root's start mark is not a place a person would look; whole-document
+        // problems carry no line rather than a misleading one.
+        if !pointer.is_empty() {
+            self.map.locations.entry(pointer.to_owned()).or_insert(at);
+        }
         let (value, anchor) = match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 if tag.is_some() {

@@ -39,13 +39,27 @@ pub fn cycle_diagnostic(g: &Graph, source: Option<&SourceMap>) -> Option<Diagnos
     )
 }
 
-/// Turn logical ID collisions into diagnostics.
+/// Turn logical ID collisions into diagnostics: one per pair of spec entries,
+/// however many resources each of them makes.
 pub fn collision_diagnostics(collisions: &[Collision]) -> Vec<Diagnostic> {
-    collisions
-        .iter()
-        .map(|c| {
-            Diagnostic::error(Code::Conflict, &c.second, format!("`{}` and `{}` both become the logical ID `{}`", c.first, c.second, c.id))
-                .with_hint("rename one of them: names that differ only in `-`, `_` or case collide")
-        })
-        .collect()
+    // `/functions/send_mail/alarms` -> `/functions/send_mail`: the spec entry.
+    let entry = |p: &str| p.split('/').take(3).collect::<Vec<_>>().join("/");
+    let dotted = |p: &str| p.trim_start_matches('/').replace('/', ".");
+    let mut seen = std::collections::BTreeSet::new();
+    let mut out = Vec::new();
+    for c in collisions {
+        let (first, second) = (entry(&c.first), entry(&c.second));
+        if !seen.insert((first.clone(), second.clone())) {
+            continue;
+        }
+        out.push(
+            Diagnostic::error(
+                Code::Conflict,
+                &second,
+                format!("`{}` and `{}` both become the logical ID `{}`", dotted(&first), dotted(&second), c.id),
+            )
+            .with_hint("rename one of them: names that differ only in `-`, `_` or case collide"),
+        );
+    }
+    out
 }

@@ -1,0 +1,224 @@
+"""Lift: ship serverless apps on AWS safely, across regions.
+
+Read an app spec, validate it, and synthesize CloudFormation::
+
+    import lift
+    app = lift.load("examples/shop")
+    problems = app.validate()
+    template = app.synth("cloudformation", region="us-east-1")
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+from . import _lift
+
+__all__ = [
+    "App",
+    "Diagnostic",
+    "LiftError",
+    "ValidationError",
+    "RegionError",
+    "SpecNotFoundError",
+    "load",
+    "loads",
+    "from_dict",
+    "schema",
+    "schema_path",
+    "FORMATS",
+    "__version__",
+]
+
+__version__: str = _lift.__version__
+FORMATS: List[str] = list(_lift.formats())
+SPEC_NAMES = ("lift.yaml", "lift.yml", "lift.json")
+
+
+class LiftError(Exception):
+    """Base class of every error Lift raises."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding about a spec: a code, a severity, where, what and how to fix it."""
+
+    code: str
+    severity: str
+    pointer: str
+    message: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+    hint: Optional[str] = None
+    file: Optional[str] = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    @classmethod
+    def _from_json(cls, d: Dict[str, Any], file: Optional[str]) -> "Diagnostic":
+        loc = d.get("location") or {}
+        return cls(
+            code=d["code"],
+            severity=d["severity"],
+            pointer=d.get("pointer", ""),
+            message=d["message"],
+            line=loc.get("line"),
+            column=loc.get("column"),
+            hint=d.get("hint"),
+            file=file,
+        )
+
+    def to_dict(self) -> Dict[str, Any]:
+        """A JSON-ready dict (what `lift validate --format json` prints)."""
+        return {k: v for k, v in self.__dict__.items() if v is not None}
+
+    def __str__(self) -> str:
+        place = self.file or "<spec>"
+        if self.line is not None:
+            place += f":{self.line}:{self.column}"
+        text = f"{place}: {self.severity}[{self.code}]: {self.message}"
+        if self.pointer:
+            text += f"\n  at {self.pointer}"
+        if self.hint:
+            text += f"\n  hint: {self.hint}"
+        return text
+
+
+def _diagnostics(raw: str, file: Optional[str]) -> List[Diagnostic]:
+    return [Diagnostic._from_json(d, file) for d in json.loads(raw)]
+
+
+class ValidationError(LiftError, ValueError):
+    """The spec has errors. `diagnostics` holds all of them (and any warnings)."""
+
+    def __init__(self, diagnostics: List[Diagnostic]):
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.is_error]
+        summary = f"the spec has {len(errors)} error(s)"
+        super().__init__(summary + "".join("\n" + str(d) for d in errors))
+
+    @property
+    def errors(self) -> List[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
+class RegionError(LiftError, ValueError):
+    """A region was asked for that the app does not have."""
+
+
+class SpecNotFoundError(LiftError, FileNotFoundError):
+    """No spec file at the path given."""
+
+
+class App:
+    """A loaded app spec. Make one with `load`, `loads` or `from_dict`."""
+
+    def __init__(self, inner: Any, file: Optional[str] = None):
+        self._inner = inner
+        self.file = file
+
+    def __repr__(self) -> str:
+        return f"<lift.App {self.name!r} regions={self.regions!r}>"
+
+    @property
+    def name(self) -> str:
+        return self._inner.name
+
+    @property
+    def regions(self) -> List[str]:
+        """Regions, primary first."""
+        return list(self._inner.regions)
+
+    @property
+    def primary_region(self) -> str:
+        return self.regions[0]
+
+    def validate(self) -> List[Diagnostic]:
+        """Every error and warning, sorted by place. An empty list means all clear."""
+        return _diagnostics(self._inner.validate(), self.file)
+
+    def resolved(self) -> Dict[str, Any]:
+        """The spec with every default filled in: what Lift will build."""
+        return json.loads(self._inner.resolved())
+
+    def synth(self, format: str = "cloudformation", region: Optional[str] = None, text: bool = False) -> Union[Dict[str, Any], str]:
+        """One region's template (the primary's by default): a dict, or its text with `text=True`.
+
+        Raises `ValidationError` when the spec has errors, `RegionError` for an unknown region.
+        """
+        region = region or self.primary_region
+        if text:
+            return self._synth(format, region)[0]
+        # JSON and YAML hold the same template; the dict comes from the JSON text.
+        if format not in FORMATS and format not in ("cfn", "cfn-json", "cfn-yaml", "cloudformation-json"):
+            raise ValueError(f"unknown format `{format}`; use one of {', '.join(FORMATS)}")
+        return json.loads(self._synth("cloudformation", region)[0])
+
+    def synth_all(self, format: str = "cloudformation", text: bool = False) -> Dict[str, Union[Dict[str, Any], str]]:
+        """Every region's template, by region."""
+        return {r: self.synth(format, region=r, text=text) for r in self.regions}
+
+    def _synth(self, format: str, region: str):
+        try:
+            out, warnings = self._inner.synth(region, format)
+        except _lift.SpecError as e:
+            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        except _lift.RegionError as e:
+            raise RegionError(str(e)) from None
+        return out, _diagnostics(warnings, self.file)
+
+
+def loads(text: str, file: Optional[str] = None) -> App:
+    """Read a spec from YAML or JSON text. Raises `ValidationError` with every problem found."""
+    try:
+        return App(_lift.parse(text), file)
+    except _lift.SpecError as e:
+        raise ValidationError(_diagnostics(str(e.args[0]), file)) from None
+
+
+def find_spec(path: Union[str, "os.PathLike[str]"]) -> Path:
+    """The spec file at `path`: the file itself, or `lift.yaml`/`lift.yml`/`lift.json` in a directory."""
+    p = Path(path)
+    if p.is_dir():
+        for name in SPEC_NAMES:
+            if (p / name).is_file():
+                return p / name
+        raise SpecNotFoundError(f"no {', '.join(SPEC_NAMES)} in directory `{p}`")
+    if not p.is_file():
+        raise SpecNotFoundError(f"no spec at `{p}`")
+    return p
+
+
+def load(path: Union[str, "os.PathLike[str]"]) -> App:
+    """Read a spec from a file, or from the `lift.yaml` in a directory."""
+    p = find_spec(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ValidationError([Diagnostic("E001", "error", "", f"the file is not UTF-8 text ({e.reason} at byte {e.start})", file=str(p))]) from None
+    return loads(text, file=str(p))
+
+
+def from_dict(spec: Dict[str, Any]) -> App:
+    """Build an app from a dict shaped like a spec (for specs built in Python)."""
+    try:
+        text = json.dumps(spec)
+    except (TypeError, ValueError) as e:
+        raise ValidationError([Diagnostic("E103", "error", "", f"the spec cannot be written as JSON: {e}")]) from None
+    return loads(text)
+
+
+def schema() -> Dict[str, Any]:
+    """The JSON Schema of an app spec (draft 2020-12)."""
+    return json.loads(_lift.schema())
+
+
+def schema_path() -> Path:
+    """The JSON Schema shipped with the package, for editors."""
+    return Path(__file__).with_name("app-spec.schema.json")

@@ -1,0 +1,179 @@
+"""The `lift` command: validate app specs, synthesize templates, print the schema."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+import lift
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Style:
+    def __init__(self, stream) -> None:
+        self.on = hasattr(stream, "isatty") and stream.isatty() and "NO_COLOR" not in os.environ
+
+    def __call__(self, text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if self.on else text
+
+
+def _print_diagnostics(diags: Sequence[lift.Diagnostic], fmt: str, out=None) -> None:
+    out = out or sys.stderr
+    if fmt == "json":
+        json.dump([d.to_dict() for d in diags], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    style = _Style(out)
+    for d in diags:
+        color = "1;31" if d.is_error else "1;33"
+        text = str(d).replace(f"{d.severity}[{d.code}]", style(f"{d.severity}[{d.code}]", color), 1)
+        print(text, file=out)
+    errors = sum(d.is_error for d in diags)
+    warnings = len(diags) - errors
+    if diags:
+        print(f"{errors} error(s), {warnings} warning(s)", file=out)
+
+
+def _load(path: str) -> lift.App:
+    return lift.load(path)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    diags = app.validate()
+    _print_diagnostics(diags, args.format)
+    if args.format == "text" and not any(d.is_error for d in diags):
+        print(f"{app.file}: ok ({app.name}, {len(app.regions)} region(s): {', '.join(app.regions)})", file=sys.stderr)
+    return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
+
+
+def _write_atomically(files: List[tuple], out_dir: Path) -> None:
+    """Write every file or none: each goes to a temporary file first, then all are renamed."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staged = []
+    try:
+        for name, text in files:
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            staged.append((tmp, out_dir / name))
+        for tmp, dest in staged:
+            os.replace(tmp, dest)
+    finally:
+        for tmp, _ in staged:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
+def cmd_synth(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    fmt = args.format
+    if args.yaml:
+        fmt = "cloudformation-yaml"
+    elif args.json:
+        fmt = "cloudformation"
+    regions = args.region or ([r for r in app.regions] if args.output else [app.primary_region])
+    results = []
+    warnings: List[lift.Diagnostic] = []
+    for region in regions:
+        text, warns = app._synth(fmt, region)
+        results.append((region, text))
+        for w in warns:
+            if w not in warnings:
+                warnings.append(w)
+    _print_diagnostics(warnings, "text")
+    ext = "yaml" if fmt.endswith("yaml") else "json"
+    if args.output:
+        out_dir = Path(args.output)
+        files = [(f"{app.name}-{region}.template.{ext}", text) for region, text in results]
+        _write_atomically(files, out_dir)
+        for name, text in files:
+            print(f"wrote {out_dir / name} ({len(text.encode())} bytes)", file=sys.stderr)
+    else:
+        for _, text in results:
+            sys.stdout.write(text)
+        others = [r for r in app.regions if r not in regions]
+        if others:
+            print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --output DIR)", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    text = json.dumps(lift.schema(), indent=2) + "\n"
+    if args.output:
+        _write_atomically([(Path(args.output).name, text)], Path(args.output).parent)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def cmd_resolve(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    json.dump(app.resolved(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="lift",
+        description="Ship serverless apps on AWS safely, across regions. SPEC is a lift.yaml/lift.json file or a directory holding one.",
+        epilog="exit codes: 0 ok, 1 the spec has errors, 2 usage error",
+    )
+    p.add_argument("--version", action="version", version=f"lift {lift.__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    v = sub.add_parser("validate", help="check a spec and print every problem with its file:line:col")
+    v.add_argument("spec", metavar="SPEC")
+    v.add_argument("--format", choices=["text", "json"], default="text", help="diagnostics as compiler-style text (stderr) or JSON (stdout)")
+    v.set_defaults(func=cmd_validate)
+
+    s = sub.add_parser("synth", help="generate infrastructure as code for each region")
+    s.add_argument("spec", metavar="SPEC")
+    s.add_argument("--format", default="cloudformation", choices=lift.FORMATS, help="output format (default: cloudformation)")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--yaml", action="store_true", help="CloudFormation as YAML (long-form intrinsics)")
+    g.add_argument("--json", action="store_true", help="CloudFormation as JSON (the default)")
+    s.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable); default: every region with --output, else the primary")
+    s.add_argument("--output", "-o", metavar="DIR", help="write APP-REGION.template.json files here instead of printing")
+    s.set_defaults(func=cmd_synth)
+
+    c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
+    c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
+    c.set_defaults(func=cmd_schema)
+
+    r = sub.add_parser("resolve", help="print the spec with every default filled in")
+    r.add_argument("spec", metavar="SPEC")
+    r.set_defaults(func=cmd_resolve)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except lift.ValidationError as e:
+        _print_diagnostics(e.diagnostics, getattr(args, "format", "text") if args.command == "validate" else "text")
+        return EXIT_INVALID
+    except (lift.SpecNotFoundError, lift.RegionError) as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except ValueError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:
+        return EXIT_OK
+    except OSError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,90 @@
+//! Python bindings for Lift. Thin by design: convert arguments, call
+//! `lift-core`, hand results over as JSON text, map errors in one place.
+//! The Python package (`python/lift`) wraps these in friendly types.
+
+use lift_core::{App, Diagnostic, Format, SynthError};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyValueError};
+use pyo3::prelude::*;
+
+create_exception!(_lift, SpecError, PyException, "Raised with the diagnostics (as JSON) of a spec that cannot be used.");
+create_exception!(_lift, RegionError, PyValueError, "Raised for a region the app does not have.");
+
+fn diagnostics_json(d: &[Diagnostic]) -> String {
+    serde_json::to_string(d).unwrap_or_else(|_| "[]".into())
+}
+
+/// The one error adapter: every core error becomes a Python exception.
+fn to_py(e: SynthError) -> PyErr {
+    match e {
+        SynthError::Invalid(d) => SpecError::new_err(diagnostics_json(&d)),
+        e @ SynthError::UnknownRegion { .. } => RegionError::new_err(e.to_string()),
+    }
+}
+
+/// A loaded app spec.
+#[pyclass(frozen, name = "App", module = "lift._lift")]
+struct PyApp(App);
+
+#[pymethods]
+impl PyApp {
+    /// The app's name.
+    #[getter]
+    fn name(&self) -> String {
+        self.0.spec().app.clone()
+    }
+
+    /// Regions, primary first.
+    #[getter]
+    fn regions(&self) -> Vec<String> {
+        self.0.regions()
+    }
+
+    /// Every diagnostic, as a JSON list.
+    fn validate(&self, py: Python<'_>) -> String {
+        py.detach(|| diagnostics_json(&self.0.validate()))
+    }
+
+    /// One region's template as text, and its warnings as JSON.
+    fn synth(&self, py: Python<'_>, region: &str, format: &str) -> PyResult<(String, String)> {
+        let format: Format = format.parse().map_err(|e: lift_core::app::UnknownFormat| PyValueError::new_err(e.to_string()))?;
+        let s = py.detach(|| self.0.synth(region, format)).map_err(to_py)?;
+        Ok((s.text, diagnostics_json(&s.warnings)))
+    }
+
+    /// The spec with every default filled in, as JSON.
+    fn resolved(&self) -> String {
+        self.0.resolved().to_string()
+    }
+}
+
+/// Read a spec from YAML or JSON text.
+#[pyfunction]
+fn parse(py: Python<'_>, text: &str) -> PyResult<PyApp> {
+    py.detach(|| App::from_text(text)).map(PyApp).map_err(|d| SpecError::new_err(diagnostics_json(&d)))
+}
+
+/// The JSON Schema of an app spec, as JSON text.
+#[pyfunction]
+fn schema() -> String {
+    serde_json::to_string_pretty(lift_core::spec::schema()).unwrap_or_default()
+}
+
+/// Output formats `synth` accepts.
+#[pyfunction]
+fn formats() -> Vec<&'static str> {
+    Format::ALL.iter().map(|f| f.name()).collect()
+}
+
+/// The extension module.
+#[pymodule]
+fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyApp>()?;
+    m.add_function(wrap_pyfunction!(parse, m)?)?;
+    m.add_function(wrap_pyfunction!(schema, m)?)?;
+    m.add_function(wrap_pyfunction!(formats, m)?)?;
+    m.add("SpecError", m.py().get_type::<SpecError>())?;
+    m.add("RegionError", m.py().get_type::<RegionError>())?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}

@@ -1,0 +1,175 @@
+//! The bundled examples: valid ones synthesize clean, deterministic templates
+//! (snapshotted), invalid ones produce exactly the diagnostics listed beside them.
+
+use lift_core::{App, Format, diag::Diagnostic};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn examples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn valid_examples() -> Vec<(String, PathBuf)> {
+    let mut out: Vec<(String, PathBuf)> = fs::read_dir(examples_dir())
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| e.file_name() != "invalid")
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path().join("lift.yaml")))
+        .filter(|(_, p)| p.is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+fn load(path: &Path) -> App {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    match App::from_text(&text) {
+        Ok(app) => app,
+        Err(d) => panic!("{} does not load: {d:#?}", path.display()),
+    }
+}
+
+#[test]
+fn there_are_examples() {
+    let names: Vec<String> = valid_examples().into_iter().map(|(n, _)| n).collect();
+    for wanted in ["shop", "minimal", "events"] {
+        assert!(names.iter().any(|n| n == wanted), "missing example {wanted}: {names:?}");
+    }
+}
+
+#[test]
+fn valid_examples_have_no_errors_and_snapshot_their_templates() {
+    for (name, path) in valid_examples() {
+        let app = load(&path);
+        let diags = app.validate();
+        assert!(diags.iter().all(|d| !d.is_error()), "{name}: {diags:#?}");
+        for region in app.regions() {
+            let json = app.synth(&region, Format::CloudFormationJson).map(|s| s.text).unwrap_or_default();
+            assert!(json.len() > 100, "{name} {region}: empty template");
+            insta::assert_snapshot!(format!("{name}-{region}.template.json"), json);
+        }
+    }
+}
+
+#[test]
+fn yaml_and_json_outputs_hold_the_same_template() {
+    for (name, path) in valid_examples() {
+        let app = load(&path);
+        for region in app.regions() {
+            let json = app.synth(&region, Format::CloudFormationJson).map(|s| s.text).unwrap_or_default();
+            let yaml = app.synth(&region, Format::CloudFormationYaml).map(|s| s.text).unwrap_or_default();
+            let from_json: serde_json::Value = serde_json::from_str(&json).unwrap_or_default();
+            let from_yaml = lift_core::spec::source::parse(&yaml);
+            assert!(from_yaml.diagnostics.is_empty(), "{name} {region}: {:?}", from_yaml.diagnostics);
+            assert_eq!(from_yaml.value, from_json, "{name} {region}");
+            assert!(!yaml.contains('!'), "{name}: YAML must use long-form intrinsics");
+        }
+    }
+}
+
+#[test]
+fn synthesis_is_byte_identical_across_runs() {
+    for (_, path) in valid_examples() {
+        let a = load(&path).synth_all(Format::CloudFormationJson).map(|v| v.into_iter().map(|s| s.text).collect::<Vec<_>>());
+        let b = load(&path).synth_all(Format::CloudFormationJson).map(|v| v.into_iter().map(|s| s.text).collect::<Vec<_>>());
+        assert_eq!(a, b);
+        assert!(a.is_ok());
+    }
+}
+
+#[test]
+fn shop_has_the_resources_and_outputs_users_need() {
+    let app = load(&examples_dir().join("shop/lift.yaml"));
+    let (t, _) = app.template("us-east-1").unwrap_or_else(|e| panic!("{e}"));
+    let types: Vec<&str> = t["Resources"].as_object().map(|r| r.values().filter_map(|v| v["Type"].as_str()).collect()).unwrap_or_default();
+    for ty in [
+        "AWS::Lambda::Function",
+        "AWS::Lambda::Version",
+        "AWS::Lambda::Alias",
+        "AWS::Logs::LogGroup",
+        "AWS::IAM::Role",
+        "AWS::ApiGatewayV2::Api",
+        "AWS::ApiGatewayV2::Stage",
+        "AWS::ApiGatewayV2::Route",
+        "AWS::ApiGatewayV2::Integration",
+        "AWS::Lambda::Permission",
+        "AWS::DynamoDB::GlobalTable",
+        "AWS::EC2::VPC",
+        "AWS::EC2::Subnet",
+        "AWS::EC2::VPCEndpoint",
+        "AWS::SQS::Queue",
+        "AWS::SNS::Topic",
+        "AWS::Lambda::EventSourceMapping",
+        "AWS::CloudWatch::Alarm",
+    ] {
+        assert!(types.contains(&ty), "shop lacks {ty}");
+    }
+    // One invoke permission per API and function, not one per route (3 routes, 1 function).
+    assert_eq!(types.iter().filter(|t| **t == "AWS::Lambda::Permission").count(), 1);
+    let outputs = t["Outputs"].as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()).unwrap_or_default();
+    for o in ["HttpApiUrl", "OrdersTableName", "ApiFunctionArn", "ApiFunctionAliasArn"] {
+        assert!(outputs.iter().any(|k| k == o), "missing output {o}: {outputs:?}");
+    }
+    // The standby has no global table of its own: the primary's template creates the replicas.
+    let (standby, _) = app.template("eu-west-1").unwrap_or_else(|e| panic!("{e}"));
+    assert!(standby["Resources"].get("OrdersTable").is_none());
+    assert_eq!(standby["Outputs"]["OrdersTableName"]["Value"], "shop-orders");
+    // Least privilege: the worker may not read customers; the api may.
+    let worker_policy = t["Resources"]["WorkerFunctionRole"]["Properties"]["Policies"].to_string();
+    assert!(!worker_policy.contains("CustomersTable"));
+    assert!(t["Resources"]["ApiFunctionRole"]["Properties"]["Policies"].to_string().contains("CustomersTable"));
+    assert!(!worker_policy.contains("\"*\""));
+    // Tags on taggable resources, with the region of the stack.
+    let tags = t["Resources"]["ApiFunction"]["Properties"]["Tags"].to_string();
+    for tag in ["lift:app", "lift:version", "lift:region", "us-east-1", "team", "payments"] {
+        assert!(tags.contains(tag), "{tag} missing from {tags}");
+    }
+}
+
+/// `LINE:COL CODE POINTER` (or `- CODE POINTER` without a location), one per line.
+fn expected(path: &Path) -> Vec<String> {
+    let mut lines: Vec<String> =
+        fs::read_to_string(path).unwrap_or_default().lines().map(|l| l.trim_end().to_owned()).filter(|l| !l.is_empty()).collect();
+    lines.sort();
+    lines
+}
+
+fn actual(diags: &[Diagnostic]) -> Vec<String> {
+    let mut lines: Vec<String> = diags
+        .iter()
+        .map(|d| {
+            let at = d.location.map_or("-".to_owned(), |l| format!("{}:{}", l.line, l.column));
+            format!("{at} {} {}", d.code, d.pointer).trim_end().to_owned()
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[test]
+fn invalid_examples_produce_exactly_their_expected_diagnostics() {
+    let dir = examples_dir().join("invalid");
+    let mut specs: Vec<PathBuf> = fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "json"))
+        .collect();
+    specs.sort();
+    assert!(specs.len() >= 8, "too few invalid examples: {specs:?}");
+    for spec in specs {
+        let text = fs::read_to_string(&spec).unwrap_or_default();
+        let diags = match App::from_text(&text) {
+            Err(d) => d,
+            Ok(app) => app.validate(),
+        };
+        assert!(diags.iter().any(Diagnostic::is_error), "{} has no error", spec.display());
+        assert!(diags.iter().all(|d| !d.message.is_empty() && d.code.len() == 4));
+        let name = spec.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        assert_eq!(actual(&diags), expected(&spec.with_extension("expected")), "{name}");
+        let rendered: Vec<String> = diags.iter().map(|d| d.render(&format!("examples/invalid/{name}"))).collect();
+        insta::assert_snapshot!(format!("invalid-{name}"), rendered.join("\n"));
+    }
+}
