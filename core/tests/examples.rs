@@ -1,6 +1,8 @@
 //! The bundled examples: valid ones synthesize clean, deterministic templates
 //! (snapshotted), invalid ones produce exactly the diagnostics listed beside them.
 
+#![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, reason = "tests fail loudly by design")]
+
 use lift_core::{App, Format, diag::Diagnostic};
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -211,7 +211,13 @@ def from_dict(spec: Dict[str, Any]) -> App:
         text = json.dumps(spec)
     except (TypeError, ValueError) as e:
         raise ValidationError([Diagnostic("E103", "error", "", f"the spec cannot be written as JSON: {e}")]) from None
-    return loads(text)
+    try:
+        return loads(text)
+    except ValidationError as e:
+        # Lines of a generated JSON text mean nothing to the caller: the pointer is the place.
+        import dataclasses
+
+        raise ValidationError([dataclasses.replace(d, line=None, column=None) for d in e.diagnostics]) from None
 
 
 def schema() -> Dict[str, Any]:

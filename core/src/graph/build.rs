@@ -52,6 +52,14 @@ pub fn route_id(key: &str) -> String {
     format!("Route{}", pascal(&key.to_ascii_lowercase()))
 }
 
+/// The ARN of a function's `live` alias: the function ARN qualified by the
+/// alias name. Written this way rather than as a reference to the alias, so
+/// every tool (and emulator) can resolve it; users list the alias in
+/// `depends_on` so it exists before anything invokes it.
+pub fn alias_arn(function_id: &str) -> Expr {
+    Expr::Join(vec![Expr::r(function_id, Attr::Arn), Expr::s(format!(":{LIVE_ALIAS}"))])
+}
+
 /// The physical name of a table whose name other regions must know.
 pub fn table_name(app: &str, table: &str) -> String {
     format!("{app}-{table}")
@@ -153,7 +161,7 @@ impl Builder<'_> {
                 let id = function_id(&t.name);
                 match attr {
                     "name" => Expr::r(&id, Attr::Id),
-                    _ => Expr::r(&format!("{id}Alias"), Attr::Id),
+                    _ => alias_arn(&id),
                 }
             }
             Kind::Table => {
@@ -266,7 +274,7 @@ impl Builder<'_> {
         let id = function_id(name);
         let origin = format!("/functions/{}", escape_pointer(name));
         let alias_id = format!("{id}Alias");
-        let alias_arn = Expr::r(&alias_id, Attr::Id);
+        let alias_arn = alias_arn(&id);
         let log_id = format!("{id}LogGroup");
         let role_id = format!("{id}Role");
         let days = RETENTION_DAYS.iter().copied().find(|d| u64::from(*d) >= f.log_retention.as_days()).unwrap_or(3653);
@@ -332,7 +340,17 @@ impl Builder<'_> {
                 });
                 (Expr::Param("ArtifactBucket".into()), Expr::Param(param.clone()), Expr::Param(param))
             }
-            FunctionCode::S3(s3) => (Expr::s(s3.bucket.clone()), Expr::s(s3.key.clone()), Expr::s(s3.key.clone())),
+            FunctionCode::S3(s3) => {
+                // Lambda reads code from a bucket in its own region: `{region}` names it.
+                let mut parts = vec![];
+                for (i, piece) in s3.bucket.split("{region}").enumerate() {
+                    if i > 0 {
+                        parts.push(Expr::Pseudo(Pseudo::Region));
+                    }
+                    parts.push(Expr::s(piece));
+                }
+                (Expr::Join(parts).simplify(), Expr::s(s3.key.clone()), Expr::s(s3.key.clone()))
+            }
         };
         let environment = f
             .environment
@@ -407,7 +425,9 @@ impl Builder<'_> {
                     let Some(source) = self.target(&Target { kind: Kind::Queue, name: q.queue.clone() }, "arn") else { continue };
                     let r = Resource::EventSourceMapping { source, function: alias_arn.clone(), batch_size: q.batch_size };
                     // The role's queue permissions must exist before Lambda checks them.
-                    self.add(&format!("{id}{}QueueMapping", pascal(&q.queue)), at, r, false).depends_on.push(role_id.clone());
+                    self.add(&format!("{id}{}QueueMapping", pascal(&q.queue)), at, r, false)
+                        .depends_on
+                        .extend([role_id.clone(), alias_id.clone()]);
                 }
                 Trigger::Topic(t) => {
                     let Some(topic) = self.target(&Target { kind: Kind::Topic, name: t.topic.clone() }, "arn") else { continue };
@@ -417,39 +437,44 @@ impl Builder<'_> {
                         at.clone(),
                         Resource::Subscription { topic: topic.clone(), endpoint: alias_arn.clone() },
                         false,
-                    );
+                    )
+                    .depends_on
+                    .push(alias_id.clone());
                     self.add(
                         &format!("{base}Permission"),
                         at,
                         Resource::Permission { function: alias_arn.clone(), principal: "sns.amazonaws.com".into(), source_arn: topic },
                         false,
-                    );
+                    )
+                    .depends_on
+                    .push(alias_id.clone());
                 }
                 Trigger::Schedule(s) => {
                     schedules += 1;
                     let base = format!("{id}Schedule{schedules}");
-                    self.rule(&base, at, Some(s.schedule.clone()), None, &alias_arn);
+                    self.rule(&base, at, Some(s.schedule.clone()), None, &alias_id);
                 }
                 Trigger::Events(e) => {
                     patterns += 1;
                     let base = format!("{id}Events{patterns}");
                     let pattern = serde_json::to_value(&e.pattern).unwrap_or_default();
-                    self.rule(&base, at, None, Some(pattern), &alias_arn);
+                    self.rule(&base, at, None, Some(pattern), &alias_id);
                 }
             }
         }
     }
 
-    fn rule(&mut self, base: &str, at: String, schedule: Option<String>, pattern: Option<serde_json::Value>, alias_arn: &Expr) {
+    fn rule(&mut self, base: &str, at: String, schedule: Option<String>, pattern: Option<serde_json::Value>, alias_id: &str) {
+        let function_id = alias_id.trim_end_matches("Alias");
         let rule_id = format!("{base}Rule");
-        let r = Resource::EventRule { schedule, pattern, target: alias_arn.clone(), target_id: "function".into() };
-        self.add(&rule_id, at.clone(), r, false);
+        let r = Resource::EventRule { schedule, pattern, target: alias_arn(function_id), target_id: "function".into() };
+        self.add(&rule_id, at.clone(), r, false).depends_on.push(alias_id.to_owned());
         let p = Resource::Permission {
-            function: alias_arn.clone(),
+            function: alias_arn(function_id),
             principal: "events.amazonaws.com".into(),
             source_arn: Expr::r(&rule_id, Attr::Arn),
         };
-        self.add(&format!("{base}Permission"), at, p, false);
+        self.add(&format!("{base}Permission"), at, p, false).depends_on.push(alias_id.to_owned());
     }
 
     fn access_statement(&self, t: &Target, access: Access) -> Option<Statement> {
@@ -513,14 +538,17 @@ impl Builder<'_> {
                 continue;
             }
             let fid = function_id(f);
-            let alias = Expr::r(&format!("{fid}Alias"), Attr::Id);
+            let alias = alias_arn(&fid);
+            let alias_id = format!("{fid}Alias");
             let origin = format!("/functions/{}", escape_pointer(f));
             self.add(
                 &format!("HttpApi{}Integration", pascal(f)),
                 origin.clone(),
                 Resource::Integration { api: api.clone(), target: alias.clone() },
                 false,
-            );
+            )
+            .depends_on
+            .push(alias_id.clone());
             // One permission per API and function, not per route: keeps the
             // function's resource policy far below its 20 KB limit.
             let source = Expr::arn("execute-api", Expr::Pseudo(Pseudo::Region), vec![api.clone(), Expr::s("/*")]);
@@ -529,7 +557,9 @@ impl Builder<'_> {
                 origin,
                 Resource::Permission { function: alias, principal: "apigateway.amazonaws.com".into(), source_arn: source },
                 false,
-            );
+            )
+            .depends_on
+            .push(alias_id);
         }
         for (key, f) in &http.routes {
             if !self.spec.functions.contains_key(f) {

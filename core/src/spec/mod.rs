@@ -24,8 +24,9 @@ pub fn schema() -> &'static Value {
         let mut out = serde_json::Map::new();
         out.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
         out.insert("$id".into(), "https://lift.dev/schema/app-spec.json".into());
+        out.insert("title".into(), "Lift app spec".into());
         if let Value::Object(body) = generated {
-            out.extend(body.into_iter().filter(|(k, _)| k != "$schema"));
+            out.extend(body.into_iter().filter(|(k, _)| k != "$schema" && k != "title"));
         }
         Value::Object(out)
     })

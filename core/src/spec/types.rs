@@ -182,7 +182,7 @@ pub enum FunctionCode {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct S3Code {
-    /// The bucket.
+    /// The bucket, in the region deployed to; `{region}` in the name is replaced by that region.
     pub bucket: String,
     /// The object key.
     pub key: String,

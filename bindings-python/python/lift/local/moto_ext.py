@@ -1,0 +1,413 @@
+"""CloudFormation support, inside moto, for resource types Lift generates that
+moto's CloudFormation does not implement. Each is a thin adapter over moto's
+own service backend, so the resource is as real as one made through moto's API.
+
+Registering is importing: moto builds its type map from the subclasses of
+`CloudFormationModel` the first time a stack is parsed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import random
+import string
+from typing import Callable, Optional
+
+from moto.apigatewayv2.models import apigatewayv2_backends
+from moto.awslambda.models import lambda_backends
+from moto.cloudwatch.models import cloudwatch_backends
+from moto.core.common_models import CloudFormationModel
+from moto.dynamodb.models import dynamodb_backends
+from moto.ec2.models import ec2_backends
+from moto.ec2.models.vpcs import VPCEndPoint
+from moto.sns.models import sns_backends
+
+
+class LambdaAliasModel(CloudFormationModel):
+    """`AWS::Lambda::Alias`, backed by moto's Lambda alias API."""
+
+    def __init__(self, arn: str, name: str, function_name: str):
+        self.arn = arn
+        self.name = name
+        self.function_name = function_name
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Alias"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("AliasArn",)
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "AliasArn":
+            return self.arn
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> "LambdaAliasModel":
+        p = cloudformation_json["Properties"]
+        backend = lambda_backends[account_id][region_name]
+        alias = backend.create_alias(
+            name=p["Name"],
+            function_name=p["FunctionName"],
+            function_version=str(p["FunctionVersion"]),
+            description=p.get("Description", ""),
+            routing_config=p.get("RoutingConfig"),
+        )
+        return cls(alias.arn, p["Name"], p["FunctionName"])
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: "LambdaAliasModel", new_resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> "LambdaAliasModel":
+        p = cloudformation_json["Properties"]
+        backend = lambda_backends[account_id][region_name]
+        backend.update_alias(
+            name=original_resource.name,
+            function_name=original_resource.function_name,
+            function_version=str(p["FunctionVersion"]),
+            description=p.get("Description"),
+            routing_config=p.get("RoutingConfig"),
+        )
+        return original_resource
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> None:
+        p = cloudformation_json["Properties"]
+        try:
+            lambda_backends[account_id][region_name].delete_alias(p["Name"], p["FunctionName"])
+        except Exception:  # already gone with its function
+            pass
+
+
+class LambdaVersionModel(CloudFormationModel):
+    """`AWS::Lambda::Version` with `Ref` (the version ARN) and `Fn::GetAtt Version`,
+    which moto's own model lacks. Defined after moto's, so it replaces it in the type map."""
+
+    def __init__(self, arn: str, version: str):
+        self.arn = arn
+        self.version = version
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Lambda::Version"
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("Version", "FunctionArn")
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name == "Version":
+            return self.version
+        if attribute_name == "FunctionArn":
+            return self.arn.rsplit(":", 1)[0]
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.arn
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> "LambdaVersionModel":
+        p = cloudformation_json["Properties"]
+        fn = lambda_backends[account_id][region_name].publish_version(p["FunctionName"], description=p.get("Description", ""))
+        return cls(fn.function_arn, str(fn.version))
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: "LambdaVersionModel", new_resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> "LambdaVersionModel":
+        # A changed version is a new version: publish again, as CloudFormation replaces it.
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> None:
+        """Versions go with their function."""
+
+
+def _camel(value: Any) -> Any:
+    """CloudFormation's PascalCase keys to the camelCase moto's JSON APIs store."""
+    if isinstance(value, dict):
+        return {k[:1].lower() + k[1:]: _camel(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_camel(v) for v in value]
+    return value
+
+
+def _suffix() -> str:
+    return "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(12))
+
+
+class _Adapter:
+    """A resource made through a moto backend: its physical ID, its `Fn::GetAtt`
+    attributes, and how to undo it. Subclasses implement `make`, and also derive
+    from `CloudFormationModel` directly: moto finds models by direct subclass."""
+
+    TYPE = ""
+
+    def __init__(self, physical_id: str, attributes: Dict[str, Any], undo: Optional[Callable[[], None]] = None):
+        self._physical_id = physical_id
+        self._attributes = attributes
+        self._undo = undo
+
+    @classmethod
+    def cloudformation_type(cls) -> str:  # type: ignore[override]
+        return cls.TYPE
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return True
+
+    def get_cfn_attribute(self, attribute_name: str) -> Any:
+        if attribute_name in self._attributes:
+            return self._attributes[attribute_name]
+        raise NotImplementedError(attribute_name)
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self._physical_id
+
+    @classmethod
+    def make(cls, name: str, props: Dict[str, Any], account_id: str, region: str) -> "_Adapter":
+        raise NotImplementedError
+
+    @classmethod
+    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> "_Adapter":
+        return cls.make(resource_name, cloudformation_json.get("Properties", {}), account_id, region_name)
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource: "_Adapter", new_resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> "_Adapter":
+        # Replacement: make the new one, then remove the old one, as CloudFormation does.
+        new = cls.make(new_resource_name, cloudformation_json.get("Properties", {}), account_id, region_name)
+        original_resource.delete(account_id, region_name)
+        return new
+
+    @classmethod
+    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> None:
+        """Deletion goes through `delete` on the instance."""
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        if not self._undo:
+            return
+        try:
+            self._undo()
+        except Exception as e:  # noqa: BLE001
+            # Already gone (a route or stage goes with its API) is done; anything
+            # else, such as a dependency still in place, moto retries later.
+            if "NotFound" not in type(e).__name__ and "not found" not in str(e).lower() and "invalid" not in str(e).lower():
+                raise
+        self._undo = None
+
+
+class HttpApiModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::ApiGatewayV2::Api"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = apigatewayv2_backends[account_id][region]
+        api = b.create_api(
+            api_key_selection_expression=props.get("ApiKeySelectionExpression"),
+            cors_configuration=_camel(props.get("CorsConfiguration")),
+            description=props.get("Description"),
+            disable_schema_validation=props.get("DisableSchemaValidation"),
+            disable_execute_api_endpoint=props.get("DisableExecuteApiEndpoint"),
+            name=props.get("Name", name),
+            protocol_type=props.get("ProtocolType", "HTTP"),
+            route_selection_expression=props.get("RouteSelectionExpression"),
+            tags=props.get("Tags") or {},
+            version=props.get("Version"),
+        )
+        return cls(api.api_id, {"ApiEndpoint": api.api_endpoint, "ApiId": api.api_id}, lambda: b.delete_api(api.api_id))
+
+
+class HttpStageModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::ApiGatewayV2::Stage"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = apigatewayv2_backends[account_id][region]
+        api_id = props["ApiId"]
+        config = _camel({k: v for k, v in props.items() if k != "ApiId"})
+        stage = b.create_stage(api_id, config)
+        return cls(stage.name, {}, lambda: b.delete_stage(api_id, stage.name))
+
+
+class HttpIntegrationModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::ApiGatewayV2::Integration"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = apigatewayv2_backends[account_id][region]
+        api_id = props["ApiId"]
+        integration = b.create_integration(
+            api_id=api_id,
+            connection_id=props.get("ConnectionId"),
+            connection_type=props.get("ConnectionType"),
+            content_handling_strategy=props.get("ContentHandlingStrategy"),
+            credentials_arn=props.get("CredentialsArn"),
+            description=props.get("Description"),
+            integration_method=props.get("IntegrationMethod"),
+            integration_subtype=props.get("IntegrationSubtype"),
+            integration_type=props["IntegrationType"],
+            integration_uri=props.get("IntegrationUri"),
+            passthrough_behavior=props.get("PassthroughBehavior"),
+            payload_format_version=props.get("PayloadFormatVersion"),
+            request_parameters=props.get("RequestParameters"),
+            request_templates=props.get("RequestTemplates"),
+            response_parameters=props.get("ResponseParameters"),
+            template_selection_expression=props.get("TemplateSelectionExpression"),
+            timeout_in_millis=props.get("TimeoutInMillis"),
+            tls_config=props.get("TlsConfig"),
+        )
+        iid = integration.to_json()["integrationId"]
+        return cls(iid, {"IntegrationId": iid}, lambda: b.delete_integration(api_id, iid))
+
+
+class HttpRouteModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::ApiGatewayV2::Route"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = apigatewayv2_backends[account_id][region]
+        api_id = props["ApiId"]
+        route = b.create_route(
+            api_id=api_id,
+            api_key_required=props.get("ApiKeyRequired", False),
+            authorization_scopes=props.get("AuthorizationScopes", []),
+            authorization_type=props.get("AuthorizationType"),
+            authorizer_id=props.get("AuthorizerId"),
+            model_selection_expression=props.get("ModelSelectionExpression"),
+            operation_name=props.get("OperationName"),
+            request_models=props.get("RequestModels"),
+            request_parameters=props.get("RequestParameters"),
+            route_key=props["RouteKey"],
+            route_response_selection_expression=props.get("RouteResponseSelectionExpression"),
+            target=props.get("Target"),
+        )
+        rid = route.to_json()["routeId"]
+        return cls(rid, {"RouteId": rid}, lambda: b.delete_route(api_id, rid))
+
+
+class AlarmModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::CloudWatch::Alarm"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = cloudwatch_backends[account_id][region]
+        alarm_name = props.get("AlarmName") or f"{name}-{_suffix()}"
+        alarm = b.put_metric_alarm(
+            name=alarm_name,
+            namespace=props.get("Namespace"),
+            metric_name=props.get("MetricName"),
+            comparison_operator=props["ComparisonOperator"],
+            evaluation_periods=int(props["EvaluationPeriods"]),
+            period=int(props.get("Period", 60)),
+            threshold=float(props.get("Threshold", 0)),
+            statistic=props.get("Statistic"),
+            description=props.get("AlarmDescription"),
+            dimensions=props.get("Dimensions", []),
+            alarm_actions=props.get("AlarmActions", []),
+            ok_actions=props.get("OKActions", []),
+            insufficient_data_actions=props.get("InsufficientDataActions", []),
+            treat_missing_data=props.get("TreatMissingData"),
+            tags=props.get("Tags"),
+        )
+        return cls(alarm_name, {"Arn": alarm.alarm_arn}, lambda: b.delete_alarms([alarm_name]))
+
+
+class TopicSubscriptionModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::SNS::Subscription"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = sns_backends[account_id][region]
+        sub = b.subscribe(props["TopicArn"], props["Endpoint"], props["Protocol"])
+        return cls(sub.arn, {"Arn": sub.arn}, lambda: b.unsubscribe(sub.arn))
+
+
+class GlobalTableModel(_Adapter, CloudFormationModel):
+    """A table of one name in every replica region, each made by moto's DynamoDB."""
+
+    TYPE = "AWS::DynamoDB::GlobalTable"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        table_name = props.get("TableName") or f"{name}-{_suffix()}"
+        made = []
+        for replica in props.get("Replicas", []):
+            b = dynamodb_backends[account_id][replica["Region"]]
+            table = b.create_table(
+                name=table_name,
+                schema=props["KeySchema"],
+                throughput=None,
+                attr=props["AttributeDefinitions"],
+                global_indexes=props.get("GlobalSecondaryIndexes", []),
+                indexes=props.get("LocalSecondaryIndexes", []),
+                streams=props.get("StreamSpecification"),
+                billing_mode="PAY_PER_REQUEST",
+                sse_specification=props.get("SSESpecification"),
+                tags=replica.get("Tags", []),
+                deletion_protection_enabled=replica.get("DeletionProtectionEnabled"),
+                warm_throughput=None,
+            )
+            made.append((b, table))
+
+        def undo() -> None:
+            for b, t in made:
+                b.delete_table(t.name)
+
+        here = next((t for b, t in made if b.region_name == region), made[0][1] if made else None)
+        attrs = {"Arn": here.table_arn, "StreamArn": here.latest_stream_label and f"{here.table_arn}/stream/{here.latest_stream_label}", "TableId": getattr(here, "table_id", table_name)} if here else {}
+        return cls(table_name, attrs, undo)
+
+
+class VpcEndpointModel(_Adapter, CloudFormationModel):
+    """`AWS::EC2::VPCEndpoint` made by moto's own model, plus the deletion that
+    model lacks (without it no stack with an endpoint can be deleted)."""
+
+    TYPE = "AWS::EC2::VPCEndpoint"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        endpoint = VPCEndPoint.create_from_cloudformation_json(name, {"Properties": props}, account_id, region)
+        b = ec2_backends[account_id][region]
+        return cls(endpoint.id, {"Id": endpoint.id}, lambda: b.delete_vpc_endpoints([endpoint.id]))
+
+
+class RouteTableModel(_Adapter, CloudFormationModel):
+    """`AWS::EC2::RouteTable` with the deletion moto's model lacks."""
+
+    TYPE = "AWS::EC2::RouteTable"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = ec2_backends[account_id][region]
+        table = b.create_route_table(vpc_id=props["VpcId"], tags=props.get("Tags"))
+        return cls(table.id, {"RouteTableId": table.id}, lambda: b.delete_route_table(table.id))
+
+
+class SubnetRouteTableAssociationModel(_Adapter, CloudFormationModel):
+    """`AWS::EC2::SubnetRouteTableAssociation` that really associates (moto's
+    model only records the pair) and can be deleted."""
+
+    TYPE = "AWS::EC2::SubnetRouteTableAssociation"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = ec2_backends[account_id][region]
+        association_id = b.associate_route_table(props["RouteTableId"], subnet_id=props["SubnetId"])
+        return cls(association_id, {"Id": association_id}, lambda: b.disassociate_route_table(association_id))

@@ -1,0 +1,93 @@
+import json
+
+import pytest
+
+from conftest import EXAMPLES
+
+
+def test_help_lists_the_commands(run):
+    r = run("--help")
+    assert r.returncode == 0
+    for cmd in ("validate", "synth", "schema", "resolve"):
+        assert cmd in r.stdout
+
+
+def test_validate_ok_is_exit_0(run):
+    r = run("validate", "examples/shop")
+    assert r.returncode == 0, r.stderr
+    assert "ok (shop, 2 region(s)" in r.stderr
+
+
+def test_validate_prints_like_a_compiler_and_exits_1(run):
+    r = run("validate", "examples/invalid/unknown-fields.yaml")
+    assert r.returncode == 1
+    assert "examples/invalid/unknown-fields.yaml:10:5: error[E101]: unknown field `memroy`" in r.stderr
+    assert "hint: did you mean `memory`?" in r.stderr
+    assert "5 error(s), 0 warning(s)" in r.stderr
+
+
+def test_validate_json_for_tools(run):
+    r = run("validate", "examples/invalid/dangling-references.yaml", "--format", "json")
+    assert r.returncode == 1
+    diags = json.loads(r.stdout)
+    assert [d["code"] for d in diags] == ["E201", "E201", "E104", "E201", "E201"]
+    assert diags[0] == {
+        "code": "E201", "severity": "error", "pointer": "/functions/api/environment/ORDERS", "message": "no table named `order`",
+        "line": 10, "column": 7, "hint": "did you mean `tables.orders`?", "file": "examples/invalid/dangling-references.yaml",
+    }
+
+
+def test_warnings_do_not_fail(run):
+    r = run("validate", "examples/minimal")
+    assert r.returncode == 0
+    assert "warning[W403]" in r.stderr
+
+
+def test_usage_errors_exit_2(run, tmp_path):
+    assert run("validate", tmp_path / "nope.yaml").returncode == 2
+    assert run("synth", "examples/shop", "--region", "mars-1").returncode == 2
+    assert run("synth", "examples/shop", "--format", "nope").returncode == 2
+    assert run("frobnicate").returncode == 2
+
+
+def test_synth_writes_every_region(run, tmp_path):
+    r = run("synth", "examples/shop", "--output", tmp_path)
+    assert r.returncode == 0, r.stderr
+    files = sorted(p.name for p in tmp_path.iterdir())
+    assert files == ["shop-eu-west-1.template.json", "shop-us-east-1.template.json"]
+    t = json.loads((tmp_path / "shop-us-east-1.template.json").read_text())
+    assert "HttpApi" in t["Resources"]
+
+
+def test_synth_yaml_to_stdout(run):
+    r = run("synth", "examples/minimal", "--yaml")
+    assert r.returncode == 0
+    assert r.stdout.startswith('AWSTemplateFormatVersion: "2010-09-09"\n')
+    assert "Fn::GetAtt:" in r.stdout
+
+
+def test_synth_is_deterministic(run):
+    a = run("synth", "examples/shop", "--region", "eu-west-1").stdout
+    b = run("synth", "examples/shop", "--region", "eu-west-1").stdout
+    assert a == b and len(a) > 1000
+
+
+def test_synth_of_an_invalid_spec_writes_nothing(run, tmp_path):
+    out = tmp_path / "out"
+    r = run("synth", "examples/invalid/cycle.yaml", "--output", out)
+    assert r.returncode == 1
+    assert "error[E202]: dependency cycle" in r.stderr
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_schema_command(run, tmp_path):
+    r = run("schema")
+    assert r.returncode == 0
+    assert json.loads(r.stdout)["title"] == "Lift app spec"
+    assert run("schema", "-o", tmp_path / "s.json").returncode == 0
+    assert json.loads((tmp_path / "s.json").read_text()) == json.loads(r.stdout)
+
+
+def test_resolve_prints_defaults(run):
+    r = run("resolve", "examples/minimal")
+    assert json.loads(r.stdout)["functions"]["hello"]["memory"] == 256
