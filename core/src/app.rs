@@ -2,6 +2,7 @@
 
 use crate::diag::{self, Diagnostic};
 use crate::graph::{self, Graph};
+use crate::iac::tree::Tree;
 use crate::iac::{cloudformation, yaml};
 use crate::spec::{self, Document, SourceMap, Spec};
 use crate::validate;
@@ -137,24 +138,34 @@ impl App {
         let mut out = validate::spec_rules(spec);
         if !diag::has_errors(&out) {
             for region in spec.all_regions() {
-                out.extend(self.region_diagnostics(region).1);
+                let g = graph::build(spec, region);
+                out.extend(self.render(&g.0, &g.1, None, |_| ()).1);
             }
         }
         self.finish(out)
     }
 
-    fn region_diagnostics(&self, region: &str) -> (Graph, Vec<Diagnostic>) {
-        let (g, collisions) = graph::build(&self.doc.spec, region);
-        let mut out = validate::collision_diagnostics(&collisions);
-        if let Some(c) = validate::cycle_diagnostic(&g, Some(&self.doc.source)) {
+    /// Check one region's graph and, when it has no errors, render it in
+    /// `format` (or only measure it as JSON, for `None`) and check the
+    /// template against the limits. `keep` sees the template tree before it is dropped.
+    fn render(&self, g: &Graph, collisions: &[graph::Collision], format: Option<Format>, keep: impl FnOnce(&Tree<'_>)) -> (Option<String>, Vec<Diagnostic>) {
+        let mut out = validate::collision_diagnostics(collisions);
+        if let Some(c) = validate::cycle_diagnostic(g, Some(&self.doc.source)) {
             out.push(c);
         }
-        out.extend(validate::graph_lints(&g));
-        if !diag::has_errors(&out) {
-            let t = cloudformation::template(&g);
-            out.extend(validate::template_limits(&g, &t, &cloudformation::to_json(&t)));
+        out.extend(validate::graph_lints(g));
+        if diag::has_errors(&out) {
+            return (None, out);
         }
-        (g, out)
+        let tree = cloudformation::template(g);
+        let text = format.map(|f| match f {
+            Format::CloudFormationJson => tree.to_json(),
+            Format::CloudFormationYaml => yaml::tree_to_yaml(&tree),
+        });
+        let size = text.as_ref().map_or_else(|| tree.json_len(), String::len);
+        out.extend(validate::template_limits(g, &tree, size));
+        keep(&tree);
+        (text, out)
     }
 
     fn finish(&self, mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -164,30 +175,32 @@ impl App {
         out
     }
 
-    /// The template of one region as a JSON value, after validation.
-    pub fn template(&self, region: &str) -> Result<(Value, Vec<Diagnostic>), SynthError> {
+    fn synth_with(&self, region: &str, format: Format, keep: impl FnOnce(&Tree<'_>)) -> Result<Synth, SynthError> {
         self.check_region(region)?;
         let mut diags = validate::spec_rules(&self.doc.spec);
         if diag::has_errors(&diags) {
             return Err(SynthError::Invalid(self.finish(diags)));
         }
-        let (g, region_diags) = self.region_diagnostics(region);
+        let (g, collisions) = graph::build(&self.doc.spec, region);
+        let (text, region_diags) = self.render(&g, &collisions, Some(format), keep);
         diags.extend(region_diags);
         let diags = self.finish(diags);
-        if diag::has_errors(&diags) {
-            return Err(SynthError::Invalid(diags));
+        match text {
+            Some(text) if !diag::has_errors(&diags) => Ok(Synth { region: region.to_owned(), text, warnings: diags }),
+            _ => Err(SynthError::Invalid(diags)),
         }
-        Ok((cloudformation::template(&g), diags))
+    }
+
+    /// The template of one region as a JSON value, after validation, with its warnings.
+    pub fn template(&self, region: &str) -> Result<(Value, Vec<Diagnostic>), SynthError> {
+        let mut value = Value::Null;
+        let synth = self.synth_with(region, Format::CloudFormationJson, |t| value = t.to_value())?;
+        Ok((value, synth.warnings))
     }
 
     /// Render one region's template. Errors stop it; warnings come back with it.
     pub fn synth(&self, region: &str, format: Format) -> Result<Synth, SynthError> {
-        let (t, warnings) = self.template(region)?;
-        let text = match format {
-            Format::CloudFormationJson => cloudformation::to_json(&t),
-            Format::CloudFormationYaml => yaml::to_yaml(&t),
-        };
-        Ok(Synth { region: region.to_owned(), text, warnings })
+        self.synth_with(region, format, |_| ())
     }
 
     /// Render every region's template, primary first.

@@ -211,35 +211,63 @@ pub struct Graph {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cycle(pub Vec<Id>);
 
+/// The graph as integers: logical IDs in order and, for each, the indices of
+/// the resources it depends on (sorted, without duplicates or unknown IDs).
+struct Adjacency<'a> {
+    ids: Vec<&'a str>,
+    deps: Vec<Vec<usize>>,
+}
+
 impl Graph {
+    fn adjacency(&self) -> Adjacency<'_> {
+        let ids: Vec<&str> = self.nodes.keys().map(String::as_str).collect();
+        let index: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
+        let mut refs = Vec::new();
+        let deps = self
+            .nodes
+            .values()
+            .map(|node| {
+                refs.clear();
+                node.resource.refs(&mut refs);
+                let mut d: Vec<usize> = refs.iter().copied().chain(node.depends_on.iter().map(String::as_str)).filter_map(|r| index.get(r).copied()).collect();
+                d.sort_unstable();
+                d.dedup();
+                d
+            })
+            .collect();
+        Adjacency { ids, deps }
+    }
+
     /// Resources in an order where each comes after everything it depends on,
     /// ties broken by logical ID; or the first cycle found.
     pub fn topological_order(&self) -> Result<Vec<&str>, Cycle> {
-        // Kahn's algorithm over a BTreeMap keeps the order deterministic.
-        let mut indegree: BTreeMap<&str, usize> = self.nodes.keys().map(|k| (k.as_str(), 0)).collect();
-        let mut dependents: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (id, node) in &self.nodes {
-            for dep in node.dependencies() {
-                if self.nodes.contains_key(dep) && dep != id {
-                    *indegree.entry(id).or_default() += 1;
-                    dependents.entry(dep).or_default().push(id);
+        let adj = self.adjacency();
+        let n = adj.ids.len();
+        let mut indegree = vec![0usize; n];
+        let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
+        for (i, deps) in adj.deps.iter().enumerate() {
+            for &d in deps.iter().filter(|&&d| d != i) {
+                if let (Some(c), Some(list)) = (indegree.get_mut(i), dependents.get_mut(d)) {
+                    *c += 1;
+                    list.push(i);
                 }
             }
         }
-        let mut ready: std::collections::BTreeSet<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(k, _)| *k).collect();
-        let mut order = Vec::with_capacity(self.nodes.len());
-        while let Some(next) = ready.pop_first() {
-            order.push(next);
-            for d in dependents.get(next).into_iter().flatten() {
-                if let Some(n) = indegree.get_mut(d) {
-                    *n -= 1;
-                    if *n == 0 {
-                        ready.insert(d);
+        // Kahn's algorithm with a min-heap of indices: ties go to the smallest logical ID.
+        let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..n).filter(|&i| indegree.get(i) == Some(&0)).map(std::cmp::Reverse).collect();
+        let mut order = Vec::with_capacity(n);
+        while let Some(std::cmp::Reverse(next)) = ready.pop() {
+            order.push(adj.ids.get(next).copied().unwrap_or_default());
+            for &d in dependents.get(next).into_iter().flatten() {
+                if let Some(c) = indegree.get_mut(d) {
+                    *c -= 1;
+                    if *c == 0 {
+                        ready.push(std::cmp::Reverse(d));
                     }
                 }
             }
         }
-        if order.len() == self.nodes.len() {
+        if order.len() == n {
             return Ok(order);
         }
         Err(self.find_cycle().unwrap_or_else(|| Cycle(vec![])))
@@ -253,39 +281,40 @@ impl Graph {
             Open,
             Done,
         }
-        let mut marks: BTreeMap<&str, Mark> = self.nodes.keys().map(|k| (k.as_str(), Mark::New)).collect();
-        for start in self.nodes.keys() {
-            if marks.get(start.as_str()) != Some(&Mark::New) {
+        let adj = self.adjacency();
+        let mut marks = vec![Mark::New; adj.ids.len()];
+        for start in 0..adj.ids.len() {
+            if marks.get(start) != Some(&Mark::New) {
                 continue;
             }
-            // Iterative DFS: a stack of (node, its dependencies, next index).
-            let mut stack: Vec<(&str, Vec<&str>, usize)> = Vec::new();
-            let deps = |id: &str| {
-                self.nodes
-                    .get(id)
-                    .map(|n| n.dependencies().into_iter().filter(|d| self.nodes.contains_key(*d)).collect())
-                    .unwrap_or_default()
-            };
-            marks.insert(start, Mark::Open);
-            stack.push((start, deps(start), 0));
-            while let Some((node, children, i)) = stack.last_mut() {
-                let Some(child) = children.get(*i).copied() else {
-                    marks.insert(node, Mark::Done);
+            // Iterative DFS: a stack of (node, next dependency index).
+            let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+            if let Some(m) = marks.get_mut(start) {
+                *m = Mark::Open;
+            }
+            while let Some(&(node, i)) = stack.last() {
+                let Some(&child) = adj.deps.get(node).and_then(|d| d.get(i)) else {
+                    if let Some(m) = marks.get_mut(node) {
+                        *m = Mark::Done;
+                    }
                     stack.pop();
                     continue;
                 };
-                *i += 1;
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
                 match marks.get(child).copied() {
                     Some(Mark::Open) => {
-                        let from = stack.iter().position(|(n, ..)| *n == child).unwrap_or(0);
-                        let mut path: Vec<Id> = stack.iter().skip(from).map(|(n, ..)| (*n).to_owned()).collect();
-                        path.push(child.to_owned());
+                        let from = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
+                        let mut path: Vec<Id> = stack.iter().skip(from).filter_map(|(n, _)| adj.ids.get(*n)).map(|s| (*s).to_owned()).collect();
+                        path.push(adj.ids.get(child).copied().unwrap_or_default().to_owned());
                         return Some(Cycle(path));
                     }
                     Some(Mark::New) => {
-                        marks.insert(child, Mark::Open);
-                        let d = deps(child);
-                        stack.push((child, d, 0));
+                        if let Some(m) = marks.get_mut(child) {
+                            *m = Mark::Open;
+                        }
+                        stack.push((child, 0));
                     }
                     _ => {}
                 }

@@ -2,43 +2,46 @@
 //! people read templates in (version, description, parameters, resources,
 //! outputs), then JSON or YAML text.
 
+use super::tree::Tree;
 use crate::graph::{Attr, Expr, Graph, Node, Pseudo, Resource, TableShape};
-use serde_json::{Map, Value, json};
+use crate::{tlist, tmap};
+use std::borrow::Cow;
+use std::rc::Rc;
 
-/// The template of one region, as a JSON value.
-pub fn template(g: &Graph) -> Value {
-    let mut t = Map::new();
-    t.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-    t.insert("Description".into(), json!(g.description));
+/// The app's tags in both of CloudFormation's shapes.
+struct Tags<'a> {
+    list: Rc<Tree<'a>>,
+    map: Rc<Tree<'a>>,
+}
+
+/// The template of one region.
+pub fn template(g: &Graph) -> Tree<'_> {
+    let mut t = tmap! { "AWSTemplateFormatVersion" => "2010-09-09", "Description" => &g.description };
     if !g.parameters.is_empty() {
-        let mut params = Map::new();
-        for p in &g.parameters {
-            let mut v = Map::new();
-            v.insert("Type".into(), json!("String"));
-            v.insert("Description".into(), json!(p.description));
-            v.insert("MinLength".into(), json!(1));
-            if let Some(d) = &p.default {
-                v.insert("Default".into(), json!(d));
-            }
-            params.insert(p.name.clone(), Value::Object(v));
-        }
-        t.insert("Parameters".into(), Value::Object(params));
+        let params = g
+            .parameters
+            .iter()
+            .map(|p| {
+                let mut v = tmap! { "Type" => "String", "Description" => &p.description, "MinLength" => 1u32 };
+                if let Some(d) = &p.default {
+                    v.insert("Default", Tree::from(d));
+                }
+                (Cow::Borrowed(p.name.as_str()), v)
+            })
+            .collect();
+        t.insert("Parameters", Tree::Map(params));
     }
-    let mut resources = Map::new();
-    for (id, node) in &g.nodes {
-        resources.insert(id.clone(), resource(g, node));
-    }
-    t.insert("Resources".into(), Value::Object(resources));
+    // Every taggable resource carries the same tags: build them once.
+    let tags = Tags { list: Rc::new(tag_list(g, &g.region)), map: Rc::new(Tree::Map(g.tags.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), Tree::from(v))).collect())) };
+    let resources = g.nodes.iter().map(|(id, node)| (Cow::Borrowed(id.as_str()), resource(g, node, &tags))).collect();
+    t.insert("Resources", Tree::Map(resources));
     if !g.outputs.is_empty() {
-        let mut outputs = Map::new();
         let mut sorted: Vec<_> = g.outputs.iter().collect();
         sorted.sort_by(|a, b| a.name.cmp(&b.name));
-        for o in sorted {
-            outputs.insert(o.name.clone(), json!({ "Description": o.description, "Value": expr(g, &o.value) }));
-        }
-        t.insert("Outputs".into(), Value::Object(outputs));
+        let outputs = sorted.into_iter().map(|o| (Cow::Borrowed(o.name.as_str()), tmap! { "Description" => &o.description, "Value" => expr(g, &o.value) })).collect();
+        t.insert("Outputs", Tree::Map(outputs));
     }
-    Value::Object(t)
+    t
 }
 
 /// The CloudFormation type name of a resource.
@@ -104,296 +107,272 @@ fn tag_style(r: &Resource) -> TagStyle {
     }
 }
 
-fn tag_list(g: &Graph, region: &str) -> Value {
-    Value::Array(
+fn tag_list<'a>(g: &'a Graph, region: &'a str) -> Tree<'a> {
+    Tree::List(
         g.tags
             .iter()
             .map(|(k, v)| {
                 let v = if k == "lift:region" { region } else { v.as_str() };
-                json!({ "Key": k, "Value": v })
+                tmap! { "Key" => k, "Value" => v }
             })
             .collect(),
     )
 }
 
-fn resource(g: &Graph, node: &Node) -> Value {
+fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>) -> Tree<'a> {
     let r = &node.resource;
     let mut props = properties(g, r);
     if node.tagged {
         match tag_style(r) {
-            TagStyle::List => {
-                props.insert("Tags".into(), tag_list(g, &g.region));
-            }
-            TagStyle::Map => {
-                props.insert("Tags".into(), Value::Object(g.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect()));
-            }
+            TagStyle::List => props.insert("Tags", Tree::Shared(Rc::clone(&tags.list))),
+            TagStyle::Map => props.insert("Tags", Tree::Shared(Rc::clone(&tags.map))),
             TagStyle::None => {}
         }
     }
-    let mut out = Map::new();
-    out.insert("Type".into(), json!(type_name(r)));
+    let mut out = tmap! { "Type" => type_name(r) };
     if node.retain {
-        out.insert("DeletionPolicy".into(), json!("Retain"));
-        out.insert("UpdateReplacePolicy".into(), json!("Retain"));
+        out.insert("DeletionPolicy", Tree::from("Retain"));
+        out.insert("UpdateReplacePolicy", Tree::from("Retain"));
     } else if matches!(r, Resource::Table { .. } | Resource::GlobalTable { .. }) {
         // cfn-lint asks stateful resources to say what happens to their data.
-        out.insert("DeletionPolicy".into(), json!("Delete"));
-        out.insert("UpdateReplacePolicy".into(), json!("Delete"));
+        out.insert("DeletionPolicy", Tree::from("Delete"));
+        out.insert("UpdateReplacePolicy", Tree::from("Delete"));
     }
     if !node.depends_on.is_empty() {
-        out.insert("DependsOn".into(), json!(node.depends_on));
+        out.insert("DependsOn", Tree::List(node.depends_on.iter().map(Tree::from).collect()));
     }
-    out.insert("Properties".into(), Value::Object(props));
-    Value::Object(out)
+    out.insert("Properties", props);
+    out
 }
 
-fn exprs(g: &Graph, es: &[Expr]) -> Value {
-    Value::Array(es.iter().map(|e| expr(g, e)).collect())
+fn exprs<'a>(g: &'a Graph, es: &'a [Expr]) -> Tree<'a> {
+    Tree::List(es.iter().map(|e| expr(g, e)).collect())
 }
 
-fn properties(g: &Graph, r: &Resource) -> Map<String, Value> {
-    let e = |x: &Expr| expr(g, x);
-    let v = match r {
-        Resource::LogGroup { retention_days } => json!({ "RetentionInDays": retention_days }),
+fn strs(items: &[String]) -> Tree<'_> {
+    Tree::List(items.iter().map(Tree::from).collect())
+}
+
+const ACCESS_LOG_FORMAT: &str = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latency\":\"$context.responseLatency\",\"integrationError\":\"$context.integrationErrorMessage\"}";
+
+fn properties<'a>(g: &'a Graph, r: &'a Resource) -> Tree<'a> {
+    let e = |x: &'a Expr| expr(g, x);
+    match r {
+        Resource::LogGroup { retention_days } => tmap! { "RetentionInDays" => *retention_days },
         Resource::Role { service, managed_policies, statements } => {
-            let mut m = Map::new();
-            m.insert(
-                "AssumeRolePolicyDocument".into(),
-                json!({
-                    "Version": "2012-10-17",
-                    "Statement": [{ "Effect": "Allow", "Principal": { "Service": service }, "Action": "sts:AssumeRole" }]
-                }),
-            );
+            let trust = tmap! {
+                "Version" => "2012-10-17",
+                "Statement" => tlist![tmap! { "Effect" => "Allow", "Principal" => tmap! { "Service" => service }, "Action" => "sts:AssumeRole" }],
+            };
+            let mut m = tmap! { "AssumeRolePolicyDocument" => trust };
             if !managed_policies.is_empty() {
-                m.insert("ManagedPolicyArns".into(), exprs(g, managed_policies));
+                m.insert("ManagedPolicyArns", exprs(g, managed_policies));
             }
-            let stmts: Vec<Value> =
-                statements.iter().map(|s| json!({ "Effect": "Allow", "Action": s.actions, "Resource": exprs(g, &s.resources) })).collect();
-            m.insert(
-                "Policies".into(),
-                json!([{ "PolicyName": "least-privilege", "PolicyDocument": { "Version": "2012-10-17", "Statement": stmts } }]),
-            );
-            Value::Object(m)
+            let stmts = statements.iter().map(|s| tmap! { "Effect" => "Allow", "Action" => strs(&s.actions), "Resource" => exprs(g, &s.resources) }).collect::<Vec<_>>();
+            let doc = tmap! { "Version" => "2012-10-17", "Statement" => stmts };
+            m.insert("Policies", tlist![tmap! { "PolicyName" => "least-privilege", "PolicyDocument" => doc }]);
+            m
         }
-        Resource::Function {
-            runtime,
-            handler,
-            code_bucket,
-            code_key,
-            memory_mb,
-            timeout_s,
-            architecture,
-            role,
-            environment,
-            log_group,
-            tracing,
-            reserved_concurrency,
-            vpc,
-        } => {
-            let mut m = Map::new();
-            m.insert("Runtime".into(), json!(runtime));
-            m.insert("Handler".into(), json!(handler));
-            m.insert("Code".into(), json!({ "S3Bucket": e(code_bucket), "S3Key": e(code_key) }));
-            m.insert("MemorySize".into(), json!(memory_mb));
-            m.insert("Timeout".into(), json!(timeout_s));
-            m.insert("Architectures".into(), json!([architecture]));
-            m.insert("Role".into(), e(role));
+        Resource::Function { runtime, handler, code_bucket, code_key, memory_mb, timeout_s, architecture, role, environment, log_group, tracing, reserved_concurrency, vpc } => {
+            let mut m = tmap! {
+                "Runtime" => runtime,
+                "Handler" => handler,
+                "Code" => tmap! { "S3Bucket" => e(code_bucket), "S3Key" => e(code_key) },
+                "MemorySize" => *memory_mb,
+                "Timeout" => *timeout_s,
+                "Architectures" => tlist![architecture],
+                "Role" => e(role),
+            };
             if !environment.is_empty() {
-                let vars: Map<String, Value> = environment.iter().map(|(k, x)| (k.clone(), e(x))).collect();
-                m.insert("Environment".into(), json!({ "Variables": vars }));
+                let vars = environment.iter().map(|(k, x)| (Cow::Borrowed(k.as_str()), e(x))).collect();
+                m.insert("Environment", tmap! { "Variables" => Tree::Map(vars) });
             }
-            m.insert("LoggingConfig".into(), json!({ "LogGroup": e(log_group), "LogFormat": "JSON" }));
-            m.insert("TracingConfig".into(), json!({ "Mode": tracing }));
+            m.insert("LoggingConfig", tmap! { "LogGroup" => e(log_group), "LogFormat" => "JSON" });
+            m.insert("TracingConfig", tmap! { "Mode" => tracing });
             if let Some(n) = reserved_concurrency {
-                m.insert("ReservedConcurrentExecutions".into(), json!(n));
+                m.insert("ReservedConcurrentExecutions", Tree::from(*n));
             }
             if let Some((subnets, groups)) = vpc {
-                m.insert("VpcConfig".into(), json!({ "SubnetIds": exprs(g, subnets), "SecurityGroupIds": exprs(g, groups) }));
+                m.insert("VpcConfig", tmap! { "SubnetIds" => exprs(g, subnets), "SecurityGroupIds" => exprs(g, groups) });
             }
-            Value::Object(m)
+            m
         }
-        Resource::FunctionVersion { function, description } => json!({ "FunctionName": e(function), "Description": e(description) }),
-        Resource::Alias { function, version, name } => json!({ "FunctionName": e(function), "FunctionVersion": e(version), "Name": name }),
+        Resource::FunctionVersion { function, description } => tmap! { "FunctionName" => e(function), "Description" => e(description) },
+        Resource::Alias { function, version, name } => tmap! { "FunctionName" => e(function), "FunctionVersion" => e(version), "Name" => name },
         Resource::Permission { function, principal, source_arn } => {
-            json!({ "Action": "lambda:InvokeFunction", "FunctionName": e(function), "Principal": principal, "SourceArn": e(source_arn) })
+            tmap! { "Action" => "lambda:InvokeFunction", "FunctionName" => e(function), "Principal" => principal, "SourceArn" => e(source_arn) }
         }
         Resource::HttpApi { name, cors } => {
-            let mut m = Map::new();
-            m.insert("Name".into(), json!(name));
-            m.insert("ProtocolType".into(), json!("HTTP"));
+            let mut m = tmap! { "Name" => name, "ProtocolType" => "HTTP" };
             if let Some(c) = cors {
-                let mut cm = Map::new();
-                cm.insert("AllowOrigins".into(), json!(c.origins));
-                cm.insert("AllowMethods".into(), json!(c.methods));
+                let mut cm = tmap! { "AllowOrigins" => strs(&c.origins), "AllowMethods" => strs(&c.methods) };
                 if !c.headers.is_empty() {
-                    cm.insert("AllowHeaders".into(), json!(c.headers));
+                    cm.insert("AllowHeaders", strs(&c.headers));
                 }
-                m.insert("CorsConfiguration".into(), Value::Object(cm));
+                m.insert("CorsConfiguration", cm);
             }
-            Value::Object(m)
+            m
         }
-        Resource::Stage { api, log_group_arn, rate, burst } => json!({
-            "ApiId": e(api),
-            "StageName": "$default",
-            "AutoDeploy": true,
-            "AccessLogSettings": {
-                "DestinationArn": e(log_group_arn),
-                "Format": "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latency\":\"$context.responseLatency\",\"integrationError\":\"$context.integrationErrorMessage\"}"
-            },
-            "DefaultRouteSettings": { "ThrottlingRateLimit": rate, "ThrottlingBurstLimit": burst, "DetailedMetricsEnabled": true }
-        }),
-        Resource::Integration { api, target } => {
-            json!({ "ApiId": e(api), "IntegrationType": "AWS_PROXY", "IntegrationUri": e(target), "PayloadFormatVersion": "2.0" })
-        }
-        Resource::Route { api, key, integration, authorization } => json!({
-            "ApiId": e(api),
-            "RouteKey": key,
-            "AuthorizationType": authorization,
-            "Target": expr(g, &Expr::Join(vec![Expr::s("integrations/"), integration.clone()]))
-        }),
+        Resource::Stage { api, log_group_arn, rate, burst } => tmap! {
+            "ApiId" => e(api),
+            "StageName" => "$default",
+            "AutoDeploy" => true,
+            "AccessLogSettings" => tmap! { "DestinationArn" => e(log_group_arn), "Format" => ACCESS_LOG_FORMAT },
+            "DefaultRouteSettings" => tmap! { "ThrottlingRateLimit" => *rate, "ThrottlingBurstLimit" => *burst, "DetailedMetricsEnabled" => true },
+        },
+        Resource::Integration { api, target } => tmap! { "ApiId" => e(api), "IntegrationType" => "AWS_PROXY", "IntegrationUri" => e(target), "PayloadFormatVersion" => "2.0" },
+        Resource::Route { api, key, integration, authorization } => tmap! {
+            "ApiId" => e(api),
+            "RouteKey" => key,
+            "AuthorizationType" => authorization,
+            "Target" => join_prefix(g, "integrations/", integration),
+        },
         Resource::Table { shape } => {
             let mut m = table_common(shape);
-            m.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
-            m.insert("SSESpecification".into(), json!({ "SSEEnabled": true }));
-            m.insert("PointInTimeRecoverySpecification".into(), json!({ "PointInTimeRecoveryEnabled": shape.pitr }));
+            m.insert("BillingMode", Tree::from("PAY_PER_REQUEST"));
+            m.insert("SSESpecification", tmap! { "SSEEnabled" => true });
+            m.insert("PointInTimeRecoverySpecification", tmap! { "PointInTimeRecoveryEnabled" => shape.pitr });
             if let Some(view) = shape.stream {
-                m.insert("StreamSpecification".into(), json!({ "StreamViewType": view }));
+                m.insert("StreamSpecification", tmap! { "StreamViewType" => view });
             }
             if let Some(ttl) = &shape.ttl {
-                m.insert("TimeToLiveSpecification".into(), json!({ "AttributeName": ttl, "Enabled": true }));
+                m.insert("TimeToLiveSpecification", tmap! { "AttributeName" => ttl, "Enabled" => true });
             }
-            Value::Object(m)
+            m
         }
         Resource::GlobalTable { shape, replicas } => {
             let mut m = table_common(shape);
-            m.insert("BillingMode".into(), json!("PAY_PER_REQUEST"));
-            m.insert("SSESpecification".into(), json!({ "SSEEnabled": true }));
-            m.insert("StreamSpecification".into(), json!({ "StreamViewType": shape.stream.unwrap_or("NEW_AND_OLD_IMAGES") }));
+            m.insert("BillingMode", Tree::from("PAY_PER_REQUEST"));
+            m.insert("SSESpecification", tmap! { "SSEEnabled" => true });
+            m.insert("StreamSpecification", tmap! { "StreamViewType" => shape.stream.unwrap_or("NEW_AND_OLD_IMAGES") });
             if let Some(ttl) = &shape.ttl {
-                m.insert("TimeToLiveSpecification".into(), json!({ "AttributeName": ttl, "Enabled": true }));
+                m.insert("TimeToLiveSpecification", tmap! { "AttributeName" => ttl, "Enabled" => true });
             }
-            let reps: Vec<Value> = replicas
+            let reps = replicas
                 .iter()
                 .map(|region| {
-                    json!({
-                        "Region": region,
-                        "PointInTimeRecoverySpecification": { "PointInTimeRecoveryEnabled": shape.pitr },
-                        "Tags": tag_list(g, region)
-                    })
+                    tmap! {
+                        "Region" => region,
+                        "PointInTimeRecoverySpecification" => tmap! { "PointInTimeRecoveryEnabled" => shape.pitr },
+                        "Tags" => tag_list(g, region),
+                    }
                 })
-                .collect();
-            m.insert("Replicas".into(), Value::Array(reps));
-            Value::Object(m)
+                .collect::<Vec<_>>();
+            m.insert("Replicas", Tree::List(reps));
+            m
         }
         Resource::Queue { fifo, visibility_timeout_s, retention_s, dead_letter } => {
-            let mut m = Map::new();
+            let mut m = Tree::Map(vec![]);
             if *fifo {
-                m.insert("FifoQueue".into(), json!(true));
+                m.insert("FifoQueue", Tree::from(true));
             }
-            m.insert("VisibilityTimeout".into(), json!(visibility_timeout_s));
-            m.insert("MessageRetentionPeriod".into(), json!(retention_s));
-            m.insert("SqsManagedSseEnabled".into(), json!(true));
+            m.insert("VisibilityTimeout", Tree::from(*visibility_timeout_s));
+            m.insert("MessageRetentionPeriod", Tree::from(*retention_s));
+            m.insert("SqsManagedSseEnabled", Tree::from(true));
             if let Some((arn, max)) = dead_letter {
-                m.insert("RedrivePolicy".into(), json!({ "deadLetterTargetArn": e(arn), "maxReceiveCount": max }));
+                m.insert("RedrivePolicy", tmap! { "deadLetterTargetArn" => e(arn), "maxReceiveCount" => *max });
             }
-            Value::Object(m)
+            m
         }
         Resource::Topic { display_name } => {
-            let mut m = Map::new();
+            let mut m = Tree::Map(vec![]);
             if let Some(d) = display_name {
-                m.insert("DisplayName".into(), json!(d));
+                m.insert("DisplayName", Tree::from(d));
             }
-            m.insert("KmsMasterKeyId".into(), json!("alias/aws/sns"));
-            Value::Object(m)
+            m.insert("KmsMasterKeyId", Tree::from("alias/aws/sns"));
+            m
         }
-        Resource::Subscription { topic, endpoint } => json!({ "TopicArn": e(topic), "Protocol": "lambda", "Endpoint": e(endpoint) }),
+        Resource::Subscription { topic, endpoint } => tmap! { "TopicArn" => e(topic), "Protocol" => "lambda", "Endpoint" => e(endpoint) },
         Resource::EventRule { schedule, pattern, target, target_id } => {
-            let mut m = Map::new();
+            let mut m = Tree::Map(vec![]);
             if let Some(s) = schedule {
-                m.insert("ScheduleExpression".into(), json!(s));
+                m.insert("ScheduleExpression", Tree::from(s));
             }
             if let Some(p) = pattern {
-                m.insert("EventPattern".into(), p.clone());
+                m.insert("EventPattern", Tree::from_value(p));
             }
-            m.insert("State".into(), json!("ENABLED"));
-            m.insert("Targets".into(), json!([{ "Arn": e(target), "Id": target_id }]));
-            Value::Object(m)
+            m.insert("State", Tree::from("ENABLED"));
+            m.insert("Targets", tlist![tmap! { "Arn" => e(target), "Id" => target_id }]);
+            m
         }
-        Resource::EventSourceMapping { source, function, batch_size } => {
-            json!({ "EventSourceArn": e(source), "FunctionName": e(function), "BatchSize": batch_size, "FunctionResponseTypes": ["ReportBatchItemFailures"] })
-        }
-        Resource::Alarm { metric, function, threshold, description } => json!({
-            "AlarmDescription": description,
-            "Namespace": "AWS/Lambda",
-            "MetricName": metric,
-            "Dimensions": [{ "Name": "FunctionName", "Value": e(function) }],
-            "Statistic": "Sum",
-            "Period": 60,
-            "EvaluationPeriods": 1,
-            "Threshold": threshold,
-            "ComparisonOperator": "GreaterThanOrEqualToThreshold",
-            "TreatMissingData": "notBreaching"
-        }),
-        Resource::Vpc { cidr } => json!({ "CidrBlock": cidr, "EnableDnsHostnames": true, "EnableDnsSupport": true }),
-        Resource::Subnet { vpc, cidr, zone, .. } => {
-            json!({ "VpcId": e(vpc), "CidrBlock": cidr, "AvailabilityZone": e(&Expr::Zone(*zone)), "MapPublicIpOnLaunch": false })
-        }
-        Resource::RouteTable { vpc } => json!({ "VpcId": e(vpc) }),
-        Resource::SubnetRouteTableAssociation { subnet, route_table } => json!({ "SubnetId": e(subnet), "RouteTableId": e(route_table) }),
-        Resource::SecurityGroup { vpc, description } => json!({
-            "GroupDescription": description,
-            "VpcId": e(vpc),
-            "SecurityGroupEgress": [{ "IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "0.0.0.0/0", "Description": "HTTPS to AWS APIs and endpoints" }]
-        }),
-        Resource::VpcEndpoint { vpc, service, route_tables } => json!({
-            "VpcId": e(vpc),
-            "ServiceName": expr(g, &Expr::Join(vec![Expr::s("com.amazonaws."), Expr::Pseudo(Pseudo::Region), Expr::s(format!(".{service}"))])),
-            "VpcEndpointType": "Gateway",
-            "RouteTableIds": exprs(g, route_tables)
-        }),
-        Resource::InternetGateway | Resource::ElasticIp => {
-            if matches!(r, Resource::ElasticIp) {
-                json!({ "Domain": "vpc" })
-            } else {
-                json!({})
-            }
-        }
-        Resource::GatewayAttachment { vpc, gateway } => json!({ "VpcId": e(vpc), "InternetGatewayId": e(gateway) }),
-        Resource::NatGateway { subnet, allocation } => json!({ "SubnetId": e(subnet), "AllocationId": e(allocation) }),
+        Resource::EventSourceMapping { source, function, batch_size } => tmap! {
+            "EventSourceArn" => e(source),
+            "FunctionName" => e(function),
+            "BatchSize" => *batch_size,
+            "FunctionResponseTypes" => tlist!["ReportBatchItemFailures"],
+        },
+        Resource::Alarm { metric, function, threshold, description } => tmap! {
+            "AlarmDescription" => description,
+            "Namespace" => "AWS/Lambda",
+            "MetricName" => metric,
+            "Dimensions" => tlist![tmap! { "Name" => "FunctionName", "Value" => e(function) }],
+            "Statistic" => "Sum",
+            "Period" => 60u32,
+            "EvaluationPeriods" => 1u32,
+            "Threshold" => *threshold,
+            "ComparisonOperator" => "GreaterThanOrEqualToThreshold",
+            "TreatMissingData" => "notBreaching",
+        },
+        Resource::Vpc { cidr } => tmap! { "CidrBlock" => cidr, "EnableDnsHostnames" => true, "EnableDnsSupport" => true },
+        Resource::Subnet { vpc, cidr, zone, .. } => tmap! { "VpcId" => e(vpc), "CidrBlock" => cidr, "AvailabilityZone" => zone_select(*zone), "MapPublicIpOnLaunch" => false },
+        Resource::RouteTable { vpc } => tmap! { "VpcId" => e(vpc) },
+        Resource::SubnetRouteTableAssociation { subnet, route_table } => tmap! { "SubnetId" => e(subnet), "RouteTableId" => e(route_table) },
+        Resource::SecurityGroup { vpc, description } => tmap! {
+            "GroupDescription" => description,
+            "VpcId" => e(vpc),
+            "SecurityGroupEgress" => tlist![tmap! { "IpProtocol" => "tcp", "FromPort" => 443u32, "ToPort" => 443u32, "CidrIp" => "0.0.0.0/0", "Description" => "HTTPS to AWS APIs and endpoints" }],
+        },
+        Resource::VpcEndpoint { vpc, service, route_tables } => tmap! {
+            "VpcId" => e(vpc),
+            "ServiceName" => Tree::Map(vec![(Cow::Borrowed("Fn::Sub"), Tree::from(format!("com.amazonaws.${{AWS::Region}}.{service}")))]),
+            "VpcEndpointType" => "Gateway",
+            "RouteTableIds" => exprs(g, route_tables),
+        },
+        Resource::InternetGateway => Tree::Map(vec![]),
+        Resource::ElasticIp => tmap! { "Domain" => "vpc" },
+        Resource::GatewayAttachment { vpc, gateway } => tmap! { "VpcId" => e(vpc), "InternetGatewayId" => e(gateway) },
+        Resource::NatGateway { subnet, allocation } => tmap! { "SubnetId" => e(subnet), "AllocationId" => e(allocation) },
         Resource::DefaultRoute { route_table, target, via_nat } => {
             let key = if *via_nat { "NatGatewayId" } else { "GatewayId" };
-            json!({ "RouteTableId": e(route_table), "DestinationCidrBlock": "0.0.0.0/0", key: e(target) })
+            tmap! { "RouteTableId" => e(route_table), "DestinationCidrBlock" => "0.0.0.0/0", key => e(target) }
         }
-    };
-    match v {
-        Value::Object(m) => m,
-        _ => Map::new(),
     }
 }
 
-fn table_common(s: &TableShape) -> Map<String, Value> {
-    let mut m = Map::new();
+fn zone_select(zone: u8) -> Tree<'static> {
+    tmap! { "Fn::Select" => tlist![zone, tmap! { "Fn::GetAZs" => "" }] }
+}
+
+/// `prefix` followed by a value, as one string (`Fn::Sub`).
+fn join_prefix<'a>(g: &'a Graph, prefix: &str, value: &'a Expr) -> Tree<'a> {
+    let mut sub = String::from(prefix);
+    if push_sub(g, &mut sub, value) { Tree::Map(vec![(Cow::Borrowed("Fn::Sub"), Tree::from(sub))]) } else { expr(g, value) }
+}
+
+fn table_common(s: &TableShape) -> Tree<'_> {
+    let mut m = Tree::Map(vec![]);
     if let Some(n) = &s.name {
-        m.insert("TableName".into(), json!(n));
+        m.insert("TableName", Tree::from(n));
     }
-    m.insert(
-        "AttributeDefinitions".into(),
-        Value::Array(s.attributes().iter().map(|a| json!({ "AttributeName": a.name, "AttributeType": a.kind })).collect()),
-    );
-    m.insert("KeySchema".into(), key_schema(&s.hash, s.range.as_ref()));
+    m.insert("AttributeDefinitions", Tree::List(s.attributes().into_iter().map(|a| tmap! { "AttributeName" => &a.name, "AttributeType" => a.kind }).collect()));
+    m.insert("KeySchema", key_schema(&s.hash, s.range.as_ref()));
     if !s.indexes.is_empty() {
-        let gsis: Vec<Value> = s.indexes.iter().map(|i| json!({ "IndexName": i.name, "KeySchema": key_schema(&i.hash, i.range.as_ref()), "Projection": { "ProjectionType": i.projection } })).collect();
-        m.insert("GlobalSecondaryIndexes".into(), Value::Array(gsis));
+        let gsis = s
+            .indexes
+            .iter()
+            .map(|i| tmap! { "IndexName" => &i.name, "KeySchema" => key_schema(&i.hash, i.range.as_ref()), "Projection" => tmap! { "ProjectionType" => i.projection } })
+            .collect::<Vec<_>>();
+        m.insert("GlobalSecondaryIndexes", Tree::List(gsis));
     }
     m
 }
 
-fn key_schema(hash: &crate::graph::KeyAttr, range: Option<&crate::graph::KeyAttr>) -> Value {
-    let mut ks = vec![json!({ "AttributeName": hash.name, "KeyType": "HASH" })];
+fn key_schema<'a>(hash: &'a crate::graph::KeyAttr, range: Option<&'a crate::graph::KeyAttr>) -> Tree<'a> {
+    let mut ks = vec![tmap! { "AttributeName" => &hash.name, "KeyType" => "HASH" }];
     if let Some(r) = range {
-        ks.push(json!({ "AttributeName": r.name, "KeyType": "RANGE" }));
+        ks.push(tmap! { "AttributeName" => &r.name, "KeyType" => "RANGE" });
     }
-    Value::Array(ks)
+    Tree::List(ks)
 }
 
 /// The `Fn::GetAtt` attribute name for `attr` of `id`, or `None` for `Ref`.
@@ -426,43 +405,53 @@ fn pseudo(p: Pseudo) -> &'static str {
     }
 }
 
-/// Render a value: literals as strings, references as `Ref`/`Fn::GetAtt`,
-/// joins as `Fn::Sub` (readable) or `Fn::Join` when a part cannot be substituted.
-pub fn expr(g: &Graph, e: &Expr) -> Value {
+/// Append `e` to an `Fn::Sub` string; false when it cannot be substituted.
+fn push_sub(g: &Graph, s: &mut String, e: &Expr) -> bool {
     match e {
-        Expr::Str(s) => json!(s),
-        Expr::Ref(id, attr) => match attribute(g, id, *attr) {
-            None => json!({ "Ref": id }),
-            Some(a) => json!({ "Fn::GetAtt": [id, a] }),
-        },
-        Expr::Param(p) => json!({ "Ref": p }),
-        Expr::Pseudo(p) => json!({ "Ref": pseudo(*p) }),
-        Expr::Zone(n) => json!({ "Fn::Select": [n, { "Fn::GetAZs": "" }] }),
-        Expr::Join(parts) => {
-            if parts.iter().any(|p| matches!(p, Expr::Zone(_) | Expr::Join(_))) {
-                return json!({ "Fn::Join": ["", parts.iter().map(|p| expr(g, p)).collect::<Vec<_>>()] });
+        Expr::Str(t) => s.push_str(&t.replace("${", "${!")),
+        Expr::Ref(id, attr) => {
+            s.push_str("${");
+            s.push_str(id);
+            if let Some(a) = attribute(g, id, *attr) {
+                s.push('.');
+                s.push_str(a);
             }
-            let mut s = String::new();
-            for p in parts {
-                match p {
-                    Expr::Str(t) => s.push_str(&t.replace("${", "${!")),
-                    Expr::Ref(id, attr) => match attribute(g, id, *attr) {
-                        None => s.push_str(&format!("${{{id}}}")),
-                        Some(a) => s.push_str(&format!("${{{id}.{a}}}")),
-                    },
-                    Expr::Param(p) => s.push_str(&format!("${{{p}}}")),
-                    Expr::Pseudo(p) => s.push_str(&format!("${{{}}}", pseudo(*p))),
-                    Expr::Zone(_) | Expr::Join(_) => {}
-                }
-            }
-            json!({ "Fn::Sub": s })
+            s.push('}');
         }
+        Expr::Param(p) => {
+            s.push_str("${");
+            s.push_str(p);
+            s.push('}');
+        }
+        Expr::Pseudo(p) => {
+            s.push_str("${");
+            s.push_str(pseudo(*p));
+            s.push('}');
+        }
+        Expr::Zone(_) | Expr::Join(_) => return false,
     }
+    true
 }
 
-/// JSON text: two-space indentation, a final newline.
-pub fn to_json(template: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(template).unwrap_or_default();
-    s.push('\n');
-    s
+/// Render a value: literals as strings, references as `Ref`/`Fn::GetAtt`,
+/// joins as `Fn::Sub` (readable) or `Fn::Join` when a part cannot be substituted.
+pub fn expr<'a>(g: &'a Graph, e: &'a Expr) -> Tree<'a> {
+    match e {
+        Expr::Str(s) => Tree::from(s),
+        Expr::Ref(id, attr) => match attribute(g, id, *attr) {
+            None => tmap! { "Ref" => id },
+            Some(a) => tmap! { "Fn::GetAtt" => tlist![id, a] },
+        },
+        Expr::Param(p) => tmap! { "Ref" => p },
+        Expr::Pseudo(p) => tmap! { "Ref" => pseudo(*p) },
+        Expr::Zone(n) => zone_select(*n),
+        Expr::Join(parts) => {
+            let mut s = String::new();
+            if parts.iter().all(|p| push_sub(g, &mut s, p)) {
+                tmap! { "Fn::Sub" => s }
+            } else {
+                tmap! { "Fn::Join" => tlist!["", Tree::List(parts.iter().map(|p| expr(g, p)).collect())] }
+            }
+        }
+    }
 }

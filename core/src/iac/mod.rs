@@ -2,4 +2,5 @@
 //! none invents resources.
 
 pub mod cloudformation;
+pub mod tree;
 pub mod yaml;

@@ -1,19 +1,26 @@
-//! A YAML emitter for JSON values: block style, two-space indentation, keys
+//! A YAML emitter for templates: block style, two-space indentation, keys
 //! in the value's order, and a string quoted whenever a YAML 1.1 or 1.2 reader
 //! could take it for anything but that string (`yes`, `1e3`, `null`, `:`...).
 //! Quoted strings use JSON escapes, which YAML's double quotes accept.
 
+use super::tree::Tree;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::fmt::Write;
 
-/// Render `v` as a YAML document.
+/// Render a JSON value as a YAML document.
 pub fn to_yaml(v: &Value) -> String {
-    let mut out = String::new();
+    tree_to_yaml(&Tree::from_value(v))
+}
+
+/// Render a template tree as a YAML document.
+pub fn tree_to_yaml(v: &Tree<'_>) -> String {
+    let mut out = String::with_capacity(4096);
     match v {
-        Value::Object(m) if !m.is_empty() => block_map(&mut out, m, 0),
-        Value::Array(a) if !a.is_empty() => block_seq(&mut out, a, 0),
+        Tree::Map(m) if !m.is_empty() => block_map(&mut out, m, 0),
+        Tree::List(a) if !a.is_empty() => block_seq(&mut out, a, 0),
         other => {
-            out.push_str(&inline(other));
+            inline(&mut out, other);
             out.push('\n');
         }
     }
@@ -24,21 +31,25 @@ fn indent(out: &mut String, n: usize) {
     out.extend(std::iter::repeat_n(' ', n));
 }
 
-fn block_map(out: &mut String, m: &serde_json::Map<String, Value>, depth: usize) {
+fn block_map(out: &mut String, m: &[(Cow<'_, str>, Tree<'_>)], depth: usize) {
     for (k, v) in m {
         indent(out, depth);
-        out.push_str(&scalar_str(k));
+        push_scalar(out, k);
         out.push(':');
         child(out, v, depth);
     }
 }
 
-fn block_seq(out: &mut String, a: &[Value], depth: usize) {
+fn block_seq(out: &mut String, a: &[Tree<'_>], depth: usize) {
     for v in a {
         indent(out, depth);
         out.push('-');
+        let v = match v {
+            Tree::Shared(t) => t.as_ref(),
+            v => v,
+        };
         match v {
-            Value::Object(m) if !m.is_empty() => {
+            Tree::Map(m) if !m.is_empty() => {
                 // First key on the dash's line, the rest aligned under it.
                 let mut first = true;
                 for (k, val) in m {
@@ -48,50 +59,60 @@ fn block_seq(out: &mut String, a: &[Value], depth: usize) {
                     } else {
                         indent(out, depth + 2);
                     }
-                    out.push_str(&scalar_str(k));
+                    push_scalar(out, k);
                     out.push(':');
                     child(out, val, depth + 2);
                 }
             }
-            Value::Array(inner) if !inner.is_empty() => {
+            Tree::List(inner) if !inner.is_empty() => {
                 out.push('\n');
                 block_seq(out, inner, depth + 2);
             }
             other => {
                 out.push(' ');
-                out.push_str(&inline(other));
+                inline(out, other);
                 out.push('\n');
             }
         }
     }
 }
 
-fn child(out: &mut String, v: &Value, depth: usize) {
+fn child(out: &mut String, v: &Tree<'_>, depth: usize) {
     match v {
-        Value::Object(m) if !m.is_empty() => {
+        Tree::Shared(t) => child(out, t, depth),
+        Tree::Map(m) if !m.is_empty() => {
             out.push('\n');
             block_map(out, m, depth + 2);
         }
-        Value::Array(a) if !a.is_empty() => {
+        Tree::List(a) if !a.is_empty() => {
             out.push('\n');
             block_seq(out, a, depth + 2);
         }
         other => {
             out.push(' ');
-            out.push_str(&inline(other));
+            inline(out, other);
             out.push('\n');
         }
     }
 }
 
-fn inline(v: &Value) -> String {
+fn inline(out: &mut String, v: &Tree<'_>) {
     match v {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => scalar_str(s),
-        Value::Array(_) => "[]".into(),
-        Value::Object(_) => "{}".into(),
+        Tree::Null => out.push_str("null"),
+        Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Tree::Num(n) => super::tree::push_number(out, n),
+        Tree::Str(s) => push_scalar(out, s),
+        Tree::List(_) => out.push_str("[]"),
+        Tree::Map(_) => out.push_str("{}"),
+        Tree::Shared(t) => inline(out, t),
+    }
+}
+
+fn push_scalar(out: &mut String, s: &str) {
+    if plain_ok(s) {
+        out.push_str(s);
+    } else {
+        out.push_str(&scalar_str(s));
     }
 }
 

@@ -152,7 +152,10 @@ impl Spec {
     pub fn has(&self, t: &Target) -> bool {
         match t.kind {
             Kind::Http => self.http.is_some(),
-            k => self.names(k).contains(&t.name.as_str()),
+            Kind::Function => self.functions.contains_key(&t.name),
+            Kind::Table => self.tables.contains_key(&t.name),
+            Kind::Queue => self.queues.contains_key(&t.name),
+            Kind::Topic => self.topics.contains_key(&t.name),
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::graph::{Graph, Resource};
-use serde_json::Value;
+use crate::iac::tree::Tree;
 
 /// One limit: what is counted, the maximum, and what it is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,21 +53,21 @@ fn check(out: &mut Vec<Diagnostic>, ptr: &str, limit: Limit, n: usize, subject: 
     }
 }
 
-/// Check a rendered template (`template`, and its text `body`) against the limits.
-pub fn template_limits(g: &Graph, template: &Value, body: &str) -> Vec<Diagnostic> {
+/// Check a rendered template (`template`, whose text is `body_len` bytes) against the limits.
+pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let count = |k: &str| template.get(k).and_then(Value::as_object).map_or(0, serde_json::Map::len);
+    let count = |k: &str| template.get(k).map_or(0, |t| t.entries().len());
     let region = format!("{}: ", g.region);
     check(&mut out, "", RESOURCES, count("Resources"), &region, "split the app, or move a part into its own spec");
     check(&mut out, "", OUTPUTS, count("Outputs"), &region, "fewer functions, queues or tables per spec");
     check(&mut out, "", PARAMETERS, count("Parameters"), &region, "give code as S3 objects instead of local paths");
-    check(&mut out, "", BODY_S3, body.len(), &region, "split the app into several specs");
-    if body.len() > BODY_INLINE.max && body.len() <= BODY_S3.max {
+    check(&mut out, "", BODY_S3, body_len, &region, "split the app into several specs");
+    if body_len > BODY_INLINE.max && body_len <= BODY_S3.max {
         out.push(
             Diagnostic::warning(
                 Code::LimitNear,
                 "",
-                format!("{region}the template is {} bytes, over the {} CloudFormation accepts inline", body.len(), BODY_INLINE.max),
+                format!("{region}the template is {} bytes, over the {} CloudFormation accepts inline", body_len, BODY_INLINE.max),
             )
             .with_hint("deploy it through an S3 bucket (Lift's deployer does), or use `--yaml`, which is smaller"),
         );
@@ -75,8 +75,9 @@ pub fn template_limits(g: &Graph, template: &Value, body: &str) -> Vec<Diagnosti
     for node in g.nodes.values() {
         check(&mut out, &node.origin, LOGICAL_ID, node.id.len(), &format!("`{}`: ", node.id), "use a shorter name in the spec");
         if let Resource::Role { .. } = node.resource {
-            let policies = template.pointer(&format!("/Resources/{}/Properties/Policies", node.id)).cloned().unwrap_or(Value::Null);
-            let chars = policies.to_string().chars().filter(|c| !c.is_whitespace()).count();
+            let policies = template.get("Resources").and_then(|r| r.get(&node.id)).and_then(|r| r.get("Properties")).and_then(|p| p.get("Policies"));
+            // Compact JSON has no whitespace outside strings, and policy strings hold none.
+            let chars = policies.map_or(0, Tree::compact_len);
             check(
                 &mut out,
                 &node.origin,

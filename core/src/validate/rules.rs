@@ -1,7 +1,7 @@
 //! Rules on the spec itself: names, regions, references, ranges and
 //! combinations AWS would refuse at deploy time.
 
-use crate::diag::{Code, Diagnostic, escape_pointer};
+use crate::diag::{Code, Diagnostic};
 use crate::graph::build::RETENTION_DAYS;
 use crate::spec::check::did_you_mean;
 use crate::spec::refs::{Kind, Piece, Target, parse_interpolation, parse_target};
@@ -49,7 +49,18 @@ pub const REGIONS: [&str; 34] = [
 const HTTP_METHODS: [&str; 8] = ["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn p(parts: &[&str]) -> String {
-    parts.iter().map(|s| format!("/{}", escape_pointer(s))).collect()
+    let mut out = String::with_capacity(parts.iter().map(|s| s.len() + 1).sum());
+    for part in parts {
+        out.push('/');
+        for c in part.chars() {
+            match c {
+                '~' => out.push_str("~0"),
+                '/' => out.push_str("~1"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
 }
 
 fn name_ok(n: &str, max: usize) -> bool {
@@ -87,15 +98,16 @@ impl Rules<'_> {
         self.out.push(d);
     }
 
-    fn range(&mut self, ptr: String, what: &str, value: u64, min: u64, max: u64, unit: &str) {
+    // Pointers are built only when there is something to report: most checks pass.
+    fn range(&mut self, ptr: impl FnOnce() -> String, what: &str, value: u64, min: u64, max: u64, unit: &str) {
         if value < min || value > max {
-            self.err(Code::OutOfRange, ptr, format!("{what} must be from {min}{unit} to {max}{unit}, not {value}{unit}"), None);
+            self.err(Code::OutOfRange, ptr(), format!("{what} must be from {min}{unit} to {max}{unit}, not {value}{unit}"), None);
         }
     }
 
-    fn duration(&mut self, ptr: String, what: &str, d: Duration, min: Duration, max: Duration) {
+    fn duration(&mut self, ptr: impl FnOnce() -> String, what: &str, d: Duration, min: Duration, max: Duration) {
         if d < min || d > max {
-            self.err(Code::OutOfRange, ptr, format!("{what} must be from `{min}` to `{max}`, not `{d}`"), None);
+            self.err(Code::OutOfRange, ptr(), format!("{what} must be from `{min}` to `{max}`, not `{d}`"), None);
         }
     }
 
@@ -157,10 +169,11 @@ impl Rules<'_> {
         }
     }
 
-    fn target(&mut self, ptr: String, t: &Target) -> bool {
+    fn target(&mut self, ptr: impl FnOnce() -> String, t: &Target) -> bool {
         if self.spec.has(t) {
             return true;
         }
+        let ptr = ptr();
         if t.kind == Kind::Http {
             self.err(Code::DanglingRef, ptr, "`http` is referenced but the spec has no `http` section".into(), None);
             return false;
@@ -178,11 +191,11 @@ impl Rules<'_> {
     fn functions(&mut self) {
         for (name, f) in &self.spec.functions {
             let base = ["functions", name.as_str()];
-            self.range(p(&[base[0], base[1], "memory"]), "memory", u64::from(f.memory.mb()), 128, 10_240, "MB");
-            self.duration(p(&[base[0], base[1], "timeout"]), "timeout", f.timeout, Duration::from_secs(1), Duration::from_secs(900));
-            self.retention(p(&[base[0], base[1], "log_retention"]), f.log_retention);
+            self.range(|| p(&[base[0], base[1], "memory"]), "memory", u64::from(f.memory.mb()), 128, 10_240, "MB");
+            self.duration(|| p(&[base[0], base[1], "timeout"]), "timeout", f.timeout, Duration::from_secs(1), Duration::from_secs(900));
+            self.retention(|| p(&[base[0], base[1], "log_retention"]), f.log_retention);
             if let Some(n) = f.reserved_concurrency {
-                self.range(p(&[base[0], base[1], "reserved_concurrency"]), "reserved concurrency", u64::from(n), 0, 1000, "");
+                self.range(|| p(&[base[0], base[1], "reserved_concurrency"]), "reserved concurrency", u64::from(n), 0, 1000, "");
             }
             if f.vpc && self.spec.network.is_none() {
                 self.err(
@@ -204,7 +217,7 @@ impl Rules<'_> {
                         continue;
                     }
                 };
-                if !self.target(ptr.clone(), &t) {
+                if !self.target(|| ptr.clone(), &t) {
                     continue;
                 }
                 let allowed: &[Access] = match t.kind {
@@ -251,7 +264,7 @@ impl Rules<'_> {
                     Ok(pieces) => {
                         for piece in pieces {
                             if let Piece::Ref(t, _) = piece {
-                                self.target(ptr.clone(), &t);
+                                self.target(|| ptr.clone(), &t);
                             }
                         }
                     }
@@ -263,17 +276,17 @@ impl Rules<'_> {
                 match trig {
                     Trigger::Queue(q) => {
                         let t = Target { kind: Kind::Queue, name: q.queue.clone() };
-                        if self.target(format!("{ptr}/queue"), &t) {
+                        if self.target(|| format!("{ptr}/queue"), &t) {
                             if let Some(queue) = self.spec.queues.get(&q.queue) {
                                 if queue.visibility_timeout < f.timeout {
                                     self.err(Code::OutOfRange, format!("{ptr}/queue"), format!("queue `{}` hides messages for `{}`, less than function `{name}`'s timeout `{}`", q.queue, queue.visibility_timeout, f.timeout), Some("Lambda refuses this mapping: raise the queue's `visibility_timeout` to at least the timeout (AWS suggests 6x)".into()));
                                 }
                             }
                         }
-                        self.range(format!("{ptr}/batch_size"), "batch size", u64::from(q.batch_size), 1, 10_000, "");
+                        self.range(|| format!("{ptr}/batch_size"), "batch size", u64::from(q.batch_size), 1, 10_000, "");
                     }
                     Trigger::Topic(tp) => {
-                        self.target(format!("{ptr}/topic"), &Target { kind: Kind::Topic, name: tp.topic.clone() });
+                        self.target(|| format!("{ptr}/topic"), &Target { kind: Kind::Topic, name: tp.topic.clone() });
                     }
                     Trigger::Schedule(s) => {
                         let e = s.schedule.trim();
@@ -302,7 +315,12 @@ impl Rules<'_> {
         }
     }
 
-    fn retention(&mut self, ptr: String, d: Duration) {
+    fn retention(&mut self, ptr: impl FnOnce() -> String, d: Duration) {
+        let is_ok = d.as_millis() % 86_400_000 == 0 && RETENTION_DAYS.iter().any(|r| u64::from(*r) == d.as_days()) && d.as_days() >= 7;
+        if is_ok {
+            return;
+        }
+        let ptr = ptr();
         let days = d.as_days();
         if d.as_millis() % 86_400_000 != 0 || days == 0 {
             self.err(
@@ -344,7 +362,7 @@ impl Rules<'_> {
                 Some("for example `\"GET /orders/{id}\": api`".into()),
             );
         }
-        self.retention("/http/log_retention".into(), http.log_retention);
+        self.retention(|| "/http/log_retention".into(), http.log_retention);
         for (key, f) in &http.routes {
             let ptr = p(&["http", "routes", key]);
             let ok = key == "$default"
@@ -359,7 +377,7 @@ impl Rules<'_> {
                     Some(format!("methods: {}; or `$default`", HTTP_METHODS.join(", "))),
                 );
             }
-            self.target(ptr, &Target { kind: Kind::Function, name: f.clone() });
+            self.target(|| ptr, &Target { kind: Kind::Function, name: f.clone() });
         }
         if http.auth == crate::spec::Auth::None {
             self.out.push(
@@ -427,14 +445,14 @@ impl Rules<'_> {
         for (name, q) in &self.spec.queues {
             let base = ["queues", name.as_str()];
             self.duration(
-                p(&[base[0], base[1], "visibility_timeout"]),
+                || p(&[base[0], base[1], "visibility_timeout"]),
                 "visibility timeout",
                 q.visibility_timeout,
                 Duration::from_secs(0),
                 Duration::from_secs(12 * 3600),
             );
             self.duration(
-                p(&[base[0], base[1], "retention"]),
+                || p(&[base[0], base[1], "retention"]),
                 "retention",
                 q.retention,
                 Duration::from_secs(60),
@@ -444,7 +462,7 @@ impl Rules<'_> {
                 let ptr = p(&[base[0], base[1], "dead_letter", "queue"]);
                 if d.queue == *name {
                     self.err(Code::Cycle, ptr, format!("queue `{name}` cannot be its own dead-letter queue"), None);
-                } else if self.target(ptr.clone(), &Target { kind: Kind::Queue, name: d.queue.clone() }) {
+                } else if self.target(|| ptr.clone(), &Target { kind: Kind::Queue, name: d.queue.clone() }) {
                     if let Some(dlq) = self.spec.queues.get(&d.queue) {
                         if dlq.fifo != q.fifo {
                             self.err(
@@ -456,7 +474,7 @@ impl Rules<'_> {
                         }
                     }
                 }
-                self.range(p(&[base[0], base[1], "dead_letter", "max_receives"]), "max receives", u64::from(d.max_receives), 1, 1000, "");
+                self.range(|| p(&[base[0], base[1], "dead_letter", "max_receives"]), "max receives", u64::from(d.max_receives), 1, 1000, "");
             }
         }
     }
@@ -466,7 +484,7 @@ impl Rules<'_> {
     fn network(&mut self) {
         let Some(net) = &self.spec.network else { return };
         let v = &net.vpc;
-        self.range("/network/vpc/zones".into(), "zones", u64::from(v.zones), 2, 6, "");
+        self.range(|| "/network/vpc/zones".into(), "zones", u64::from(v.zones), 2, 6, "");
         if !(16..=24).contains(&v.cidr.prefix) {
             self.err(
                 Code::OutOfRange,

@@ -1,0 +1,61 @@
+//! Spec to CloudFormation: parse, validate, build the template, render text.
+//! Prints allocations per call beside criterion's times.
+
+use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
+use lift_benches::{Counting, SHOP, allocations, generated_spec};
+use lift_core::iac::cloudformation;
+use lift_core::{App, Format};
+use std::hint::black_box;
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
+
+fn report(name: &str, f: impl Fn() -> usize) {
+    let (allocs, bytes) = allocations(&f);
+    eprintln!("allocations {name}: {allocs} per call ({bytes} bytes of output)");
+}
+
+fn shop(c: &mut Criterion) {
+    let Ok(app) = App::from_text(SHOP) else { return };
+    let Ok(graph) = app.graph("us-east-1") else { return };
+    let template = cloudformation::template(&graph);
+    let resources = template.get("Resources").map_or(0, |r| r.entries().len());
+    eprintln!("shop us-east-1: {resources} resources, {} bytes of JSON", template.to_json().len());
+
+    report("shop: graph -> template", || cloudformation::template(&graph).entries().len());
+    report("shop: template -> JSON text", || template.to_json().len());
+    report("shop: validate + graph + template + JSON text (us-east-1)", || app.synth("us-east-1", Format::CloudFormationJson).map_or(0, |s| s.text.len()));
+    report("shop: text -> JSON template (parse, validate, render)", || {
+        App::from_text(SHOP).ok().and_then(|a| a.synth("us-east-1", Format::CloudFormationJson).ok()).map_or(0, |s| s.text.len())
+    });
+
+    let mut g = c.benchmark_group("shop");
+    g.bench_function("graph_to_template", |b| b.iter(|| cloudformation::template(black_box(&graph))));
+    g.bench_function("template_to_json_text", |b| b.iter(|| black_box(&template).to_json()));
+    g.bench_function("template_to_yaml_text", |b| b.iter(|| lift_core::iac::yaml::tree_to_yaml(black_box(&template))));
+    g.bench_function("build_graph", |b| b.iter(|| app.graph(black_box("us-east-1"))));
+    g.bench_function("validate_all_regions", |b| b.iter(|| app.validate()));
+    g.bench_function("synth_json_us_east_1", |b| b.iter(|| app.synth(black_box("us-east-1"), Format::CloudFormationJson)));
+    g.bench_function("parse_text", |b| b.iter(|| App::from_text(black_box(SHOP))));
+    g.bench_function("text_to_json_template", |b| {
+        b.iter(|| App::from_text(black_box(SHOP)).ok().map(|a| a.synth("us-east-1", Format::CloudFormationJson)))
+    });
+    g.finish();
+}
+
+fn scaling(c: &mut Criterion) {
+    let mut g = c.benchmark_group("scaling");
+    for units in [5, 10, 20, 50] {
+        let text = generated_spec(units);
+        let Ok(app) = App::from_text(&text) else { continue };
+        let resources = app.graph("us-east-1").map(|g| g.nodes.len()).unwrap_or(0);
+        report(&format!("scaling: validate {resources} resources"), || app.validate().len());
+        g.throughput(Throughput::Elements(resources as u64));
+        g.bench_with_input(BenchmarkId::new("validate", resources), &app, |b, app| b.iter(|| app.validate()));
+        g.bench_with_input(BenchmarkId::new("synth_json", resources), &app, |b, app| b.iter(|| app.synth("us-east-1", Format::CloudFormationJson)));
+    }
+    g.finish();
+}
+
+criterion_group!(benches, shop, scaling);
+criterion_main!(benches);

@@ -1,0 +1,19 @@
+//! Runs one operation many times, for a profiler: `profile synth|validate|template [n]`.
+use lift_benches::{SHOP, generated_spec};
+use lift_core::{App, Format};
+
+fn main() {
+    let what = std::env::args().nth(1).unwrap_or_else(|| "synth".into());
+    let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(200);
+    let text = if what.ends_with("500") { generated_spec(50) } else { SHOP.to_owned() };
+    let Ok(app) = App::from_text(&text) else { return };
+    let mut total = 0;
+    for _ in 0..n {
+        total += match what.trim_end_matches("500") {
+            "validate" => app.validate().len(),
+            "parse" => App::from_text(&text).map(|a| a.regions().len()).unwrap_or(0),
+            _ => app.synth("us-east-1", Format::CloudFormationJson).map(|s| s.text.len()).unwrap_or(0),
+        };
+    }
+    println!("{total}");
+}
