@@ -175,3 +175,38 @@ fn invalid_examples_produce_exactly_their_expected_diagnostics() {
         insta::assert_snapshot!(format!("invalid-{name}"), rendered.join("\n"));
     }
 }
+
+#[test]
+fn adding_a_resource_elsewhere_keeps_every_logical_id_and_its_content() {
+    let base = fs::read_to_string(examples_dir().join("shop/lift.yaml")).unwrap_or_default();
+    let extra = base.replace(
+        "functions:\n",
+        "functions:\n  audit:\n    runtime: python3.12\n    handler: audit.handler\n    code: ./src/audit\n",
+    );
+    let before = App::from_text(&base).unwrap().template("us-east-1").unwrap().0;
+    let after = App::from_text(&extra).unwrap().template("us-east-1").unwrap().0;
+    let (b, a) = (before["Resources"].as_object().unwrap(), after["Resources"].as_object().unwrap());
+    assert!(a.contains_key("AuditFunction") && a.len() > b.len());
+    for (id, resource) in b {
+        assert_eq!(a.get(id), Some(resource), "{id} changed when an unrelated function was added");
+    }
+}
+
+fn many_functions(n: usize) -> String {
+    let mut s = String::from("app: many\nregions: { primary: us-east-1 }\nfunctions:\n");
+    for i in 0..n {
+        s.push_str(&format!("  f{i:03}: {{ runtime: python3.12, handler: a.h, code: {{ bucket: b, key: k.zip }} }}\n"));
+    }
+    s
+}
+
+#[test]
+fn limits_warn_at_ninety_percent_and_fail_past_the_limit() {
+    // 7 resources per function: 65 make 455 (91%), 72 make 504.
+    let near = App::from_text(&many_functions(65)).unwrap().validate();
+    assert!(near.iter().any(|d| d.code == "W301" && d.message.contains("455 resources") && d.message.contains("91%")), "{near:#?}");
+    assert!(!near.iter().any(Diagnostic::is_error));
+    let over = App::from_text(&many_functions(72)).unwrap();
+    assert!(over.validate().iter().any(|d| d.code == "E301" && d.message.contains("504 resources")));
+    assert!(matches!(over.synth("us-east-1", Format::CloudFormationJson), Err(lift_core::SynthError::Invalid(_))));
+}

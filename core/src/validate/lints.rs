@@ -38,3 +38,28 @@ pub fn graph_lints(g: &Graph) -> Vec<Diagnostic> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::graph::{Node, RegionRole, Statement};
+    use std::collections::BTreeMap;
+
+    fn graph_with(statements: Vec<Statement>, retention_days: u32) -> Graph {
+        let mut nodes = BTreeMap::new();
+        let role = Resource::Role { service: "lambda.amazonaws.com".into(), managed_policies: vec![], statements };
+        for (id, resource) in [("FRole", role), ("FLogGroup", Resource::LogGroup { retention_days })] {
+            nodes.insert(id.to_owned(), Node { id: id.into(), origin: "/functions/f".into(), resource, depends_on: vec![], retain: false, tagged: true });
+        }
+        Graph { app: "a".into(), description: String::new(), region: "us-east-1".into(), role: RegionRole::Primary, parameters: vec![], nodes, outputs: vec![], tags: BTreeMap::new() }
+    }
+
+    #[test]
+    fn wildcards_and_endless_logs_are_flagged() {
+        let wild = graph_with(vec![Statement { actions: vec!["dynamodb:*".into()], resources: vec![Expr::s("*")] }], 0);
+        let codes: Vec<String> = graph_lints(&wild).into_iter().map(|d| d.code).collect();
+        assert_eq!(codes, vec!["W402", "W404"]);
+        let tight = graph_with(vec![Statement { actions: vec!["dynamodb:GetItem".into()], resources: vec![Expr::s("arn:aws:dynamodb:us-east-1:1:table/t")] }], 30);
+        assert!(graph_lints(&tight).is_empty());
+    }
+}
