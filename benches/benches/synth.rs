@@ -4,6 +4,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lift_benches::{Counting, SHOP, allocations, generated_spec};
 use lift_core::iac::cloudformation;
+use lift_core::iac::tree::Bump;
 use lift_core::{App, Format};
 use std::hint::black_box;
 
@@ -18,19 +19,37 @@ fn report(name: &str, f: impl Fn() -> usize) {
 fn shop(c: &mut Criterion) {
     let Ok(app) = App::from_text(SHOP) else { return };
     let Ok(graph) = app.graph("us-east-1") else { return };
-    let template = cloudformation::template(&graph);
+    let arena = Bump::new();
+    let template = cloudformation::template(&graph, &arena);
     let resources = template.get("Resources").map_or(0, |r| r.entries().len());
     eprintln!("shop us-east-1: {resources} resources, {} bytes of JSON", template.to_json().len());
 
-    report("shop: graph -> template", || cloudformation::template(&graph).entries().len());
+    report("shop: graph -> template (fresh arena)", || cloudformation::template(&graph, &Bump::new()).entries().len());
+    report("shop: spec -> graph -> template (fresh arena)", || {
+        app.graph("us-east-1").map(|g| cloudformation::template(&g, &Bump::new()).entries().len()).unwrap_or(0)
+    });
     report("shop: template -> JSON text", || template.to_json().len());
-    report("shop: validate + graph + template + JSON text (us-east-1)", || app.synth("us-east-1", Format::CloudFormationJson).map_or(0, |s| s.text.len()));
+    report("shop: validate + graph + template + JSON text (us-east-1)", || {
+        app.synth("us-east-1", Format::CloudFormationJson).map_or(0, |s| s.text.len())
+    });
     report("shop: text -> JSON template (parse, validate, render)", || {
         App::from_text(SHOP).ok().and_then(|a| a.synth("us-east-1", Format::CloudFormationJson).ok()).map_or(0, |s| s.text.len())
     });
 
     let mut g = c.benchmark_group("shop");
-    g.bench_function("graph_to_template", |b| b.iter(|| cloudformation::template(black_box(&graph))));
+    let mut reused = Bump::new();
+    g.bench_function("graph_to_template", |b| {
+        b.iter(|| {
+            reused.reset();
+            cloudformation::template(black_box(&graph), &reused).entries().len()
+        })
+    });
+    g.bench_function("spec_to_template", |b| {
+        b.iter(|| {
+            reused.reset();
+            app.graph(black_box("us-east-1")).map(|g| cloudformation::template(&g, &reused).entries().len())
+        })
+    });
     g.bench_function("template_to_json_text", |b| b.iter(|| black_box(&template).to_json()));
     g.bench_function("template_to_yaml_text", |b| b.iter(|| lift_core::iac::yaml::tree_to_yaml(black_box(&template))));
     g.bench_function("build_graph", |b| b.iter(|| app.graph(black_box("us-east-1"))));
@@ -52,7 +71,9 @@ fn scaling(c: &mut Criterion) {
         report(&format!("scaling: validate {resources} resources"), || app.validate().len());
         g.throughput(Throughput::Elements(resources as u64));
         g.bench_with_input(BenchmarkId::new("validate", resources), &app, |b, app| b.iter(|| app.validate()));
-        g.bench_with_input(BenchmarkId::new("synth_json", resources), &app, |b, app| b.iter(|| app.synth("us-east-1", Format::CloudFormationJson)));
+        g.bench_with_input(BenchmarkId::new("synth_json", resources), &app, |b, app| {
+            b.iter(|| app.synth("us-east-1", Format::CloudFormationJson))
+        });
     }
     g.finish();
 }

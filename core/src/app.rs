@@ -2,7 +2,7 @@
 
 use crate::diag::{self, Diagnostic};
 use crate::graph::{self, Graph};
-use crate::iac::tree::Tree;
+use crate::iac::tree::{Bump, Tree};
 use crate::iac::{cloudformation, yaml};
 use crate::spec::{self, Document, SourceMap, Spec};
 use crate::validate;
@@ -148,7 +148,13 @@ impl App {
     /// Check one region's graph and, when it has no errors, render it in
     /// `format` (or only measure it as JSON, for `None`) and check the
     /// template against the limits. `keep` sees the template tree before it is dropped.
-    fn render(&self, g: &Graph, collisions: &[graph::Collision], format: Option<Format>, keep: impl FnOnce(&Tree<'_>)) -> (Option<String>, Vec<Diagnostic>) {
+    fn render(
+        &self,
+        g: &Graph,
+        collisions: &[graph::Collision],
+        format: Option<Format>,
+        keep: impl FnOnce(&Tree<'_>),
+    ) -> (Option<String>, Vec<Diagnostic>) {
         let mut out = validate::collision_diagnostics(collisions);
         if let Some(c) = validate::cycle_diagnostic(g, Some(&self.doc.source)) {
             out.push(c);
@@ -157,7 +163,8 @@ impl App {
         if diag::has_errors(&out) {
             return (None, out);
         }
-        let tree = cloudformation::template(g);
+        let arena = Bump::with_capacity(64 * 1024);
+        let tree = cloudformation::template(g, &arena);
         let text = format.map(|f| match f {
             Format::CloudFormationJson => tree.to_json(),
             Format::CloudFormationYaml => yaml::tree_to_yaml(&tree),

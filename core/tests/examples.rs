@@ -179,10 +179,8 @@ fn invalid_examples_produce_exactly_their_expected_diagnostics() {
 #[test]
 fn adding_a_resource_elsewhere_keeps_every_logical_id_and_its_content() {
     let base = fs::read_to_string(examples_dir().join("shop/lift.yaml")).unwrap_or_default();
-    let extra = base.replace(
-        "functions:\n",
-        "functions:\n  audit:\n    runtime: python3.12\n    handler: audit.handler\n    code: ./src/audit\n",
-    );
+    let extra =
+        base.replace("functions:\n", "functions:\n  audit:\n    runtime: python3.12\n    handler: audit.handler\n    code: ./src/audit\n");
     let before = App::from_text(&base).unwrap().template("us-east-1").unwrap().0;
     let after = App::from_text(&extra).unwrap().template("us-east-1").unwrap().0;
     let (b, a) = (before["Resources"].as_object().unwrap(), after["Resources"].as_object().unwrap());

@@ -229,7 +229,8 @@ impl Graph {
             .map(|node| {
                 refs.clear();
                 node.resource.refs(&mut refs);
-                let mut d: Vec<usize> = refs.iter().copied().chain(node.depends_on.iter().map(String::as_str)).filter_map(|r| index.get(r).copied()).collect();
+                let mut d: Vec<usize> =
+                    refs.iter().copied().chain(node.depends_on.iter().map(String::as_str)).filter_map(|r| index.get(r).copied()).collect();
                 d.sort_unstable();
                 d.dedup();
                 d
@@ -254,7 +255,8 @@ impl Graph {
             }
         }
         // Kahn's algorithm with a min-heap of indices: ties go to the smallest logical ID.
-        let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> = (0..n).filter(|&i| indegree.get(i) == Some(&0)).map(std::cmp::Reverse).collect();
+        let mut ready: std::collections::BinaryHeap<std::cmp::Reverse<usize>> =
+            (0..n).filter(|&i| indegree.get(i) == Some(&0)).map(std::cmp::Reverse).collect();
         let mut order = Vec::with_capacity(n);
         while let Some(std::cmp::Reverse(next)) = ready.pop() {
             order.push(adj.ids.get(next).copied().unwrap_or_default());
@@ -306,7 +308,8 @@ impl Graph {
                 match marks.get(child).copied() {
                     Some(Mark::Open) => {
                         let from = stack.iter().position(|(n, _)| *n == child).unwrap_or(0);
-                        let mut path: Vec<Id> = stack.iter().skip(from).filter_map(|(n, _)| adj.ids.get(*n)).map(|s| (*s).to_owned()).collect();
+                        let mut path: Vec<Id> =
+                            stack.iter().skip(from).filter_map(|(n, _)| adj.ids.get(*n)).map(|s| (*s).to_owned()).collect();
                         path.push(adj.ids.get(child).copied().unwrap_or_default().to_owned());
                         return Some(Cycle(path));
                     }

@@ -2,46 +2,49 @@
 //! people read templates in (version, description, parameters, resources,
 //! outputs), then JSON or YAML text.
 
-use super::tree::Tree;
+use super::tree::{Bump, MapBuilder, Tree, list, map};
 use crate::graph::{Attr, Expr, Graph, Node, Pseudo, Resource, TableShape};
 use crate::{tlist, tmap};
-use std::borrow::Cow;
-use std::rc::Rc;
+
+/// A [`MapBuilder`] with its first entries: `builder!(a; "Key" => value, ...)`.
+macro_rules! builder {
+    ($a:expr; $($k:expr => $v:expr),* $(,)?) => {{
+        let mut m = MapBuilder::new($a);
+        $(m.push($k, $v);)*
+        m
+    }};
+}
+
+/// The template of one region, built in arena `a`.
+pub fn template<'a>(g: &'a Graph, a: &'a Bump) -> Tree<'a> {
+    let mut t = builder!(a; "AWSTemplateFormatVersion" => "2010-09-09", "Description" => &g.description);
+    if !g.parameters.is_empty() {
+        let params = g.parameters.iter().map(|p| {
+            let mut v = builder!(a; "Type" => "String", "Description" => &p.description, "MinLength" => 1u32);
+            if let Some(d) = &p.default {
+                v.push("Default", d);
+            }
+            (p.name.as_str(), v.finish())
+        });
+        t.push("Parameters", map(a, params));
+    }
+    // Every taggable resource carries the same tags: build them once, share them.
+    let tags = Tags { list: tag_list(g, &g.region, a), map: map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(v)))) };
+    t.push("Resources", map(a, g.nodes.iter().map(|(id, node)| (id.as_str(), resource(g, node, &tags, a)))));
+    if !g.outputs.is_empty() {
+        let mut sorted: Vec<_> = g.outputs.iter().collect();
+        sorted.sort_by(|x, y| x.name.cmp(&y.name));
+        let outputs =
+            sorted.into_iter().map(|o| (o.name.as_str(), tmap! { a; "Description" => &o.description, "Value" => expr(g, &o.value, a) }));
+        t.push("Outputs", map(a, outputs));
+    }
+    t.finish()
+}
 
 /// The app's tags in both of CloudFormation's shapes.
 struct Tags<'a> {
-    list: Rc<Tree<'a>>,
-    map: Rc<Tree<'a>>,
-}
-
-/// The template of one region.
-pub fn template(g: &Graph) -> Tree<'_> {
-    let mut t = tmap! { "AWSTemplateFormatVersion" => "2010-09-09", "Description" => &g.description };
-    if !g.parameters.is_empty() {
-        let params = g
-            .parameters
-            .iter()
-            .map(|p| {
-                let mut v = tmap! { "Type" => "String", "Description" => &p.description, "MinLength" => 1u32 };
-                if let Some(d) = &p.default {
-                    v.insert("Default", Tree::from(d));
-                }
-                (Cow::Borrowed(p.name.as_str()), v)
-            })
-            .collect();
-        t.insert("Parameters", Tree::Map(params));
-    }
-    // Every taggable resource carries the same tags: build them once.
-    let tags = Tags { list: Rc::new(tag_list(g, &g.region)), map: Rc::new(Tree::Map(g.tags.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), Tree::from(v))).collect())) };
-    let resources = g.nodes.iter().map(|(id, node)| (Cow::Borrowed(id.as_str()), resource(g, node, &tags))).collect();
-    t.insert("Resources", Tree::Map(resources));
-    if !g.outputs.is_empty() {
-        let mut sorted: Vec<_> = g.outputs.iter().collect();
-        sorted.sort_by(|a, b| a.name.cmp(&b.name));
-        let outputs = sorted.into_iter().map(|o| (Cow::Borrowed(o.name.as_str()), tmap! { "Description" => &o.description, "Value" => expr(g, &o.value) })).collect();
-        t.insert("Outputs", Tree::Map(outputs));
-    }
-    t
+    list: Tree<'a>,
+    map: Tree<'a>,
 }
 
 /// The CloudFormation type name of a resource.
@@ -107,272 +110,307 @@ fn tag_style(r: &Resource) -> TagStyle {
     }
 }
 
-fn tag_list<'a>(g: &'a Graph, region: &'a str) -> Tree<'a> {
-    Tree::List(
-        g.tags
-            .iter()
-            .map(|(k, v)| {
-                let v = if k == "lift:region" { region } else { v.as_str() };
-                tmap! { "Key" => k, "Value" => v }
-            })
-            .collect(),
+fn tag_list<'a>(g: &'a Graph, region: &'a str, a: &'a Bump) -> Tree<'a> {
+    list(
+        a,
+        g.tags.iter().map(|(k, v)| {
+            let v = if k == "lift:region" { region } else { v.as_str() };
+            tmap! { a; "Key" => k, "Value" => v }
+        }),
     )
 }
 
-fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>) -> Tree<'a> {
+fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>, a: &'a Bump) -> Tree<'a> {
     let r = &node.resource;
-    let mut props = properties(g, r);
+    let mut props = properties(g, r, a);
     if node.tagged {
         match tag_style(r) {
-            TagStyle::List => props.insert("Tags", Tree::Shared(Rc::clone(&tags.list))),
-            TagStyle::Map => props.insert("Tags", Tree::Shared(Rc::clone(&tags.map))),
+            TagStyle::List => props.push("Tags", tags.list),
+            TagStyle::Map => props.push("Tags", tags.map),
             TagStyle::None => {}
         }
     }
-    let mut out = tmap! { "Type" => type_name(r) };
+    let mut out = builder!(a; "Type" => type_name(r));
     if node.retain {
-        out.insert("DeletionPolicy", Tree::from("Retain"));
-        out.insert("UpdateReplacePolicy", Tree::from("Retain"));
+        out.push("DeletionPolicy", "Retain");
+        out.push("UpdateReplacePolicy", "Retain");
     } else if matches!(r, Resource::Table { .. } | Resource::GlobalTable { .. }) {
         // cfn-lint asks stateful resources to say what happens to their data.
-        out.insert("DeletionPolicy", Tree::from("Delete"));
-        out.insert("UpdateReplacePolicy", Tree::from("Delete"));
+        out.push("DeletionPolicy", "Delete");
+        out.push("UpdateReplacePolicy", "Delete");
     }
     if !node.depends_on.is_empty() {
-        out.insert("DependsOn", Tree::List(node.depends_on.iter().map(Tree::from).collect()));
+        out.push("DependsOn", list(a, node.depends_on.iter().map(|d| Tree::Str(d))));
     }
-    out.insert("Properties", props);
-    out
+    out.push("Properties", props.finish());
+    out.finish()
 }
 
-fn exprs<'a>(g: &'a Graph, es: &'a [Expr]) -> Tree<'a> {
-    Tree::List(es.iter().map(|e| expr(g, e)).collect())
+fn exprs<'a>(g: &'a Graph, es: &'a [Expr], a: &'a Bump) -> Tree<'a> {
+    list(a, es.iter().map(|e| expr(g, e, a)))
 }
 
-fn strs(items: &[String]) -> Tree<'_> {
-    Tree::List(items.iter().map(Tree::from).collect())
+fn strs<'a>(items: &'a [String], a: &'a Bump) -> Tree<'a> {
+    list(a, items.iter().map(|s| Tree::Str(s)))
 }
 
 const ACCESS_LOG_FORMAT: &str = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latency\":\"$context.responseLatency\",\"integrationError\":\"$context.integrationErrorMessage\"}";
 
-fn properties<'a>(g: &'a Graph, r: &'a Resource) -> Tree<'a> {
-    let e = |x: &'a Expr| expr(g, x);
+fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> {
+    let e = |x: &'a Expr| expr(g, x, a);
     match r {
-        Resource::LogGroup { retention_days } => tmap! { "RetentionInDays" => *retention_days },
+        Resource::LogGroup { retention_days } => builder!(a; "RetentionInDays" => *retention_days),
         Resource::Role { service, managed_policies, statements } => {
-            let trust = tmap! {
+            let trust = tmap! { a;
                 "Version" => "2012-10-17",
-                "Statement" => tlist![tmap! { "Effect" => "Allow", "Principal" => tmap! { "Service" => service }, "Action" => "sts:AssumeRole" }],
+                "Statement" => tlist![a; tmap! { a; "Effect" => "Allow", "Principal" => tmap! { a; "Service" => service }, "Action" => "sts:AssumeRole" }],
             };
-            let mut m = tmap! { "AssumeRolePolicyDocument" => trust };
+            let mut m = builder!(a; "AssumeRolePolicyDocument" => trust);
             if !managed_policies.is_empty() {
-                m.insert("ManagedPolicyArns", exprs(g, managed_policies));
+                m.push("ManagedPolicyArns", exprs(g, managed_policies, a));
             }
-            let stmts = statements.iter().map(|s| tmap! { "Effect" => "Allow", "Action" => strs(&s.actions), "Resource" => exprs(g, &s.resources) }).collect::<Vec<_>>();
-            let doc = tmap! { "Version" => "2012-10-17", "Statement" => stmts };
-            m.insert("Policies", tlist![tmap! { "PolicyName" => "least-privilege", "PolicyDocument" => doc }]);
+            let stmts = list(
+                a,
+                statements
+                    .iter()
+                    .map(|s| tmap! { a; "Effect" => "Allow", "Action" => strs(&s.actions, a), "Resource" => exprs(g, &s.resources, a) }),
+            );
+            let doc = tmap! { a; "Version" => "2012-10-17", "Statement" => stmts };
+            m.push("Policies", tlist![a; tmap! { a; "PolicyName" => "least-privilege", "PolicyDocument" => doc }]);
             m
         }
-        Resource::Function { runtime, handler, code_bucket, code_key, memory_mb, timeout_s, architecture, role, environment, log_group, tracing, reserved_concurrency, vpc } => {
-            let mut m = tmap! {
+        Resource::Function {
+            runtime,
+            handler,
+            code_bucket,
+            code_key,
+            memory_mb,
+            timeout_s,
+            architecture,
+            role,
+            environment,
+            log_group,
+            tracing,
+            reserved_concurrency,
+            vpc,
+        } => {
+            let mut m = builder!(a;
                 "Runtime" => runtime,
                 "Handler" => handler,
-                "Code" => tmap! { "S3Bucket" => e(code_bucket), "S3Key" => e(code_key) },
+                "Code" => tmap! { a; "S3Bucket" => e(code_bucket), "S3Key" => e(code_key) },
                 "MemorySize" => *memory_mb,
                 "Timeout" => *timeout_s,
-                "Architectures" => tlist![architecture],
+                "Architectures" => tlist![a; architecture],
                 "Role" => e(role),
-            };
+            );
             if !environment.is_empty() {
-                let vars = environment.iter().map(|(k, x)| (Cow::Borrowed(k.as_str()), e(x))).collect();
-                m.insert("Environment", tmap! { "Variables" => Tree::Map(vars) });
+                let vars = map(a, environment.iter().map(|(k, x)| (k.as_str(), e(x))));
+                m.push("Environment", tmap! { a; "Variables" => vars });
             }
-            m.insert("LoggingConfig", tmap! { "LogGroup" => e(log_group), "LogFormat" => "JSON" });
-            m.insert("TracingConfig", tmap! { "Mode" => tracing });
+            m.push("LoggingConfig", tmap! { a; "LogGroup" => e(log_group), "LogFormat" => "JSON" });
+            m.push("TracingConfig", tmap! { a; "Mode" => tracing });
             if let Some(n) = reserved_concurrency {
-                m.insert("ReservedConcurrentExecutions", Tree::from(*n));
+                m.push("ReservedConcurrentExecutions", *n);
             }
             if let Some((subnets, groups)) = vpc {
-                m.insert("VpcConfig", tmap! { "SubnetIds" => exprs(g, subnets), "SecurityGroupIds" => exprs(g, groups) });
+                m.push("VpcConfig", tmap! { a; "SubnetIds" => exprs(g, subnets, a), "SecurityGroupIds" => exprs(g, groups, a) });
             }
             m
         }
-        Resource::FunctionVersion { function, description } => tmap! { "FunctionName" => e(function), "Description" => e(description) },
-        Resource::Alias { function, version, name } => tmap! { "FunctionName" => e(function), "FunctionVersion" => e(version), "Name" => name },
+        Resource::FunctionVersion { function, description } => builder!(a; "FunctionName" => e(function), "Description" => e(description)),
+        Resource::Alias { function, version, name } => {
+            builder!(a; "FunctionName" => e(function), "FunctionVersion" => e(version), "Name" => name)
+        }
         Resource::Permission { function, principal, source_arn } => {
-            tmap! { "Action" => "lambda:InvokeFunction", "FunctionName" => e(function), "Principal" => principal, "SourceArn" => e(source_arn) }
+            builder!(a; "Action" => "lambda:InvokeFunction", "FunctionName" => e(function), "Principal" => principal, "SourceArn" => e(source_arn))
         }
         Resource::HttpApi { name, cors } => {
-            let mut m = tmap! { "Name" => name, "ProtocolType" => "HTTP" };
+            let mut m = builder!(a; "Name" => name, "ProtocolType" => "HTTP");
             if let Some(c) = cors {
-                let mut cm = tmap! { "AllowOrigins" => strs(&c.origins), "AllowMethods" => strs(&c.methods) };
+                let mut cm = builder!(a; "AllowOrigins" => strs(&c.origins, a), "AllowMethods" => strs(&c.methods, a));
                 if !c.headers.is_empty() {
-                    cm.insert("AllowHeaders", strs(&c.headers));
+                    cm.push("AllowHeaders", strs(&c.headers, a));
                 }
-                m.insert("CorsConfiguration", cm);
+                m.push("CorsConfiguration", cm.finish());
             }
             m
         }
-        Resource::Stage { api, log_group_arn, rate, burst } => tmap! {
+        Resource::Stage { api, log_group_arn, rate, burst } => builder!(a;
             "ApiId" => e(api),
             "StageName" => "$default",
             "AutoDeploy" => true,
-            "AccessLogSettings" => tmap! { "DestinationArn" => e(log_group_arn), "Format" => ACCESS_LOG_FORMAT },
-            "DefaultRouteSettings" => tmap! { "ThrottlingRateLimit" => *rate, "ThrottlingBurstLimit" => *burst, "DetailedMetricsEnabled" => true },
-        },
-        Resource::Integration { api, target } => tmap! { "ApiId" => e(api), "IntegrationType" => "AWS_PROXY", "IntegrationUri" => e(target), "PayloadFormatVersion" => "2.0" },
-        Resource::Route { api, key, integration, authorization } => tmap! {
+            "AccessLogSettings" => tmap! { a; "DestinationArn" => e(log_group_arn), "Format" => ACCESS_LOG_FORMAT },
+            "DefaultRouteSettings" => tmap! { a; "ThrottlingRateLimit" => *rate, "ThrottlingBurstLimit" => *burst, "DetailedMetricsEnabled" => true },
+        ),
+        Resource::Integration { api, target } => {
+            builder!(a; "ApiId" => e(api), "IntegrationType" => "AWS_PROXY", "IntegrationUri" => e(target), "PayloadFormatVersion" => "2.0")
+        }
+        Resource::Route { api, key, integration, authorization } => builder!(a;
             "ApiId" => e(api),
             "RouteKey" => key,
             "AuthorizationType" => authorization,
-            "Target" => join_prefix(g, "integrations/", integration),
-        },
+            "Target" => join_prefix(g, "integrations/", integration, a),
+        ),
         Resource::Table { shape } => {
-            let mut m = table_common(shape);
-            m.insert("BillingMode", Tree::from("PAY_PER_REQUEST"));
-            m.insert("SSESpecification", tmap! { "SSEEnabled" => true });
-            m.insert("PointInTimeRecoverySpecification", tmap! { "PointInTimeRecoveryEnabled" => shape.pitr });
+            let mut m = table_common(shape, a);
+            m.push("BillingMode", "PAY_PER_REQUEST");
+            m.push("SSESpecification", tmap! { a; "SSEEnabled" => true });
+            m.push("PointInTimeRecoverySpecification", tmap! { a; "PointInTimeRecoveryEnabled" => shape.pitr });
             if let Some(view) = shape.stream {
-                m.insert("StreamSpecification", tmap! { "StreamViewType" => view });
+                m.push("StreamSpecification", tmap! { a; "StreamViewType" => view });
             }
             if let Some(ttl) = &shape.ttl {
-                m.insert("TimeToLiveSpecification", tmap! { "AttributeName" => ttl, "Enabled" => true });
+                m.push("TimeToLiveSpecification", tmap! { a; "AttributeName" => ttl, "Enabled" => true });
             }
             m
         }
         Resource::GlobalTable { shape, replicas } => {
-            let mut m = table_common(shape);
-            m.insert("BillingMode", Tree::from("PAY_PER_REQUEST"));
-            m.insert("SSESpecification", tmap! { "SSEEnabled" => true });
-            m.insert("StreamSpecification", tmap! { "StreamViewType" => shape.stream.unwrap_or("NEW_AND_OLD_IMAGES") });
+            let mut m = table_common(shape, a);
+            m.push("BillingMode", "PAY_PER_REQUEST");
+            m.push("SSESpecification", tmap! { a; "SSEEnabled" => true });
+            m.push("StreamSpecification", tmap! { a; "StreamViewType" => shape.stream.unwrap_or("NEW_AND_OLD_IMAGES") });
             if let Some(ttl) = &shape.ttl {
-                m.insert("TimeToLiveSpecification", tmap! { "AttributeName" => ttl, "Enabled" => true });
+                m.push("TimeToLiveSpecification", tmap! { a; "AttributeName" => ttl, "Enabled" => true });
             }
-            let reps = replicas
-                .iter()
-                .map(|region| {
-                    tmap! {
+            let reps = list(
+                a,
+                replicas.iter().map(|region| {
+                    tmap! { a;
                         "Region" => region,
-                        "PointInTimeRecoverySpecification" => tmap! { "PointInTimeRecoveryEnabled" => shape.pitr },
-                        "Tags" => tag_list(g, region),
+                        "PointInTimeRecoverySpecification" => tmap! { a; "PointInTimeRecoveryEnabled" => shape.pitr },
+                        "Tags" => tag_list(g, region, a),
                     }
-                })
-                .collect::<Vec<_>>();
-            m.insert("Replicas", Tree::List(reps));
+                }),
+            );
+            m.push("Replicas", reps);
             m
         }
         Resource::Queue { fifo, visibility_timeout_s, retention_s, dead_letter } => {
-            let mut m = Tree::Map(vec![]);
+            let mut m = MapBuilder::new(a);
             if *fifo {
-                m.insert("FifoQueue", Tree::from(true));
+                m.push("FifoQueue", true);
             }
-            m.insert("VisibilityTimeout", Tree::from(*visibility_timeout_s));
-            m.insert("MessageRetentionPeriod", Tree::from(*retention_s));
-            m.insert("SqsManagedSseEnabled", Tree::from(true));
+            m.push("VisibilityTimeout", *visibility_timeout_s);
+            m.push("MessageRetentionPeriod", *retention_s);
+            m.push("SqsManagedSseEnabled", true);
             if let Some((arn, max)) = dead_letter {
-                m.insert("RedrivePolicy", tmap! { "deadLetterTargetArn" => e(arn), "maxReceiveCount" => *max });
+                m.push("RedrivePolicy", tmap! { a; "deadLetterTargetArn" => e(arn), "maxReceiveCount" => *max });
             }
             m
         }
         Resource::Topic { display_name } => {
-            let mut m = Tree::Map(vec![]);
+            let mut m = MapBuilder::new(a);
             if let Some(d) = display_name {
-                m.insert("DisplayName", Tree::from(d));
+                m.push("DisplayName", d);
             }
-            m.insert("KmsMasterKeyId", Tree::from("alias/aws/sns"));
+            m.push("KmsMasterKeyId", "alias/aws/sns");
             m
         }
-        Resource::Subscription { topic, endpoint } => tmap! { "TopicArn" => e(topic), "Protocol" => "lambda", "Endpoint" => e(endpoint) },
+        Resource::Subscription { topic, endpoint } => {
+            builder!(a; "TopicArn" => e(topic), "Protocol" => "lambda", "Endpoint" => e(endpoint))
+        }
         Resource::EventRule { schedule, pattern, target, target_id } => {
-            let mut m = Tree::Map(vec![]);
+            let mut m = MapBuilder::new(a);
             if let Some(s) = schedule {
-                m.insert("ScheduleExpression", Tree::from(s));
+                m.push("ScheduleExpression", s);
             }
             if let Some(p) = pattern {
-                m.insert("EventPattern", Tree::from_value(p));
+                m.push("EventPattern", Tree::from_value(p, a));
             }
-            m.insert("State", Tree::from("ENABLED"));
-            m.insert("Targets", tlist![tmap! { "Arn" => e(target), "Id" => target_id }]);
+            m.push("State", "ENABLED");
+            m.push("Targets", tlist![a; tmap! { a; "Arn" => e(target), "Id" => target_id }]);
             m
         }
-        Resource::EventSourceMapping { source, function, batch_size } => tmap! {
+        Resource::EventSourceMapping { source, function, batch_size } => builder!(a;
             "EventSourceArn" => e(source),
             "FunctionName" => e(function),
             "BatchSize" => *batch_size,
-            "FunctionResponseTypes" => tlist!["ReportBatchItemFailures"],
-        },
-        Resource::Alarm { metric, function, threshold, description } => tmap! {
+            "FunctionResponseTypes" => tlist![a; "ReportBatchItemFailures"],
+        ),
+        Resource::Alarm { metric, function, threshold, description } => builder!(a;
             "AlarmDescription" => description,
             "Namespace" => "AWS/Lambda",
             "MetricName" => metric,
-            "Dimensions" => tlist![tmap! { "Name" => "FunctionName", "Value" => e(function) }],
+            "Dimensions" => tlist![a; tmap! { a; "Name" => "FunctionName", "Value" => e(function) }],
             "Statistic" => "Sum",
             "Period" => 60u32,
             "EvaluationPeriods" => 1u32,
             "Threshold" => *threshold,
             "ComparisonOperator" => "GreaterThanOrEqualToThreshold",
             "TreatMissingData" => "notBreaching",
-        },
-        Resource::Vpc { cidr } => tmap! { "CidrBlock" => cidr, "EnableDnsHostnames" => true, "EnableDnsSupport" => true },
-        Resource::Subnet { vpc, cidr, zone, .. } => tmap! { "VpcId" => e(vpc), "CidrBlock" => cidr, "AvailabilityZone" => zone_select(*zone), "MapPublicIpOnLaunch" => false },
-        Resource::RouteTable { vpc } => tmap! { "VpcId" => e(vpc) },
-        Resource::SubnetRouteTableAssociation { subnet, route_table } => tmap! { "SubnetId" => e(subnet), "RouteTableId" => e(route_table) },
-        Resource::SecurityGroup { vpc, description } => tmap! {
+        ),
+        Resource::Vpc { cidr } => builder!(a; "CidrBlock" => cidr, "EnableDnsHostnames" => true, "EnableDnsSupport" => true),
+        Resource::Subnet { vpc, cidr, zone, .. } => {
+            builder!(a; "VpcId" => e(vpc), "CidrBlock" => cidr, "AvailabilityZone" => zone_select(*zone, a), "MapPublicIpOnLaunch" => false)
+        }
+        Resource::RouteTable { vpc } => builder!(a; "VpcId" => e(vpc)),
+        Resource::SubnetRouteTableAssociation { subnet, route_table } => {
+            builder!(a; "SubnetId" => e(subnet), "RouteTableId" => e(route_table))
+        }
+        Resource::SecurityGroup { vpc, description } => builder!(a;
             "GroupDescription" => description,
             "VpcId" => e(vpc),
-            "SecurityGroupEgress" => tlist![tmap! { "IpProtocol" => "tcp", "FromPort" => 443u32, "ToPort" => 443u32, "CidrIp" => "0.0.0.0/0", "Description" => "HTTPS to AWS APIs and endpoints" }],
-        },
-        Resource::VpcEndpoint { vpc, service, route_tables } => tmap! {
+            "SecurityGroupEgress" => tlist![a; tmap! { a; "IpProtocol" => "tcp", "FromPort" => 443u32, "ToPort" => 443u32, "CidrIp" => "0.0.0.0/0", "Description" => "HTTPS to AWS APIs and endpoints" }],
+        ),
+        Resource::VpcEndpoint { vpc, service, route_tables } => builder!(a;
             "VpcId" => e(vpc),
-            "ServiceName" => Tree::Map(vec![(Cow::Borrowed("Fn::Sub"), Tree::from(format!("com.amazonaws.${{AWS::Region}}.{service}")))]),
+            "ServiceName" => tmap! { a; "Fn::Sub" => format!("com.amazonaws.${{AWS::Region}}.{service}") },
             "VpcEndpointType" => "Gateway",
-            "RouteTableIds" => exprs(g, route_tables),
-        },
-        Resource::InternetGateway => Tree::Map(vec![]),
-        Resource::ElasticIp => tmap! { "Domain" => "vpc" },
-        Resource::GatewayAttachment { vpc, gateway } => tmap! { "VpcId" => e(vpc), "InternetGatewayId" => e(gateway) },
-        Resource::NatGateway { subnet, allocation } => tmap! { "SubnetId" => e(subnet), "AllocationId" => e(allocation) },
+            "RouteTableIds" => exprs(g, route_tables, a),
+        ),
+        Resource::InternetGateway => MapBuilder::new(a),
+        Resource::ElasticIp => builder!(a; "Domain" => "vpc"),
+        Resource::GatewayAttachment { vpc, gateway } => builder!(a; "VpcId" => e(vpc), "InternetGatewayId" => e(gateway)),
+        Resource::NatGateway { subnet, allocation } => builder!(a; "SubnetId" => e(subnet), "AllocationId" => e(allocation)),
         Resource::DefaultRoute { route_table, target, via_nat } => {
             let key = if *via_nat { "NatGatewayId" } else { "GatewayId" };
-            tmap! { "RouteTableId" => e(route_table), "DestinationCidrBlock" => "0.0.0.0/0", key => e(target) }
+            builder!(a; "RouteTableId" => e(route_table), "DestinationCidrBlock" => "0.0.0.0/0", key => e(target))
         }
     }
 }
 
-fn zone_select(zone: u8) -> Tree<'static> {
-    tmap! { "Fn::Select" => tlist![zone, tmap! { "Fn::GetAZs" => "" }] }
+fn zone_select(zone: u8, a: &Bump) -> Tree<'_> {
+    tmap! { a; "Fn::Select" => tlist![a; zone, tmap! { a; "Fn::GetAZs" => "" }] }
 }
 
 /// `prefix` followed by a value, as one string (`Fn::Sub`).
-fn join_prefix<'a>(g: &'a Graph, prefix: &str, value: &'a Expr) -> Tree<'a> {
-    let mut sub = String::from(prefix);
-    if push_sub(g, &mut sub, value) { Tree::Map(vec![(Cow::Borrowed("Fn::Sub"), Tree::from(sub))]) } else { expr(g, value) }
+fn join_prefix<'a>(g: &'a Graph, prefix: &str, value: &'a Expr, a: &'a Bump) -> Tree<'a> {
+    let mut sub = bumpalo::collections::String::from_str_in(prefix, a);
+    if push_sub(g, &mut sub, value) {
+        tmap! { a; "Fn::Sub" => Tree::Str(sub.into_bump_str()) }
+    } else {
+        expr(g, value, a)
+    }
 }
 
-fn table_common(s: &TableShape) -> Tree<'_> {
-    let mut m = Tree::Map(vec![]);
+fn table_common<'a>(s: &'a TableShape, a: &'a Bump) -> MapBuilder<'a> {
+    let mut m = MapBuilder::new(a);
     if let Some(n) = &s.name {
-        m.insert("TableName", Tree::from(n));
+        m.push("TableName", n);
     }
-    m.insert("AttributeDefinitions", Tree::List(s.attributes().into_iter().map(|a| tmap! { "AttributeName" => &a.name, "AttributeType" => a.kind }).collect()));
-    m.insert("KeySchema", key_schema(&s.hash, s.range.as_ref()));
+    m.push(
+        "AttributeDefinitions",
+        list(a, s.attributes().into_iter().map(|x| tmap! { a; "AttributeName" => &x.name, "AttributeType" => x.kind })),
+    );
+    m.push("KeySchema", key_schema(&s.hash, s.range.as_ref(), a));
     if !s.indexes.is_empty() {
-        let gsis = s
-            .indexes
-            .iter()
-            .map(|i| tmap! { "IndexName" => &i.name, "KeySchema" => key_schema(&i.hash, i.range.as_ref()), "Projection" => tmap! { "ProjectionType" => i.projection } })
-            .collect::<Vec<_>>();
-        m.insert("GlobalSecondaryIndexes", Tree::List(gsis));
+        let gsis = list(
+            a,
+            s.indexes.iter().map(|i| {
+                tmap! { a; "IndexName" => &i.name, "KeySchema" => key_schema(&i.hash, i.range.as_ref(), a), "Projection" => tmap! { a; "ProjectionType" => i.projection } }
+            }),
+        );
+        m.push("GlobalSecondaryIndexes", gsis);
     }
     m
 }
 
-fn key_schema<'a>(hash: &'a crate::graph::KeyAttr, range: Option<&'a crate::graph::KeyAttr>) -> Tree<'a> {
-    let mut ks = vec![tmap! { "AttributeName" => &hash.name, "KeyType" => "HASH" }];
-    if let Some(r) = range {
-        ks.push(tmap! { "AttributeName" => &r.name, "KeyType" => "RANGE" });
+fn key_schema<'a>(hash: &'a crate::graph::KeyAttr, range: Option<&'a crate::graph::KeyAttr>, a: &'a Bump) -> Tree<'a> {
+    let hash = tmap! { a; "AttributeName" => &hash.name, "KeyType" => "HASH" };
+    match range {
+        Some(r) => tlist![a; hash, tmap! { a; "AttributeName" => &r.name, "KeyType" => "RANGE" }],
+        None => tlist![a; hash],
     }
-    Tree::List(ks)
 }
 
 /// The `Fn::GetAtt` attribute name for `attr` of `id`, or `None` for `Ref`.
@@ -406,15 +444,24 @@ fn pseudo(p: Pseudo) -> &'static str {
 }
 
 /// Append `e` to an `Fn::Sub` string; false when it cannot be substituted.
-fn push_sub(g: &Graph, s: &mut String, e: &Expr) -> bool {
+fn push_sub(g: &Graph, s: &mut bumpalo::collections::String<'_>, e: &Expr) -> bool {
     match e {
-        Expr::Str(t) => s.push_str(&t.replace("${", "${!")),
+        Expr::Str(t) => {
+            // A literal `${` must be written `${!` inside `Fn::Sub`.
+            let mut rest = t.as_str();
+            while let Some(i) = rest.find("${") {
+                s.push_str(rest.get(..i).unwrap_or_default());
+                s.push_str("${!");
+                rest = rest.get(i + 2..).unwrap_or_default();
+            }
+            s.push_str(rest);
+        }
         Expr::Ref(id, attr) => {
             s.push_str("${");
             s.push_str(id);
-            if let Some(a) = attribute(g, id, *attr) {
+            if let Some(x) = attribute(g, id, *attr) {
                 s.push('.');
-                s.push_str(a);
+                s.push_str(x);
             }
             s.push('}');
         }
@@ -435,22 +482,22 @@ fn push_sub(g: &Graph, s: &mut String, e: &Expr) -> bool {
 
 /// Render a value: literals as strings, references as `Ref`/`Fn::GetAtt`,
 /// joins as `Fn::Sub` (readable) or `Fn::Join` when a part cannot be substituted.
-pub fn expr<'a>(g: &'a Graph, e: &'a Expr) -> Tree<'a> {
+pub fn expr<'a>(g: &'a Graph, e: &'a Expr, a: &'a Bump) -> Tree<'a> {
     match e {
-        Expr::Str(s) => Tree::from(s),
+        Expr::Str(s) => Tree::Str(s),
         Expr::Ref(id, attr) => match attribute(g, id, *attr) {
-            None => tmap! { "Ref" => id },
-            Some(a) => tmap! { "Fn::GetAtt" => tlist![id, a] },
+            None => tmap! { a; "Ref" => id },
+            Some(x) => tmap! { a; "Fn::GetAtt" => tlist![a; id, x] },
         },
-        Expr::Param(p) => tmap! { "Ref" => p },
-        Expr::Pseudo(p) => tmap! { "Ref" => pseudo(*p) },
-        Expr::Zone(n) => zone_select(*n),
+        Expr::Param(p) => tmap! { a; "Ref" => p },
+        Expr::Pseudo(p) => tmap! { a; "Ref" => pseudo(*p) },
+        Expr::Zone(n) => zone_select(*n, a),
         Expr::Join(parts) => {
-            let mut s = String::new();
+            let mut s = bumpalo::collections::String::new_in(a);
             if parts.iter().all(|p| push_sub(g, &mut s, p)) {
-                tmap! { "Fn::Sub" => s }
+                tmap! { a; "Fn::Sub" => Tree::Str(s.into_bump_str()) }
             } else {
-                tmap! { "Fn::Join" => tlist!["", Tree::List(parts.iter().map(|p| expr(g, p)).collect())] }
+                tmap! { a; "Fn::Join" => tlist![a; "", list(a, parts.iter().map(|p| expr(g, p, a)))] }
             }
         }
     }

@@ -1,87 +1,119 @@
-//! A template as a tree of borrowed text: what renderers build and writers print.
+//! A template as a tree in an arena: what renderers build and writers print.
 //!
-//! Cheaper than `serde_json::Value` for this job: keys are mostly `'static`
-//! and values borrow from the graph, mappings are ordered `Vec`s (no hashing),
+//! Every node lives in one [`Bump`] arena per rendering: building a node is a
+//! pointer bump, nothing is dropped node by node, and a subtree (such as the
+//! tags every resource carries) is shared by copying a reference. Keys are
+//! mostly `'static`, values borrow from the graph, mappings keep their order,
 //! and the JSON and YAML writers stream straight into one `String`.
 
+pub use bumpalo::Bump;
 use serde_json::{Number, Value};
-use std::borrow::Cow;
-use std::rc::Rc;
 
-/// One node of a template.
-#[derive(Debug, Clone, PartialEq)]
+/// One node of a template. `Copy`: its children live in the arena.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Tree<'a> {
     /// `null`.
     Null,
     /// `true` or `false`.
     Bool(bool),
-    /// A number.
-    Num(Number),
+    /// An integer.
+    Int(i64),
+    /// A number as the user wrote it (from an event pattern).
+    Num(&'a Number),
     /// A string.
-    Str(Cow<'a, str>),
+    Str(&'a str),
     /// A list.
-    List(Vec<Tree<'a>>),
+    List(&'a [Tree<'a>]),
     /// A mapping, in the order written.
-    Map(Vec<(Cow<'a, str>, Tree<'a>)>),
-    /// A subtree shared by many places (such as the tags of every resource):
-    /// built once, written wherever it appears.
-    Shared(Rc<Tree<'a>>),
+    Map(&'a [(&'a str, Tree<'a>)]),
 }
 
-/// Build a [`Tree::Map`] from `"Key" => value` pairs.
+/// Turns a value into a tree node, allocating in the arena only when it must.
+pub trait IntoTree<'a> {
+    /// The node.
+    fn into_tree(self, a: &'a Bump) -> Tree<'a>;
+}
+
+impl<'a> IntoTree<'a> for Tree<'a> {
+    fn into_tree(self, _: &'a Bump) -> Tree<'a> {
+        self
+    }
+}
+impl<'a> IntoTree<'a> for &'a str {
+    fn into_tree(self, _: &'a Bump) -> Tree<'a> {
+        Tree::Str(self)
+    }
+}
+impl<'a> IntoTree<'a> for &'a String {
+    fn into_tree(self, _: &'a Bump) -> Tree<'a> {
+        Tree::Str(self)
+    }
+}
+impl<'a> IntoTree<'a> for String {
+    fn into_tree(self, a: &'a Bump) -> Tree<'a> {
+        Tree::Str(a.alloc_str(&self))
+    }
+}
+impl<'a> IntoTree<'a> for bool {
+    fn into_tree(self, _: &'a Bump) -> Tree<'a> {
+        Tree::Bool(self)
+    }
+}
+macro_rules! int_into_tree {
+    ($($t:ty),*) => {$(
+        impl<'a> IntoTree<'a> for $t {
+            fn into_tree(self, _: &'a Bump) -> Tree<'a> {
+                Tree::Int(i64::try_from(self).unwrap_or(i64::MAX))
+            }
+        }
+    )*};
+}
+int_into_tree!(u8, u32, u64);
+
+/// Build a [`Tree::Map`] in arena `a` from `"Key" => value` pairs.
 #[macro_export]
 macro_rules! tmap {
-    ($($k:expr => $v:expr),* $(,)?) => {
-        $crate::iac::tree::Tree::Map(vec![$((::std::borrow::Cow::from($k), $crate::iac::tree::Tree::from($v))),*])
+    ($a:expr; $($k:expr => $v:expr),* $(,)?) => {
+        $crate::iac::tree::Tree::Map($a.alloc_slice_copy(&[$(($k, $crate::iac::tree::IntoTree::into_tree($v, $a))),*]))
     };
 }
 
-/// Build a [`Tree::List`] from values.
+/// Build a [`Tree::List`] in arena `a` from values.
 #[macro_export]
 macro_rules! tlist {
-    ($($v:expr),* $(,)?) => {
-        $crate::iac::tree::Tree::List(vec![$($crate::iac::tree::Tree::from($v)),*])
+    ($a:expr; $($v:expr),* $(,)?) => {
+        $crate::iac::tree::Tree::List($a.alloc_slice_copy(&[$($crate::iac::tree::IntoTree::into_tree($v, $a)),*]))
     };
 }
 
-impl<'a> From<&'a str> for Tree<'a> {
-    fn from(s: &'a str) -> Self {
-        Tree::Str(Cow::Borrowed(s))
-    }
+/// A list from an iterator, in the arena.
+pub fn list<'a>(a: &'a Bump, items: impl IntoIterator<Item = Tree<'a>>) -> Tree<'a> {
+    Tree::List(bumpalo::collections::Vec::from_iter_in(items, a).into_bump_slice())
 }
-impl<'a> From<&'a String> for Tree<'a> {
-    fn from(s: &'a String) -> Self {
-        Tree::Str(Cow::Borrowed(s))
-    }
+
+/// A mapping from an iterator of entries, in the arena.
+pub fn map<'a>(a: &'a Bump, entries: impl IntoIterator<Item = (&'a str, Tree<'a>)>) -> Tree<'a> {
+    Tree::Map(bumpalo::collections::Vec::from_iter_in(entries, a).into_bump_slice())
 }
-impl From<String> for Tree<'_> {
-    fn from(s: String) -> Self {
-        Tree::Str(Cow::Owned(s))
-    }
+
+/// A mapping built entry by entry, for optional entries.
+pub struct MapBuilder<'a> {
+    a: &'a Bump,
+    entries: bumpalo::collections::Vec<'a, (&'a str, Tree<'a>)>,
 }
-impl From<bool> for Tree<'_> {
-    fn from(b: bool) -> Self {
-        Tree::Bool(b)
+
+impl<'a> MapBuilder<'a> {
+    /// An empty mapping.
+    pub fn new(a: &'a Bump) -> Self {
+        MapBuilder { a, entries: bumpalo::collections::Vec::with_capacity_in(8, a) }
     }
-}
-impl From<u32> for Tree<'_> {
-    fn from(n: u32) -> Self {
-        Tree::Num(n.into())
+    /// Add an entry.
+    pub fn push(&mut self, key: &'a str, value: impl IntoTree<'a>) {
+        self.entries.push((key, value.into_tree(self.a)));
     }
-}
-impl From<u64> for Tree<'_> {
-    fn from(n: u64) -> Self {
-        Tree::Num(n.into())
-    }
-}
-impl From<u8> for Tree<'_> {
-    fn from(n: u8) -> Self {
-        Tree::Num(n.into())
-    }
-}
-impl<'a> From<Vec<Tree<'a>>> for Tree<'a> {
-    fn from(v: Vec<Tree<'a>>) -> Self {
-        Tree::List(v)
+    /// The mapping.
+    pub fn finish(self) -> Tree<'a> {
+        Tree::Map(self.entries.into_bump_slice())
     }
 }
 
@@ -89,37 +121,28 @@ impl<'a> Tree<'a> {
     /// The value under `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Tree<'a>> {
         match self {
-            Tree::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
-            Tree::Shared(t) => t.get(key),
+            Tree::Map(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
             _ => None,
         }
     }
 
     /// Entries of a mapping (empty for anything else).
-    pub fn entries(&self) -> &[(Cow<'a, str>, Tree<'a>)] {
+    pub fn entries(&self) -> &'a [(&'a str, Tree<'a>)] {
         match self {
             Tree::Map(entries) => entries,
-            Tree::Shared(t) => t.entries(),
             _ => &[],
         }
     }
 
-    /// Add an entry to a mapping (no effect on anything else).
-    pub fn insert(&mut self, key: impl Into<Cow<'a, str>>, value: Tree<'a>) {
-        if let Tree::Map(entries) = self {
-            entries.push((key.into(), value));
-        }
-    }
-
-    /// Borrow a JSON value as a tree.
-    pub fn from_value(v: &'a Value) -> Tree<'a> {
+    /// A JSON value as a tree in arena `a`.
+    pub fn from_value(v: &'a Value, a: &'a Bump) -> Tree<'a> {
         match v {
             Value::Null => Tree::Null,
             Value::Bool(b) => Tree::Bool(*b),
-            Value::Number(n) => Tree::Num(n.clone()),
-            Value::String(s) => Tree::Str(Cow::Borrowed(s)),
-            Value::Array(a) => Tree::List(a.iter().map(Tree::from_value).collect()),
-            Value::Object(o) => Tree::Map(o.iter().map(|(k, v)| (Cow::Borrowed(k.as_str()), Tree::from_value(v))).collect()),
+            Value::Number(n) => n.as_i64().map_or(Tree::Num(n), Tree::Int),
+            Value::String(s) => Tree::Str(s),
+            Value::Array(items) => list(a, items.iter().map(|i| Tree::from_value(i, a))),
+            Value::Object(o) => map(a, o.iter().map(|(k, v)| (k.as_str(), Tree::from_value(v, a)))),
         }
     }
 
@@ -128,11 +151,11 @@ impl<'a> Tree<'a> {
         match self {
             Tree::Null => Value::Null,
             Tree::Bool(b) => Value::Bool(*b),
-            Tree::Num(n) => Value::Number(n.clone()),
-            Tree::Str(s) => Value::String(s.to_string()),
+            Tree::Int(n) => Value::Number((*n).into()),
+            Tree::Num(n) => Value::Number((*n).clone()),
+            Tree::Str(s) => Value::String((*s).to_owned()),
             Tree::List(l) => Value::Array(l.iter().map(Tree::to_value).collect()),
-            Tree::Map(m) => Value::Object(m.iter().map(|(k, v)| (k.to_string(), v.to_value())).collect()),
-            Tree::Shared(t) => t.to_value(),
+            Tree::Map(m) => Value::Object(m.iter().map(|(k, v)| ((*k).to_owned(), v.to_value())).collect()),
         }
     }
 
@@ -159,26 +182,28 @@ impl<'a> Tree<'a> {
     fn pretty_len(&self, depth: usize) -> usize {
         let nl = |d: usize| 1 + 2 * d;
         match self {
-            Tree::List(l) if !l.is_empty() => 2 + (l.len() - 1) + nl(depth) + l.iter().map(|v| nl(depth + 1) + v.pretty_len(depth + 1)).sum::<usize>(),
-            Tree::Map(m) if !m.is_empty() => {
-                2 + (m.len() - 1) + nl(depth) + m.iter().map(|(k, v)| nl(depth + 1) + json_str_len(k) + 2 + v.pretty_len(depth + 1)).sum::<usize>()
+            Tree::List(l) if !l.is_empty() => {
+                2 + (l.len() - 1) + nl(depth) + l.iter().map(|v| nl(depth + 1) + v.pretty_len(depth + 1)).sum::<usize>()
             }
-            Tree::List(_) | Tree::Map(_) => 2,
-            Tree::Null | Tree::Bool(true) => 4,
-            Tree::Bool(false) => 5,
-            Tree::Num(n) => n.to_string().len(),
-            Tree::Str(s) => json_str_len(s),
-            Tree::Shared(t) => t.pretty_len(depth),
+            Tree::Map(m) if !m.is_empty() => {
+                2 + (m.len() - 1)
+                    + nl(depth)
+                    + m.iter().map(|(k, v)| nl(depth + 1) + json_str_len(k) + 2 + v.pretty_len(depth + 1)).sum::<usize>()
+            }
+            other => other.compact_len(),
         }
     }
 
     /// The length in bytes of [`Tree::to_json_compact`], without writing it.
     pub fn compact_len(&self) -> usize {
         match self {
+            Tree::Null | Tree::Bool(true) => 4,
+            Tree::Bool(false) => 5,
+            Tree::Int(n) => int_len(*n),
+            Tree::Num(n) => n.to_string().len(),
+            Tree::Str(s) => json_str_len(s),
             Tree::List(l) => 2 + l.len().saturating_sub(1) + l.iter().map(Tree::compact_len).sum::<usize>(),
             Tree::Map(m) => 2 + m.len().saturating_sub(1) + m.iter().map(|(k, v)| json_str_len(k) + 1 + v.compact_len()).sum::<usize>(),
-            Tree::Shared(t) => t.compact_len(),
-            other => other.pretty_len(0),
         }
     }
 
@@ -210,7 +235,6 @@ impl<'a> Tree<'a> {
                 newline(out, depth);
                 out.push('}');
             }
-            Tree::Shared(t) => t.write_json(out, depth),
             scalar => scalar.write_compact(out),
         }
     }
@@ -220,7 +244,8 @@ impl<'a> Tree<'a> {
             Tree::Null => out.push_str("null"),
             Tree::Bool(true) => out.push_str("true"),
             Tree::Bool(false) => out.push_str("false"),
-            Tree::Num(n) => push_number(out, n),
+            Tree::Int(n) => push_int(out, *n),
+            Tree::Num(n) => push_display(out, n),
             Tree::Str(s) => json_str(out, s),
             Tree::List(l) => {
                 out.push('[');
@@ -244,22 +269,59 @@ impl<'a> Tree<'a> {
                 }
                 out.push('}');
             }
-            Tree::Shared(t) => t.write_compact(out),
         }
     }
 }
 
 fn newline(out: &mut String, depth: usize) {
+    const SPACES: &str = "                                                                ";
     out.push('\n');
-    for _ in 0..depth {
-        out.push_str("  ");
+    let mut n = depth * 2;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(SPACES.get(..k).unwrap_or_default());
+        n -= k;
     }
 }
 
-/// Write a number without a temporary string.
-pub(crate) fn push_number(out: &mut String, n: &Number) {
+fn int_len(n: i64) -> usize {
+    let mut len = usize::from(n < 0);
+    let mut v = n.unsigned_abs();
+    loop {
+        len += 1;
+        v /= 10;
+        if v == 0 {
+            return len;
+        }
+    }
+}
+
+/// Write an integer without a temporary string.
+pub(crate) fn push_int(out: &mut String, n: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = n.unsigned_abs();
+    loop {
+        i -= 1;
+        if let Some(slot) = buf.get_mut(i) {
+            // `v % 10` is below 10, so the cast cannot truncate.
+            *slot = b'0' + (v % 10) as u8;
+        }
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push('-');
+    }
+    out.push_str(std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default());
+}
+
+/// Write anything displayable without a temporary string.
+pub(crate) fn push_display(out: &mut String, v: &impl std::fmt::Display) {
     use std::fmt::Write;
-    let _ = write!(out, "{n}");
+    let _ = write!(out, "{v}");
 }
 
 /// How many bytes of `s` JSON escapes; counted without branches so the
@@ -305,15 +367,15 @@ fn json_str(out: &mut String, s: &str) {
             0..=0x1f => "",
             _ => continue,
         };
-        out.push_str(&s[start..i]);
+        out.push_str(s.get(start..i).unwrap_or_default());
         if esc.is_empty() {
-            out.push_str(&format!("\\u{b:04x}"));
+            push_display(out, &format_args!("\\u{b:04x}"));
         } else {
             out.push_str(esc);
         }
         start = i + 1;
     }
-    out.push_str(&s[start..]);
+    out.push_str(s.get(start..).unwrap_or_default());
     out.push('"');
 }
 
@@ -324,16 +386,27 @@ mod tests {
 
     #[test]
     fn json_matches_serde_json_pretty() {
-        let v = json!({"a": [1, {"b": "x\"y\\z\n\u{1}"}, [], {}], "c": null, "d": true, "e": -1.5, "f": "ünï"});
-        let t = Tree::from_value(&v);
+        let a = Bump::new();
+        let v = json!({"a": [1, {"b": "x\"y\\z\n\u{1}"}, [], {}], "c": null, "d": true, "e": -1.5, "f": "ünï", "g": -1234567890123_i64, "h": u64::MAX});
+        let t = Tree::from_value(&v, &a);
         let mut expected = serde_json::to_string_pretty(&v).unwrap_or_default();
         expected.push('\n');
         assert_eq!(t.to_json(), expected);
         assert_eq!(t.json_len(), expected.len());
-        assert_eq!(t.compact_len(), t.to_json_compact().len());
-        let shared = Tree::List(vec![Tree::Shared(Rc::new(t.clone())), t.clone()]);
-        assert_eq!(shared.to_json_compact(), format!("[{0},{0}]", t.to_json_compact()));
         assert_eq!(t.to_json_compact(), serde_json::to_string(&v).unwrap_or_default());
+        assert_eq!(t.compact_len(), t.to_json_compact().len());
         assert_eq!(t.to_value(), v);
+        let shared = Tree::List(a.alloc_slice_copy(&[t, t]));
+        assert_eq!(shared.to_json_compact(), format!("[{0},{0}]", t.to_json_compact()));
+    }
+
+    #[test]
+    fn integers_print_like_display() {
+        for n in [0, 7, -7, 10, 99, 100, -100, i64::MAX, i64::MIN] {
+            let mut s = String::new();
+            push_int(&mut s, n);
+            assert_eq!(s, n.to_string());
+            assert_eq!(int_len(n), s.len());
+        }
     }
 }

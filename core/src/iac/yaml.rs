@@ -3,14 +3,14 @@
 //! could take it for anything but that string (`yes`, `1e3`, `null`, `:`...).
 //! Quoted strings use JSON escapes, which YAML's double quotes accept.
 
-use super::tree::Tree;
+use super::tree::{Bump, Tree, push_display, push_int};
 use serde_json::Value;
-use std::borrow::Cow;
 use std::fmt::Write;
 
 /// Render a JSON value as a YAML document.
 pub fn to_yaml(v: &Value) -> String {
-    tree_to_yaml(&Tree::from_value(v))
+    let arena = Bump::new();
+    tree_to_yaml(&Tree::from_value(v, &arena))
 }
 
 /// Render a template tree as a YAML document.
@@ -28,10 +28,16 @@ pub fn tree_to_yaml(v: &Tree<'_>) -> String {
 }
 
 fn indent(out: &mut String, n: usize) {
-    out.extend(std::iter::repeat_n(' ', n));
+    const SPACES: &str = "                                                                ";
+    let mut n = n;
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(SPACES.get(..k).unwrap_or_default());
+        n -= k;
+    }
 }
 
-fn block_map(out: &mut String, m: &[(Cow<'_, str>, Tree<'_>)], depth: usize) {
+fn block_map(out: &mut String, m: &[(&str, Tree<'_>)], depth: usize) {
     for (k, v) in m {
         indent(out, depth);
         push_scalar(out, k);
@@ -44,15 +50,11 @@ fn block_seq(out: &mut String, a: &[Tree<'_>], depth: usize) {
     for v in a {
         indent(out, depth);
         out.push('-');
-        let v = match v {
-            Tree::Shared(t) => t.as_ref(),
-            v => v,
-        };
         match v {
             Tree::Map(m) if !m.is_empty() => {
                 // First key on the dash's line, the rest aligned under it.
                 let mut first = true;
-                for (k, val) in m {
+                for (k, val) in m.iter() {
                     if first {
                         out.push(' ');
                         first = false;
@@ -79,7 +81,6 @@ fn block_seq(out: &mut String, a: &[Tree<'_>], depth: usize) {
 
 fn child(out: &mut String, v: &Tree<'_>, depth: usize) {
     match v {
-        Tree::Shared(t) => child(out, t, depth),
         Tree::Map(m) if !m.is_empty() => {
             out.push('\n');
             block_map(out, m, depth + 2);
@@ -100,11 +101,11 @@ fn inline(out: &mut String, v: &Tree<'_>) {
     match v {
         Tree::Null => out.push_str("null"),
         Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Tree::Num(n) => super::tree::push_number(out, n),
+        Tree::Int(n) => push_int(out, *n),
+        Tree::Num(n) => push_display(out, n),
         Tree::Str(s) => push_scalar(out, s),
         Tree::List(_) => out.push_str("[]"),
         Tree::Map(_) => out.push_str("{}"),
-        Tree::Shared(t) => inline(out, t),
     }
 }
 

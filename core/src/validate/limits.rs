@@ -75,7 +75,8 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
     for node in g.nodes.values() {
         check(&mut out, &node.origin, LOGICAL_ID, node.id.len(), &format!("`{}`: ", node.id), "use a shorter name in the spec");
         if let Resource::Role { .. } = node.resource {
-            let policies = template.get("Resources").and_then(|r| r.get(&node.id)).and_then(|r| r.get("Properties")).and_then(|p| p.get("Policies"));
+            let policies =
+                template.get("Resources").and_then(|r| r.get(&node.id)).and_then(|r| r.get("Properties")).and_then(|p| p.get("Policies"));
             // Compact JSON has no whitespace outside strings, and policy strings hold none.
             let chars = policies.map_or(0, Tree::compact_len);
             check(

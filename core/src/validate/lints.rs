@@ -49,9 +49,21 @@ mod tests {
         let mut nodes = BTreeMap::new();
         let role = Resource::Role { service: "lambda.amazonaws.com".into(), managed_policies: vec![], statements };
         for (id, resource) in [("FRole", role), ("FLogGroup", Resource::LogGroup { retention_days })] {
-            nodes.insert(id.to_owned(), Node { id: id.into(), origin: "/functions/f".into(), resource, depends_on: vec![], retain: false, tagged: true });
+            nodes.insert(
+                id.to_owned(),
+                Node { id: id.into(), origin: "/functions/f".into(), resource, depends_on: vec![], retain: false, tagged: true },
+            );
         }
-        Graph { app: "a".into(), description: String::new(), region: "us-east-1".into(), role: RegionRole::Primary, parameters: vec![], nodes, outputs: vec![], tags: BTreeMap::new() }
+        Graph {
+            app: "a".into(),
+            description: String::new(),
+            region: "us-east-1".into(),
+            role: RegionRole::Primary,
+            parameters: vec![],
+            nodes,
+            outputs: vec![],
+            tags: BTreeMap::new(),
+        }
     }
 
     #[test]
@@ -59,7 +71,10 @@ mod tests {
         let wild = graph_with(vec![Statement { actions: vec!["dynamodb:*".into()], resources: vec![Expr::s("*")] }], 0);
         let codes: Vec<String> = graph_lints(&wild).into_iter().map(|d| d.code).collect();
         assert_eq!(codes, vec!["W402", "W404"]);
-        let tight = graph_with(vec![Statement { actions: vec!["dynamodb:GetItem".into()], resources: vec![Expr::s("arn:aws:dynamodb:us-east-1:1:table/t")] }], 30);
+        let tight = graph_with(
+            vec![Statement { actions: vec!["dynamodb:GetItem".into()], resources: vec![Expr::s("arn:aws:dynamodb:us-east-1:1:table/t")] }],
+            30,
+        );
         assert!(graph_lints(&tight).is_empty());
     }
 }

@@ -474,7 +474,14 @@ impl Rules<'_> {
                         }
                     }
                 }
-                self.range(|| p(&[base[0], base[1], "dead_letter", "max_receives"]), "max receives", u64::from(d.max_receives), 1, 1000, "");
+                self.range(
+                    || p(&[base[0], base[1], "dead_letter", "max_receives"]),
+                    "max receives",
+                    u64::from(d.max_receives),
+                    1,
+                    1000,
+                    "",
+                );
             }
         }
     }
