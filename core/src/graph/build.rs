@@ -449,7 +449,7 @@ impl Builder<'_> {
                     .depends_on
                     .push(alias_id.clone());
                     self.add(
-                        &cat(&base, "Permission"),
+                        &cat(base, "Permission"),
                         at,
                         Resource::Permission { function: alias_arn.clone(), principal: "sns.amazonaws.com".into(), source_arn: topic },
                         false,
@@ -474,7 +474,7 @@ impl Builder<'_> {
 
     fn rule(&mut self, base: &str, at: String, schedule: Option<String>, pattern: Option<serde_json::Value>, alias_id: &str) {
         let function_id = alias_id.trim_end_matches("Alias");
-        let rule_id = cat(&base, "Rule");
+        let rule_id = cat(base, "Rule");
         let r = Resource::EventRule { schedule, pattern, target: alias_arn(function_id), target_id: "function".into() };
         self.add(&rule_id, at.clone(), r, false).depends_on.push(alias_id.to_owned());
         let p = Resource::Permission {
@@ -482,7 +482,7 @@ impl Builder<'_> {
             principal: "events.amazonaws.com".into(),
             source_arn: Expr::r(&rule_id, Attr::Arn),
         };
-        self.add(&cat(&base, "Permission"), at, p, false).depends_on.push(alias_id.to_owned());
+        self.add(&cat(base, "Permission"), at, p, false).depends_on.push(alias_id.to_owned());
     }
 
     fn access_statement(&self, t: &Target, access: Access) -> Option<Statement> {
