@@ -449,7 +449,7 @@ impl Builder<'_> {
                     .depends_on
                     .push(alias_id.clone());
                     self.add(
-                        &cat(base, "Permission"),
+                        &cat(&base, "Permission"),
                         at,
                         Resource::Permission { function: alias_arn.clone(), principal: "sns.amazonaws.com".into(), source_arn: topic },
                         false,
