@@ -8,6 +8,7 @@ use super::*;
 use crate::diag::escape_pointer;
 use crate::spec::refs::{Kind, Piece, Target, parse_interpolation, parse_target};
 use crate::spec::{Access, Auth, Endpoint, Function, FunctionCode, Replicas, Spec, Table, Trigger};
+use std::borrow::Cow;
 
 /// Alias every function gets; traffic shifting moves its weights.
 pub const LIVE_ALIAS: &str = "live";
@@ -143,7 +144,7 @@ pub fn build(spec: &Spec, region: &str) -> (Graph, Vec<Collision>) {
 
 impl Builder<'_> {
     fn add(&mut self, id: &str, origin: String, resource: Resource, tagged: bool) -> &mut Node {
-        let node = Node { id: id.to_owned(), origin, resource, depends_on: vec![], retain: false, tagged };
+        let node = Node { id: id.to_owned(), origin, resource: Box::new(resource), depends_on: vec![], retain: false, tagged };
         match self.g.nodes.entry(id.to_owned()) {
             std::collections::btree_map::Entry::Occupied(mut slot) => {
                 let first = slot.get().origin.clone();
@@ -490,10 +491,10 @@ impl Builder<'_> {
             ["dynamodb:BatchGetItem", "dynamodb:ConditionCheckItem", "dynamodb:GetItem", "dynamodb:Query", "dynamodb:Scan"];
         const WRITE: [&str; 4] = ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
         let arn = self.target(t, "arn")?;
-        let strs = |a: &[&str]| a.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let strs = |a: &[&'static str]| a.iter().map(|s| Cow::Borrowed(*s)).collect::<Vec<_>>();
         let (actions, resources) = match (t.kind, access) {
             (Kind::Table, Access::Read | Access::Write | Access::ReadWrite) => {
-                let mut actions = vec!["dynamodb:DescribeTable".to_owned()];
+                let mut actions = vec![Cow::Borrowed("dynamodb:DescribeTable")];
                 if matches!(access, Access::Read | Access::ReadWrite) {
                     actions.extend(strs(&READ));
                 }

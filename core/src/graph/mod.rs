@@ -133,7 +133,7 @@ pub struct Node {
     /// JSON pointer of the spec part this resource comes from.
     pub origin: String,
     /// What it is.
-    pub resource: Resource,
+    pub resource: Box<Resource>,
     /// Orderings that no reference implies (kept minimal).
     pub depends_on: Vec<Id>,
     /// Keep the physical resource when it is deleted or replaced.
@@ -220,8 +220,8 @@ struct Adjacency<'a> {
 
 impl Graph {
     fn adjacency(&self) -> Adjacency<'_> {
+        // `nodes` is ordered, so `ids` is sorted: look IDs up by binary search.
         let ids: Vec<&str> = self.nodes.keys().map(String::as_str).collect();
-        let index: std::collections::HashMap<&str, usize> = ids.iter().enumerate().map(|(i, id)| (*id, i)).collect();
         let mut refs = Vec::new();
         let deps = self
             .nodes
@@ -229,8 +229,12 @@ impl Graph {
             .map(|node| {
                 refs.clear();
                 node.resource.refs(&mut refs);
-                let mut d: Vec<usize> =
-                    refs.iter().copied().chain(node.depends_on.iter().map(String::as_str)).filter_map(|r| index.get(r).copied()).collect();
+                let mut d: Vec<usize> = refs
+                    .iter()
+                    .copied()
+                    .chain(node.depends_on.iter().map(String::as_str))
+                    .filter_map(|r| ids.binary_search(&r).ok())
+                    .collect();
                 d.sort_unstable();
                 d.dedup();
                 d

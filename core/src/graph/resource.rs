@@ -2,12 +2,13 @@
 
 use super::Expr;
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// One IAM policy statement (always `Allow`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Statement {
     /// Actions, such as `dynamodb:GetItem`.
-    pub actions: Vec<String>,
+    pub actions: Vec<Cow<'static, str>>,
     /// Resource ARNs.
     pub resources: Vec<Expr>,
 }

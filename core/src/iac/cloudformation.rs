@@ -2,7 +2,7 @@
 //! people read templates in (version, description, parameters, resources,
 //! outputs), then JSON or YAML text.
 
-use super::tree::{Bump, MapBuilder, Tree, list, map};
+use super::tree::{Bump, MapBuilder, Shared, Tree, list, map};
 use crate::graph::{Attr, Expr, Graph, Node, Pseudo, Resource, TableShape};
 use crate::{tlist, tmap};
 
@@ -29,7 +29,10 @@ pub fn template<'a>(g: &'a Graph, a: &'a Bump) -> Tree<'a> {
         t.push("Parameters", map(a, params));
     }
     // Every taggable resource carries the same tags: build them once, share them.
-    let tags = Tags { list: tag_list(g, &g.region, a), map: map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(v)))) };
+    let tags = Tags {
+        list: Shared::new_in(tag_list(g, &g.region, a), a),
+        map: Shared::new_in(map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(v)))), a),
+    };
     t.push("Resources", map(a, g.nodes.iter().map(|(id, node)| (id.as_str(), resource(g, node, &tags, a)))));
     if !g.outputs.is_empty() {
         let mut sorted: Vec<_> = g.outputs.iter().collect();
@@ -121,7 +124,7 @@ fn tag_list<'a>(g: &'a Graph, region: &'a str, a: &'a Bump) -> Tree<'a> {
 }
 
 fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>, a: &'a Bump) -> Tree<'a> {
-    let r = &node.resource;
+    let r: &Resource = &node.resource;
     let mut props = properties(g, r, a);
     if node.tagged {
         match tag_style(r) {
@@ -173,7 +176,7 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
                 a,
                 statements
                     .iter()
-                    .map(|s| tmap! { a; "Effect" => "Allow", "Action" => strs(&s.actions, a), "Resource" => exprs(g, &s.resources, a) }),
+                    .map(|s| tmap! { a; "Effect" => "Allow", "Action" => list(a, s.actions.iter().map(|x| Tree::Str(x))), "Resource" => exprs(g, &s.resources, a) }),
             );
             let doc = tmap! { a; "Version" => "2012-10-17", "Statement" => stmts };
             m.push("Policies", tlist![a; tmap! { a; "PolicyName" => "least-privilege", "PolicyDocument" => doc }]);
@@ -415,7 +418,7 @@ fn key_schema<'a>(hash: &'a crate::graph::KeyAttr, range: Option<&'a crate::grap
 
 /// The `Fn::GetAtt` attribute name for `attr` of `id`, or `None` for `Ref`.
 fn attribute(g: &Graph, id: &str, attr: Attr) -> Option<&'static str> {
-    let r = g.nodes.get(id).map(|n| &n.resource);
+    let r = g.nodes.get(id).map(|n| &*n.resource);
     Some(match attr {
         Attr::Id => match r {
             Some(Resource::SecurityGroup { .. }) => "GroupId",

@@ -8,6 +8,7 @@
 
 pub use bumpalo::Bump;
 use serde_json::{Number, Value};
+use std::cell::Cell;
 
 /// One node of a template. `Copy`: its children live in the arena.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,6 +27,24 @@ pub enum Tree<'a> {
     List(&'a [Tree<'a>]),
     /// A mapping, in the order written.
     Map(&'a [(&'a str, Tree<'a>)]),
+    /// A subtree that appears in many places (the tags of every resource):
+    /// it remembers its printed length, so measuring a template walks it once.
+    Shared(&'a Shared<'a>),
+}
+
+/// A subtree shared by many places; see [`Tree::Shared`].
+#[derive(Debug, PartialEq)]
+pub struct Shared<'a> {
+    tree: Tree<'a>,
+    /// The pretty-printed length at one depth: `(depth, length)`.
+    memo: Cell<Option<(usize, usize)>>,
+}
+
+impl<'a> Shared<'a> {
+    /// Share `tree`, in arena `a`.
+    pub fn new_in(tree: Tree<'a>, a: &'a Bump) -> Tree<'a> {
+        Tree::Shared(a.alloc(Shared { tree, memo: Cell::new(None) }))
+    }
 }
 
 /// Turns a value into a tree node, allocating in the arena only when it must.
@@ -120,7 +139,7 @@ impl<'a> MapBuilder<'a> {
 impl<'a> Tree<'a> {
     /// The value under `key` of a mapping.
     pub fn get(&self, key: &str) -> Option<&Tree<'a>> {
-        match self {
+        match self.resolve() {
             Tree::Map(entries) => entries.iter().find(|(k, _)| *k == key).map(|(_, v)| v),
             _ => None,
         }
@@ -128,9 +147,17 @@ impl<'a> Tree<'a> {
 
     /// Entries of a mapping (empty for anything else).
     pub fn entries(&self) -> &'a [(&'a str, Tree<'a>)] {
-        match self {
+        match *self.resolve() {
             Tree::Map(entries) => entries,
             _ => &[],
+        }
+    }
+
+    /// The tree itself, seen through any [`Tree::Shared`] wrapper.
+    pub fn resolve(&self) -> &Tree<'a> {
+        match self {
+            Tree::Shared(s) => s.tree.resolve(),
+            other => other,
         }
     }
 
@@ -156,6 +183,7 @@ impl<'a> Tree<'a> {
             Tree::Str(s) => Value::String((*s).to_owned()),
             Tree::List(l) => Value::Array(l.iter().map(Tree::to_value).collect()),
             Tree::Map(m) => Value::Object(m.iter().map(|(k, v)| ((*k).to_owned(), v.to_value())).collect()),
+            Tree::Shared(s) => s.tree.to_value(),
         }
     }
 
@@ -190,6 +218,14 @@ impl<'a> Tree<'a> {
                     + nl(depth)
                     + m.iter().map(|(k, v)| nl(depth + 1) + json_str_len(k) + 2 + v.pretty_len(depth + 1)).sum::<usize>()
             }
+            Tree::Shared(s) => match s.memo.get() {
+                Some((d, len)) if d == depth => len,
+                _ => {
+                    let len = s.tree.pretty_len(depth);
+                    s.memo.set(Some((depth, len)));
+                    len
+                }
+            },
             other => other.compact_len(),
         }
     }
@@ -204,6 +240,7 @@ impl<'a> Tree<'a> {
             Tree::Str(s) => json_str_len(s),
             Tree::List(l) => 2 + l.len().saturating_sub(1) + l.iter().map(Tree::compact_len).sum::<usize>(),
             Tree::Map(m) => 2 + m.len().saturating_sub(1) + m.iter().map(|(k, v)| json_str_len(k) + 1 + v.compact_len()).sum::<usize>(),
+            Tree::Shared(s) => s.tree.compact_len(),
         }
     }
 
@@ -235,6 +272,7 @@ impl<'a> Tree<'a> {
                 newline(out, depth);
                 out.push('}');
             }
+            Tree::Shared(s) => s.tree.write_json(out, depth),
             scalar => scalar.write_compact(out),
         }
     }
@@ -269,6 +307,7 @@ impl<'a> Tree<'a> {
                 }
                 out.push('}');
             }
+            Tree::Shared(s) => s.tree.write_compact(out),
         }
     }
 }
@@ -324,15 +363,29 @@ pub(crate) fn push_display(out: &mut String, v: &impl std::fmt::Display) {
     let _ = write!(out, "{v}");
 }
 
-/// How many bytes of `s` JSON escapes; counted without branches so the
-/// compiler can vectorise it (nearly every string has none).
-fn special_bytes(s: &str) -> usize {
-    s.bytes().fold(0, |n, b| n + usize::from(b < 0x20 || b == b'"' || b == b'\\'))
+/// Whether any byte of `s` needs a JSON escape (a control character, `"` or
+/// `\\`). Eight bytes at a time (SWAR): nearly every string has none, and this
+/// check is the hot loop of writing and measuring templates.
+fn needs_escape(s: &str) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    // Exact for "some byte is zero" and for "some byte is below n" (n <= 128).
+    let below = |x: u64, n: u64| x.wrapping_sub(LO * n) & !x & HI;
+    let mut chunks = s.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let x = u64::from_le_bytes(word);
+        if below(x, 0x20) | below(x ^ (LO * u64::from(b'"')), 1) | below(x ^ (LO * u64::from(b'\\')), 1) != 0 {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\')
 }
 
 /// The length of [`json_str`]'s output.
 fn json_str_len(s: &str) -> usize {
-    if special_bytes(s) == 0 {
+    if !needs_escape(s) {
         return s.len() + 2;
     }
     2 + s
@@ -349,7 +402,7 @@ fn json_str_len(s: &str) -> usize {
 fn json_str(out: &mut String, s: &str) {
     out.push('"');
     // Almost every string in a template needs no escaping: copy it in one go.
-    if special_bytes(s) == 0 {
+    if !needs_escape(s) {
         out.push_str(s);
         out.push('"');
         return;
@@ -396,8 +449,34 @@ mod tests {
         assert_eq!(t.to_json_compact(), serde_json::to_string(&v).unwrap_or_default());
         assert_eq!(t.compact_len(), t.to_json_compact().len());
         assert_eq!(t.to_value(), v);
-        let shared = Tree::List(a.alloc_slice_copy(&[t, t]));
-        assert_eq!(shared.to_json_compact(), format!("[{0},{0}]", t.to_json_compact()));
+        let s = Shared::new_in(t, &a);
+        let shared = Tree::List(a.alloc_slice_copy(&[s, t, s]));
+        assert_eq!(shared.to_json_compact(), format!("[{0},{0},{0}]", t.to_json_compact()));
+        assert_eq!(shared.to_json(), Tree::List(a.alloc_slice_copy(&[t, t, t])).to_json());
+        assert_eq!(shared.json_len(), shared.to_json().len());
+    }
+
+    #[test]
+    fn escape_detection_is_exact() {
+        for s in ["", "a", "abcdefgh", "abcdefghi", "0123456789abcdef!", "ünïcödé and ascii mixed ~~~"] {
+            assert!(!needs_escape(s), "{s:?}");
+        }
+        for (i, c) in ["\"", "\\", "\n", "\u{1f}", "\u{0}", "\t"].iter().enumerate() {
+            for pad in 0..17 {
+                let s = format!("{}{c}{}", "x".repeat(pad), "y".repeat(i));
+                assert!(needs_escape(&s), "{s:?}");
+            }
+        }
+        // Bytes just outside the escaped ranges.
+        assert!(!needs_escape(" !#$%&'()*+,-./[]^_`{|}~\u{7f}"));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn escape_detection_matches_the_plain_check(s in "\\PC{0,40}|[\\x00-\\x7f]{0,40}") {
+            let naive = s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\');
+            proptest::prop_assert_eq!(needs_escape(&s), naive);
+        }
     }
 
     #[test]

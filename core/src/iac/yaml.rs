@@ -16,7 +16,7 @@ pub fn to_yaml(v: &Value) -> String {
 /// Render a template tree as a YAML document.
 pub fn tree_to_yaml(v: &Tree<'_>) -> String {
     let mut out = String::with_capacity(4096);
-    match v {
+    match v.resolve() {
         Tree::Map(m) if !m.is_empty() => block_map(&mut out, m, 0),
         Tree::List(a) if !a.is_empty() => block_seq(&mut out, a, 0),
         other => {
@@ -50,7 +50,7 @@ fn block_seq(out: &mut String, a: &[Tree<'_>], depth: usize) {
     for v in a {
         indent(out, depth);
         out.push('-');
-        match v {
+        match v.resolve() {
             Tree::Map(m) if !m.is_empty() => {
                 // First key on the dash's line, the rest aligned under it.
                 let mut first = true;
@@ -80,7 +80,7 @@ fn block_seq(out: &mut String, a: &[Tree<'_>], depth: usize) {
 }
 
 fn child(out: &mut String, v: &Tree<'_>, depth: usize) {
-    match v {
+    match v.resolve() {
         Tree::Map(m) if !m.is_empty() => {
             out.push('\n');
             block_map(out, m, depth + 2);
@@ -98,14 +98,14 @@ fn child(out: &mut String, v: &Tree<'_>, depth: usize) {
 }
 
 fn inline(out: &mut String, v: &Tree<'_>) {
-    match v {
+    match v.resolve() {
         Tree::Null => out.push_str("null"),
         Tree::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Tree::Int(n) => push_int(out, *n),
         Tree::Num(n) => push_display(out, n),
         Tree::Str(s) => push_scalar(out, s),
         Tree::List(_) => out.push_str("[]"),
-        Tree::Map(_) => out.push_str("{}"),
+        Tree::Map(_) | Tree::Shared(_) => out.push_str("{}"),
     }
 }
 

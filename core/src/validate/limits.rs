@@ -35,13 +35,17 @@ pub const LOGICAL_ID: Limit = Limit { what: "characters in a logical ID", max: 2
 /// (a statement with principal, action, ARNs and a source condition).
 const PERMISSION_BYTES: usize = 350;
 
-fn check(out: &mut Vec<Diagnostic>, ptr: &str, limit: Limit, n: usize, subject: &str, hint: &str) {
+fn check(out: &mut Vec<Diagnostic>, ptr: &str, limit: Limit, n: usize, subject: impl FnOnce() -> String, hint: &str) {
+    if n * 10 < limit.max * 9 {
+        return;
+    }
+    let subject = subject();
     if n > limit.max {
         out.push(
             Diagnostic::error(Code::LimitExceeded, ptr, format!("{subject}{n} {} exceeds the limit of {}", limit.what, limit.max))
                 .with_hint(hint),
         );
-    } else if n * 10 >= limit.max * 9 {
+    } else {
         out.push(
             Diagnostic::warning(
                 Code::LimitNear,
@@ -58,10 +62,10 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
     let mut out = Vec::new();
     let count = |k: &str| template.get(k).map_or(0, |t| t.entries().len());
     let region = format!("{}: ", g.region);
-    check(&mut out, "", RESOURCES, count("Resources"), &region, "split the app, or move a part into its own spec");
-    check(&mut out, "", OUTPUTS, count("Outputs"), &region, "fewer functions, queues or tables per spec");
-    check(&mut out, "", PARAMETERS, count("Parameters"), &region, "give code as S3 objects instead of local paths");
-    check(&mut out, "", BODY_S3, body_len, &region, "split the app into several specs");
+    check(&mut out, "", RESOURCES, count("Resources"), || region.clone(), "split the app, or move a part into its own spec");
+    check(&mut out, "", OUTPUTS, count("Outputs"), || region.clone(), "fewer functions, queues or tables per spec");
+    check(&mut out, "", PARAMETERS, count("Parameters"), || region.clone(), "give code as S3 objects instead of local paths");
+    check(&mut out, "", BODY_S3, body_len, || region.clone(), "split the app into several specs");
     if body_len > BODY_INLINE.max && body_len <= BODY_S3.max {
         out.push(
             Diagnostic::warning(
@@ -73,8 +77,8 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
         );
     }
     for node in g.nodes.values() {
-        check(&mut out, &node.origin, LOGICAL_ID, node.id.len(), &format!("`{}`: ", node.id), "use a shorter name in the spec");
-        if let Resource::Role { .. } = node.resource {
+        check(&mut out, &node.origin, LOGICAL_ID, node.id.len(), || format!("`{}`: ", node.id), "use a shorter name in the spec");
+        if let Resource::Role { .. } = *node.resource {
             let policies =
                 template.get("Resources").and_then(|r| r.get(&node.id)).and_then(|r| r.get("Properties")).and_then(|p| p.get("Policies"));
             // Compact JSON has no whitespace outside strings, and policy strings hold none.
@@ -84,7 +88,7 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
                 &node.origin,
                 ROLE_POLICY,
                 chars,
-                &format!("role `{}`: ", node.id),
+                || format!("role `{}`: ", node.id),
                 "grant access to fewer resources from one function, or split the function",
             );
         }
@@ -92,7 +96,7 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
     // Resource policy of each function: one statement per permission aimed at it.
     let mut per_function: std::collections::BTreeMap<String, (usize, String)> = std::collections::BTreeMap::new();
     for node in g.nodes.values() {
-        if let Resource::Permission { function, .. } = &node.resource {
+        if let Resource::Permission { function, .. } = &*node.resource {
             let mut refs = vec![];
             function.refs(&mut refs);
             if let Some(target) = refs.first() {
@@ -107,7 +111,7 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
             &origin,
             RESOURCE_POLICY,
             bytes,
-            &format!("`{f}`: about "),
+            || format!("`{f}`: about "),
             "fewer triggers on one function; Lift already grants an HTTP API once per function, not per route",
         );
     }

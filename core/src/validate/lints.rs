@@ -8,7 +8,7 @@ use crate::graph::{Expr, Graph, Resource};
 pub fn graph_lints(g: &Graph) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for node in g.nodes.values() {
-        match &node.resource {
+        match &*node.resource {
             Resource::Role { statements, .. } => {
                 for s in statements {
                     let wild_action = s.actions.iter().any(|a| a.contains('*'));
@@ -51,7 +51,14 @@ mod tests {
         for (id, resource) in [("FRole", role), ("FLogGroup", Resource::LogGroup { retention_days })] {
             nodes.insert(
                 id.to_owned(),
-                Node { id: id.into(), origin: "/functions/f".into(), resource, depends_on: vec![], retain: false, tagged: true },
+                Node {
+                    id: id.into(),
+                    origin: "/functions/f".into(),
+                    resource: Box::new(resource),
+                    depends_on: vec![],
+                    retain: false,
+                    tagged: true,
+                },
             );
         }
         Graph {
