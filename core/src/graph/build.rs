@@ -325,12 +325,7 @@ impl Builder<'_> {
         } else {
             None
         };
-        self.add(
-            &role_id,
-            cat(&origin, "/access"),
-            Resource::Role { service: "lambda.amazonaws.com".into(), managed_policies, statements },
-            true,
-        );
+        self.add(&role_id, cat(&origin, "/access"), Resource::Role { service: "lambda.amazonaws.com", managed_policies, statements }, true);
 
         let (code_bucket, code_key, key_for_version) = match &f.code {
             FunctionCode::Path(_) => {
@@ -382,22 +377,22 @@ impl Builder<'_> {
             })
             .collect();
         let function = Resource::Function {
-            runtime: f.runtime.as_str().into(),
+            runtime: f.runtime.as_str(),
             handler: f.handler.clone(),
             code_bucket,
             code_key,
             memory_mb: f.memory.mb(),
             timeout_s: f.timeout.as_secs(),
             architecture: match f.architecture {
-                crate::spec::Architecture::Arm64 => "arm64".into(),
-                crate::spec::Architecture::X86_64 => "x86_64".into(),
+                crate::spec::Architecture::Arm64 => "arm64",
+                crate::spec::Architecture::X86_64 => "x86_64",
             },
             role: Expr::r(&role_id, Attr::Arn),
             environment,
             log_group: Expr::r(&log_id, Attr::Id),
             tracing: match f.tracing {
-                crate::spec::Tracing::Active => "Active".into(),
-                crate::spec::Tracing::PassThrough => "PassThrough".into(),
+                crate::spec::Tracing::Active => "Active",
+                crate::spec::Tracing::PassThrough => "PassThrough",
             },
             reserved_concurrency: f.reserved_concurrency,
             vpc,
@@ -410,7 +405,7 @@ impl Builder<'_> {
         self.add(
             &alias_id,
             origin.clone(),
-            Resource::Alias { function: Expr::r(&id, Attr::Id), version: Expr::r(&version_id, Attr::Version), name: LIVE_ALIAS.into() },
+            Resource::Alias { function: Expr::r(&id, Attr::Id), version: Expr::r(&version_id, Attr::Version), name: LIVE_ALIAS },
             false,
         );
         self.output(&cat(&id, "Arn"), &format!("ARN of function `{name}`"), Expr::r(&id, Attr::Arn));
@@ -418,7 +413,7 @@ impl Builder<'_> {
 
         for (metric, threshold) in [("Errors", f.alarms.errors), ("Throttles", f.alarms.throttles)] {
             let r = Resource::Alarm {
-                metric: metric.into(),
+                metric,
                 function: Expr::r(&id, Attr::Id),
                 threshold,
                 description: format!("{} of {}: {metric} reached {threshold} in a minute", self.spec.app, name),
@@ -452,7 +447,7 @@ impl Builder<'_> {
                     self.add(
                         &cat(&base, "Permission"),
                         at,
-                        Resource::Permission { function: alias_arn.clone(), principal: "sns.amazonaws.com".into(), source_arn: topic },
+                        Resource::Permission { function: alias_arn.clone(), principal: "sns.amazonaws.com", source_arn: topic },
                         false,
                     )
                     .depends_on
@@ -476,11 +471,11 @@ impl Builder<'_> {
     fn rule(&mut self, base: &str, at: String, schedule: Option<String>, pattern: Option<serde_json::Value>, alias_id: &str) {
         let function_id = alias_id.trim_end_matches("Alias");
         let rule_id = cat(base, "Rule");
-        let r = Resource::EventRule { schedule, pattern, target: alias_arn(function_id), target_id: "function".into() };
+        let r = Resource::EventRule { schedule, pattern, target: alias_arn(function_id), target_id: "function" };
         self.add(&rule_id, at.clone(), r, false).depends_on.push(alias_id.to_owned());
         let p = Resource::Permission {
             function: alias_arn(function_id),
-            principal: "events.amazonaws.com".into(),
+            principal: "events.amazonaws.com",
             source_arn: Expr::r(&rule_id, Attr::Arn),
         };
         self.add(&cat(base, "Permission"), at, p, false).depends_on.push(alias_id.to_owned());
@@ -564,7 +559,7 @@ impl Builder<'_> {
             self.add(
                 &format!("HttpApi{}Permission", pascal(f)),
                 origin,
-                Resource::Permission { function: alias, principal: "apigateway.amazonaws.com".into(), source_arn: source },
+                Resource::Permission { function: alias, principal: "apigateway.amazonaws.com", source_arn: source },
                 false,
             )
             .depends_on
@@ -575,7 +570,7 @@ impl Builder<'_> {
                 continue;
             }
             let integration = Expr::r(&format!("HttpApi{}Integration", pascal(f)), Attr::Id);
-            let r = Resource::Route { api: api.clone(), key: key.clone(), integration, authorization: authorization.into() };
+            let r = Resource::Route { api: api.clone(), key: key.clone(), integration, authorization };
             self.add(&route_id(key), format!("/http/routes/{}", escape_pointer(key)), r, false);
         }
         self.output("HttpApiUrl", "URL of the HTTP API", Expr::r("HttpApi", Attr::Endpoint));
@@ -619,7 +614,7 @@ impl Builder<'_> {
             self.add(
                 id,
                 "/network/vpc/endpoints".into(),
-                Resource::VpcEndpoint { vpc: vpc.clone(), service: e.service().into(), route_tables: private_tables.clone() },
+                Resource::VpcEndpoint { vpc: vpc.clone(), service: e.service(), route_tables: private_tables.clone() },
                 true,
             );
         }

@@ -212,35 +212,51 @@ pub struct Graph {
 pub struct Cycle(pub Vec<Id>);
 
 /// The graph as integers: logical IDs in order and, for each, the indices of
-/// the resources it depends on (sorted, without duplicates or unknown IDs).
+/// the resources it depends on (sorted, without duplicates or unknown IDs),
+/// all in one edge list (compressed rows: two allocations for any graph).
 struct Adjacency<'a> {
     ids: Vec<&'a str>,
-    deps: Vec<Vec<usize>>,
+    edges: Vec<usize>,
+    /// `edges[starts[i]..starts[i + 1]]` are the dependencies of node `i`.
+    starts: Vec<usize>,
+}
+
+impl Adjacency<'_> {
+    fn deps(&self, i: usize) -> &[usize] {
+        match (self.starts.get(i), self.starts.get(i + 1)) {
+            (Some(&from), Some(&to)) => self.edges.get(from..to).unwrap_or_default(),
+            _ => &[],
+        }
+    }
 }
 
 impl Graph {
     fn adjacency(&self) -> Adjacency<'_> {
         // `nodes` is ordered, so `ids` is sorted: look IDs up by binary search.
         let ids: Vec<&str> = self.nodes.keys().map(String::as_str).collect();
+        let mut edges = Vec::with_capacity(ids.len() * 3);
+        let mut starts = Vec::with_capacity(ids.len() + 1);
         let mut refs = Vec::new();
-        let deps = self
-            .nodes
-            .values()
-            .map(|node| {
-                refs.clear();
-                node.resource.refs(&mut refs);
-                let mut d: Vec<usize> = refs
-                    .iter()
-                    .copied()
-                    .chain(node.depends_on.iter().map(String::as_str))
-                    .filter_map(|r| ids.binary_search(&r).ok())
-                    .collect();
-                d.sort_unstable();
-                d.dedup();
-                d
-            })
-            .collect();
-        Adjacency { ids, deps }
+        for node in self.nodes.values() {
+            let start = edges.len();
+            starts.push(start);
+            refs.clear();
+            node.resource.refs(&mut refs);
+            edges.extend(refs.iter().copied().chain(node.depends_on.iter().map(String::as_str)).filter_map(|r| ids.binary_search(&r).ok()));
+            if let Some(mine) = edges.get_mut(start..) {
+                mine.sort_unstable();
+            }
+            let mut w = start;
+            for r in start..edges.len() {
+                if r == start || edges.get(r) != edges.get(w - 1) {
+                    edges.swap(w, r);
+                    w += 1;
+                }
+            }
+            edges.truncate(w);
+        }
+        starts.push(edges.len());
+        Adjacency { ids, edges, starts }
     }
 
     /// Resources in an order where each comes after everything it depends on,
@@ -250,8 +266,8 @@ impl Graph {
         let n = adj.ids.len();
         let mut indegree = vec![0usize; n];
         let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); n];
-        for (i, deps) in adj.deps.iter().enumerate() {
-            for &d in deps.iter().filter(|&&d| d != i) {
+        for i in 0..n {
+            for &d in adj.deps(i).iter().filter(|&&d| d != i) {
                 if let (Some(c), Some(list)) = (indegree.get_mut(i), dependents.get_mut(d)) {
                     *c += 1;
                     list.push(i);
@@ -299,7 +315,7 @@ impl Graph {
                 *m = Mark::Open;
             }
             while let Some(&(node, i)) = stack.last() {
-                let Some(&child) = adj.deps.get(node).and_then(|d| d.get(i)) else {
+                let Some(&child) = adj.deps(node).get(i) else {
                     if let Some(m) = marks.get_mut(node) {
                         *m = Mark::Done;
                     }

@@ -90,7 +90,7 @@ pub enum Resource {
     /// An IAM role assumed by an AWS service.
     Role {
         /// The service principal, such as `lambda.amazonaws.com`.
-        service: String,
+        service: &'static str,
         /// AWS-managed policies attached.
         managed_policies: Vec<Expr>,
         /// The inline policy.
@@ -99,7 +99,7 @@ pub enum Resource {
     /// A Lambda function.
     Function {
         /// Runtime name.
-        runtime: String,
+        runtime: &'static str,
         /// Handler.
         handler: String,
         /// Code bucket.
@@ -111,7 +111,7 @@ pub enum Resource {
         /// Timeout in seconds.
         timeout_s: u64,
         /// `arm64` or `x86_64`.
-        architecture: String,
+        architecture: &'static str,
         /// Execution role ARN.
         role: Expr,
         /// Environment, by name.
@@ -119,7 +119,7 @@ pub enum Resource {
         /// Log group name.
         log_group: Expr,
         /// X-Ray mode: `Active` or `PassThrough`.
-        tracing: String,
+        tracing: &'static str,
         /// Reserved concurrency.
         reserved_concurrency: Option<u32>,
         /// Subnet IDs and security group IDs, when in a VPC.
@@ -139,14 +139,14 @@ pub enum Resource {
         /// The version number.
         version: Expr,
         /// Alias name.
-        name: String,
+        name: &'static str,
     },
     /// A resource-policy statement allowing a service to invoke a function.
     Permission {
         /// Function (or alias) ARN.
         function: Expr,
         /// Service principal.
-        principal: String,
+        principal: &'static str,
         /// The source allowed.
         source_arn: Expr,
     },
@@ -184,7 +184,7 @@ pub enum Resource {
         /// The integration ID.
         integration: Expr,
         /// `AWS_IAM` or `NONE`.
-        authorization: String,
+        authorization: &'static str,
     },
     /// A regional DynamoDB table.
     Table {
@@ -230,7 +230,7 @@ pub enum Resource {
         /// Function alias ARN.
         target: Expr,
         /// Target ID.
-        target_id: String,
+        target_id: &'static str,
     },
     /// Polls a queue and invokes a function.
     EventSourceMapping {
@@ -244,7 +244,7 @@ pub enum Resource {
     /// A CloudWatch alarm on a Lambda metric.
     Alarm {
         /// Metric name, such as `Errors`.
-        metric: String,
+        metric: &'static str,
         /// Function name.
         function: Expr,
         /// Alarm at or above this sum per minute.
@@ -292,7 +292,7 @@ pub enum Resource {
         /// VPC ID.
         vpc: Expr,
         /// `dynamodb` or `s3`.
-        service: String,
+        service: &'static str,
         /// Route table IDs.
         route_tables: Vec<Expr>,
     },

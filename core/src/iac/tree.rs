@@ -63,6 +63,11 @@ impl<'a> IntoTree<'a> for &'a str {
         Tree::Str(self)
     }
 }
+impl<'a> IntoTree<'a> for &&'a str {
+    fn into_tree(self, _: &'a Bump) -> Tree<'a> {
+        Tree::Str(self)
+    }
+}
 impl<'a> IntoTree<'a> for &'a String {
     fn into_tree(self, _: &'a Bump) -> Tree<'a> {
         Tree::Str(self)

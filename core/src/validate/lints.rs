@@ -47,7 +47,7 @@ mod tests {
 
     fn graph_with(statements: Vec<Statement>, retention_days: u32) -> Graph {
         let mut nodes = BTreeMap::new();
-        let role = Resource::Role { service: "lambda.amazonaws.com".into(), managed_policies: vec![], statements };
+        let role = Resource::Role { service: "lambda.amazonaws.com", managed_policies: vec![], statements };
         for (id, resource) in [("FRole", role), ("FLogGroup", Resource::LogGroup { retention_days })] {
             nodes.insert(
                 id.to_owned(),
