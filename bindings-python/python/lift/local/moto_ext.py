@@ -24,117 +24,6 @@ from moto.ec2.models.vpcs import VPCEndPoint
 from moto.sns.models import sns_backends
 
 
-class LambdaAliasModel(CloudFormationModel):
-    """`AWS::Lambda::Alias`, backed by moto's Lambda alias API."""
-
-    def __init__(self, arn: str, name: str, function_name: str):
-        self.arn = arn
-        self.name = name
-        self.function_name = function_name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Alias"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("AliasArn",)
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "AliasArn":
-            return self.arn
-        raise NotImplementedError(attribute_name)
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> "LambdaAliasModel":
-        p = cloudformation_json["Properties"]
-        backend = lambda_backends[account_id][region_name]
-        alias = backend.create_alias(
-            name=p["Name"],
-            function_name=p["FunctionName"],
-            function_version=str(p["FunctionVersion"]),
-            description=p.get("Description", ""),
-            routing_config=p.get("RoutingConfig"),
-        )
-        return cls(alias.arn, p["Name"], p["FunctionName"])
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: "LambdaAliasModel", new_resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> "LambdaAliasModel":
-        p = cloudformation_json["Properties"]
-        backend = lambda_backends[account_id][region_name]
-        backend.update_alias(
-            name=original_resource.name,
-            function_name=original_resource.function_name,
-            function_version=str(p["FunctionVersion"]),
-            description=p.get("Description"),
-            routing_config=p.get("RoutingConfig"),
-        )
-        return original_resource
-
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> None:
-        p = cloudformation_json["Properties"]
-        try:
-            lambda_backends[account_id][region_name].delete_alias(p["Name"], p["FunctionName"])
-        except Exception:  # already gone with its function
-            pass
-
-
-class LambdaVersionModel(CloudFormationModel):
-    """`AWS::Lambda::Version` with `Ref` (the version ARN) and `Fn::GetAtt Version`,
-    which moto's own model lacks. Defined after moto's, so it replaces it in the type map."""
-
-    def __init__(self, arn: str, version: str):
-        self.arn = arn
-        self.version = version
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Lambda::Version"
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("Version", "FunctionArn")
-
-    def get_cfn_attribute(self, attribute_name: str) -> Any:
-        if attribute_name == "Version":
-            return self.version
-        if attribute_name == "FunctionArn":
-            return self.arn.rsplit(":", 1)[0]
-        raise NotImplementedError(attribute_name)
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.arn
-
-    @classmethod
-    def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> "LambdaVersionModel":
-        p = cloudformation_json["Properties"]
-        fn = lambda_backends[account_id][region_name].publish_version(p["FunctionName"], description=p.get("Description", ""))
-        return cls(fn.function_arn, str(fn.version))
-
-    @classmethod
-    def update_from_cloudformation_json(cls, original_resource: "LambdaVersionModel", new_resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> "LambdaVersionModel":
-        # A changed version is a new version: publish again, as CloudFormation replaces it.
-        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-    @classmethod
-    def delete_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> None:
-        """Versions go with their function."""
-
-
 def _camel(value: Any) -> Any:
     """CloudFormation's PascalCase keys to the camelCase moto's JSON APIs store."""
     if isinstance(value, dict):
@@ -211,6 +100,50 @@ class _Adapter:
             if "NotFound" not in type(e).__name__ and "not found" not in str(e).lower() and "invalid" not in str(e).lower():
                 raise
         self._undo = None
+
+
+class LambdaAliasModel(_Adapter, CloudFormationModel):
+    """`AWS::Lambda::Alias`, backed by moto's Lambda alias API; updated in place, as CloudFormation does."""
+
+    TYPE = "AWS::Lambda::Alias"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = lambda_backends[account_id][region]
+        alias = b.create_alias(
+            name=props["Name"],
+            function_name=props["FunctionName"],
+            function_version=str(props["FunctionVersion"]),
+            description=props.get("Description", ""),
+            routing_config=props.get("RoutingConfig"),
+        )
+        return cls(alias.arn, {"AliasArn": alias.arn}, lambda: b.delete_alias(props["Name"], props["FunctionName"]))
+
+    @classmethod
+    def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+        p = cloudformation_json["Properties"]
+        lambda_backends[account_id][region_name].update_alias(
+            name=p["Name"],
+            function_name=p["FunctionName"],
+            function_version=str(p["FunctionVersion"]),
+            description=p.get("Description"),
+            routing_config=p.get("RoutingConfig"),
+        )
+        return original_resource
+
+
+class LambdaVersionModel(_Adapter, CloudFormationModel):
+    """`AWS::Lambda::Version` with `Ref` (the version ARN) and `Fn::GetAtt Version`,
+    which moto's own model lacks. Versions go with their function; a changed
+    version is a new one (the inherited update publishes again)."""
+
+    TYPE = "AWS::Lambda::Version"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        fn = lambda_backends[account_id][region].publish_version(props["FunctionName"], description=props.get("Description", ""))
+        arn = fn.function_arn
+        return cls(arn, {"Version": str(fn.version), "FunctionArn": arn.rsplit(":", 1)[0]})
 
 
 class HttpApiModel(_Adapter, CloudFormationModel):
