@@ -417,15 +417,13 @@ fn key_schema<'a>(hash: &'a crate::graph::KeyAttr, range: Option<&'a crate::grap
 }
 
 /// The `Fn::GetAtt` attribute name for `attr` of `id`, or `None` for `Ref`.
+/// Only names differ by resource type, so only they look the resource up
+/// (`Ref` of a security group in a VPC is already its ID).
 fn attribute(g: &Graph, id: &str, attr: Attr) -> Option<&'static str> {
-    let r = g.nodes.get(id).map(|n| &*n.resource);
     Some(match attr {
-        Attr::Id => match r {
-            Some(Resource::SecurityGroup { .. }) => "GroupId",
-            _ => return None,
-        },
+        Attr::Id => return None,
         Attr::Arn => "Arn",
-        Attr::Name => match r {
+        Attr::Name => match g.nodes.get(id).map(|n| &*n.resource) {
             Some(Resource::Queue { .. }) => "QueueName",
             Some(Resource::Topic { .. }) => "TopicName",
             _ => return None,
