@@ -119,6 +119,10 @@ def _exists(rtype, physical, region, url):
         return tables
     if rtype == "AWS::EC2::VPCEndpoint":
         return c("ec2").describe_vpc_endpoints(VpcEndpointIds=[physical])["VpcEndpoints"]
+    if rtype == "AWS::EC2::NatGateway":
+        return c("ec2").describe_nat_gateways(NatGatewayIds=[physical])["NatGateways"]
+    if rtype == "AWS::EC2::InternetGateway":
+        return c("ec2").describe_internet_gateways(InternetGatewayIds=[physical])["InternetGateways"]
     if rtype == "AWS::ApiGatewayV2::Api":
         return c("apigatewayv2").get_api(ApiId=physical)
     if rtype == "AWS::CloudWatch::Alarm":
