@@ -80,6 +80,18 @@ def _upload_code(app, template, region, url):
     return params
 
 
+# EC2 resources whose existence is one describe call: (method, ID argument, result key).
+EC2_LOOKUPS = {
+    "AWS::EC2::VPC": ("describe_vpcs", "VpcIds", "Vpcs"),
+    "AWS::EC2::Subnet": ("describe_subnets", "SubnetIds", "Subnets"),
+    "AWS::EC2::SecurityGroup": ("describe_security_groups", "GroupIds", "SecurityGroups"),
+    "AWS::EC2::RouteTable": ("describe_route_tables", "RouteTableIds", "RouteTables"),
+    "AWS::EC2::VPCEndpoint": ("describe_vpc_endpoints", "VpcEndpointIds", "VpcEndpoints"),
+    "AWS::EC2::NatGateway": ("describe_nat_gateways", "NatGatewayIds", "NatGateways"),
+    "AWS::EC2::InternetGateway": ("describe_internet_gateways", "InternetGatewayIds", "InternetGateways"),
+}
+
+
 def _exists(rtype, physical, region, url):
     """Ask the service itself whether a resource exists."""
     c = lambda s: _client(s, region, url)  # noqa: E731
@@ -106,23 +118,11 @@ def _exists(rtype, physical, region, url):
         return any(g["logGroupName"] == physical for g in c("logs").describe_log_groups(logGroupNamePrefix=physical)["logGroups"])
     if rtype == "AWS::Events::Rule":
         return c("events").describe_rule(Name=physical.split("|")[-1])
-    if rtype == "AWS::EC2::VPC":
-        return c("ec2").describe_vpcs(VpcIds=[physical])["Vpcs"]
-    if rtype == "AWS::EC2::Subnet":
-        return c("ec2").describe_subnets(SubnetIds=[physical])["Subnets"]
-    if rtype == "AWS::EC2::SecurityGroup":
-        return c("ec2").describe_security_groups(GroupIds=[physical])["SecurityGroups"]
-    if rtype == "AWS::EC2::RouteTable":
-        return c("ec2").describe_route_tables(RouteTableIds=[physical])["RouteTables"]
+    if rtype in EC2_LOOKUPS:
+        method, ids, key = EC2_LOOKUPS[rtype]
+        return getattr(c("ec2"), method)(**{ids: [physical]})[key]
     if rtype == "AWS::EC2::SubnetRouteTableAssociation":
-        tables = c("ec2").describe_route_tables(Filters=[{"Name": "association.route-table-association-id", "Values": [physical]}])["RouteTables"]
-        return tables
-    if rtype == "AWS::EC2::VPCEndpoint":
-        return c("ec2").describe_vpc_endpoints(VpcEndpointIds=[physical])["VpcEndpoints"]
-    if rtype == "AWS::EC2::NatGateway":
-        return c("ec2").describe_nat_gateways(NatGatewayIds=[physical])["NatGateways"]
-    if rtype == "AWS::EC2::InternetGateway":
-        return c("ec2").describe_internet_gateways(InternetGatewayIds=[physical])["InternetGateways"]
+        return c("ec2").describe_route_tables(Filters=[{"Name": "association.route-table-association-id", "Values": [physical]}])["RouteTables"]
     if rtype == "AWS::ApiGatewayV2::Api":
         return c("apigatewayv2").get_api(ApiId=physical)
     if rtype == "AWS::CloudWatch::Alarm":

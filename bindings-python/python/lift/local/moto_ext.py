@@ -33,6 +33,12 @@ def _camel(value: Any) -> Any:
     return value
 
 
+def _kwargs(props: Dict[str, Any], *names: str) -> Dict[str, Any]:
+    """moto's snake_case keyword arguments from CloudFormation's PascalCase
+    properties of the same name (`tls_config` reads `TlsConfig`), absent ones as None."""
+    return {n: props.get("".join(w.capitalize() for w in n.split("_"))) for n in names}
+
+
 def _suffix() -> str:
     return "".join(random.choice(string.ascii_uppercase + string.digits) for _ in range(12))
 
@@ -188,23 +194,13 @@ class HttpIntegrationModel(_Adapter, CloudFormationModel):
         api_id = props["ApiId"]
         integration = b.create_integration(
             api_id=api_id,
-            connection_id=props.get("ConnectionId"),
-            connection_type=props.get("ConnectionType"),
-            content_handling_strategy=props.get("ContentHandlingStrategy"),
-            credentials_arn=props.get("CredentialsArn"),
-            description=props.get("Description"),
-            integration_method=props.get("IntegrationMethod"),
-            integration_subtype=props.get("IntegrationSubtype"),
-            integration_type=props["IntegrationType"],
-            integration_uri=props.get("IntegrationUri"),
-            passthrough_behavior=props.get("PassthroughBehavior"),
-            payload_format_version=props.get("PayloadFormatVersion"),
-            request_parameters=props.get("RequestParameters"),
-            request_templates=props.get("RequestTemplates"),
-            response_parameters=props.get("ResponseParameters"),
-            template_selection_expression=props.get("TemplateSelectionExpression"),
-            timeout_in_millis=props.get("TimeoutInMillis"),
-            tls_config=props.get("TlsConfig"),
+            **_kwargs(
+                props,
+                "connection_id", "connection_type", "content_handling_strategy", "credentials_arn", "description",
+                "integration_method", "integration_subtype", "integration_type", "integration_uri", "passthrough_behavior",
+                "payload_format_version", "request_parameters", "request_templates", "response_parameters",
+                "template_selection_expression", "timeout_in_millis", "tls_config",
+            ),
         )
         iid = integration.to_json()["integrationId"]
         return cls(iid, {"IntegrationId": iid}, lambda: b.delete_integration(api_id, iid))
@@ -217,19 +213,16 @@ class HttpRouteModel(_Adapter, CloudFormationModel):
     def make(cls, name, props, account_id, region):
         b = apigatewayv2_backends[account_id][region]
         api_id = props["ApiId"]
+        args = _kwargs(
+            props,
+            "authorization_type", "authorizer_id", "model_selection_expression", "operation_name", "request_models",
+            "request_parameters", "route_key", "route_response_selection_expression", "target",
+        )
         route = b.create_route(
             api_id=api_id,
             api_key_required=props.get("ApiKeyRequired", False),
             authorization_scopes=props.get("AuthorizationScopes", []),
-            authorization_type=props.get("AuthorizationType"),
-            authorizer_id=props.get("AuthorizerId"),
-            model_selection_expression=props.get("ModelSelectionExpression"),
-            operation_name=props.get("OperationName"),
-            request_models=props.get("RequestModels"),
-            request_parameters=props.get("RequestParameters"),
-            route_key=props["RouteKey"],
-            route_response_selection_expression=props.get("RouteResponseSelectionExpression"),
-            target=props.get("Target"),
+            **args,
         )
         rid = route.to_json()["routeId"]
         return cls(rid, {"RouteId": rid}, lambda: b.delete_route(api_id, rid))
