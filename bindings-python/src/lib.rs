@@ -70,6 +70,13 @@ fn schema() -> String {
     serde_json::to_string_pretty(lift_core::spec::schema()).unwrap_or_default()
 }
 
+/// One diagnostic (as JSON) rendered like a compiler's message, by the core.
+#[pyfunction]
+fn render(diagnostic: &str, file: &str) -> PyResult<String> {
+    let d: Diagnostic = serde_json::from_str(diagnostic).map_err(|e| PyValueError::new_err(format!("not a diagnostic: {e}")))?;
+    Ok(d.render(file))
+}
+
 /// Output formats `synth` accepts.
 #[pyfunction]
 fn formats() -> Vec<&'static str> {
@@ -83,6 +90,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(parse, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
+    m.add_function(wrap_pyfunction!(render, m)?)?;
     m.add("SpecError", m.py().get_type::<SpecError>())?;
     m.add("RegionError", m.py().get_type::<RegionError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

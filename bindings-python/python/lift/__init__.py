@@ -79,15 +79,13 @@ class Diagnostic:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
     def __str__(self) -> str:
-        place = self.file or "<spec>"
+        # The core renders diagnostics, so every front end prints them the same way.
+        raw: Dict[str, Any] = {"code": self.code, "severity": self.severity, "pointer": self.pointer, "message": self.message}
         if self.line is not None:
-            place += f":{self.line}:{self.column}"
-        text = f"{place}: {self.severity}[{self.code}]: {self.message}"
-        if self.pointer:
-            text += f"\n  at {self.pointer}"
-        if self.hint:
-            text += f"\n  hint: {self.hint}"
-        return text
+            raw["location"] = {"line": self.line, "column": self.column}
+        if self.hint is not None:
+            raw["hint"] = self.hint
+        return _lift.render(json.dumps(raw), self.file or "<spec>")
 
 
 def _diagnostics(raw: str, file: Optional[str]) -> List[Diagnostic]:
