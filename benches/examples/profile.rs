@@ -1,5 +1,8 @@
 //! Runs one operation many times, for a profiler: `profile synth|validate|template [n]`.
-use lift_benches::{SHOP, generated_spec};
+use lift_benches::{Counting, SHOP, generated_spec};
+
+#[global_allocator]
+static ALLOC: Counting = Counting;
 use lift_core::{App, Format};
 
 fn main() {
