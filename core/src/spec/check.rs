@@ -271,6 +271,7 @@ fn affinity(v: &Value, branch: &Value) -> i64 {
     score
 }
 
+/// The first line of a schema description, as a hint.
 fn describe(s: &Value) -> Option<String> {
-    s.get("description").and_then(Value::as_str).map(|d| d.trim_end_matches('.').to_owned())
+    s.get("description").and_then(Value::as_str).and_then(|d| d.lines().next()).map(|d| d.trim_end_matches(['.', ',']).to_owned())
 }

@@ -57,6 +57,8 @@ pub struct Parsed {
 
 /// Parse YAML or JSON text. Never panics; problems come back as diagnostics.
 pub fn parse(text: &str) -> Parsed {
+    // Editors on some systems start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut collector = Collector::default();
     let mut parser = Parser::new_from_str(text);
     if let Err(e) = parser.load(&mut collector, true) {
@@ -359,6 +361,14 @@ mod tests {
         assert_eq!(p.diagnostics.len(), 1);
         assert_eq!(p.diagnostics[0].code, "E001");
         assert!(p.diagnostics[0].location.is_some());
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_are_fine() {
+        let p = parse("\u{feff}app: x\r\nlist: [1]\r\n");
+        assert!(p.diagnostics.is_empty());
+        assert_eq!(p.value["app"], Value::String("x".into()));
+        assert_eq!(p.map.locate("/list"), Some(Location { line: 2, column: 1 }));
     }
 
     #[test]
