@@ -141,20 +141,29 @@ pub fn scalar_str(s: &str) -> String {
     q
 }
 
+/// Words YAML 1.1 readers (PyYAML, cfn-lint's loader) turn into booleans, null or numbers.
+const AMBIGUOUS: [&str; 11] = ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"];
+
 fn plain_ok(s: &str) -> bool {
-    let Some(first) = s.chars().next() else { return false };
-    if !(first.is_ascii_alphabetic() || first == '/' || first == '_') {
+    let bytes = s.as_bytes();
+    let Some(&first) = bytes.first() else { return false };
+    if !(first.is_ascii_alphabetic() || first == b'/' || first == b'_') {
         return false;
     }
-    if s.ends_with(' ') || s.ends_with(':') || s.contains(": ") || s.contains(" #") {
+    if bytes.last().is_some_and(|b| *b == b' ' || *b == b':') {
         return false;
     }
-    if !s.chars().all(|c| c.is_ascii_alphanumeric() || " _-./:+=@()*,".contains(c)) {
-        return false;
+    // One pass: only safe characters, and no `: ` or ` #` pair.
+    let mut prev = 0u8;
+    for &b in bytes {
+        let safe = b.is_ascii_alphanumeric()
+            || matches!(b, b' ' | b'_' | b'-' | b'.' | b'/' | b':' | b'+' | b'=' | b'@' | b'(' | b')' | b'*' | b',');
+        if !safe || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
+            return false;
+        }
+        prev = b;
     }
-    // Words YAML 1.1 readers (PyYAML, cfn-lint's loader) turn into booleans or null.
-    let lower = s.to_ascii_lowercase();
-    !matches!(lower.as_str(), "y" | "n" | "yes" | "no" | "on" | "off" | "true" | "false" | "null" | "nan" | "inf")
+    s.len() > 5 || !AMBIGUOUS.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
 
 #[cfg(test)]
