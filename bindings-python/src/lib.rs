@@ -59,6 +59,12 @@ impl PyApp {
         Ok((s.text, diagnostics_json(&s.warnings)))
     }
 
+    /// The rollout plan, as JSON and as a readable timeline.
+    fn plan(&self) -> PyResult<(String, String)> {
+        let plan = self.0.plan().map_err(to_py)?;
+        Ok((serde_json::to_string(&plan).unwrap_or_default(), plan.to_text()))
+    }
+
     /// The spec with every default filled in, as JSON.
     fn resolved(&self) -> String {
         self.0.resolved().to_string()

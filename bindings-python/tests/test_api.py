@@ -120,3 +120,12 @@ def test_a_missing_path_is_a_clear_error(tmp_path):
     (tmp_path / "lift.yaml").write_bytes(b"\xff\xfe")
     with pytest.raises(lift.ValidationError, match="not UTF-8"):
         lift.load(tmp_path)
+
+
+def test_plan_from_python():
+    app = lift.load(EXAMPLES / "shop")
+    plan = app.plan()
+    assert plan["strategy"] == {"kind": "canary", "steps": [["10%", "5m"], ["50%", "10m"]]}
+    assert plan["steps"][0]["action"] == {"kind": "deploy"}
+    assert plan["steps"][-1]["traffic_ppm"] == 1_000_000
+    assert "fastest full promotion" in app.plan_text()

@@ -91,3 +91,22 @@ def test_schema_command(run, tmp_path):
 def test_resolve_prints_defaults(run):
     r = run("resolve", "examples/minimal")
     assert json.loads(r.stdout)["functions"]["hello"]["memory"] == 256
+
+
+def test_plan_prints_the_timeline(run):
+    r = run("plan", "examples/shop")
+    assert r.returncode == 0, r.stderr
+    assert "canary (10% for 5m, 50% for 10m), 2 wave(s)" in r.stdout
+    assert "fastest full promotion: 59m" in r.stdout
+    j = run("plan", "examples/shop", "--format", "json")
+    plan = json.loads(j.stdout)
+    assert plan["fastest_promotion_ms"] == 59 * 60_000
+    assert [w["regions"] for w in plan["waves"]] == [["us-east-1"], ["eu-west-1"]]
+
+
+def test_plan_of_a_bad_rollout_is_exit_1(run, tmp_path):
+    spec = tmp_path / "lift.yaml"
+    spec.write_text("app: x\nregions: { primary: us-east-1 }\nrollout: { strategy: canari }\n")
+    r = run("plan", spec)
+    assert r.returncode == 1
+    assert "did you mean `canary`?" in r.stderr

@@ -210,6 +210,16 @@ impl App {
         self.synth_with(region, format, |_| ())
     }
 
+    /// The rollout plan: every step of every wave with its timing and what is at stake.
+    pub fn plan(&self) -> Result<crate::rollout::Plan, SynthError> {
+        let diags = validate::spec_rules(&self.doc.spec);
+        if diag::has_errors(&diags) {
+            return Err(SynthError::Invalid(self.finish(diags)));
+        }
+        crate::rollout::plan(&self.doc.spec)
+            .map_err(|e| SynthError::Invalid(self.finish(vec![Diagnostic::error(diag::Code::BadValue, e.pointer, e.message)])))
+    }
+
     /// Render every region's template, primary first.
     pub fn synth_all(&self, format: Format) -> Result<Vec<Synth>, SynthError> {
         self.regions().iter().map(|r| self.synth(r, format)).collect()

@@ -22,6 +22,7 @@ pub mod app;
 pub mod diag;
 pub mod graph;
 pub mod iac;
+pub mod rollout;
 pub mod spec;
 pub mod validate;
 

@@ -158,6 +158,21 @@ class App:
             raise ValueError(f"unknown format `{format}`; use one of {', '.join(FORMATS)}")
         return json.loads(self._synth("cloudformation", region)[0])
 
+    def plan(self) -> Dict[str, Any]:
+        """The rollout plan: waves, every step with its start time (ms), traffic
+        share and regions at risk, the fastest promotion and worst-case rollback."""
+        return json.loads(self._plan()[0])
+
+    def plan_text(self) -> str:
+        """The rollout plan as a readable timeline."""
+        return self._plan()[1]
+
+    def _plan(self):
+        try:
+            return self._inner.plan()
+        except _lift.SpecError as e:
+            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+
     def synth_all(self, format: str = "cloudformation", text: bool = False) -> Dict[str, Union[Dict[str, Any], str]]:
         """Every region's template, by region."""
         return {r: self.synth(format, region=r, text=text) for r in self.regions}

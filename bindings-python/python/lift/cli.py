@@ -104,6 +104,16 @@ def cmd_synth(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_plan(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    if args.format == "json":
+        json.dump(app.plan(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(app.plan_text())
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(lift.schema(), indent=2) + "\n"
     if args.output:
@@ -145,6 +155,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--output", "-o", metavar="DIR", help="write APP-REGION.template.json files here instead of printing")
     s.set_defaults(func=cmd_synth)
 
+    pl = sub.add_parser("plan", help="preview the rollout: every step of every wave, traffic, regions at risk, rollback times")
+    pl.add_argument("spec", metavar="SPEC")
+    pl.add_argument("--format", choices=["text", "json"], default="text", help="a readable timeline, or JSON for tools")
+    pl.set_defaults(func=cmd_plan)
+
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     c.set_defaults(func=cmd_schema)
@@ -160,7 +175,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except lift.ValidationError as e:
-        _print_diagnostics(e.diagnostics, getattr(args, "format", "text") if args.command == "validate" else "text")
+        _print_diagnostics(e.diagnostics, args.format if args.command == "validate" else "text")
         return EXIT_INVALID
     except (lift.SpecNotFoundError, lift.RegionError) as e:
         print(f"lift: error: {e}", file=sys.stderr)

@@ -5,7 +5,7 @@
 //! schema also shows, so editors, `lift resolve` and the generated templates
 //! all show the same values.
 
-use super::units::{Cidr, Duration, MemorySize};
+use super::units::{Cidr, Duration, MemorySize, Percent};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -46,6 +46,9 @@ pub struct Spec {
     /// The network the functions with `vpc: true` run in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
+    /// How a new version is rolled out across regions.
+    #[serde(default)]
+    pub rollout: Rollout,
 }
 
 fn default_version() -> String {
@@ -665,4 +668,108 @@ impl Endpoint {
             Endpoint::S3 => "s3",
         }
     }
+}
+
+/// How a new version reaches every region: a strategy within each region,
+/// and waves of regions one after another.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    /// `all-at-once`, `rolling`, `blue-green`, `canary` or `linear`, or a
+    /// CodeDeploy-style preset such as `canary-10pct-5m` or `linear-10pct-every-1m`.
+    #[serde(default = "default_strategy")]
+    pub strategy: String,
+    /// Canary steps: traffic weight on the new version and how long to bake at it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<CanaryStep>,
+    /// Linear: traffic added per step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub increment: Option<Percent>,
+    /// Linear: time between steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<Duration>,
+    /// Rolling: regions of a wave updated at a time.
+    #[serde(default = "one")]
+    pub batch: u32,
+    /// Blue-green and all-at-once: checks at full traffic before the next wave.
+    #[serde(default = "default_bake")]
+    pub bake: Duration,
+    /// Blue-green: how long the old version stays ready after the switch.
+    #[serde(default = "default_keep_old")]
+    pub keep_old: Duration,
+    /// Ordered groups of regions; each waits for the one before. Default: the primary, then the standbys.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waves: Vec<Vec<String>>,
+    /// Pause between the end of one wave and the start of the next.
+    #[serde(default)]
+    pub stagger: Duration,
+    /// Bake at full traffic at the end of each wave before the next starts.
+    #[serde(default = "default_bake")]
+    pub wave_bake: Duration,
+    /// What a failure rolls back: the failing wave, or every region touched.
+    #[serde(default)]
+    pub on_failure: OnFailure,
+    /// Time to deploy a version to a region, for the timeline.
+    #[serde(default = "default_deploy_time")]
+    pub deploy_time: Duration,
+    /// Time to put the previous version back in a region (alias weights flip in seconds).
+    #[serde(default = "default_rollback_time")]
+    pub rollback_time: Duration,
+}
+
+impl Default for Rollout {
+    fn default() -> Self {
+        Rollout {
+            strategy: default_strategy(),
+            steps: vec![],
+            increment: None,
+            interval: None,
+            batch: 1,
+            bake: default_bake(),
+            keep_old: default_keep_old(),
+            waves: vec![],
+            stagger: Duration::default(),
+            wave_bake: default_bake(),
+            on_failure: OnFailure::default(),
+            deploy_time: default_deploy_time(),
+            rollback_time: default_rollback_time(),
+        }
+    }
+}
+
+fn default_strategy() -> String {
+    "canary-10pct-5m".into()
+}
+fn default_bake() -> Duration {
+    Duration::from_secs(5 * 60)
+}
+fn default_keep_old() -> Duration {
+    Duration::from_secs(3600)
+}
+fn default_deploy_time() -> Duration {
+    Duration::from_secs(2 * 60)
+}
+fn default_rollback_time() -> Duration {
+    Duration::from_secs(30)
+}
+
+/// One canary step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CanaryStep {
+    /// Share of traffic on the new version.
+    pub weight: Percent,
+    /// How long to watch it before the next step.
+    pub bake: Duration,
+}
+
+/// What a failed rollout rolls back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnFailure {
+    /// Only the wave that failed; earlier waves keep the new version.
+    RollbackWave,
+    /// Every region the rollout touched, in reverse wave order.
+    #[default]
+    RollbackAll,
 }

@@ -81,6 +81,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.tables();
     v.queues();
     v.network();
+    v.rollout();
     out
 }
 
@@ -504,6 +505,72 @@ impl Rules<'_> {
             self.out.push(
                 Diagnostic::warning(Code::DanglingRef, "/network/vpc", "the VPC has no function in it")
                     .with_hint("set `vpc: true` on the functions that should run in it, or remove `network`"),
+            );
+        }
+    }
+}
+
+impl Rules<'_> {
+    fn rollout(&mut self) {
+        let r = &self.spec.rollout;
+        if let Err(msg) = crate::rollout::Strategy::resolve(r) {
+            let names = crate::rollout::NAMES.iter().copied().chain(crate::rollout::CODEDEPLOY_PRESETS.iter().map(|(_, p)| *p));
+            let hint = match did_you_mean(&r.strategy, names) {
+                Some(m) => format!("did you mean `{m}`?"),
+                None => format!(
+                    "use {}, or a preset such as `canary-10pct-5m` or `linear-10pct-every-1m`",
+                    crate::rollout::NAMES.map(|n| format!("`{n}`")).join(", ")
+                ),
+            };
+            self.err(Code::BadValue, "/rollout/strategy".into(), msg, Some(hint));
+        }
+        let mut last = 0;
+        for (i, step) in r.steps.iter().enumerate() {
+            let w = step.weight.ppm();
+            if w == 0 || w >= 1_000_000 || w <= last {
+                let n = i.to_string();
+                self.err(
+                    Code::OutOfRange,
+                    p(&["rollout", "steps", &n, "weight"]),
+                    format!("canary step weight `{}` must be above 0%, below 100% and above the step before", step.weight),
+                    Some("the last step to 100% is implied".into()),
+                );
+            }
+            last = w;
+        }
+        if r.increment.is_some_and(|i| i.ppm() == 0) {
+            self.err(Code::OutOfRange, "/rollout/increment".into(), "a linear increment of 0% never finishes".into(), None);
+        }
+        if r.batch == 0 {
+            self.err(Code::OutOfRange, "/rollout/batch".into(), "a rolling batch needs at least one region".into(), None);
+        }
+        if r.waves.is_empty() {
+            return;
+        }
+        let all = self.spec.all_regions();
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, wave) in r.waves.iter().enumerate() {
+            let wi = i.to_string();
+            if wave.is_empty() {
+                self.err(Code::BadValue, p(&["rollout", "waves", &wi]), "a wave needs at least one region".into(), None);
+            }
+            for (j, region) in wave.iter().enumerate() {
+                let ptr = p(&["rollout", "waves", &wi, &j.to_string()]);
+                if !all.contains(&region.as_str()) {
+                    let hint = did_you_mean(region, all.iter().copied()).map(|m| format!("did you mean `{m}`?"));
+                    self.err(Code::DanglingRef, ptr, format!("`{region}` is not one of the app's regions"), hint);
+                } else if !seen.insert(region.as_str()) {
+                    self.err(Code::Conflict, ptr, format!("region `{region}` is in more than one wave"), None);
+                }
+            }
+        }
+        let missing: Vec<&str> = all.iter().copied().filter(|r| !seen.contains(r)).collect();
+        if !missing.is_empty() {
+            self.err(
+                Code::MissingField,
+                "/rollout/waves".into(),
+                format!("no wave deploys to {}", missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")),
+                Some("every region of the app belongs to exactly one wave".into()),
             );
         }
     }

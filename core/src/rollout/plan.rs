@@ -1,0 +1,243 @@
+//! The rollout plan: every step of every wave with its start time, and what
+//! is at stake at each moment. A preview of the whole rollout before anything
+//! starts, computed from the spec alone.
+
+use super::strategy::Strategy;
+use crate::spec::units::{Duration, Percent};
+use crate::spec::{OnFailure, Spec};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What a step does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Action {
+    /// Deploy the new version (it serves no traffic yet).
+    Deploy,
+    /// Put `weight` of the traffic on the new version, then bake.
+    Shift {
+        /// Share of traffic on the new version.
+        weight: Percent,
+    },
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Step {
+    /// Wave number, from 1.
+    pub wave: usize,
+    /// Regions the step applies to (in parallel).
+    pub regions: Vec<String>,
+    /// What happens.
+    pub action: Action,
+    /// When it starts, from the start of the rollout (ms).
+    pub start_ms: u64,
+    /// How long it takes, bake included (ms); gates are read at its end.
+    pub duration_ms: u64,
+    /// Share of the app's traffic on the new version once the step has begun (ppm),
+    /// counting every region as carrying the same traffic.
+    pub traffic_ppm: u32,
+    /// Regions serving the new version once the step has begun.
+    pub regions_at_risk: usize,
+    /// Longest time from the start of this step until every affected region
+    /// serves the previous version again, if this step fails (ms): a failure
+    /// shows at the step's gate at the latest, then the rollback.
+    pub worst_rollback_ms: u64,
+}
+
+/// One wave of regions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wave {
+    /// Wave number, from 1.
+    pub index: usize,
+    /// Its regions.
+    pub regions: Vec<String>,
+    /// When it starts (ms).
+    pub start_ms: u64,
+    /// When it is fully promoted and baked (ms).
+    pub end_ms: u64,
+}
+
+/// The whole plan.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Plan {
+    /// App name.
+    pub app: String,
+    /// Version being rolled out.
+    pub version: String,
+    /// The strategy within each region.
+    pub strategy: Strategy,
+    /// What a failure rolls back.
+    pub on_failure: OnFailure,
+    /// The waves.
+    pub waves: Vec<Wave>,
+    /// Every step, in time order.
+    pub steps: Vec<Step>,
+    /// Time to full promotion when every gate passes (ms).
+    pub fastest_promotion_ms: u64,
+    /// The longest rollback from any step (ms).
+    pub worst_rollback_ms: u64,
+    /// Most regions serving the new version before the last wave is promoted.
+    pub max_regions_at_risk: usize,
+    /// How traffic moves, in words.
+    pub traffic_shifting: String,
+}
+
+/// Why a plan cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct PlanError {
+    /// JSON pointer into the spec.
+    pub pointer: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// The waves of a spec: as written, or the primary and then every standby.
+pub fn waves(spec: &Spec) -> Vec<Vec<String>> {
+    if !spec.rollout.waves.is_empty() {
+        return spec.rollout.waves.clone();
+    }
+    let mut out = vec![vec![spec.regions.primary.clone()]];
+    if !spec.regions.standby.is_empty() {
+        out.push(spec.regions.standby.clone());
+    }
+    out
+}
+
+/// Make the plan of a spec's rollout.
+pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
+    let r = &spec.rollout;
+    let strategy = Strategy::resolve(r).map_err(|message| PlanError { pointer: "/rollout/strategy".into(), message })?;
+    let waves_in = waves(spec);
+    let total = waves_in.iter().map(Vec::len).sum::<usize>().max(1);
+    let mut weights: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
+    let traffic = |w: &std::collections::BTreeMap<&str, u32>| {
+        let sum: u64 = w.values().map(|v| u64::from(*v)).sum();
+        u32::try_from(sum / u64::try_from(total).unwrap_or(1)).unwrap_or(u32::MAX)
+    };
+    let mut steps = Vec::new();
+    let mut waves = Vec::new();
+    let mut t = 0u64;
+    let rollback = r.rollback_time.as_millis();
+    for (i, regions) in waves_in.iter().enumerate() {
+        let wave_start = t;
+        let batch = match strategy {
+            Strategy::Rolling { batch } => usize::try_from(batch).unwrap_or(1).max(1),
+            _ => regions.len().max(1),
+        };
+        let batches: Vec<&[String]> = regions.chunks(batch).collect();
+        for (b, group) in batches.iter().enumerate() {
+            let last_batch = b + 1 == batches.len();
+            let final_bake = if last_batch { r.wave_bake.max(r.bake) } else { r.bake };
+            let shifts = match strategy {
+                Strategy::Rolling { .. } => vec![super::strategy::Shift { weight: Percent::from_ppm(1_000_000), bake: final_bake }],
+                _ => strategy.shifts(r.bake, final_bake),
+            };
+            let at_risk = |w: &std::collections::BTreeMap<&str, u32>| w.values().filter(|v| **v > 0).count();
+            let deploy = r.deploy_time.as_millis();
+            steps.push(Step {
+                wave: i + 1,
+                regions: group.to_vec(),
+                action: Action::Deploy,
+                start_ms: t,
+                duration_ms: deploy,
+                traffic_ppm: traffic(&weights),
+                regions_at_risk: at_risk(&weights),
+                worst_rollback_ms: deploy + if at_risk(&weights) > 0 && r.on_failure == OnFailure::RollbackAll { rollback } else { 0 },
+            });
+            t += deploy;
+            for s in shifts {
+                for region in group.iter() {
+                    weights.insert(region.as_str(), s.weight.ppm());
+                }
+                let bake = s.bake.as_millis();
+                steps.push(Step {
+                    wave: i + 1,
+                    regions: group.to_vec(),
+                    action: Action::Shift { weight: s.weight },
+                    start_ms: t,
+                    duration_ms: bake,
+                    traffic_ppm: traffic(&weights),
+                    regions_at_risk: at_risk(&weights),
+                    worst_rollback_ms: bake + rollback,
+                });
+                t += bake;
+            }
+        }
+        waves.push(Wave { index: i + 1, regions: regions.clone(), start_ms: wave_start, end_ms: t });
+        if i + 1 < waves_in.len() {
+            t += r.stagger.as_millis();
+        }
+    }
+    let last_wave_start = waves.last().map_or(0, |w| w.start_ms);
+    let max_regions_at_risk =
+        steps.iter().filter(|s| s.start_ms < last_wave_start || waves.len() == 1).map(|s| s.regions_at_risk).max().unwrap_or(0);
+    Ok(Plan {
+        app: spec.app.clone(),
+        version: spec.version.clone(),
+        on_failure: r.on_failure,
+        fastest_promotion_ms: t,
+        worst_rollback_ms: steps.iter().map(|s| s.worst_rollback_ms).max().unwrap_or(0),
+        max_regions_at_risk,
+        traffic_shifting: match strategy {
+            Strategy::BlueGreen { .. } | Strategy::AllAtOnce | Strategy::Rolling { .. } => {
+                "each region's `live` alias moves to the new version in one step".into()
+            }
+            _ => "Lambda alias routing weights: the `live` alias splits traffic between the old and the new version (two versions at most per alias)".into(),
+        },
+        strategy,
+        waves,
+        steps,
+    })
+}
+
+fn pct(ppm: u32) -> String {
+    // Shares are shown to 0.1%; exact values are in the JSON.
+    let tenths = (u64::from(ppm) + 500) / 1000;
+    if tenths % 10 == 0 { format!("{}%", tenths / 10) } else { format!("{}.{}%", tenths / 10, tenths % 10) }
+}
+
+impl Plan {
+    /// The plan as a readable timeline.
+    pub fn to_text(&self) -> String {
+        let d = |ms: u64| Duration::from_millis(ms).to_string();
+        let total: usize = self.waves.iter().map(|w| w.regions.len()).sum();
+        let mut out = String::new();
+        let _ =
+            writeln!(out, "{} {}: {}, {} wave(s), {} region(s)", self.app, self.version, self.strategy.describe(), self.waves.len(), total);
+        let failure = match self.on_failure {
+            OnFailure::RollbackAll => "a failure rolls back every region touched, in reverse wave order",
+            OnFailure::RollbackWave => "a failure rolls back the failing wave",
+        };
+        let _ = writeln!(out, "{failure}; traffic moves by {}", self.traffic_shifting);
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "{:>8}  {:>4}  {:<28}  {:<22}  {:>7}  {:>7}  {:>9}",
+            "start", "wave", "regions", "step", "traffic", "at risk", "rollback"
+        );
+        for s in &self.steps {
+            let what = match s.action {
+                Action::Deploy => format!("deploy ({})", d(s.duration_ms)),
+                Action::Shift { weight } => format!("{weight} for {}", d(s.duration_ms)),
+            };
+            let _ = writeln!(
+                out,
+                "{:>8}  {:>4}  {:<28}  {:<22}  {:>7}  {:>4}/{:<2}  {:>9}",
+                d(s.start_ms),
+                s.wave,
+                s.regions.join(", "),
+                what,
+                pct(s.traffic_ppm),
+                s.regions_at_risk,
+                total,
+                d(s.worst_rollback_ms)
+            );
+        }
+        let _ = writeln!(out);
+        let _ = writeln!(out, "fastest full promotion: {}", d(self.fastest_promotion_ms));
+        let _ = writeln!(out, "worst-case rollback from any step: {}", d(self.worst_rollback_ms));
+        out
+    }
+}

@@ -1,0 +1,125 @@
+//! Rollout plans: golden timelines for the examples, and properties that hold
+//! for any strategy, waves and timings.
+
+#![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, reason = "tests fail loudly by design")]
+
+use lift_core::App;
+use lift_core::rollout::{Action, Plan};
+use proptest::prelude::*;
+use std::path::Path;
+
+fn example(name: &str) -> App {
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples").join(name).join("lift.yaml")).unwrap();
+    App::from_text(&text).unwrap()
+}
+
+#[test]
+fn example_plans_are_golden() {
+    for name in ["shop", "minimal", "events"] {
+        let plan = example(name).plan().unwrap();
+        insta::assert_snapshot!(format!("plan-{name}"), plan.to_text());
+    }
+}
+
+#[test]
+fn shop_canary_in_two_waves() {
+    let plan = example("shop").plan().unwrap();
+    assert_eq!(plan.waves.len(), 2);
+    let weights: Vec<u32> = plan
+        .steps
+        .iter()
+        .filter_map(|s| match s.action {
+            Action::Shift { weight } => Some(weight.ppm()),
+            Action::Deploy => None,
+        })
+        .collect();
+    assert_eq!(weights, vec![100_000, 500_000, 1_000_000, 100_000, 500_000, 1_000_000]);
+    // deploy 2m + 5m + 10m + wave bake 10m, stagger 5m, the same again: 59m.
+    assert_eq!(plan.fastest_promotion_ms, (2 + 5 + 10 + 10 + 5 + 2 + 5 + 10 + 10) * 60_000);
+    // The first wave's canary puts 10% of us-east-1 on the new version: 5% of the app.
+    assert_eq!(plan.steps[1].traffic_ppm, 50_000);
+    assert_eq!(plan.max_regions_at_risk, 1);
+}
+
+#[test]
+fn presets_expand_like_codedeploy() {
+    let text = |s: &str| {
+        format!("app: p\nregions: {{ primary: us-east-1 }}\nrollout: {{ strategy: {s}, deploy_time: 0s, wave_bake: 0s, bake: 0s }}\n")
+    };
+    let plan = |s: &str| App::from_text(&text(s)).unwrap().plan().unwrap();
+    let p = plan("LambdaCanary10Percent5Minutes");
+    assert_eq!(p.fastest_promotion_ms, 5 * 60_000);
+    let p = plan("linear-10pct-every-1m");
+    assert_eq!(p.steps.iter().filter(|s| matches!(s.action, Action::Shift { .. })).count(), 10);
+    assert_eq!(p.fastest_promotion_ms, 9 * 60_000);
+    assert_eq!(plan("LambdaAllAtOnce").fastest_promotion_ms, 0);
+    let bad = App::from_text(&text("canary-ten-5m")).unwrap().validate();
+    assert!(bad.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/strategy"), "{bad:?}");
+    let typo = App::from_text(&text("canari")).unwrap().validate();
+    assert_eq!(typo[0].hint.as_deref(), Some("did you mean `canary`?"));
+}
+
+#[test]
+fn waves_must_cover_every_region_once() {
+    let spec = "app: w\nregions: { primary: us-east-1, standby: [eu-west-1, ap-south-1] }\nrollout: { waves: [[us-east-1, eu-west-1], [eu-west-1, us-west-9]] }\n";
+    let codes: Vec<(String, String)> = App::from_text(spec).unwrap().validate().into_iter().map(|d| (d.code, d.pointer)).collect();
+    assert!(codes.contains(&("E204".into(), "/rollout/waves/1/0".into())), "{codes:?}");
+    assert!(codes.contains(&("E201".into(), "/rollout/waves/1/1".into())), "{codes:?}");
+    assert!(codes.contains(&("E102".into(), "/rollout/waves".into())), "{codes:?}");
+}
+
+fn spec_for(strategy: &str, steps: &[(u32, u32)], regions: usize, waves: usize, batch: u32, stagger: u32) -> String {
+    let all = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1", "eu-west-2", "eu-central-1", "ap-south-1"];
+    let regions = &all[..regions.max(1)];
+    let waves = waves.clamp(1, regions.len());
+    let per = regions.len().div_ceil(waves);
+    let wave_list: Vec<String> = regions.chunks(per).map(|c| format!("[{}]", c.join(", "))).collect();
+    let steps: Vec<String> = steps.iter().map(|(w, b)| format!("{{ weight: {w}%, bake: {b}s }}")).collect();
+    format!(
+        "app: prop\nregions: {{ primary: {}, standby: [{}] }}\nrollout:\n  strategy: {strategy}\n  steps: [{}]\n  batch: {batch}\n  waves: [{}]\n  stagger: {stagger}s\n",
+        regions[0],
+        regions[1..].join(", "),
+        steps.join(", "),
+        wave_list.join(", ")
+    )
+}
+
+fn check(plan: &Plan) -> Result<(), TestCaseError> {
+    let total: usize = plan.waves.iter().map(|w| w.regions.len()).sum();
+    let mut t = 0;
+    for s in &plan.steps {
+        // Steps follow each other; only the stagger between waves leaves a gap.
+        prop_assert!(s.start_ms >= t, "step at {} before {}", s.start_ms, t);
+        t = s.start_ms + s.duration_ms;
+        prop_assert!(s.regions_at_risk <= total);
+        prop_assert!(s.traffic_ppm <= 1_000_000);
+        prop_assert!(s.worst_rollback_ms >= s.duration_ms);
+    }
+    prop_assert_eq!(t, plan.fastest_promotion_ms);
+    // Traffic never goes down and ends with every region on the new version.
+    let traffic: Vec<u32> = plan.steps.iter().map(|s| s.traffic_ppm).collect();
+    prop_assert!(traffic.windows(2).all(|w| w[0] <= w[1]), "{:?}", traffic);
+    prop_assert!(plan.steps.last().is_some_and(|s| s.traffic_ppm >= 999_999 && s.regions_at_risk == total));
+    // A wave starts only after the one before has ended.
+    prop_assert!(plan.waves.windows(2).all(|w| w[1].start_ms >= w[0].end_ms));
+    Ok(())
+}
+
+proptest! {
+    #[test]
+    fn plans_are_consistent(
+        strategy in prop::sample::select(vec!["canary", "linear", "all-at-once", "blue-green", "rolling", "canary-10pct-15m", "linear-25pct-every-2m"]),
+        raw_steps in prop::collection::vec((1u32..99, 0u32..900), 0..4),
+        regions in 1usize..8,
+        waves in 1usize..5,
+        batch in 1u32..4,
+        stagger in 0u32..600,
+    ) {
+        let mut steps: Vec<(u32, u32)> = raw_steps;
+        steps.sort_unstable();
+        steps.dedup_by_key(|s| s.0);
+        let app = App::from_text(&spec_for(strategy, &steps, regions, waves, batch, stagger)).unwrap();
+        let plan = app.plan().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
+        check(&plan)?;
+    }
+}
