@@ -6,8 +6,10 @@
 //! back from each step can take. The plan is pure data, computed without a
 //! clock; the state machine that drives a rollout builds on it.
 
+mod machine;
 mod plan;
 mod strategy;
 
+pub use machine::{Action as RolloutAction, Decision, Event, GATE_RETRY_MS, Outcome, Rollout, Status, Timestamp, Verdict};
 pub use plan::{Action, Plan, PlanError, Step, Wave, plan, waves};
 pub use strategy::{CODEDEPLOY_PRESETS, NAMES, Shift, Strategy};

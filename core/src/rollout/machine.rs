@@ -1,0 +1,554 @@
+//! The rollout state machine, sans-IO: the host feeds it events with the
+//! current time and carries out the actions it asks for.
+//!
+//! ```text
+//! machine.handle(event, now);                    // an observation: deployed, weight set, a gate's verdict, ...
+//! while let Some(action) = machine.poll(now) {}  // what to do next: deploy, set a weight, run a gate, roll back, ...
+//! machine.next_deadline()                        // when to call poll again if nothing else happens
+//! machine.status()                               // what a person sees
+//! ```
+//! The machine reads no clock and does no I/O. Its state is serde-serialisable:
+//! a host journals it after every call and can resume after a crash; an
+//! action once returned by `poll` is never returned again (`outstanding`
+//! lists the ones still waiting for their result, for the host to re-drive).
+
+use super::plan::{Action as PlanAction, Plan};
+use crate::spec::OnFailure;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Milliseconds since an epoch the host chooses.
+pub type Timestamp = u64;
+
+/// How long a broken measurement waits before the gate runs again.
+pub const GATE_RETRY_MS: u64 = 10_000;
+
+/// A gate's verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// The step is healthy: go on.
+    Pass,
+    /// The step is unhealthy: roll back.
+    Fail,
+    /// The data cannot tell: a person decides.
+    Inconclusive,
+    /// The measurement itself failed (no data source, timeout): retried, then a person decides.
+    Error,
+}
+
+/// What the host must do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Action {
+    /// Deploy the new version to a region (serving no traffic yet).
+    Deploy {
+        /// The region.
+        region: String,
+    },
+    /// Put `weight_ppm` of the region's traffic on the new version.
+    SetWeight {
+        /// The region.
+        region: String,
+        /// Share on the new version, parts per million.
+        weight_ppm: u32,
+    },
+    /// Evaluate the gates of a step and report a verdict.
+    RunGate {
+        /// Index of the plan step.
+        step: usize,
+        /// Regions the step covers.
+        regions: Vec<String>,
+    },
+    /// Ask a person whether to go on (answer with `Approve` or `Abort`).
+    AskApproval {
+        /// Index of the plan step.
+        step: usize,
+        /// Why.
+        reason: String,
+    },
+    /// Put the previous version back in a region (all traffic).
+    RollBack {
+        /// The region.
+        region: String,
+    },
+    /// The rollout is over.
+    Finish {
+        /// How it ended.
+        outcome: Outcome,
+    },
+}
+
+/// What the host observed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    /// A deploy finished.
+    Deployed {
+        /// The region.
+        region: String,
+    },
+    /// A deploy failed.
+    DeployFailed {
+        /// The region.
+        region: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A weight is in place.
+    WeightSet {
+        /// The region.
+        region: String,
+        /// The weight now in place.
+        weight_ppm: u32,
+    },
+    /// A gate's verdict, with the numbers behind it.
+    Gate {
+        /// Index of the plan step.
+        step: usize,
+        /// The verdict.
+        verdict: Verdict,
+        /// The values and thresholds that led to it.
+        evidence: String,
+    },
+    /// A person approves going on.
+    Approve,
+    /// A person (or the host) stops the rollout: it rolls back.
+    Abort {
+        /// Why.
+        reason: String,
+    },
+    /// Hold: no new step starts, and bakes stop counting.
+    Pause,
+    /// Go on after a pause.
+    Resume,
+    /// A region serves the previous version again.
+    RolledBack {
+        /// The region.
+        region: String,
+    },
+}
+
+/// How a rollout ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Every region serves the new version.
+    Promoted,
+    /// The rollout failed and the regions it touched serve the previous version.
+    RolledBack {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One decision and its evidence, for "why did it roll back?".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Decision {
+    /// When.
+    pub at: Timestamp,
+    /// Index of the plan step.
+    pub step: usize,
+    /// What was decided.
+    pub decision: String,
+    /// The evidence.
+    pub evidence: String,
+}
+
+/// Where the rollout is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "kebab-case")]
+enum Phase {
+    /// Start step `step`: ask for its actions.
+    Start,
+    /// Waiting for the actions of the current step to complete.
+    Applying,
+    /// Baking until `until`.
+    Baking { until: Timestamp },
+    /// Waiting for the gate's verdict.
+    Gating,
+    /// Waiting until `until` to run the gate again after a broken measurement.
+    Retrying { until: Timestamp },
+    /// Waiting for a person.
+    AwaitingApproval,
+    /// Waiting for the stagger between waves to end.
+    Staggering { until: Timestamp },
+    /// Putting the previous version back.
+    RollingBack { reason: String },
+    /// Over.
+    Done { outcome: Outcome },
+}
+
+/// Per region: what the host was asked to do and what it confirmed.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct RegionState {
+    /// The new version is deployed.
+    deployed: bool,
+    /// Share confirmed on the new version.
+    weight_ppm: u32,
+    /// An action was issued and its result is awaited.
+    waiting: Option<Action>,
+    /// Rolled back.
+    restored: bool,
+}
+
+/// A person-facing summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Index of the current step.
+    pub step: usize,
+    /// Steps in the plan.
+    pub steps: usize,
+    /// The phase, in words.
+    pub phase: String,
+    /// Paused by a person.
+    pub paused: bool,
+    /// Confirmed weight on the new version, per region (ppm).
+    pub weights: BTreeMap<String, u32>,
+    /// How it ended, once it has.
+    pub outcome: Option<Outcome>,
+    /// Every decision so far with its evidence.
+    pub decisions: Vec<Decision>,
+}
+
+/// The rollout of one plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rollout {
+    steps: Vec<PlanStep>,
+    on_failure: OnFailure,
+    rollback_order: Vec<String>,
+    step: usize,
+    phase: Phase,
+    paused_at: Option<Timestamp>,
+    regions: BTreeMap<String, RegionState>,
+    gate_errors: u32,
+    max_gate_errors: u32,
+    decisions: Vec<Decision>,
+    approval_asked: bool,
+    finished_emitted: bool,
+}
+
+/// What the machine keeps of a plan step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+struct PlanStep {
+    wave: usize,
+    regions: Vec<String>,
+    /// `None` for a deploy, else the weight to set.
+    weight_ppm: Option<u32>,
+    bake_ms: u64,
+    /// Pause before this step (the stagger between waves).
+    stagger_ms: u64,
+}
+
+impl Rollout {
+    /// A rollout of `plan`, with at most `max_gate_errors` broken measurements
+    /// in a row before a person is asked (Argo Rollouts uses 4).
+    pub fn new(plan: &Plan, max_gate_errors: u32) -> Rollout {
+        let mut steps = Vec::with_capacity(plan.steps.len());
+        let mut last_end = 0;
+        let mut last_wave = 0;
+        for s in &plan.steps {
+            let stagger_ms = if s.wave != last_wave && last_wave != 0 { s.start_ms.saturating_sub(last_end) } else { 0 };
+            last_wave = s.wave;
+            last_end = s.start_ms + s.duration_ms;
+            let (weight_ppm, bake_ms) = match s.action {
+                PlanAction::Deploy => (None, 0),
+                PlanAction::Shift { weight } => (Some(weight.ppm()), s.duration_ms),
+            };
+            steps.push(PlanStep { wave: s.wave, regions: s.regions.clone(), weight_ppm, bake_ms, stagger_ms });
+        }
+        // Undo in reverse wave order.
+        let mut rollback_order: Vec<String> = plan.waves.iter().rev().flat_map(|w| w.regions.iter().cloned()).collect();
+        rollback_order.dedup();
+        let regions = plan.waves.iter().flat_map(|w| w.regions.iter()).map(|r| (r.clone(), RegionState::default())).collect();
+        Rollout {
+            steps,
+            on_failure: plan.on_failure,
+            rollback_order,
+            step: 0,
+            phase: Phase::Start,
+            paused_at: None,
+            regions,
+            gate_errors: 0,
+            max_gate_errors,
+            decisions: vec![],
+            approval_asked: false,
+            finished_emitted: false,
+        }
+    }
+
+    fn current(&self) -> Option<&PlanStep> {
+        self.steps.get(self.step)
+    }
+
+    fn decide(&mut self, at: Timestamp, decision: impl Into<String>, evidence: impl Into<String>) {
+        self.decisions.push(Decision { at, step: self.step, decision: decision.into(), evidence: evidence.into() });
+    }
+
+    fn fail(&mut self, now: Timestamp, reason: String, evidence: String) {
+        if matches!(self.phase, Phase::RollingBack { .. } | Phase::Done { .. }) {
+            return;
+        }
+        self.decide(now, format!("roll back: {reason}"), evidence);
+        self.phase = Phase::RollingBack { reason };
+    }
+
+    /// Feed an observation. Events that do not fit the current state (late,
+    /// duplicated, for another step) are ignored: the host may deliver twice.
+    pub fn handle(&mut self, event: Event, now: Timestamp) {
+        match event {
+            Event::Deployed { region } => {
+                if let Some(r) = self.regions.get_mut(&region) {
+                    if matches!(r.waiting, Some(Action::Deploy { .. })) {
+                        r.waiting = None;
+                        r.deployed = true;
+                    }
+                }
+            }
+            Event::DeployFailed { region, reason } => {
+                if let Some(r) = self.regions.get_mut(&region) {
+                    r.waiting = None;
+                }
+                self.fail(now, format!("deploy to {region} failed"), reason);
+            }
+            Event::WeightSet { region, weight_ppm } => {
+                if let Some(r) = self.regions.get_mut(&region) {
+                    if matches!(r.waiting, Some(Action::SetWeight { weight_ppm: w, .. }) if w == weight_ppm) {
+                        r.waiting = None;
+                        r.weight_ppm = weight_ppm;
+                    }
+                }
+            }
+            Event::Gate { step, verdict, evidence } => {
+                if step != self.step || !matches!(self.phase, Phase::Gating) {
+                    return;
+                }
+                match verdict {
+                    Verdict::Pass => {
+                        self.gate_errors = 0;
+                        self.decide(now, "promote: gate passed", evidence);
+                        self.advance(now);
+                    }
+                    Verdict::Fail => self.fail(now, format!("gate of step {} failed", step + 1), evidence),
+                    Verdict::Inconclusive => {
+                        self.decide(now, "ask a person: gate inconclusive", evidence);
+                        self.await_approval();
+                    }
+                    Verdict::Error => {
+                        self.gate_errors += 1;
+                        if self.gate_errors >= self.max_gate_errors {
+                            self.decide(now, format!("ask a person: {} broken measurements in a row", self.gate_errors), evidence);
+                            self.await_approval();
+                        } else {
+                            self.decide(now, "retry the gate: measurement failed", evidence);
+                            self.phase = Phase::Retrying { until: now + GATE_RETRY_MS };
+                        }
+                    }
+                }
+            }
+            Event::Approve => {
+                if matches!(self.phase, Phase::AwaitingApproval) {
+                    self.gate_errors = 0;
+                    self.decide(now, "promote: approved by a person", "");
+                    self.advance(now);
+                }
+            }
+            Event::Abort { reason } => self.fail(now, format!("aborted: {reason}"), String::new()),
+            Event::Pause => {
+                if self.paused_at.is_none() && !matches!(self.phase, Phase::Done { .. } | Phase::RollingBack { .. }) {
+                    self.paused_at = Some(now);
+                }
+            }
+            Event::Resume => {
+                if let Some(since) = self.paused_at.take() {
+                    // Bakes do not count while paused.
+                    let held = now.saturating_sub(since);
+                    match &mut self.phase {
+                        Phase::Baking { until } | Phase::Staggering { until } | Phase::Retrying { until } => *until += held,
+                        _ => {}
+                    }
+                }
+            }
+            Event::RolledBack { region } => {
+                if let Some(r) = self.regions.get_mut(&region) {
+                    if matches!(r.waiting, Some(Action::RollBack { .. })) {
+                        r.waiting = None;
+                        r.restored = true;
+                        r.weight_ppm = 0;
+                    }
+                }
+            }
+        }
+    }
+
+    fn await_approval(&mut self) {
+        self.phase = Phase::AwaitingApproval;
+        self.approval_asked = false;
+    }
+
+    fn advance(&mut self, now: Timestamp) {
+        self.step += 1;
+        match self.current() {
+            None => {
+                self.decide(now, "promoted everywhere", "");
+                self.phase = Phase::Done { outcome: Outcome::Promoted };
+            }
+            Some(s) if s.stagger_ms > 0 => self.phase = Phase::Staggering { until: now + s.stagger_ms },
+            Some(_) => self.phase = Phase::Start,
+        }
+    }
+
+    /// The regions a rollback restores, in order.
+    fn to_restore(&self) -> Vec<String> {
+        let wave = self.current().map_or(usize::MAX, |s| s.wave);
+        let wave_regions: Vec<&String> = self.steps.iter().filter(|s| s.wave == wave).flat_map(|s| s.regions.iter()).collect();
+        self.rollback_order
+            .iter()
+            .filter(|r| {
+                self.regions.get(*r).is_some_and(|s| s.deployed || s.weight_ppm > 0 || matches!(s.waiting, Some(Action::SetWeight { .. })))
+            })
+            .filter(|r| self.on_failure == OnFailure::RollbackAll || wave_regions.contains(r))
+            .cloned()
+            .collect()
+    }
+
+    /// The next action, if any is due at `now`. Call until it returns `None`.
+    pub fn poll(&mut self, now: Timestamp) -> Option<Action> {
+        if self.paused_at.is_some() && !matches!(self.phase, Phase::RollingBack { .. } | Phase::Done { .. }) {
+            return None;
+        }
+        match self.phase.clone() {
+            Phase::Start => {
+                let step = self.current()?.clone();
+                for region in &step.regions {
+                    let action = match step.weight_ppm {
+                        None => Action::Deploy { region: region.clone() },
+                        Some(w) => Action::SetWeight { region: region.clone(), weight_ppm: w },
+                    };
+                    let r = self.regions.get_mut(region)?;
+                    let done = match step.weight_ppm {
+                        None => r.deployed,
+                        Some(w) => r.weight_ppm == w,
+                    };
+                    if !done && r.waiting.is_none() {
+                        r.waiting = Some(action.clone());
+                        return Some(action);
+                    }
+                }
+                self.phase = Phase::Applying;
+                self.poll(now)
+            }
+            Phase::Applying => {
+                let step = self.current()?.clone();
+                let all_done = step.regions.iter().all(|region| {
+                    self.regions.get(region).is_some_and(|r| match step.weight_ppm {
+                        None => r.deployed,
+                        Some(w) => r.weight_ppm == w,
+                    })
+                });
+                if !all_done {
+                    return None;
+                }
+                if step.weight_ppm.is_none() {
+                    self.advance(now);
+                } else {
+                    self.phase = Phase::Baking { until: now + step.bake_ms };
+                }
+                self.poll(now)
+            }
+            Phase::Baking { until } | Phase::Retrying { until } => {
+                if now < until {
+                    return None;
+                }
+                self.phase = Phase::Gating;
+                let step = self.current()?;
+                Some(Action::RunGate { step: self.step, regions: step.regions.clone() })
+            }
+            Phase::Staggering { until } => {
+                if now < until {
+                    return None;
+                }
+                self.phase = Phase::Start;
+                self.poll(now)
+            }
+            Phase::Gating => None,
+            Phase::AwaitingApproval => {
+                if self.approval_asked {
+                    return None;
+                }
+                self.approval_asked = true;
+                let reason = self.decisions.last().map(|d| d.decision.clone()).unwrap_or_default();
+                Some(Action::AskApproval { step: self.step, reason })
+            }
+            Phase::RollingBack { reason } => {
+                for region in self.to_restore() {
+                    let r = self.regions.get_mut(&region)?;
+                    if r.restored {
+                        continue;
+                    }
+                    match &r.waiting {
+                        Some(Action::RollBack { .. }) => return None, // one region at a time, in order
+                        _ => {
+                            let action = Action::RollBack { region: region.clone() };
+                            r.waiting = Some(action.clone());
+                            return Some(action);
+                        }
+                    }
+                }
+                self.phase = Phase::Done { outcome: Outcome::RolledBack { reason } };
+                self.poll(now)
+            }
+            Phase::Done { outcome } => {
+                if self.finished_emitted {
+                    return None;
+                }
+                self.finished_emitted = true;
+                Some(Action::Finish { outcome })
+            }
+        }
+    }
+
+    /// When `poll` has something to do next without any event (a bake or a
+    /// stagger ending), if anything.
+    pub fn next_deadline(&self) -> Option<Timestamp> {
+        if self.paused_at.is_some() {
+            return None;
+        }
+        match self.phase {
+            Phase::Baking { until } | Phase::Retrying { until } | Phase::Staggering { until } => Some(until),
+            _ => None,
+        }
+    }
+
+    /// Actions returned by `poll` whose results have not arrived: after a
+    /// restart, the host re-drives exactly these (they are idempotent).
+    pub fn outstanding(&self) -> Vec<Action> {
+        self.regions.values().filter_map(|r| r.waiting.clone()).collect()
+    }
+
+    /// What a person sees.
+    pub fn status(&self) -> Status {
+        let phase = match &self.phase {
+            Phase::Start | Phase::Applying => "applying",
+            Phase::Baking { .. } => "baking",
+            Phase::Gating => "checking gates",
+            Phase::Retrying { .. } => "retrying a gate",
+            Phase::AwaitingApproval => "awaiting approval",
+            Phase::Staggering { .. } => "between waves",
+            Phase::RollingBack { .. } => "rolling back",
+            Phase::Done { .. } => "done",
+        };
+        Status {
+            step: self.step,
+            steps: self.steps.len(),
+            phase: phase.into(),
+            paused: self.paused_at.is_some(),
+            weights: self.regions.iter().map(|(k, v)| (k.clone(), v.weight_ppm)).collect(),
+            outcome: match &self.phase {
+                Phase::Done { outcome } => Some(outcome.clone()),
+                _ => None,
+            },
+            decisions: self.decisions.clone(),
+        }
+    }
+}
