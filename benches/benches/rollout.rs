@@ -10,15 +10,33 @@ use std::hint::black_box;
 static ALLOC: Counting = Counting;
 
 const REGIONS: [&str; 20] = [
-    "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3", "eu-central-1", "eu-north-1",
-    "eu-south-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3", "ap-southeast-1", "ap-southeast-2", "sa-east-1", "me-south-1", "af-south-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+    "ca-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-central-1",
+    "eu-north-1",
+    "eu-south-1",
+    "ap-south-1",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "sa-east-1",
+    "me-south-1",
+    "af-south-1",
 ];
 
 /// 20 regions in 5 waves of 4, a three-step canary.
 fn spec() -> String {
     let waves: Vec<String> = REGIONS.chunks(4).map(|c| format!("[{}]", c.join(", "))).collect();
     format!(
-        "app: big\nregions: {{ primary: {}, standby: [{}] }}\nrollout:\n  strategy: canary\n  steps: [{{ weight: 5%, bake: 5m }}, {{ weight: 25%, bake: 10m }}, {{ weight: 50%, bake: 10m }}]\n  waves: [{}]\n  stagger: 10m\n",
+        "app: big\nregions: {{ primary: {}, standby: [{}] }}\nrollout:\n  strategy: canary\n  steps: [{{ weight: 5%, bake: 5m }}, {{ weight: 25%, bake: 10m }}, {{ weight: 50%, bake: 10m }}]\n  waves: [{}]\n  stagger: 10m\n  gates: [{{ error_rate: 1% }}, {{ latency_p99: 300ms }}]\n",
         REGIONS[0],
         REGIONS[1..].join(", "),
         waves.join(", ")
@@ -57,13 +75,13 @@ fn rollout(c: &mut Criterion) {
     let text = spec();
     let Ok(app) = App::from_text(&text) else { return };
     let Ok(plan) = app.plan() else { return };
-    let mut probe = Rollout::new(&plan, 4);
+    let mut probe = Rollout::new(&plan);
     let events = drive(&mut probe);
     eprintln!("20 regions, 5 waves: {} plan steps, {events} events per rollout", plan.steps.len());
     c.bench_function("rollout/plan_20_regions_5_waves", |b| b.iter(|| lift_core::rollout::plan(black_box(app.spec()))));
     c.bench_function("rollout/drive_20_regions_5_waves", |b| {
         b.iter(|| {
-            let mut m = Rollout::new(&plan, 4);
+            let mut m = Rollout::new(&plan);
             drive(&mut m)
         })
     });

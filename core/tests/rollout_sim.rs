@@ -42,7 +42,7 @@ impl Sim {
     fn new(plan: &Plan) -> Sim {
         let weights = plan.waves.iter().flat_map(|w| w.regions.iter()).map(|r| (r.clone(), 0)).collect();
         Sim {
-            machine: Rollout::new(plan, 4),
+            machine: Rollout::new(plan),
             now: 0,
             seq: 0,
             queue: BinaryHeap::new(),
@@ -161,7 +161,9 @@ fn check_invariants(plan: &Plan, sim: &Sim, script: &Script) -> Result<(), TestC
     }
     // Never more regions at risk than the plan has at that point.
     let failed = matches!(outcome, Outcome::RolledBack { .. });
-    let nothing_scripted = script.gates.values().all(|v| v.iter().all(|x| *x == Verdict::Pass)) && script.failing_deploys.is_empty();
+    let nothing_scripted = script.gates.values().all(|v| v.iter().all(|x| *x == Verdict::Pass))
+        && script.failing_deploys.is_empty()
+        && plan.steps.iter().all(|s| !s.approval);
     match outcome {
         Outcome::Promoted => {
             prop_assert!(sim.weights.values().all(|w| *w == 1_000_000), "{:?}", sim.weights);
@@ -199,7 +201,7 @@ fn check_invariants(plan: &Plan, sim: &Sim, script: &Script) -> Result<(), TestC
     Ok(())
 }
 
-const SHOP_LIKE: &str = "app: s\nregions: { primary: us-east-1, standby: [eu-west-1, ap-south-1] }\nrollout:\n  strategy: canary\n  steps: [{ weight: 10%, bake: 5m }, { weight: 50%, bake: 10m }]\n  waves: [[us-east-1], [eu-west-1, ap-south-1]]\n  stagger: 5m\n";
+const SHOP_LIKE: &str = "app: s\nregions: { primary: us-east-1, standby: [eu-west-1, ap-south-1] }\nrollout:\n  strategy: canary\n  steps: [{ weight: 10%, bake: 5m }, { weight: 50%, bake: 10m }]\n  waves: [[us-east-1], [eu-west-1, ap-south-1]]\n  stagger: 5m\n  gates: [{ error_rate: 1% }, { latency_p99: 300ms }]\n";
 
 #[test]
 fn a_clean_rollout_follows_the_plan_to_the_minute() {
@@ -249,9 +251,9 @@ fn broken_measurements_are_retried_then_a_person_decides() {
 #[test]
 fn pausing_holds_the_bake() {
     let plan = plan_for(
-        "app: p\nregions: { primary: us-east-1 }\nrollout: { strategy: canary-10pct-5m, deploy_time: 0s, wave_bake: 0s, bake: 0s }\n",
+        "app: p\nregions: { primary: us-east-1 }\nrollout: { strategy: canary-10pct-5m, deploy_time: 0s, wave_bake: 0s, bake: 0s, gates: [{ error_rate: 1% }] }\n",
     );
-    let mut m = Rollout::new(&plan, 4);
+    let mut m = Rollout::new(&plan);
     let mut now = 0;
     assert_eq!(m.poll(now), Some(Action::Deploy { region: "us-east-1".into() }));
     m.handle(Event::Deployed { region: "us-east-1".into() }, now);
@@ -267,7 +269,8 @@ fn pausing_holds_the_bake() {
     m.handle(Event::Resume, now);
     // Paused for 300 s: the bake ends 300 s later than planned.
     assert_eq!(m.next_deadline(), Some(600_000));
-    assert!(matches!(m.poll(600_000), Some(Action::RunGate { step: 1, .. })));
+    let got = m.poll(600_000);
+    assert!(matches!(got, Some(Action::RunGate { step: 1, .. })), "{got:?} {:?}", m.status());
 }
 
 proptest! {
@@ -279,18 +282,24 @@ proptest! {
         regions in 1usize..6,
         waves in 1usize..4,
         rollback_wave in any::<bool>(),
-        verdicts in prop::collection::btree_map(0usize..20, prop::collection::vec(prop::sample::select(vec![Verdict::Pass, Verdict::Pass, Verdict::Fail, Verdict::Inconclusive, Verdict::Error]), 0..5), 0..4),
+        verdicts in prop::collection::btree_map(0usize..20, prop::collection::vec(prop::sample::select(vec![Verdict::Pass, Verdict::Pass, Verdict::Fail, Verdict::Inconclusive, Verdict::Error, Verdict::NoData]), 0..5), 0..4),
         failing in prop::option::of(0usize..6),
         approve in any::<bool>(),
         resumes in prop::collection::vec(1usize..40, 0..4),
+        approval in any::<bool>(),
+        hooks in any::<bool>(),
+        no_data in prop::sample::select(vec!["wait", "fail", "pass"]),
+        failure_limit in 1u32..3,
     ) {
         let all = ["us-east-1", "eu-west-1", "ap-south-1", "us-west-2", "eu-central-1", "sa-east-1"];
         let regions = &all[..regions];
         let per = regions.len().div_ceil(waves.min(regions.len()));
         let wave_list: Vec<String> = regions.chunks(per).map(|c| format!("[{}]", c.join(", "))).collect();
         let spec = format!(
-            "app: p\nregions: {{ primary: {}, standby: [{}] }}\nrollout:\n  strategy: {strategy}\n  waves: [{}]\n  on_failure: {}\n  stagger: 1m\n",
-            regions[0], regions[1..].join(", "), wave_list.join(", "), if rollback_wave { "rollback-wave" } else { "rollback-all" }
+            "app: p\nregions: {{ primary: {}, standby: [{}] }}\nfunctions: {{ smoke: {{ runtime: python3.12, handler: a.h, code: ./s }} }}\nrollout:\n  strategy: {strategy}\n  waves: [{}]\n  on_failure: {}\n  stagger: 1m\n  gates: [{{ error_rate: 1% }}{}{}]\n  no_data: {no_data}\n  failure_limit: {failure_limit}\n",
+            regions[0], regions[1..].join(", "), wave_list.join(", "), if rollback_wave { "rollback-wave" } else { "rollback-all" },
+            if approval { ", { approval: wave }" } else { "" },
+            if hooks { ", { hook: functions.smoke, when: pre-traffic }, { hook: functions.smoke, when: post-traffic }" } else { "" },
         );
         let plan = plan_for(&spec);
         let script = Script {
@@ -311,7 +320,7 @@ proptest! {
 fn a_failure_in_any_step_of_any_strategy_ends_rolled_back() {
     for strategy in ["canary", "linear-25pct-every-1m", "all-at-once", "blue-green", "rolling"] {
         let spec = format!(
-            "app: f\nregions: {{ primary: us-east-1, standby: [eu-west-1, ap-south-1] }}\nrollout: {{ strategy: {strategy}, waves: [[us-east-1], [eu-west-1, ap-south-1]] }}\n"
+            "app: f\nregions: {{ primary: us-east-1, standby: [eu-west-1, ap-south-1] }}\nrollout: {{ strategy: {strategy}, waves: [[us-east-1], [eu-west-1, ap-south-1]], gates: [{{ probe: /health }}] }}\n"
         );
         let plan = plan_for(&spec);
         for (i, step) in plan.steps.iter().enumerate() {

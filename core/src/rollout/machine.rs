@@ -35,6 +35,8 @@ pub enum Verdict {
     Inconclusive,
     /// The measurement itself failed (no data source, timeout): retried, then a person decides.
     Error,
+    /// There was nothing to measure (no traffic): the plan's `no_data` policy decides.
+    NoData,
 }
 
 /// What the host must do.
@@ -169,8 +171,8 @@ enum Phase {
     Gating,
     /// Waiting until `until` to run the gate again after a broken measurement.
     Retrying { until: Timestamp },
-    /// Waiting for a person.
-    AwaitingApproval,
+    /// Waiting for a person; on approval, start the current step (`then_start`) or go past it.
+    AwaitingApproval { then_start: bool },
     /// Waiting for the stagger between waves to end.
     Staggering { until: Timestamp },
     /// Putting the previous version back.
@@ -222,9 +224,14 @@ pub struct Rollout {
     paused_at: Option<Timestamp>,
     regions: BTreeMap<String, RegionState>,
     gate_errors: u32,
-    max_gate_errors: u32,
+    gate_failures: u32,
+    error_limit: u32,
+    failure_limit: u32,
+    no_data: crate::spec::NoData,
     decisions: Vec<Decision>,
     approval_asked: bool,
+    /// The step a person approved starting, if any.
+    approved: Option<usize>,
     finished_emitted: bool,
 }
 
@@ -238,12 +245,16 @@ struct PlanStep {
     bake_ms: u64,
     /// Pause before this step (the stagger between waves).
     stagger_ms: u64,
+    /// Checks run at the end of the step.
+    gated: bool,
+    /// A person approves before the step starts.
+    approval: bool,
 }
 
 impl Rollout {
-    /// A rollout of `plan`, with at most `max_gate_errors` broken measurements
-    /// in a row before a person is asked (Argo Rollouts uses 4).
-    pub fn new(plan: &Plan, max_gate_errors: u32) -> Rollout {
+    /// A rollout of `plan`, with the plan's gate policy (failure and error
+    /// limits, what no data means).
+    pub fn new(plan: &Plan) -> Rollout {
         let mut steps = Vec::with_capacity(plan.steps.len());
         let mut last_end = 0;
         let mut last_wave = 0;
@@ -255,7 +266,15 @@ impl Rollout {
                 PlanAction::Deploy => (None, 0),
                 PlanAction::Shift { weight } => (Some(weight.ppm()), s.duration_ms),
             };
-            steps.push(PlanStep { wave: s.wave, regions: s.regions.clone(), weight_ppm, bake_ms, stagger_ms });
+            steps.push(PlanStep {
+                wave: s.wave,
+                regions: s.regions.clone(),
+                weight_ppm,
+                bake_ms,
+                stagger_ms,
+                gated: !s.checks.is_empty(),
+                approval: s.approval,
+            });
         }
         // Undo in reverse wave order.
         let mut rollback_order: Vec<String> = plan.waves.iter().rev().flat_map(|w| w.regions.iter().cloned()).collect();
@@ -270,9 +289,13 @@ impl Rollout {
             paused_at: None,
             regions,
             gate_errors: 0,
-            max_gate_errors,
+            gate_failures: 0,
+            error_limit: plan.error_limit.max(1),
+            failure_limit: plan.failure_limit.max(1),
+            no_data: plan.no_data,
             decisions: vec![],
             approval_asked: false,
+            approved: None,
             finished_emitted: false,
         }
     }
@@ -323,22 +346,45 @@ impl Rollout {
                 if step != self.step || !matches!(self.phase, Phase::Gating) {
                     return;
                 }
+                let (verdict, evidence) = match (verdict, self.no_data) {
+                    (Verdict::NoData, crate::spec::NoData::Pass) => {
+                        (Verdict::Pass, format!("no data, and the policy says pass: {evidence}"))
+                    }
+                    (Verdict::NoData, crate::spec::NoData::Fail) => {
+                        (Verdict::Fail, format!("no data, and the policy says fail: {evidence}"))
+                    }
+                    (Verdict::NoData, crate::spec::NoData::Wait) => (Verdict::Error, format!("no data: {evidence}")),
+                    (v, _) => (v, evidence),
+                };
                 match verdict {
                     Verdict::Pass => {
                         self.gate_errors = 0;
+                        self.gate_failures = 0;
                         self.decide(now, "promote: gate passed", evidence);
                         self.advance(now);
                     }
-                    Verdict::Fail => self.fail(now, format!("gate of step {} failed", step + 1), evidence),
+                    Verdict::Fail => {
+                        self.gate_failures += 1;
+                        if self.gate_failures >= self.failure_limit {
+                            self.fail(now, format!("gate of step {} failed", step + 1), evidence);
+                        } else {
+                            self.decide(
+                                now,
+                                format!("check again: {} of {} failures allowed", self.gate_failures, self.failure_limit),
+                                evidence,
+                            );
+                            self.phase = Phase::Retrying { until: now + GATE_RETRY_MS };
+                        }
+                    }
                     Verdict::Inconclusive => {
                         self.decide(now, "ask a person: gate inconclusive", evidence);
-                        self.await_approval();
+                        self.await_approval(false);
                     }
-                    Verdict::Error => {
+                    Verdict::Error | Verdict::NoData => {
                         self.gate_errors += 1;
-                        if self.gate_errors >= self.max_gate_errors {
+                        if self.gate_errors >= self.error_limit {
                             self.decide(now, format!("ask a person: {} broken measurements in a row", self.gate_errors), evidence);
-                            self.await_approval();
+                            self.await_approval(false);
                         } else {
                             self.decide(now, "retry the gate: measurement failed", evidence);
                             self.phase = Phase::Retrying { until: now + GATE_RETRY_MS };
@@ -347,10 +393,17 @@ impl Rollout {
                 }
             }
             Event::Approve => {
-                if matches!(self.phase, Phase::AwaitingApproval) {
+                if let Phase::AwaitingApproval { then_start } = self.phase {
                     self.gate_errors = 0;
-                    self.decide(now, "promote: approved by a person", "");
-                    self.advance(now);
+                    self.gate_failures = 0;
+                    self.approved = Some(self.step);
+                    if then_start {
+                        self.decide(now, "start: approved by a person", "");
+                        self.phase = Phase::Start;
+                    } else {
+                        self.decide(now, "promote: approved by a person", "");
+                        self.advance(now);
+                    }
                 }
             }
             Event::Abort { reason } => self.fail(now, format!("aborted: {reason}"), String::new()),
@@ -381,8 +434,8 @@ impl Rollout {
         }
     }
 
-    fn await_approval(&mut self) {
-        self.phase = Phase::AwaitingApproval;
+    fn await_approval(&mut self, then_start: bool) {
+        self.phase = Phase::AwaitingApproval { then_start };
         self.approval_asked = false;
     }
 
@@ -420,6 +473,11 @@ impl Rollout {
         match self.phase.clone() {
             Phase::Start => {
                 let step = self.current()?.clone();
+                if step.approval && self.approved != Some(self.step) {
+                    self.decide(now, format!("ask a person: approval before step {}", self.step + 1), "");
+                    self.await_approval(true);
+                    return self.poll(now);
+                }
                 for region in &step.regions {
                     let action = match step.weight_ppm {
                         None => Action::Deploy { region: region.clone() },
@@ -449,20 +507,21 @@ impl Rollout {
                 if !all_done {
                     return None;
                 }
-                if step.weight_ppm.is_none() {
-                    self.advance(now);
-                } else {
-                    self.phase = Phase::Baking { until: now + step.bake_ms };
-                }
+                self.phase = Phase::Baking { until: now + step.bake_ms };
                 self.poll(now)
             }
             Phase::Baking { until } | Phase::Retrying { until } => {
                 if now < until {
                     return None;
                 }
+                let step = self.current()?.clone();
+                if !step.gated {
+                    // No gate: the step goes on when its bake ends, as the plan says.
+                    self.advance(now);
+                    return self.poll(now);
+                }
                 self.phase = Phase::Gating;
-                let step = self.current()?;
-                Some(Action::RunGate { step: self.step, regions: step.regions.clone() })
+                Some(Action::RunGate { step: self.step, regions: step.regions })
             }
             Phase::Staggering { until } => {
                 if now < until {
@@ -472,7 +531,7 @@ impl Rollout {
                 self.poll(now)
             }
             Phase::Gating => None,
-            Phase::AwaitingApproval => {
+            Phase::AwaitingApproval { .. } => {
                 if self.approval_asked {
                     return None;
                 }
@@ -533,7 +592,7 @@ impl Rollout {
             Phase::Baking { .. } => "baking",
             Phase::Gating => "checking gates",
             Phase::Retrying { .. } => "retrying a gate",
-            Phase::AwaitingApproval => "awaiting approval",
+            Phase::AwaitingApproval { .. } => "awaiting approval",
             Phase::Staggering { .. } => "between waves",
             Phase::RollingBack { .. } => "rolling back",
             Phase::Done { .. } => "done",

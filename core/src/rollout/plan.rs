@@ -43,6 +43,10 @@ pub struct Step {
     /// serves the previous version again, if this step fails (ms): a failure
     /// shows at the step's gate at the latest, then the rollback.
     pub worst_rollback_ms: u64,
+    /// Checks read at the end of the step; none means it goes on by itself.
+    pub checks: Vec<String>,
+    /// A person approves before the step starts.
+    pub approval: bool,
 }
 
 /// One wave of regions.
@@ -81,6 +85,41 @@ pub struct Plan {
     pub max_regions_at_risk: usize,
     /// How traffic moves, in words.
     pub traffic_shifting: String,
+    /// What a gate without data decides.
+    pub no_data: crate::spec::NoData,
+    /// Failed checks in a row before rolling back.
+    pub failure_limit: u32,
+    /// Broken measurements in a row before a person is asked.
+    pub error_limit: u32,
+}
+
+/// The checks of a spec's gates: those after every traffic step, those before
+/// traffic (pre-traffic hooks) and after the last step of a region (post-traffic hooks),
+/// and when a person approves.
+struct Checks {
+    every_step: Vec<String>,
+    pre_traffic: Vec<String>,
+    post_traffic: Vec<String>,
+    approval: Option<crate::spec::ApprovalWhen>,
+}
+
+fn checks(r: &crate::spec::Rollout) -> Checks {
+    use crate::spec::{Gate, HookWhen};
+    let mut c = Checks { every_step: vec![], pre_traffic: vec![], post_traffic: vec![], approval: None };
+    for g in &r.gates {
+        match g {
+            Gate::Slo(s) => c.every_step.push(format!("slo {}", s.slo)),
+            Gate::ErrorRate(e) => c.every_step.push(format!("error rate <= {}", e.error_rate)),
+            Gate::Latency(l) => c.every_step.push(format!("p99 <= {}", l.latency_p99)),
+            Gate::Probe(p) => c.every_step.push(format!("probe {}", p.probe)),
+            Gate::Approval(a) => c.approval = Some(a.approval),
+            Gate::Hook(h) => match h.when {
+                HookWhen::PreTraffic => c.pre_traffic.push(format!("hook {} (pre-traffic)", h.hook)),
+                HookWhen::PostTraffic => c.post_traffic.push(format!("hook {} (post-traffic)", h.hook)),
+            },
+        }
+    }
+    c
 }
 
 /// Why a plan cannot be made.
@@ -110,6 +149,7 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
     let r = &spec.rollout;
     let strategy = Strategy::resolve(r).map_err(|message| PlanError { pointer: "/rollout/strategy".into(), message })?;
     let waves_in = waves(spec);
+    let gates = checks(r);
     let total = waves_in.iter().map(Vec::len).sum::<usize>().max(1);
     let mut weights: std::collections::BTreeMap<&str, u32> = std::collections::BTreeMap::new();
     let traffic = |w: &std::collections::BTreeMap<&str, u32>| {
@@ -145,9 +185,16 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
                 traffic_ppm: traffic(&weights),
                 regions_at_risk: at_risk(&weights),
                 worst_rollback_ms: deploy + if at_risk(&weights) > 0 && r.on_failure == OnFailure::RollbackAll { rollback } else { 0 },
+                checks: gates.pre_traffic.clone(),
+                approval: b == 0 && i > 0 && gates.approval.is_some(),
             });
             t += deploy;
-            for s in shifts {
+            let n = shifts.len();
+            for (k, s) in shifts.into_iter().enumerate() {
+                let mut step_checks = gates.every_step.clone();
+                if k + 1 == n {
+                    step_checks.extend(gates.post_traffic.iter().cloned());
+                }
                 for region in group.iter() {
                     weights.insert(region.as_str(), s.weight.ppm());
                 }
@@ -161,6 +208,8 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
                     traffic_ppm: traffic(&weights),
                     regions_at_risk: at_risk(&weights),
                     worst_rollback_ms: bake + rollback,
+                    checks: step_checks,
+                    approval: gates.approval == Some(crate::spec::ApprovalWhen::Step),
                 });
                 t += bake;
             }
@@ -189,6 +238,9 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
         strategy,
         waves,
         steps,
+        no_data: r.no_data,
+        failure_limit: r.failure_limit.max(1),
+        error_limit: r.error_limit.max(1),
     })
 }
 
@@ -211,6 +263,30 @@ impl Plan {
             OnFailure::RollbackWave => "a failure rolls back the failing wave",
         };
         let _ = writeln!(out, "{failure}; traffic moves by {}", self.traffic_shifting);
+        let every: Vec<&String> = self
+            .steps
+            .iter()
+            .filter(|s| matches!(s.action, Action::Shift { .. }))
+            .flat_map(|s| s.checks.iter())
+            .filter(|c| !c.starts_with("hook "))
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        if every.is_empty() {
+            let _ = writeln!(out, "no gates: each step goes on when its bake ends");
+        } else {
+            let nd = match self.no_data {
+                crate::spec::NoData::Wait => "measure again, then ask a person",
+                crate::spec::NoData::Fail => "fail",
+                crate::spec::NoData::Pass => "pass",
+            };
+            let _ = writeln!(
+                out,
+                "gates after each step: {}; no data: {nd}; roll back after {} failed check(s) in a row",
+                every.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
+                self.failure_limit
+            );
+        }
         let _ = writeln!(out);
         let _ = writeln!(
             out,
@@ -218,10 +294,16 @@ impl Plan {
             "start", "wave", "regions", "step", "traffic", "at risk", "rollback"
         );
         for s in &self.steps {
-            let what = match s.action {
+            let mut what = match s.action {
                 Action::Deploy => format!("deploy ({})", d(s.duration_ms)),
                 Action::Shift { weight } => format!("{weight} for {}", d(s.duration_ms)),
             };
+            if s.approval {
+                what = format!("approve, {what}");
+            }
+            if s.checks.iter().any(|c| c.starts_with("hook ")) {
+                what.push_str(" + hook");
+            }
             let _ = writeln!(
                 out,
                 "{:>8}  {:>4}  {:<28}  {:<22}  {:>7}  {:>4}/{:<2}  {:>9}",

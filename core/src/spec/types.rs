@@ -715,6 +715,123 @@ pub struct Rollout {
     /// Time to put the previous version back in a region (alias weights flip in seconds).
     #[serde(default = "default_rollback_time")]
     pub rollback_time: Duration,
+    /// Checks read at the end of every step's bake; all must pass to go on.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gates: Vec<Gate>,
+    /// What a gate with no data decides: `wait` (measure again, then ask a person), `fail`, or `pass`. Never silently pass.
+    #[serde(default)]
+    pub no_data: NoData,
+    /// Failed gate checks in a row before rolling back.
+    #[serde(default = "one")]
+    pub failure_limit: u32,
+    /// Broken measurements in a row before a person is asked.
+    #[serde(default = "default_error_limit")]
+    pub error_limit: u32,
+}
+
+fn default_error_limit() -> u32 {
+    4
+}
+
+/// A check between rollout steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Gate {
+    /// The SLO's burn rate must stay below its alerting thresholds.
+    Slo(SloGate),
+    /// The new version's error rate must stay at or below this share.
+    ErrorRate(ErrorRateGate),
+    /// The new version's p99 latency must stay at or below this.
+    Latency(LatencyGate),
+    /// A health probe of each region must pass.
+    Probe(ProbeGate),
+    /// A person approves before the next step.
+    Approval(ApprovalGate),
+    /// A function of this app runs as a test before traffic shifts or after the last shift.
+    Hook(HookGate),
+}
+
+/// SLO gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SloGate {
+    /// The SLO's name.
+    pub slo: String,
+}
+
+/// Error-rate gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ErrorRateGate {
+    /// The highest acceptable share of failed requests.
+    pub error_rate: Percent,
+}
+
+/// Latency gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LatencyGate {
+    /// The highest acceptable p99 latency.
+    pub latency_p99: Duration,
+}
+
+/// Probe gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeGate {
+    /// The HTTP path probed in each region.
+    pub probe: String,
+}
+
+/// Manual approval gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalGate {
+    /// Ask a person before each wave after the first (`wave`) or before every step (`step`).
+    pub approval: ApprovalWhen,
+}
+
+/// When a person is asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ApprovalWhen {
+    /// Before each wave after the first.
+    Wave,
+    /// Before every traffic step.
+    Step,
+}
+
+/// Hook gate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HookGate {
+    /// The function to run, such as `functions.smoke-test`.
+    pub hook: String,
+    /// Before traffic moves to the new version, or after all of it has.
+    pub when: HookWhen,
+}
+
+/// When a hook runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HookWhen {
+    /// After the deploy, before any traffic.
+    PreTraffic,
+    /// After the last traffic step of a region.
+    PostTraffic,
+}
+
+/// The policy for gates without data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NoData {
+    /// Measure again later, then ask a person (as for a broken measurement).
+    #[default]
+    Wait,
+    /// Treat it as a failure.
+    Fail,
+    /// Treat it as a pass (say so explicitly: quiet services have no traffic).
+    Pass,
 }
 
 impl Default for Rollout {
@@ -733,6 +850,10 @@ impl Default for Rollout {
             on_failure: OnFailure::default(),
             deploy_time: default_deploy_time(),
             rollback_time: default_rollback_time(),
+            gates: vec![],
+            no_data: NoData::default(),
+            failure_limit: 1,
+            error_limit: default_error_limit(),
         }
     }
 }
