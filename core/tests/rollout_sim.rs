@@ -340,3 +340,54 @@ fn a_failure_in_any_step_of_any_strategy_ends_rolled_back() {
         }
     }
 }
+
+/// A user's strategy: no patience at all, any verdict but a pass rolls back.
+struct Strict;
+
+impl lift_core::rollout::GatePolicy for Strict {
+    fn on_gate(&self, view: &lift_core::rollout::View<'_>) -> lift_core::rollout::Next {
+        match view.verdict {
+            Verdict::Pass => lift_core::rollout::Next::Continue { why: "strict: pass".into() },
+            other => lift_core::rollout::Next::RollBack { why: format!("strict: {other:?} at step {}", view.step + 1) },
+        }
+    }
+}
+
+#[test]
+fn a_user_strategy_judges_the_gates() {
+    let plan = plan_for(SHOP_LIKE);
+    let mut m = Rollout::new(&plan);
+    let mut now = 0;
+    let mut rolled_back = vec![];
+    for _ in 0..1000 {
+        let mut events = vec![];
+        while let Some(action) = m.poll(now) {
+            match action {
+                Action::Deploy { region } => events.push(Event::Deployed { region }),
+                Action::SetWeight { region, weight_ppm } => events.push(Event::WeightSet { region, weight_ppm }),
+                // The built-in policy would retry a broken measurement; this one rolls back.
+                Action::RunGate { step, .. } => events.push(Event::Gate { step, verdict: Verdict::Error, evidence: "timeout".into() }),
+                Action::RollBack { region } => {
+                    rolled_back.push(region.clone());
+                    events.push(Event::RolledBack { region });
+                }
+                Action::Finish { outcome } => {
+                    assert!(
+                        matches!(outcome, Outcome::RolledBack { ref reason } if reason.starts_with("strict: Error at step 2")),
+                        "{outcome:?}"
+                    );
+                    assert_eq!(rolled_back, vec!["us-east-1"]);
+                    return;
+                }
+                Action::AskApproval { .. } => panic!("the strict strategy never asks"),
+            }
+        }
+        for e in events {
+            m.handle_with(e, now, &Strict);
+        }
+        if let Some(t) = m.next_deadline() {
+            now = now.max(t);
+        }
+    }
+    panic!("did not finish");
+}

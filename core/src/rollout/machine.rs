@@ -13,6 +13,7 @@
 //! lists the ones still waiting for their result, for the host to re-drive).
 
 use super::plan::{Action as PlanAction, Plan};
+use super::strategy::{GatePolicy, Next, Strategy, View};
 use crate::spec::OnFailure;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -216,6 +217,7 @@ pub struct Status {
 /// The rollout of one plan.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Rollout {
+    strategy: Strategy,
     steps: Vec<PlanStep>,
     on_failure: OnFailure,
     rollback_order: Vec<String>,
@@ -281,6 +283,7 @@ impl Rollout {
         rollback_order.dedup();
         let regions = plan.waves.iter().flat_map(|w| w.regions.iter()).map(|r| (r.clone(), RegionState::default())).collect();
         Rollout {
+            strategy: plan.strategy.clone(),
             steps,
             on_failure: plan.on_failure,
             rollback_order,
@@ -318,7 +321,15 @@ impl Rollout {
 
     /// Feed an observation. Events that do not fit the current state (late,
     /// duplicated, for another step) are ignored: the host may deliver twice.
+    /// Gate verdicts are judged by the plan's built-in strategy.
     pub fn handle(&mut self, event: Event, now: Timestamp) {
+        let builtin = self.strategy.clone();
+        self.handle_with(event, now, &builtin);
+    }
+
+    /// [`Rollout::handle`] with another judge of gate verdicts: a user's
+    /// strategy (a WebAssembly plugin, adapted by the host) plugs in here.
+    pub fn handle_with(&mut self, event: Event, now: Timestamp, policy: &dyn GatePolicy) {
         match event {
             Event::Deployed { region } => {
                 if let Some(r) = self.regions.get_mut(&region) {
@@ -346,50 +357,41 @@ impl Rollout {
                 if step != self.step || !matches!(self.phase, Phase::Gating) {
                     return;
                 }
-                let (verdict, evidence) = match (verdict, self.no_data) {
-                    (Verdict::NoData, crate::spec::NoData::Pass) => {
-                        (Verdict::Pass, format!("no data, and the policy says pass: {evidence}"))
-                    }
-                    (Verdict::NoData, crate::spec::NoData::Fail) => {
-                        (Verdict::Fail, format!("no data, and the policy says fail: {evidence}"))
-                    }
-                    (Verdict::NoData, crate::spec::NoData::Wait) => (Verdict::Error, format!("no data: {evidence}")),
-                    (v, _) => (v, evidence),
+                let view = View {
+                    step,
+                    steps: self.steps.len(),
+                    wave: self.current().map_or(0, |s| s.wave),
+                    weights: self.regions.iter().map(|(k, v)| (k.clone(), v.weight_ppm)).collect(),
+                    verdict,
+                    evidence: &evidence,
+                    failures_in_a_row: self.gate_failures,
+                    errors_in_a_row: self.gate_errors,
+                    failure_limit: self.failure_limit,
+                    error_limit: self.error_limit,
+                    no_data: self.no_data,
                 };
-                match verdict {
-                    Verdict::Pass => {
+                let next = policy.on_gate(&view);
+                match next {
+                    Next::Continue { why } => {
                         self.gate_errors = 0;
                         self.gate_failures = 0;
-                        self.decide(now, "promote: gate passed", evidence);
+                        self.decide(now, format!("promote: {why}"), evidence);
                         self.advance(now);
                     }
-                    Verdict::Fail => {
-                        self.gate_failures += 1;
-                        if self.gate_failures >= self.failure_limit {
-                            self.fail(now, format!("gate of step {} failed", step + 1), evidence);
+                    Next::Retry { why, after_ms, failed } => {
+                        if failed {
+                            self.gate_failures += 1;
                         } else {
-                            self.decide(
-                                now,
-                                format!("check again: {} of {} failures allowed", self.gate_failures, self.failure_limit),
-                                evidence,
-                            );
-                            self.phase = Phase::Retrying { until: now + GATE_RETRY_MS };
+                            self.gate_errors += 1;
                         }
+                        self.decide(now, format!("check again: {why}"), evidence);
+                        self.phase = Phase::Retrying { until: now + after_ms };
                     }
-                    Verdict::Inconclusive => {
-                        self.decide(now, "ask a person: gate inconclusive", evidence);
+                    Next::AskPerson { why } => {
+                        self.decide(now, format!("ask a person: {why}"), evidence);
                         self.await_approval(false);
                     }
-                    Verdict::Error | Verdict::NoData => {
-                        self.gate_errors += 1;
-                        if self.gate_errors >= self.error_limit {
-                            self.decide(now, format!("ask a person: {} broken measurements in a row", self.gate_errors), evidence);
-                            self.await_approval(false);
-                        } else {
-                            self.decide(now, "retry the gate: measurement failed", evidence);
-                            self.phase = Phase::Retrying { until: now + GATE_RETRY_MS };
-                        }
-                    }
+                    Next::RollBack { why } => self.fail(now, why, evidence),
                 }
             }
             Event::Approve => {

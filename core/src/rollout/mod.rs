@@ -12,4 +12,4 @@ mod strategy;
 
 pub use machine::{Action as RolloutAction, Decision, Event, GATE_RETRY_MS, Outcome, Rollout, Status, Timestamp, Verdict};
 pub use plan::{Action, Plan, PlanError, Step, Wave, plan, waves};
-pub use strategy::{CODEDEPLOY_PRESETS, NAMES, Shift, Strategy};
+pub use strategy::{CODEDEPLOY_PRESETS, GatePolicy, NAMES, Next, Shift, Strategy, View, standard_policy};

@@ -1,11 +1,13 @@
 //! Deployment strategies: what the spec names, resolved into traffic steps.
 
-use crate::spec::Rollout;
+use super::machine::Verdict;
 use crate::spec::units::{Duration, Percent};
-use serde::Serialize;
+use crate::spec::{NoData, Rollout};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// A resolved strategy for one region (or one batch of regions).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Strategy {
     /// Everything moves to the new version at once.
@@ -135,5 +137,107 @@ impl Strategy {
         }
         out.push(Shift { weight: all, bake: final_bake });
         out
+    }
+}
+
+/// What a strategy sees when a gate reports: read-only, and serialisable so a
+/// strategy running as a WebAssembly plugin can be handed the same view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct View<'a> {
+    /// Index of the step whose gate reported.
+    pub step: usize,
+    /// Steps in the plan.
+    pub steps: usize,
+    /// Its wave.
+    pub wave: usize,
+    /// Confirmed share on the new version per region (ppm).
+    pub weights: BTreeMap<String, u32>,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The numbers behind it.
+    pub evidence: &'a str,
+    /// Failed checks in a row before this one.
+    pub failures_in_a_row: u32,
+    /// Broken measurements in a row before this one.
+    pub errors_in_a_row: u32,
+    /// Failed checks in a row that roll back.
+    pub failure_limit: u32,
+    /// Broken measurements in a row before a person is asked.
+    pub error_limit: u32,
+    /// What no data means.
+    pub no_data: NoData,
+}
+
+/// What comes next after a gate, as a strategy decides, with a reason a person can read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Next {
+    /// Go on to the next step.
+    Continue {
+        /// Why.
+        why: String,
+    },
+    /// Run the gate again after `after_ms`; `failed` counts it as a failed
+    /// check, else as a broken measurement.
+    Retry {
+        /// Why.
+        why: String,
+        /// Wait before checking again (ms).
+        after_ms: u64,
+        /// A failed check (true) or a broken measurement (false).
+        failed: bool,
+    },
+    /// A person decides (approve or abort).
+    AskPerson {
+        /// Why.
+        why: String,
+    },
+    /// Put the previous version back.
+    RollBack {
+        /// Why.
+        why: String,
+    },
+}
+
+/// How a strategy answers gate verdicts. The built-in strategies share
+/// [`standard_policy`]; a user's strategy (a WebAssembly plugin, through the
+/// host) implements this trait with its own rules over the same view.
+pub trait GatePolicy {
+    /// Decide what follows a gate's verdict.
+    fn on_gate(&self, view: &View<'_>) -> Next;
+}
+
+impl GatePolicy for Strategy {
+    fn on_gate(&self, view: &View<'_>) -> Next {
+        standard_policy(view)
+    }
+}
+
+/// The policy of the built-in strategies: a pass goes on; a failure rolls back
+/// once `failure_limit` checks in a row have failed; inconclusive asks a person;
+/// a broken measurement is retried until `error_limit`, then a person decides;
+/// no data follows the spec's `no_data` and never passes silently.
+pub fn standard_policy(view: &View<'_>) -> Next {
+    let verdict = match (view.verdict, view.no_data) {
+        (Verdict::NoData, NoData::Pass) => return Next::Continue { why: "no data, and the policy says pass".into() },
+        (Verdict::NoData, NoData::Fail) => Verdict::Fail,
+        (Verdict::NoData, NoData::Wait) => Verdict::Error,
+        (v, _) => v,
+    };
+    match verdict {
+        Verdict::Pass | Verdict::NoData => Next::Continue { why: "gate passed".into() },
+        Verdict::Fail if view.failures_in_a_row + 1 >= view.failure_limit => {
+            Next::RollBack { why: format!("gate of step {} failed", view.step + 1) }
+        }
+        Verdict::Fail => Next::Retry {
+            why: format!("{} of {} failed checks allowed", view.failures_in_a_row + 1, view.failure_limit),
+            after_ms: super::machine::GATE_RETRY_MS,
+            failed: true,
+        },
+        Verdict::Inconclusive => Next::AskPerson { why: "gate inconclusive".into() },
+        Verdict::Error if view.errors_in_a_row + 1 >= view.error_limit => {
+            Next::AskPerson { why: format!("{} broken measurements in a row", view.errors_in_a_row + 1) }
+        }
+        Verdict::Error => Next::Retry { why: "measurement failed".into(), after_ms: super::machine::GATE_RETRY_MS, failed: false },
     }
 }
