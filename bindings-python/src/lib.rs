@@ -59,10 +59,15 @@ impl PyApp {
         Ok((s.text, diagnostics_json(&s.warnings)))
     }
 
-    /// The rollout plan, as JSON and as a readable timeline.
-    fn plan(&self) -> PyResult<(String, String)> {
+    /// The rollout plan as `json`, a readable `text` timeline or an `svg` picture.
+    fn plan(&self, format: &str) -> PyResult<String> {
         let plan = self.0.plan().map_err(to_py)?;
-        Ok((serde_json::to_string(&plan).unwrap_or_default(), plan.to_text()))
+        match format {
+            "json" => Ok(serde_json::to_string(&plan).unwrap_or_default()),
+            "text" => Ok(plan.to_text()),
+            "svg" => Ok(plan.to_svg()),
+            other => Err(PyValueError::new_err(format!("unknown plan format `{other}`; use `text`, `json` or `svg`"))),
+        }
     }
 
     /// The spec with every default filled in, as JSON.

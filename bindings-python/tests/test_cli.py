@@ -110,3 +110,18 @@ def test_plan_of_a_bad_rollout_is_exit_1(run, tmp_path):
     r = run("plan", spec)
     assert r.returncode == 1
     assert "did you mean `canary`?" in r.stderr
+
+
+def test_plan_as_svg(run, tmp_path):
+    import xml.etree.ElementTree as ET
+
+    out = tmp_path / "plan.svg"
+    r = run("plan", "examples/shop", "--format", "svg", "--output", out)
+    assert r.returncode == 0, r.stderr
+    root = ET.fromstring(out.read_text())
+    ns = {"s": "http://www.w3.org/2000/svg"}
+    assert root.tag.endswith("svg")
+    bars = root.findall("s:rect", ns)[1:]  # the first is the background
+    assert len(bars) == 8  # 2 regions x (deploy + 3 traffic steps)
+    assert len(root.findall("s:path", ns)) == 6  # a gate after each traffic step
+    assert len(root.findall("s:circle", ns)) == 1  # the approval before wave 2

@@ -18,6 +18,7 @@ fn example_plans_are_golden() {
     for name in ["shop", "minimal", "events"] {
         let plan = example(name).plan().unwrap();
         insta::assert_snapshot!(format!("plan-{name}"), plan.to_text());
+        insta::assert_snapshot!(format!("plan-{name}-svg"), plan.to_svg());
     }
 }
 
@@ -122,4 +123,13 @@ proptest! {
         let plan = app.plan().map_err(|e| TestCaseError::fail(format!("{e:?}")))?;
         check(&plan)?;
     }
+}
+
+#[test]
+fn hooks_must_name_functions_of_the_app() {
+    let spec = "app: h\nregions: { primary: us-east-1 }\nfunctions: { smoke: { runtime: python3.12, handler: a.h, code: ./s } }\nrollout: { gates: [{ hook: functions.smok, when: pre-traffic }, { hook: tables.t, when: post-traffic }, { hook: functions.smoke, when: post-traffic }] }\n";
+    let diags = App::from_text(spec).unwrap().validate();
+    let got: Vec<(String, String)> = diags.iter().map(|d| (d.code.clone(), d.pointer.clone())).collect();
+    assert_eq!(got, vec![("E201".into(), "/rollout/gates/0/hook".into()), ("E201".into(), "/rollout/gates/1/hook".into())]);
+    assert_eq!(diags[0].hint.as_deref(), Some("did you mean `functions.smoke`?"));
 }

@@ -161,15 +161,19 @@ class App:
     def plan(self) -> Dict[str, Any]:
         """The rollout plan: waves, every step with its start time (ms), traffic
         share and regions at risk, the fastest promotion and worst-case rollback."""
-        return json.loads(self._plan()[0])
+        return json.loads(self._plan("json"))
 
     def plan_text(self) -> str:
         """The rollout plan as a readable timeline."""
-        return self._plan()[1]
+        return self._plan("text")
 
-    def _plan(self):
+    def plan_svg(self) -> str:
+        """The rollout plan as an SVG picture: lanes per region, traffic over time, gates."""
+        return self._plan("svg")
+
+    def _plan(self, format: str) -> str:
         try:
-            return self._inner.plan()
+            return self._inner.plan(format)
         except _lift.SpecError as e:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
 

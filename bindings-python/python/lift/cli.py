@@ -107,10 +107,16 @@ def cmd_synth(args: argparse.Namespace) -> int:
 def cmd_plan(args: argparse.Namespace) -> int:
     app = _load(args.spec)
     if args.format == "json":
-        json.dump(app.plan(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
+        text = json.dumps(app.plan(), indent=2) + "\n"
+    elif args.format == "svg":
+        text = app.plan_svg()
     else:
-        sys.stdout.write(app.plan_text())
+        text = app.plan_text()
+    if args.output:
+        _write_atomically([(Path(args.output).name, text)], Path(args.output).parent)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
     return EXIT_OK
 
 
@@ -157,7 +163,8 @@ def parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plan", help="preview the rollout: every step of every wave, traffic, regions at risk, rollback times")
     pl.add_argument("spec", metavar="SPEC")
-    pl.add_argument("--format", choices=["text", "json"], default="text", help="a readable timeline, or JSON for tools")
+    pl.add_argument("--format", choices=["text", "json", "svg"], default="text", help="a readable timeline, JSON for tools, or an SVG picture")
+    pl.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     pl.set_defaults(func=cmd_plan)
 
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")

@@ -9,6 +9,7 @@
 mod machine;
 mod plan;
 mod strategy;
+mod svg;
 
 pub use machine::{Action as RolloutAction, Decision, Event, GATE_RETRY_MS, Outcome, Rollout, Status, Timestamp, Verdict};
 pub use plan::{Action, Plan, PlanError, Step, Wave, plan, waves};

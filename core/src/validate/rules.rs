@@ -538,6 +538,22 @@ impl Rules<'_> {
             }
             last = w;
         }
+        for (i, gate) in r.gates.iter().enumerate() {
+            if let crate::spec::Gate::Hook(h) = gate {
+                let ptr = p(&["rollout", "gates", &i.to_string(), "hook"]);
+                match parse_target(&h.hook) {
+                    Ok(t) if t.kind == Kind::Function => {
+                        self.target(|| ptr, &t);
+                    }
+                    _ => self.err(
+                        Code::DanglingRef,
+                        ptr,
+                        format!("hook `{}` is not a function of this app", h.hook),
+                        Some("write `functions.NAME`".into()),
+                    ),
+                }
+            }
+        }
         if r.increment.is_some_and(|i| i.ppm() == 0) {
             self.err(Code::OutOfRange, "/rollout/increment".into(), "a linear increment of 0% never finishes".into(), None);
         }
