@@ -133,3 +133,19 @@ fn hooks_must_name_functions_of_the_app() {
     assert_eq!(got, vec![("E201".into(), "/rollout/gates/0/hook".into()), ("E201".into(), "/rollout/gates/1/hook".into())]);
     assert_eq!(diags[0].hint.as_deref(), Some("did you mean `functions.smoke`?"));
 }
+
+#[test]
+fn codedeploy_runs_what_it_can_and_says_why_not_otherwise() {
+    let spec = |strategy: &str| format!("app: c\nregions: {{ primary: us-east-1 }}\nfunctions: {{ f: {{ runtime: python3.12, handler: a.h, code: {{ bucket: b, key: k.zip }} }} }}\nrollout: {{ shift: codedeploy, strategy: {strategy} }}\n");
+    let template = |strategy: &str| App::from_text(&spec(strategy)).unwrap().template("us-east-1").unwrap().0;
+    let t = template("LambdaCanary10Percent30Minutes");
+    assert_eq!(t["Resources"]["FFunctionDeploymentGroup"]["Properties"]["DeploymentConfigName"], "CodeDeployDefault.LambdaCanary10Percent30Minutes");
+    assert!(t["Resources"].get("CodeDeployConfig").is_none());
+    assert_eq!(t["Resources"]["FFunctionAlias"]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"]["Ref"], "FFunctionDeploymentGroup");
+    let custom = template("linear-20pct-every-4m");
+    assert_eq!(custom["Resources"]["CodeDeployConfig"]["Properties"]["TrafficRoutingConfig"]["TimeBasedLinear"]["LinearPercentage"], 20);
+    for bad in ["blue-green", "canary-12.5pct-5m", "rolling"] {
+        let diags = App::from_text(&spec(bad)).unwrap().validate();
+        assert!(diags.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/shift"), "{bad}: {diags:?}");
+    }
+}

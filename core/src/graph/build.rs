@@ -7,8 +7,11 @@
 use super::*;
 use crate::diag::escape_pointer;
 use crate::spec::refs::{Kind, Piece, Target, parse_interpolation, parse_target};
-use crate::spec::{Access, Auth, Endpoint, Function, FunctionCode, Replicas, Spec, Table, Trigger};
+use crate::spec::{Access, Auth, Endpoint, Function, FunctionCode, Gate, HookWhen, Replicas, ShiftBy, Spec, Table, Trigger};
 use std::borrow::Cow;
+
+/// Logical ID of the CodeDeploy application.
+pub const CODEDEPLOY_APP: &str = "CodeDeployApplication";
 
 /// Alias every function gets; traffic shifting moves its weights.
 pub const LIVE_ALIAS: &str = "live";
@@ -139,6 +142,7 @@ pub fn build(spec: &Spec, region: &str) -> (Graph, Vec<Collision>) {
         b.function(name, f);
     }
     b.http();
+    b.codedeploy();
     (b.g, b.collisions)
 }
 
@@ -405,7 +409,12 @@ impl Builder<'_> {
         self.add(
             &alias_id,
             origin.clone(),
-            Resource::Alias { function: Expr::r(&id, Attr::Id), version: Expr::r(&version_id, Attr::Version), name: LIVE_ALIAS },
+            Resource::Alias {
+                function: Expr::r(&id, Attr::Id),
+                version: Expr::r(&version_id, Attr::Version),
+                name: LIVE_ALIAS,
+                codedeploy: self.alias_shift(name),
+            },
             false,
         );
         self.output(&cat(&id, "Arn"), &format!("ARN of function `{name}`"), Expr::r(&id, Attr::Arn));
@@ -465,6 +474,86 @@ impl Builder<'_> {
                     self.rule(&base, at, None, Some(pattern), &alias_id);
                 }
             }
+        }
+    }
+
+    /// With `rollout.shift: codedeploy`, the deployment group that shifts this function's alias.
+    fn alias_shift(&self, name: &str) -> Option<AliasShift> {
+        if self.spec.rollout.shift != ShiftBy::Codedeploy {
+            return None;
+        }
+        let hook = |when: HookWhen| {
+            self.spec.rollout.gates.iter().find_map(|g| match g {
+                Gate::Hook(h) if h.when == when => parse_target(&h.hook)
+                    .ok()
+                    .filter(|t| t.kind == Kind::Function && self.spec.has(t))
+                    .map(|t| Expr::r(&function_id(&t.name), Attr::Id)),
+                _ => None,
+            })
+        };
+        Some(AliasShift {
+            application: Expr::r(CODEDEPLOY_APP, Attr::Id),
+            group: Expr::r(&cat(&function_id(name), "DeploymentGroup"), Attr::Id),
+            before: hook(HookWhen::PreTraffic),
+            after: hook(HookWhen::PostTraffic),
+        })
+    }
+
+    /// CodeDeploy's application, role, configuration and a deployment group per function.
+    fn codedeploy(&mut self) {
+        if self.spec.rollout.shift != ShiftBy::Codedeploy || self.spec.functions.is_empty() {
+            return;
+        }
+        let Ok(config) = crate::rollout::Strategy::resolve(&self.spec.rollout).and_then(|s| s.codedeploy()) else { return };
+        let origin = String::from("/rollout/shift");
+        self.add(CODEDEPLOY_APP, origin.clone(), Resource::CodeDeployApplication, true);
+        let config_name = match config {
+            crate::rollout::CodeDeployConfig::Predefined { name } => Expr::s(name),
+            crate::rollout::CodeDeployConfig::Canary { percent, minutes } => {
+                self.add("CodeDeployConfig", origin.clone(), Resource::CodeDeployConfig { linear: false, percent, minutes }, false);
+                Expr::r("CodeDeployConfig", Attr::Id)
+            }
+            crate::rollout::CodeDeployConfig::Linear { percent, minutes } => {
+                self.add("CodeDeployConfig", origin.clone(), Resource::CodeDeployConfig { linear: true, percent, minutes }, false);
+                Expr::r("CodeDeployConfig", Attr::Id)
+            }
+        };
+        // CodeDeploy invokes the hook functions and nothing else of ours.
+        let hooks: Vec<Expr> = self
+            .spec
+            .rollout
+            .gates
+            .iter()
+            .filter_map(|g| match g {
+                Gate::Hook(h) => parse_target(&h.hook).ok().filter(|t| self.spec.has(t)).map(|t| alias_arn(&function_id(&t.name))),
+                _ => None,
+            })
+            .collect();
+        let mut statements = vec![];
+        if !hooks.is_empty() {
+            statements.push(Statement { actions: vec![Cow::Borrowed("lambda:InvokeFunction")], resources: hooks });
+        }
+        let managed = vec![Expr::Join(vec![
+            Expr::s("arn:"),
+            Expr::Pseudo(Pseudo::Partition),
+            Expr::s(":iam::aws:policy/service-role/AWSCodeDeployRoleForLambda"),
+        ])];
+        self.add(
+            "CodeDeployRole",
+            origin.clone(),
+            Resource::Role { service: "codedeploy.amazonaws.com", managed_policies: managed, statements },
+            true,
+        );
+        let names: Vec<String> = self.spec.functions.keys().cloned().collect();
+        for name in names {
+            let fid = function_id(&name);
+            let group = Resource::DeploymentGroup {
+                application: Expr::r(CODEDEPLOY_APP, Attr::Id),
+                role: Expr::r("CodeDeployRole", Attr::Arn),
+                config: config_name.clone(),
+                alarms: vec![Expr::r(&cat(&fid, "ErrorsAlarm"), Attr::Id), Expr::r(&cat(&fid, "ThrottlesAlarm"), Attr::Id)],
+            };
+            self.add(&cat(&fid, "DeploymentGroup"), format!("/functions/{}", escape_pointer(&name)), group, false);
         }
     }
 

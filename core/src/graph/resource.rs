@@ -78,6 +78,19 @@ pub struct CorsRule {
     pub headers: Vec<String>,
 }
 
+/// CodeDeploy's hold on an alias: which deployment group shifts it, and hooks.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AliasShift {
+    /// The CodeDeploy application.
+    pub application: Expr,
+    /// The deployment group.
+    pub group: Expr,
+    /// A function run before traffic moves.
+    pub before: Option<Expr>,
+    /// A function run after all traffic has moved.
+    pub after: Option<Expr>,
+}
+
 /// Every kind of resource Lift generates.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -140,6 +153,8 @@ pub enum Resource {
         version: Expr,
         /// Alias name.
         name: &'static str,
+        /// CodeDeploy shifts traffic on this alias, when the spec says so.
+        codedeploy: Option<AliasShift>,
     },
     /// A resource-policy statement allowing a service to invoke a function.
     Permission {
@@ -252,6 +267,28 @@ pub enum Resource {
         /// What it means.
         description: String,
     },
+    /// A CodeDeploy application for Lambda.
+    CodeDeployApplication,
+    /// A custom CodeDeploy traffic-shifting configuration.
+    CodeDeployConfig {
+        /// `TimeBasedCanary` or `TimeBasedLinear`.
+        linear: bool,
+        /// Whole percent.
+        percent: u32,
+        /// Whole minutes.
+        minutes: u64,
+    },
+    /// A CodeDeploy deployment group: shifts one function's alias, rolls back on its alarms.
+    DeploymentGroup {
+        /// The application.
+        application: Expr,
+        /// CodeDeploy's service role ARN.
+        role: Expr,
+        /// The configuration's name.
+        config: Expr,
+        /// Names of the alarms that stop and roll back a deployment.
+        alarms: Vec<Expr>,
+    },
     /// A VPC.
     Vpc {
         /// CIDR block.
@@ -351,7 +388,19 @@ impl Resource {
                 each(&all);
             }
             Resource::FunctionVersion { function, description } => each(&[function, description]),
-            Resource::Alias { function, version, .. } => each(&[function, version]),
+            Resource::Alias { function, version, codedeploy, .. } => {
+                let mut all: Vec<&Expr> = vec![function, version];
+                if let Some(c) = codedeploy {
+                    all.extend([&c.application, &c.group]);
+                    all.extend(c.before.iter().chain(c.after.iter()));
+                }
+                each(&all);
+            }
+            Resource::CodeDeployApplication | Resource::CodeDeployConfig { .. } => {}
+            Resource::DeploymentGroup { application, role, config, alarms } => {
+                let all: Vec<&Expr> = [application, role, config].into_iter().chain(alarms.iter()).collect();
+                each(&all);
+            }
             Resource::Permission { function, source_arn, .. } => each(&[function, source_arn]),
             Resource::Stage { api, log_group_arn, .. } => each(&[api, log_group_arn]),
             Resource::Integration { api, target } => each(&[api, target]),

@@ -71,6 +71,9 @@ pub fn type_name(r: &Resource) -> &'static str {
         Resource::EventRule { .. } => "AWS::Events::Rule",
         Resource::EventSourceMapping { .. } => "AWS::Lambda::EventSourceMapping",
         Resource::Alarm { .. } => "AWS::CloudWatch::Alarm",
+        Resource::CodeDeployApplication => "AWS::CodeDeploy::Application",
+        Resource::CodeDeployConfig { .. } => "AWS::CodeDeploy::DeploymentConfig",
+        Resource::DeploymentGroup { .. } => "AWS::CodeDeploy::DeploymentGroup",
         Resource::Vpc { .. } => "AWS::EC2::VPC",
         Resource::Subnet { .. } => "AWS::EC2::Subnet",
         Resource::RouteTable { .. } => "AWS::EC2::RouteTable",
@@ -102,6 +105,7 @@ fn tag_style(r: &Resource) -> TagStyle {
         | Resource::Queue { .. }
         | Resource::Topic { .. }
         | Resource::Alarm { .. }
+        | Resource::CodeDeployApplication
         | Resource::Vpc { .. }
         | Resource::Subnet { .. }
         | Resource::RouteTable { .. }
@@ -144,6 +148,17 @@ fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>, a: &'a Bump) -> T
     }
     if !node.depends_on.is_empty() {
         out.push("DependsOn", list(a, node.depends_on.iter().map(|d| Tree::Str(d))));
+    }
+    if let Resource::Alias { codedeploy: Some(c), .. } = r {
+        // CodeDeploy shifts the alias when CloudFormation updates it.
+        let mut update = builder!(a; "ApplicationName" => expr(g, &c.application, a), "DeploymentGroupName" => expr(g, &c.group, a));
+        if let Some(h) = &c.before {
+            update.push("BeforeAllowTrafficHook", expr(g, h, a));
+        }
+        if let Some(h) = &c.after {
+            update.push("AfterAllowTrafficHook", expr(g, h, a));
+        }
+        out.push("UpdatePolicy", tmap! { a; "CodeDeployLambdaAliasUpdate" => update.finish() });
     }
     out.push("Properties", props.finish());
     out.finish()
@@ -221,7 +236,7 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             m
         }
         Resource::FunctionVersion { function, description } => builder!(a; "FunctionName" => e(function), "Description" => e(description)),
-        Resource::Alias { function, version, name } => {
+        Resource::Alias { function, version, name, .. } => {
             builder!(a; "FunctionName" => e(function), "FunctionVersion" => e(version), "Name" => name)
         }
         Resource::Permission { function, principal, source_arn } => {
@@ -341,6 +356,23 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             "Threshold" => *threshold,
             "ComparisonOperator" => "GreaterThanOrEqualToThreshold",
             "TreatMissingData" => "notBreaching",
+        ),
+        Resource::CodeDeployApplication => builder!(a; "ComputePlatform" => "Lambda"),
+        Resource::CodeDeployConfig { linear, percent, minutes } => {
+            let routing = if *linear {
+                tmap! { a; "Type" => "TimeBasedLinear", "TimeBasedLinear" => tmap! { a; "LinearPercentage" => *percent, "LinearInterval" => *minutes } }
+            } else {
+                tmap! { a; "Type" => "TimeBasedCanary", "TimeBasedCanary" => tmap! { a; "CanaryPercentage" => *percent, "CanaryInterval" => *minutes } }
+            };
+            builder!(a; "ComputePlatform" => "Lambda", "TrafficRoutingConfig" => routing)
+        }
+        Resource::DeploymentGroup { application, role, config, alarms } => builder!(a;
+            "ApplicationName" => e(application),
+            "ServiceRoleArn" => e(role),
+            "DeploymentConfigName" => e(config),
+            "DeploymentStyle" => tmap! { a; "DeploymentType" => "BLUE_GREEN", "DeploymentOption" => "WITH_TRAFFIC_CONTROL" },
+            "AutoRollbackConfiguration" => tmap! { a; "Enabled" => true, "Events" => tlist![a; "DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM", "DEPLOYMENT_STOP_ON_REQUEST"] },
+            "AlarmConfiguration" => tmap! { a; "Enabled" => true, "Alarms" => list(a, alarms.iter().map(|x| tmap! { a; "Name" => e(x) })) },
         ),
         Resource::Vpc { cidr } => builder!(a; "CidrBlock" => cidr, "EnableDnsHostnames" => true, "EnableDnsSupport" => true),
         Resource::Subnet { vpc, cidr, zone, .. } => {

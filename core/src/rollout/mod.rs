@@ -13,4 +13,4 @@ mod svg;
 
 pub use machine::{Action as RolloutAction, Decision, Event, GATE_RETRY_MS, Outcome, Rollout, Status, Timestamp, Verdict};
 pub use plan::{Action, Plan, PlanError, Step, Wave, plan, waves};
-pub use strategy::{CODEDEPLOY_PRESETS, GatePolicy, NAMES, Next, Shift, Strategy, View, standard_policy};
+pub use strategy::{CODEDEPLOY_PRESETS, CodeDeployConfig, GatePolicy, NAMES, Next, Shift, Strategy, View, standard_policy};

@@ -229,11 +229,17 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
         fastest_promotion_ms: t,
         worst_rollback_ms: steps.iter().map(|s| s.worst_rollback_ms).max().unwrap_or(0),
         max_regions_at_risk,
-        traffic_shifting: match strategy {
+        traffic_shifting: match (r.shift, strategy.codedeploy()) {
+            (crate::spec::ShiftBy::Codedeploy, Ok(crate::rollout::CodeDeployConfig::Predefined { name })) => {
+                format!("CodeDeploy ({name}) on each region's `live` alias, rolling back on the function's alarms")
+            }
+            (crate::spec::ShiftBy::Codedeploy, Ok(_)) => "CodeDeploy (a custom configuration) on each region's `live` alias, rolling back on the function's alarms".into(),
+            _ => match strategy {
             Strategy::BlueGreen { .. } | Strategy::AllAtOnce | Strategy::Rolling { .. } => {
                 "each region's `live` alias moves to the new version in one step".into()
             }
             _ => "Lambda alias routing weights: the `live` alias splits traffic between the old and the new version (two versions at most per alias)".into(),
+            },
         },
         strategy,
         waves,

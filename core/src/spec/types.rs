@@ -727,6 +727,22 @@ pub struct Rollout {
     /// Broken measurements in a row before a person is asked.
     #[serde(default = "default_error_limit")]
     pub error_limit: u32,
+    /// Who moves the traffic within a region: Lift, or AWS CodeDeploy (the
+    /// templates then carry a CodeDeploy application, deployment groups and
+    /// the alias's update policy).
+    #[serde(default)]
+    pub shift: ShiftBy,
+}
+
+/// Who shifts traffic within a region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShiftBy {
+    /// Lift's rollout machine sets the alias weights itself.
+    #[default]
+    Lift,
+    /// CodeDeploy shifts the alias when CloudFormation updates it, and rolls back on the function's alarms.
+    Codedeploy,
 }
 
 fn default_error_limit() -> u32 {
@@ -854,6 +870,7 @@ impl Default for Rollout {
             no_data: NoData::default(),
             failure_limit: 1,
             error_limit: default_error_limit(),
+            shift: ShiftBy::default(),
         }
     }
 }

@@ -524,6 +524,16 @@ impl Rules<'_> {
             };
             self.err(Code::BadValue, "/rollout/strategy".into(), msg, Some(hint));
         }
+        if r.shift == crate::spec::ShiftBy::Codedeploy {
+            if let Err(msg) = crate::rollout::Strategy::resolve(r).and_then(|st| st.codedeploy()) {
+                self.err(
+                    Code::BadValue,
+                    "/rollout/shift".into(),
+                    msg,
+                    Some("use a single-step canary, linear or all-at-once with whole percents and minutes, or `shift: lift`".into()),
+                );
+            }
+        }
         let mut last = 0;
         for (i, step) in r.steps.iter().enumerate() {
             let w = step.weight.ppm();

@@ -17,6 +17,7 @@ from typing import Callable, Optional
 from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.awslambda.models import lambda_backends
 from moto.cloudwatch.models import cloudwatch_backends
+from moto.codedeploy.models import codedeploy_backends
 from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
 from moto.ec2.models import ec2_backends
@@ -337,3 +338,41 @@ class SubnetRouteTableAssociationModel(_Adapter, CloudFormationModel):
         b = ec2_backends[account_id][region]
         association_id = b.associate_route_table(props["RouteTableId"], subnet_id=props["SubnetId"])
         return cls(association_id, {"Id": association_id}, lambda: b.disassociate_route_table(association_id))
+
+
+class CodeDeployApplicationModel(_Adapter, CloudFormationModel):
+    """`AWS::CodeDeploy::Application`, made by moto's CodeDeploy (which has no delete: the adapter forgets it)."""
+
+    TYPE = "AWS::CodeDeploy::Application"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = codedeploy_backends[account_id][region]
+        app_name = props.get("ApplicationName") or f"{name}-{_suffix()}"
+        b.create_application(app_name, props.get("ComputePlatform", "Server"), props.get("Tags") or [])
+        return cls(app_name, {}, lambda: b.applications.pop(app_name, None))
+
+
+class DeploymentGroupModel(_Adapter, CloudFormationModel):
+    """`AWS::CodeDeploy::DeploymentGroup`, made by moto's CodeDeploy."""
+
+    TYPE = "AWS::CodeDeploy::DeploymentGroup"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = codedeploy_backends[account_id][region]
+        app = props["ApplicationName"]
+        group = props.get("DeploymentGroupName") or f"{name}-{_suffix()}"
+        b.create_deployment_group(
+            application_name=app,
+            deployment_group_name=group,
+            deployment_config_name=props.get("DeploymentConfigName"),
+            ec2_tag_filters=None,
+            on_premises_instance_tag_filters=None,
+            auto_scaling_groups=None,
+            service_role_arn=props["ServiceRoleArn"],
+            alarm_configuration=_camel(props.get("AlarmConfiguration")),
+            auto_rollback_configuration=_camel(props.get("AutoRollbackConfiguration")),
+            deployment_style=_camel(props.get("DeploymentStyle")),
+        )
+        return cls(group, {}, lambda: b.deployment_groups.get(app, {}).pop(group, None))
