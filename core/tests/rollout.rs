@@ -136,12 +136,22 @@ fn hooks_must_name_functions_of_the_app() {
 
 #[test]
 fn codedeploy_runs_what_it_can_and_says_why_not_otherwise() {
-    let spec = |strategy: &str| format!("app: c\nregions: {{ primary: us-east-1 }}\nfunctions: {{ f: {{ runtime: python3.12, handler: a.h, code: {{ bucket: b, key: k.zip }} }} }}\nrollout: {{ shift: codedeploy, strategy: {strategy} }}\n");
+    let spec = |strategy: &str| {
+        format!(
+            "app: c\nregions: {{ primary: us-east-1 }}\nfunctions: {{ f: {{ runtime: python3.12, handler: a.h, code: {{ bucket: b, key: k.zip }} }} }}\nrollout: {{ shift: codedeploy, strategy: {strategy} }}\n"
+        )
+    };
     let template = |strategy: &str| App::from_text(&spec(strategy)).unwrap().template("us-east-1").unwrap().0;
     let t = template("LambdaCanary10Percent30Minutes");
-    assert_eq!(t["Resources"]["FFunctionDeploymentGroup"]["Properties"]["DeploymentConfigName"], "CodeDeployDefault.LambdaCanary10Percent30Minutes");
+    assert_eq!(
+        t["Resources"]["FFunctionDeploymentGroup"]["Properties"]["DeploymentConfigName"],
+        "CodeDeployDefault.LambdaCanary10Percent30Minutes"
+    );
     assert!(t["Resources"].get("CodeDeployConfig").is_none());
-    assert_eq!(t["Resources"]["FFunctionAlias"]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"]["Ref"], "FFunctionDeploymentGroup");
+    assert_eq!(
+        t["Resources"]["FFunctionAlias"]["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]["DeploymentGroupName"]["Ref"],
+        "FFunctionDeploymentGroup"
+    );
     let custom = template("linear-20pct-every-4m");
     assert_eq!(custom["Resources"]["CodeDeployConfig"]["Properties"]["TrafficRoutingConfig"]["TimeBasedLinear"]["LinearPercentage"], 20);
     for bad in ["blue-green", "canary-12.5pct-5m", "rolling"] {

@@ -26,6 +26,9 @@ struct Script {
 }
 
 struct Sim {
+    plan: Plan,
+    /// Most regions serving the new version at once, beyond what the plan allowed at that step (must stay 0).
+    over_risk: usize,
     machine: Rollout,
     now: u64,
     seq: u64,
@@ -42,6 +45,8 @@ impl Sim {
     fn new(plan: &Plan) -> Sim {
         let weights = plan.waves.iter().flat_map(|w| w.regions.iter()).map(|r| (r.clone(), 0)).collect();
         Sim {
+            plan: plan.clone(),
+            over_risk: 0,
             machine: Rollout::new(plan),
             now: 0,
             seq: 0,
@@ -73,6 +78,10 @@ impl Sim {
             }
             Action::SetWeight { region, weight_ppm } => {
                 self.weights.insert(region.clone(), *weight_ppm);
+                // Never more regions at risk than the plan allows at this step.
+                let at_risk = self.weights.values().filter(|w| **w > 0).count();
+                let allowed = self.plan.steps[self.machine.status().step].regions_at_risk;
+                self.over_risk = self.over_risk.max(at_risk.saturating_sub(allowed));
                 self.set_weights.entry(region.clone()).or_default().push(*weight_ppm);
                 self.at(0, Event::WeightSet { region: region.clone(), weight_ppm: *weight_ppm });
             }
@@ -153,6 +162,7 @@ fn check_invariants(plan: &Plan, sim: &Sim, script: &Script) -> Result<(), TestC
     for a in sim.actions.iter().filter(|a| !matches!(a, Action::RunGate { .. } | Action::AskApproval { .. })) {
         prop_assert!(seen.insert(serde_json::to_string(a).unwrap()), "repeated {:?}", a);
     }
+    prop_assert_eq!(sim.over_risk, 0, "more regions at risk than planned");
     // Weights only move as the plan says, in its order.
     let planned = planned_weights(plan);
     for (region, set) in &sim.set_weights {
