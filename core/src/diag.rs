@@ -164,6 +164,8 @@ pub enum Code {
     WildcardIam,
     /// A region is listed twice or is not a known AWS region.
     BadRegion,
+    /// An SLO alert rule can never fire, or the budget is tiny.
+    SloRule,
 }
 
 impl Code {
@@ -187,11 +189,12 @@ impl Code {
             Code::Retention => "W402",
             Code::PublicExposure => "W403",
             Code::WildcardIam => "W404",
+            Code::SloRule => "W501",
         }
     }
 
     /// Every code, for documentation.
-    pub const ALL: [Code; 17] = [
+    pub const ALL: [Code; 18] = [
         Code::Syntax,
         Code::DuplicateKey,
         Code::UnknownField,
@@ -209,5 +212,6 @@ impl Code {
         Code::Retention,
         Code::PublicExposure,
         Code::WildcardIam,
+        Code::SloRule,
     ];
 }

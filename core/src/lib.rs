@@ -23,6 +23,7 @@ pub mod diag;
 pub mod graph;
 pub mod iac;
 pub mod rollout;
+pub mod slo;
 pub mod spec;
 pub mod validate;
 

@@ -159,3 +159,15 @@ fn codedeploy_runs_what_it_can_and_says_why_not_otherwise() {
         assert!(diags.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/shift"), "{bad}: {diags:?}");
     }
 }
+
+#[test]
+fn slo_gates_name_declared_slos_and_impossible_rules_are_flagged() {
+    let spec =
+        "app: s\nregions: { primary: us-east-1 }\nslos: { availability: { objective: 90% } }\nrollout: { gates: [{ slo: availabilty }] }\n";
+    let diags = App::from_text(spec).unwrap().validate();
+    let got: Vec<(&str, &str)> = diags.iter().map(|d| (d.code.as_str(), d.pointer.as_str())).collect();
+    assert!(got.contains(&("E201", "/rollout/gates/0/slo")), "{got:?}");
+    assert_eq!(diags.iter().find(|d| d.code == "E201").and_then(|d| d.hint.as_deref()), Some("did you mean `availability`?"));
+    // 14.4x can never fire at 90%: it would need 144% errors.
+    assert!(diags.iter().any(|d| d.code == "W501" && d.message.contains("144%")), "{diags:?}");
+}

@@ -49,6 +49,34 @@ pub struct Spec {
     /// How a new version is rolled out across regions.
     #[serde(default)]
     pub rollout: Rollout,
+    /// Service level objectives, by name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub slos: BTreeMap<String, Slo>,
+}
+
+/// A service level objective: the share of good events to keep over a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Slo {
+    /// The share of events that must be good, held exactly (`99.9%`).
+    pub objective: Percent,
+    /// The rolling window the objective is measured over.
+    #[serde(default = "default_slo_window")]
+    pub window: Duration,
+    /// For a latency SLO: a request is good when it is at most this slow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Duration>,
+    /// Fewest events in an alert's long window before it may page (one
+    /// failure among ten requests is not an outage).
+    #[serde(default = "default_min_events")]
+    pub min_events: u64,
+}
+
+fn default_slo_window() -> Duration {
+    Duration::from_secs(30 * 86_400)
+}
+fn default_min_events() -> u64 {
+    100
 }
 
 fn default_version() -> String {

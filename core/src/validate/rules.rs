@@ -82,6 +82,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.queues();
     v.network();
     v.rollout();
+    v.slos();
     out
 }
 
@@ -511,6 +512,28 @@ impl Rules<'_> {
 }
 
 impl Rules<'_> {
+    fn slos(&mut self) {
+        for (name, slo) in &self.spec.slos {
+            let ppm = slo.objective.ppm();
+            if ppm == 0 || ppm >= 1_000_000 {
+                self.err(
+                    Code::OutOfRange,
+                    p(&["slos", name, "objective"]),
+                    format!("objective `{}` leaves {} error budget", slo.objective, if ppm >= 1_000_000 { "no" } else { "a 100%" }),
+                    Some("objectives live between 0% and 100%, such as `99.9%`".into()),
+                );
+                continue;
+            }
+            let rules = crate::slo::default_rules(slo.window);
+            for message in crate::slo::lint(slo.objective, &rules) {
+                self.out.push(
+                    Diagnostic::warning(Code::SloRule, p(&["slos", name, "objective"]), message)
+                        .with_hint("lower the objective, lengthen the window, or rely on the longer-window rules"),
+                );
+            }
+        }
+    }
+
     fn rollout(&mut self) {
         let r = &self.spec.rollout;
         if let Err(msg) = crate::rollout::Strategy::resolve(r) {
@@ -549,6 +572,14 @@ impl Rules<'_> {
             last = w;
         }
         for (i, gate) in r.gates.iter().enumerate() {
+            if let crate::spec::Gate::Slo(g) = gate {
+                if !self.spec.slos.contains_key(&g.slo) {
+                    let hint = did_you_mean(&g.slo, self.spec.slos.keys().map(String::as_str))
+                        .map(|m| format!("did you mean `{m}`?"))
+                        .or_else(|| Some("declare it under `slos`".into()));
+                    self.err(Code::DanglingRef, p(&["rollout", "gates", &i.to_string(), "slo"]), format!("no SLO named `{}`", g.slo), hint);
+                }
+            }
             if let crate::spec::Gate::Hook(h) = gate {
                 let ptr = p(&["rollout", "gates", &i.to_string(), "hook"]);
                 match parse_target(&h.hook) {
