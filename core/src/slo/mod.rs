@@ -8,8 +8,10 @@
 //! prints as `0.9990000000000001`. No events means no data, never NaN.
 
 mod rules;
+mod tracker;
 
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint};
+pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};
 
 use crate::spec::units::Percent;
 use serde::Serialize;
