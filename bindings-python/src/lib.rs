@@ -70,6 +70,18 @@ impl PyApp {
         }
     }
 
+    /// SLO alerting rules in `format` (`prometheus`): the rules file and its promtool test file.
+    fn slo_rules(&self, format: &str, rules_file: &str) -> PyResult<(String, String)> {
+        let diags = self.0.validate();
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(SpecError::new_err(diagnostics_json(&diags)));
+        }
+        match format {
+            "prometheus" => Ok((lift_core::slo::rules_yaml(self.0.spec()), lift_core::slo::promtool_tests_yaml(self.0.spec(), rules_file))),
+            other => Err(PyValueError::new_err(format!("unknown SLO rules format `{other}`; use `prometheus`"))),
+        }
+    }
+
     /// The spec with every default filled in, as JSON.
     fn resolved(&self) -> String {
         self.0.resolved().to_string()

@@ -177,6 +177,19 @@ class App:
         except _lift.SpecError as e:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
 
+    def slo_rules(self, format: str = "prometheus", rules_file: str = "slo-rules.yaml") -> Dict[str, str]:
+        """SLO alerting rules: `{rules_file: rules, "<name>.test.yaml": promtool unit tests}`.
+
+        The rules are Sloth-compatible recording rules and multi-window,
+        multi-burn-rate alerts derived from each SLO's objective and window.
+        """
+        try:
+            rules, tests = self._inner.slo_rules(format, rules_file)
+        except _lift.SpecError as e:
+            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        test_file = rules_file.rsplit(".", 1)[0] + ".test.yaml"
+        return {rules_file: rules, test_file: tests}
+
     def synth_all(self, format: str = "cloudformation", text: bool = False) -> Dict[str, Union[Dict[str, Any], str]]:
         """Every region's template, by region."""
         return {r: self.synth(format, region=r, text=text) for r in self.regions}

@@ -120,6 +120,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_slo_rules(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    files = app.slo_rules(args.format)
+    if args.output:
+        out = Path(args.output)
+        _write_atomically(list(files.items()), out)
+        for name in files:
+            print(f"wrote {out / name}", file=sys.stderr)
+        print(f"check them with: promtool check rules {out / 'slo-rules.yaml'} && promtool test rules {out / 'slo-rules.test.yaml'}", file=sys.stderr)
+    else:
+        sys.stdout.write(next(iter(files.values())))
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(lift.schema(), indent=2) + "\n"
     if args.output:
@@ -166,6 +180,15 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--format", choices=["text", "json", "svg"], default="text", help="a readable timeline, JSON for tools, or an SVG picture")
     pl.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     pl.set_defaults(func=cmd_plan)
+
+    slo = sub.add_parser("slo", help="service level objectives: alerting rules")
+    slo_sub = slo.add_subparsers(dest="slo_command", metavar="COMMAND")
+    slo_sub.required = True
+    sr = slo_sub.add_parser("rules", help="multi-window, multi-burn-rate alerting rules for every SLO")
+    sr.add_argument("spec", metavar="SPEC")
+    sr.add_argument("--format", choices=["prometheus"], default="prometheus")
+    sr.add_argument("--output", "-o", metavar="DIR", help="write the rules and their promtool tests here")
+    sr.set_defaults(func=cmd_slo_rules)
 
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")

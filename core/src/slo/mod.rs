@@ -7,9 +7,11 @@
 //! rate is a fraction compared by cross-multiplication, never a float that
 //! prints as `0.9990000000000001`. No events means no data, never NaN.
 
+mod prometheus;
 mod rules;
 mod tracker;
 
+pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint};
 pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};
 

@@ -70,6 +70,19 @@ pub struct Slo {
     /// failure among ten requests is not an outage).
     #[serde(default = "default_min_events")]
     pub min_events: u64,
+    /// PromQL for the exported rules; `{{window}}` stands for the range.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<PromQueries>,
+}
+
+/// The PromQL rates of bad and of all events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromQueries {
+    /// Rate of bad events, such as `sum(rate(http_requests_total{code=~"5.."}[{{window}}]))`.
+    pub errors: String,
+    /// Rate of all events.
+    pub total: String,
 }
 
 fn default_slo_window() -> Duration {

@@ -1,0 +1,198 @@
+//! Prometheus recording and alerting rules for the app's SLOs (Sloth's metric
+//! names, so dashboards carry over), and a promtool unit-test file that
+//! replays a synthetic outage and says when each alert fires and resets.
+
+use super::{AlertRule, Ratio, Severity, budget_ppm, default_rules};
+use crate::iac::tree::{Bump, MapBuilder, Tree, list};
+use crate::iac::yaml::tree_to_yaml;
+use crate::spec::units::Duration;
+use crate::spec::{PromQueries, Spec};
+use crate::tmap;
+
+/// An exact decimal for a fraction with a terminating expansion (up to 18 places).
+pub fn exact_decimal(r: Ratio) -> String {
+    let int = r.num / r.den;
+    let mut rem = r.num % r.den;
+    let mut digits = String::new();
+    while rem != 0 && digits.len() < 18 {
+        rem *= 10;
+        digits.push(char::from(b'0' + u8::try_from(rem / r.den).unwrap_or(0)));
+        rem %= r.den;
+    }
+    if digits.is_empty() { int.to_string() } else { format!("{int}.{digits}") }
+}
+
+fn ratio_of(ppm: u32) -> String {
+    exact_decimal(Ratio { num: u128::from(ppm), den: 1_000_000 })
+}
+
+/// Prometheus's duration syntax (`5m`, `1h`, `3d`).
+fn prom_window(d: Duration) -> String {
+    d.to_string()
+}
+
+fn queries(spec: &Spec, name: &str, q: Option<&PromQueries>) -> (String, String) {
+    match q {
+        Some(q) => (q.errors.clone(), q.total.clone()),
+        None => (
+            format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"bad\"}}[{{{{window}}}}]))", spec.app),
+            format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\"}}[{{{{window}}}}]))", spec.app),
+        ),
+    }
+}
+
+fn alert_name(name: &str, r: &AlertRule) -> String {
+    let sev = match r.severity {
+        Severity::Page => "Page",
+        Severity::Ticket => "Ticket",
+    };
+    let camel: String = name
+        .split(['-', '_'])
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect();
+    format!("{camel}BudgetBurn{sev}{}", prom_window(r.long_window))
+}
+
+/// The rules file for every SLO of `spec`, as YAML.
+pub fn rules_yaml(spec: &Spec) -> String {
+    let a = Bump::new();
+    let mut groups = vec![];
+    for (name, slo) in &spec.slos {
+        let rules = default_rules(slo.window);
+        let (errors, total) = queries(spec, name, slo.prometheus.as_ref());
+        let labels = || tmap! { &a; "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() };
+        let mut windows: Vec<Duration> = rules.iter().flat_map(|r| [r.short_window, r.long_window]).collect();
+        windows.sort();
+        windows.dedup();
+        let mut recs = vec![];
+        for w in &windows {
+            let wt = prom_window(*w);
+            let expr = format!("({})\n/\n({})", errors.replace("{{window}}", &wt), total.replace("{{window}}", &wt));
+            recs.push(tmap! { &a; "record" => a.alloc_str(&format!("slo:sli_error:ratio_rate{wt}")) as &str, "expr" => a.alloc_str(&expr) as &str, "labels" => labels() });
+        }
+        recs.push(tmap! { &a; "record" => "slo:objective:ratio", "expr" => a.alloc_str(&format!("vector({})", ratio_of(slo.objective.ppm()))) as &str, "labels" => labels() });
+        recs.push(tmap! { &a; "record" => "slo:error_budget:ratio", "expr" => a.alloc_str(&format!("vector({})", ratio_of(budget_ppm(slo.objective)))) as &str, "labels" => labels() });
+        let selector = format!("{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
+        let mut alerts = vec![];
+        for r in &rules {
+            let threshold =
+                exact_decimal(Ratio { num: r.burn_rate.num * u128::from(budget_ppm(slo.objective)), den: r.burn_rate.den * 1_000_000 });
+            let (lw, sw) = (prom_window(r.long_window), prom_window(r.short_window));
+            let secs = r.long_window.as_secs();
+            let expr = format!(
+                "(slo:sli_error:ratio_rate{lw}{selector} > {threshold})\nand\n(slo:sli_error:ratio_rate{sw}{selector} > {threshold})\nand on()\n(({}) * {secs} >= {})",
+                total.replace("{{window}}", &lw),
+                slo.min_events
+            );
+            let mut lab = MapBuilder::new(&a);
+            lab.push(
+                "severity",
+                match r.severity {
+                    Severity::Page => "page",
+                    Severity::Ticket => "ticket",
+                },
+            );
+            lab.push("lift_app", spec.app.as_str());
+            lab.push("lift_slo", name.as_str());
+            let summary = format!("{} SLO {name}: error budget burning {}x over {lw} and {sw}", spec.app, r.burn_rate.to_decimal());
+            let description = format!(
+                "{}% of the {} budget would be spent in {lw} at this rate (objective {})",
+                ratio_pct(r.budget_ppm),
+                prom_window(slo.window),
+                slo.objective
+            );
+            alerts.push(tmap! { &a;
+                "alert" => a.alloc_str(&alert_name(name, r)) as &str,
+                "expr" => a.alloc_str(&expr) as &str,
+                "labels" => lab.finish(),
+                "annotations" => tmap! { &a; "summary" => a.alloc_str(&summary) as &str, "description" => a.alloc_str(&description) as &str },
+            });
+        }
+        let group_name: &str = a.alloc_str(&format!("lift-slo-{}-{name}", spec.app));
+        groups.push(tmap! { &a; "name" => group_name, "rules" => list(&a, recs.into_iter().chain(alerts)) });
+    }
+    tree_to_yaml(&tmap! { &a; "groups" => list(&a, groups) })
+}
+
+fn ratio_pct(ppm: u32) -> String {
+    exact_decimal(Ratio { num: u128::from(ppm), den: 10_000 })
+}
+
+/// A promtool unit-test file for [`rules_yaml`]: 1,000 requests a minute,
+/// a total outage from minute 60 to 120, and the alerts expected before,
+/// during and long after it. Only for SLOs on Lift's default metric.
+pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
+    let a = Bump::new();
+    let mut tests = vec![];
+    for (name, slo) in spec.slos.iter().filter(|(_, s)| s.prometheus.is_none()) {
+        let series = |outcome: &str| format!("lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"{outcome}\"}}", spec.app);
+        // good: 1000/min for 60 min, flat for 60 (outage), then 1000/min; bad: the reverse.
+        let good = "0+1000x60 60000x60 60000+1000x540";
+        let bad = "0x60 0+1000x60 60000x540";
+        let input = list(
+            &a,
+            [
+                tmap! { &a; "series" => a.alloc_str(&series("good")) as &str, "values" => good },
+                tmap! { &a; "series" => a.alloc_str(&series("bad")) as &str, "values" => bad },
+            ],
+        );
+        let rules = default_rules(slo.window);
+        let firing = |at: &str| {
+            let mut cases = vec![];
+            for r in &rules {
+                let exp = if at == "70m" {
+                    let summary = format!(
+                        "{} SLO {name}: error budget burning {}x over {} and {}",
+                        spec.app,
+                        r.burn_rate.to_decimal(),
+                        prom_window(r.long_window),
+                        prom_window(r.short_window)
+                    );
+                    let description = format!(
+                        "{}% of the {} budget would be spent in {} at this rate (objective {})",
+                        ratio_pct(r.budget_ppm),
+                        prom_window(slo.window),
+                        prom_window(r.long_window),
+                        slo.objective
+                    );
+                    let sev = if r.severity == Severity::Page { "page" } else { "ticket" };
+                    list(
+                        &a,
+                        [tmap! { &a;
+                            "exp_labels" => tmap! { &a; "severity" => sev, "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() },
+                            "exp_annotations" => tmap! { &a; "summary" => a.alloc_str(&summary) as &str, "description" => a.alloc_str(&description) as &str },
+                        }],
+                    )
+                } else {
+                    Tree::List(&[])
+                };
+                cases.push(tmap! { &a; "eval_time" => a.alloc_str(at) as &str, "alertname" => a.alloc_str(&alert_name(name, r)) as &str, "exp_alerts" => exp });
+            }
+            cases
+        };
+        // Before the outage nothing fires; ten minutes in every rule fires;
+        // eight hours after it the short windows are clean and all reset.
+        let cases: Vec<Tree<'_>> = ["50m", "70m", "600m"].iter().flat_map(|at| firing(at)).collect();
+        tests.push(tmap! { &a; "interval" => "1m", "input_series" => input, "alert_rule_test" => list(&a, cases) });
+    }
+    tree_to_yaml(&tmap! { &a; "rule_files" => tlist_one(&a, rules_file), "evaluation_interval" => "1m", "tests" => list(&a, tests) })
+}
+
+fn tlist_one<'a>(a: &'a Bump, s: &str) -> Tree<'a> {
+    Tree::List(a.alloc_slice_copy(&[Tree::Str(a.alloc_str(s))]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_decimals() {
+        assert_eq!(exact_decimal(Ratio { num: 144, den: 10_000 }), "0.0144");
+        assert_eq!(exact_decimal(Ratio { num: 999, den: 1000 }), "0.999");
+        assert_eq!(exact_decimal(Ratio { num: 3, den: 1 }), "3");
+    }
+}
