@@ -7,10 +7,12 @@
 //! rate is a fraction compared by cross-multiplication, never a float that
 //! prints as `0.9990000000000001`. No events means no data, never NaN.
 
+mod alerts;
 mod prometheus;
 mod rules;
 mod tracker;
 
+pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL_MS, Escalation, Evaluator};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint};
 pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};
@@ -20,7 +22,7 @@ use serde::Serialize;
 use std::cmp::Ordering;
 
 /// A non-negative fraction `num / den`, compared exactly.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
 pub struct Ratio {
     /// Numerator.
     pub num: u128,
@@ -69,7 +71,7 @@ impl Ord for Ratio {
 }
 
 /// Good and total events.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     /// Good events.
     pub good: u64,

@@ -6,7 +6,7 @@ use crate::spec::units::{Duration, Percent};
 use serde::Serialize;
 
 /// Who is told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// Wake someone up.
@@ -16,7 +16,7 @@ pub enum Severity {
 }
 
 /// Fire when the burn rate over both windows is at least `burn_rate`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AlertRule {
     /// Page or ticket.
     pub severity: Severity,
