@@ -25,3 +25,27 @@ fn custom_queries_are_used_with_their_window() {
     // No promtool test for queries Lift cannot synthesise data for.
     assert!(!lift_core::slo::promtool_tests_yaml(app.spec(), "r.yaml").contains("input_series:\n"));
 }
+
+#[test]
+fn cloudwatch_alarms_pair_each_rule_windows_and_skip_impossible_ones() {
+    let spec = |objective: &str| {
+        format!(
+            "app: c\nregions: {{ primary: us-east-1 }}\nfunctions: {{ f: {{ runtime: python3.12, handler: a.h, code: {{ bucket: b, key: k.zip }} }} }}\nhttp: {{ routes: {{ \"GET /\": f }} }}\nslos: {{ avail: {{ objective: {objective} }}, fast: {{ objective: 99%, threshold: 250ms }} }}\n"
+        )
+    };
+    let t = App::from_text(&spec("99.9%")).unwrap().template("us-east-1").unwrap().0;
+    let r = t["Resources"].as_object().unwrap();
+    let composites: Vec<&String> = r.iter().filter(|(_, v)| v["Type"] == "AWS::CloudWatch::CompositeAlarm").map(|(k, _)| k).collect();
+    assert_eq!(composites.len(), 8, "{composites:?}"); // 2 SLOs x 4 rules
+    assert_eq!(r["AvailSloPage1hLongAlarm"]["Properties"]["Threshold"], 0.0144);
+    assert_eq!(r["AvailSloTicket3dLongAlarm"]["Properties"]["EvaluationPeriods"], 3);
+    assert_eq!(r["FastSloPage1hShortAlarm"]["Properties"]["Metrics"][0]["MetricStat"]["Stat"], "PR(:250)");
+    assert_eq!(
+        r["AvailSloPage1hAlarm"]["Properties"]["AlarmRule"]["Fn::Sub"],
+        "ALARM(\"${AvailSloPage1hLongAlarm}\") AND ALARM(\"${AvailSloPage1hShortAlarm}\")"
+    );
+    // At 90% the 14.4x page would need 144% errors: no such alarm.
+    let t = App::from_text(&spec("90%")).unwrap().template("us-east-1").unwrap().0;
+    assert!(t["Resources"].get("AvailSloPage1hAlarm").is_none());
+    assert!(t["Resources"].get("AvailSloPage6hAlarm").is_some());
+}

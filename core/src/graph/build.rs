@@ -143,6 +143,7 @@ pub fn build(spec: &Spec, region: &str) -> (Graph, Vec<Collision>) {
     }
     b.http();
     b.codedeploy();
+    b.slo_alarms();
     (b.g, b.collisions)
 }
 
@@ -497,6 +498,66 @@ impl Builder<'_> {
             before: hook(HookWhen::PreTraffic),
             after: hook(HookWhen::PostTraffic),
         })
+    }
+
+    /// For each SLO and each of its alert rules, an alarm per window and a
+    /// composite alarm when both are in alarm, on the HTTP API's metrics.
+    fn slo_alarms(&mut self) {
+        if self.spec.http.is_none() {
+            return;
+        }
+        for (name, slo) in &self.spec.slos {
+            let budget = crate::slo::budget_ppm(slo.objective);
+            if budget == 0 || budget >= 1_000_000 {
+                continue;
+            }
+            let origin = format!("/slos/{}", escape_pointer(name));
+            for rule in crate::slo::default_rules(slo.window) {
+                let threshold = crate::slo::exact_decimal(crate::slo::Ratio {
+                    num: rule.burn_rate.num * u128::from(budget),
+                    den: rule.burn_rate.den * 1_000_000,
+                });
+                // An alarm whose threshold is 100% or more can never fire (W501 says so): leave it out.
+                if rule.burn_rate.num * u128::from(budget) >= rule.burn_rate.den * 1_000_000 {
+                    continue;
+                }
+                let sev = match rule.severity {
+                    crate::slo::Severity::Page => "Page",
+                    crate::slo::Severity::Ticket => "Ticket",
+                };
+                let base = format!("{}Slo{sev}{}", pascal(name), rule.long_window);
+                let mut ids = vec![];
+                for (which, window) in [("Long", rule.long_window), ("Short", rule.short_window)] {
+                    let id = format!("{base}{which}Alarm");
+                    let description = format!(
+                        "{} SLO {name} ({}): error ratio over {window} above {threshold} ({}x burn)",
+                        self.spec.app,
+                        slo.objective,
+                        rule.burn_rate.to_decimal()
+                    );
+                    let r = Resource::SloAlarm {
+                        api: Expr::r("HttpApi", Attr::Id),
+                        window_s: window.as_secs(),
+                        threshold: threshold.clone(),
+                        latency_ms: slo.threshold.map(|t| t.as_millis()),
+                        description,
+                    };
+                    self.add(&id, origin.clone(), r, true);
+                    ids.push(id);
+                }
+                let (Some(long), Some(short)) = (ids.first(), ids.get(1)) else { continue };
+                let description = format!(
+                    "{} SLO {name}: {}x burn over {} and {} ({})",
+                    self.spec.app,
+                    rule.burn_rate.to_decimal(),
+                    rule.long_window,
+                    rule.short_window,
+                    sev.to_lowercase()
+                );
+                let c = Resource::SloCompositeAlarm { long: Expr::r(long, Attr::Id), short: Expr::r(short, Attr::Id), description };
+                self.add(&format!("{base}Alarm"), origin.clone(), c, true);
+            }
+        }
     }
 
     /// CodeDeploy's application, role, configuration and a deployment group per function.

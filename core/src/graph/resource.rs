@@ -267,6 +267,28 @@ pub enum Resource {
         /// What it means.
         description: String,
     },
+    /// An alarm on an SLO's error ratio over one window (metric math on the HTTP API's metrics).
+    SloAlarm {
+        /// The HTTP API.
+        api: Expr,
+        /// The window, in seconds (CloudWatch periods above a day are evaluated day by day).
+        window_s: u64,
+        /// Error ratio above which it alarms, as an exact decimal.
+        threshold: String,
+        /// For a latency SLO, the threshold in ms (good = at most this slow).
+        latency_ms: Option<u64>,
+        /// What it means.
+        description: String,
+    },
+    /// Fires when both alarms of a window pair are in alarm.
+    SloCompositeAlarm {
+        /// The long window's alarm.
+        long: Expr,
+        /// The short window's alarm.
+        short: Expr,
+        /// What it means.
+        description: String,
+    },
     /// A CodeDeploy application for Lambda.
     CodeDeployApplication,
     /// A custom CodeDeploy traffic-shifting configuration.
@@ -397,6 +419,8 @@ impl Resource {
                 each(&all);
             }
             Resource::CodeDeployApplication | Resource::CodeDeployConfig { .. } => {}
+            Resource::SloAlarm { api, .. } => each(&[api]),
+            Resource::SloCompositeAlarm { long, short, .. } => each(&[long, short]),
             Resource::DeploymentGroup { application, role, config, alarms } => {
                 let all: Vec<&Expr> = [application, role, config].into_iter().chain(alarms.iter()).collect();
                 each(&all);

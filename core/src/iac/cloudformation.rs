@@ -71,6 +71,8 @@ pub fn type_name(r: &Resource) -> &'static str {
         Resource::EventRule { .. } => "AWS::Events::Rule",
         Resource::EventSourceMapping { .. } => "AWS::Lambda::EventSourceMapping",
         Resource::Alarm { .. } => "AWS::CloudWatch::Alarm",
+        Resource::SloAlarm { .. } => "AWS::CloudWatch::Alarm",
+        Resource::SloCompositeAlarm { .. } => "AWS::CloudWatch::CompositeAlarm",
         Resource::CodeDeployApplication => "AWS::CodeDeploy::Application",
         Resource::CodeDeployConfig { .. } => "AWS::CodeDeploy::DeploymentConfig",
         Resource::DeploymentGroup { .. } => "AWS::CodeDeploy::DeploymentGroup",
@@ -106,6 +108,8 @@ fn tag_style(r: &Resource) -> TagStyle {
         | Resource::Topic { .. }
         | Resource::Alarm { .. }
         | Resource::CodeDeployApplication
+        | Resource::SloAlarm { .. }
+        | Resource::SloCompositeAlarm { .. }
         | Resource::Vpc { .. }
         | Resource::Subnet { .. }
         | Resource::RouteTable { .. }
@@ -357,6 +361,50 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             "ComparisonOperator" => "GreaterThanOrEqualToThreshold",
             "TreatMissingData" => "notBreaching",
         ),
+        Resource::SloAlarm { api, window_s, threshold, latency_ms, description } => {
+            // CloudWatch periods stop at a day: longer windows alarm when every day of them does.
+            let (period, periods) = if *window_s > 86_400 { (86_400, window_s.div_ceil(86_400)) } else { (*window_s, 1) };
+            let stat = |id: &'a str, metric: &'a str, statistic: &'a str| {
+                let dims = tlist![a; tmap! { a; "Name" => "ApiId", "Value" => e(api) }];
+                tmap! { a;
+                    "Id" => id,
+                    "MetricStat" => tmap! { a; "Metric" => tmap! { a; "Namespace" => "AWS/ApiGateway", "MetricName" => metric, "Dimensions" => dims }, "Period" => period, "Stat" => statistic },
+                    "ReturnData" => false,
+                }
+            };
+            let metrics = match latency_ms {
+                Some(ms) => {
+                    let pr: &str = a.alloc_str(&format!("PR(:{ms})"));
+                    tlist![a;
+                        stat("good", "Latency", pr),
+                        tmap! { a; "Id" => "ratio", "Expression" => "(100 - good) / 100", "Label" => "share slower than the threshold", "ReturnData" => true },
+                    ]
+                }
+                None => tlist![a;
+                    stat("bad", "5xx", "Sum"),
+                    stat("total", "Count", "Sum"),
+                    tmap! { a; "Id" => "ratio", "Expression" => "IF(total > 0, bad / total, 0)", "Label" => "error ratio", "ReturnData" => true },
+                ],
+            };
+            let threshold = threshold.parse::<serde_json::Number>().map_or(Tree::Str(threshold), |n| Tree::Num(a.alloc(n)));
+            builder!(a;
+                "AlarmDescription" => description,
+                "ComparisonOperator" => "GreaterThanThreshold",
+                "Threshold" => threshold,
+                "EvaluationPeriods" => periods,
+                "DatapointsToAlarm" => periods,
+                "TreatMissingData" => "notBreaching",
+                "Metrics" => metrics,
+            )
+        }
+        Resource::SloCompositeAlarm { long, short, description } => {
+            let mut rule = bumpalo::collections::String::from_str_in("ALARM(\"", a);
+            push_sub(g, &mut rule, long);
+            rule.push_str("\") AND ALARM(\"");
+            push_sub(g, &mut rule, short);
+            rule.push_str("\")");
+            builder!(a; "AlarmDescription" => description, "AlarmRule" => tmap! { a; "Fn::Sub" => Tree::Str(rule.into_bump_str()) })
+        }
         Resource::CodeDeployApplication => builder!(a; "ComputePlatform" => "Lambda"),
         Resource::CodeDeployConfig { linear, percent, minutes } => {
             let routing = if *linear {

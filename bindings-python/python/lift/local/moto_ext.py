@@ -16,7 +16,7 @@ from typing import Callable, Optional
 
 from moto.apigatewayv2.models import apigatewayv2_backends
 from moto.awslambda.models import lambda_backends
-from moto.cloudwatch.models import cloudwatch_backends
+from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
 from moto.codedeploy.models import codedeploy_backends
 from moto.core.common_models import CloudFormationModel
 from moto.dynamodb.models import dynamodb_backends
@@ -229,6 +229,22 @@ class HttpRouteModel(_Adapter, CloudFormationModel):
         return cls(rid, {"RouteId": rid}, lambda: b.delete_route(api_id, rid))
 
 
+def _metric_queries(metrics):
+    """CloudFormation's metric-math `Metrics` as moto's query objects (what moto's own API layer builds)."""
+    if not metrics:
+        return None
+    out = []
+    for m in metrics:
+        stat = m.get("MetricStat")
+        metric_stat = None
+        if stat:
+            metric = stat["Metric"]
+            dims = [Dimension(name=d["Name"], value=d["Value"]) for d in metric.get("Dimensions", [])]
+            metric_stat = MetricStat(metric=Metric(metric_name=metric["MetricName"], namespace=metric["Namespace"], dimensions=dims), period=stat["Period"], stat=stat["Stat"], unit=stat.get("Unit"))
+        out.append(MetricDataQuery(query_id=m["Id"], label=m.get("Label"), period=m.get("Period"), return_data=m.get("ReturnData"), expression=m.get("Expression"), metric_stat=metric_stat))
+    return out
+
+
 class AlarmModel(_Adapter, CloudFormationModel):
     TYPE = "AWS::CloudWatch::Alarm"
 
@@ -237,6 +253,8 @@ class AlarmModel(_Adapter, CloudFormationModel):
         b = cloudwatch_backends[account_id][region]
         alarm_name = props.get("AlarmName") or f"{name}-{_suffix()}"
         alarm = b.put_metric_alarm(
+            metric_data_queries=_metric_queries(props.get("Metrics")),
+            datapoints_to_alarm=props.get("DatapointsToAlarm"),
             name=alarm_name,
             namespace=props.get("Namespace"),
             metric_name=props.get("MetricName"),
