@@ -82,9 +82,51 @@ impl PyApp {
         }
     }
 
+    /// A readable summary of the SLOs and their alert rules.
+    fn slo_summary(&self) -> String {
+        lift_core::slo::summary(self.0.spec())
+    }
+
     /// The spec with every default filled in, as JSON.
     fn resolved(&self) -> String {
         self.0.resolved().to_string()
+    }
+}
+
+/// Good and total events of one SLO as samples stream in; any window at once.
+#[pyclass(name = "Tracker", module = "lift._lift")]
+struct PyTracker {
+    tracker: lift_core::slo::Tracker,
+    objective: lift_core::spec::units::Percent,
+}
+
+fn duration(text: &str) -> PyResult<lift_core::spec::units::Duration> {
+    text.parse().map_err(|e: lift_core::spec::units::UnitError| PyValueError::new_err(e.to_string()))
+}
+
+#[pymethods]
+impl PyTracker {
+    /// A tracker for an objective such as `"99.9%"` over a period such as `"30d"`.
+    #[new]
+    fn new(objective: &str, period: &str) -> PyResult<Self> {
+        let objective = objective.parse().map_err(|e: lift_core::spec::units::UnitError| PyValueError::new_err(e.to_string()))?;
+        Ok(PyTracker { tracker: lift_core::slo::Tracker::new(duration(period)?), objective })
+    }
+
+    /// Record `good` of `total` events at time `at_ms`.
+    fn record(&mut self, at_ms: u64, good: u64, total: u64) {
+        self.tracker.record(at_ms, good, total);
+    }
+
+    /// `(good, total)` over `window` (such as `"1h"`) ending at `now_ms`, or None beyond the period.
+    fn counts(&self, now_ms: u64, window: &str) -> PyResult<Option<(u64, u64)>> {
+        Ok(self.tracker.counts(now_ms, duration(window)?).map(|c| (c.good, c.total)))
+    }
+
+    /// The burn rate over `window` ending at `now_ms`; None with no data.
+    fn burn_rate(&self, now_ms: u64, window: &str) -> PyResult<Option<f64>> {
+        let counts = self.tracker.counts(now_ms, duration(window)?);
+        Ok(counts.and_then(|c| lift_core::slo::burn_rate(self.objective, c)).map(lift_core::slo::Ratio::to_f64))
     }
 }
 
@@ -117,6 +159,7 @@ fn formats() -> Vec<&'static str> {
 #[pymodule]
 fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyApp>()?;
+    m.add_class::<PyTracker>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;

@@ -31,3 +31,28 @@ def test_promtool_checks_and_tests_the_rules(tmp_path):
     # A synthetic outage: nothing fires before it, every rule fires ten minutes in, all reset hours later.
     test = subprocess.run([PROMTOOL, "test", "rules", "slo-rules.test.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
+
+
+def test_a_streaming_tracker():
+    t = lift.Tracker("99.9%", "30d")
+    for minute in range(120):
+        good = 1000 if minute < 60 else 0  # a total outage in the second hour
+        t.record(minute * 60_000, good, 1000)
+    now = 119 * 60_000
+    assert t.counts(now, "5m") == (0, 5000)
+    assert t.counts(now, "2h") == (60_000, 120_000)
+    assert t.burn_rate(now, "5m") == 1000.0
+    assert t.burn_rate(now, "2h") == 500.0
+    assert t.counts(now, "31d") is None
+    with pytest.raises(ValueError, match="duration"):
+        t.counts(now, "soon")
+    with pytest.raises(ValueError):
+        lift.Tracker("101%", "30d")
+
+
+def test_slo_check_explains_the_rules(run):
+    r = run("slo", "check", "examples/shop")
+    assert r.returncode == 0, r.stderr
+    assert "availability: 99.9% availability over 30d; budget 1000 per million events (43m12s of total outage)" in r.stdout
+    # The Workbook: a total outage pages within about 0.9 minutes, 10% errors within about 8.6.
+    assert "page     14.4x       0.0144     1h     5m              51s            8m38s" in r.stdout

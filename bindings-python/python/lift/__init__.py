@@ -31,10 +31,12 @@ __all__ = [
     "schema",
     "schema_path",
     "FORMATS",
+    "Tracker",
     "__version__",
 ]
 
 __version__: str = _lift.__version__
+Tracker = _lift.Tracker  # streaming SLO counts: Tracker("99.9%", "30d").record(at_ms, good, total)
 FORMATS: List[str] = list(_lift.formats())
 SPEC_NAMES = ("lift.yaml", "lift.yml", "lift.json")
 
@@ -189,6 +191,10 @@ class App:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
         test_file = rules_file.rsplit(".", 1)[0] + ".test.yaml"
         return {rules_file: rules, test_file: tests}
+
+    def slo_summary(self) -> str:
+        """Every SLO's budget and alert rules, with how fast an outage fires each."""
+        return self._inner.slo_summary()
 
     def synth_all(self, format: str = "cloudformation", text: bool = False) -> Dict[str, Union[Dict[str, Any], str]]:
         """Every region's template, by region."""

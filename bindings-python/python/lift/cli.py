@@ -134,6 +134,14 @@ def cmd_slo_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_slo_check(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    diags = [d for d in app.validate() if d.pointer.startswith("/slos") or d.code == "W501" or "/slo" in d.pointer]
+    _print_diagnostics(diags, "text")
+    sys.stdout.write(app.slo_summary() or "no SLOs in this spec\n")
+    return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(lift.schema(), indent=2) + "\n"
     if args.output:
@@ -189,6 +197,9 @@ def parser() -> argparse.ArgumentParser:
     sr.add_argument("--format", choices=["prometheus"], default="prometheus")
     sr.add_argument("--output", "-o", metavar="DIR", help="write the rules and their promtool tests here")
     sr.set_defaults(func=cmd_slo_rules)
+    sc = slo_sub.add_parser("check", help="lint the SLOs and show their budgets and alert rules")
+    sc.add_argument("spec", metavar="SPEC")
+    sc.set_defaults(func=cmd_slo_check)
 
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")

@@ -14,7 +14,7 @@ mod tracker;
 
 pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL_MS, Escalation, Evaluator};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
-pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint};
+pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};
 pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};
 
 use crate::spec::units::Percent;

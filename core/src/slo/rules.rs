@@ -133,3 +133,49 @@ mod tests {
         assert!(lint(p("99.999%"), &rules).iter().any(|m| m.contains("min_events")));
     }
 }
+
+/// A readable summary of every SLO of a spec: its budget, and each alert rule
+/// with its burn rate, error-ratio threshold, windows and how long a total
+/// outage and a 10% error rate take to fire it.
+pub fn summary(spec: &crate::spec::Spec) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for (name, slo) in &spec.slos {
+        let budget = super::budget_ppm(slo.objective);
+        let outage =
+            Duration::from_millis(u64::try_from(u128::from(slo.window.as_millis()) * u128::from(budget) / 1_000_000).unwrap_or(u64::MAX));
+        let kind = slo.threshold.map_or("availability".to_owned(), |t| format!("latency at most {t}"));
+        let _ = writeln!(
+            out,
+            "{name}: {} {kind} over {}; budget {budget} per million events ({outage} of total outage)",
+            slo.objective, slo.window
+        );
+        let _ = writeln!(
+            out,
+            "  {:<7} {:>6} {:>12} {:>6} {:>6} {:>16} {:>16}",
+            "alert", "burn", "error ratio", "long", "short", "fires at 100% in", "fires at 10% in"
+        );
+        for r in default_rules(slo.window) {
+            let threshold = super::exact_decimal(Ratio { num: r.burn_rate.num * u128::from(budget), den: r.burn_rate.den * 1_000_000 });
+            let t = |ppm| {
+                detection_time_ms(&r, slo.objective, ppm).map_or("never".to_owned(), |ms| Duration::from_millis(ms - ms % 1000).to_string())
+            };
+            let sev = match r.severity {
+                Severity::Page => "page",
+                Severity::Ticket => "ticket",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<7} {:>5}x {:>12} {:>6} {:>6} {:>16} {:>16}",
+                sev,
+                r.burn_rate.to_decimal(),
+                threshold,
+                r.long_window.to_string(),
+                r.short_window.to_string(),
+                t(1_000_000),
+                t(100_000)
+            );
+        }
+    }
+    out
+}
