@@ -94,46 +94,6 @@ pub fn lint(objective: Percent, rules: &[AlertRule]) -> Vec<String> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn p(s: &str) -> Percent {
-        s.parse().unwrap_or_default()
-    }
-
-    #[test]
-    fn the_workbook_numbers_for_thirty_days() {
-        let rules = default_rules(Duration::from_secs(30 * 86_400));
-        let burns: Vec<String> = rules.iter().map(|r| r.burn_rate.to_decimal()).collect();
-        assert_eq!(burns, ["14.4", "6", "3", "1"]);
-        let shorts: Vec<String> = rules.iter().map(|r| r.short_window.to_string()).collect();
-        assert_eq!(shorts, ["5m", "30m", "2h", "6h"]);
-        // At 99.9%, a total outage pages within about 0.9 minutes, 10% errors within about 8.6.
-        let page = &rules[0];
-        assert_eq!(detection_time_ms(page, p("99.9%"), 1_000_000), Some(51_840)); // 0.864 min
-        assert_eq!(detection_time_ms(page, p("99.9%"), 100_000), Some(518_400)); // 8.64 min
-        // 0.1% errors is exactly the budget: it never reaches 14.4x.
-        assert_eq!(detection_time_ms(page, p("99.9%"), 1_000), None);
-    }
-
-    #[test]
-    fn rules_follow_the_period() {
-        let rules = default_rules(Duration::from_secs(28 * 86_400));
-        assert_eq!(rules[0].burn_rate.to_decimal(), "13.44");
-    }
-
-    #[test]
-    fn impossible_rules_are_linted() {
-        let rules = default_rules(Duration::from_secs(30 * 86_400));
-        let l = lint(p("90%"), &rules);
-        assert_eq!(l.len(), 1, "{l:?}");
-        assert!(l[0].contains("14.4x") && l[0].contains("144%"), "{l:?}");
-        assert!(lint(p("99.9%"), &rules).is_empty());
-        assert!(lint(p("99.999%"), &rules).iter().any(|m| m.contains("min_events")));
-    }
-}
-
 /// A readable summary of every SLO of a spec: its budget, and each alert rule
 /// with its burn rate, error-ratio threshold, windows and how long a total
 /// outage and a 10% error rate take to fire it.
@@ -178,4 +138,44 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> Percent {
+        s.parse().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_workbook_numbers_for_thirty_days() {
+        let rules = default_rules(Duration::from_secs(30 * 86_400));
+        let burns: Vec<String> = rules.iter().map(|r| r.burn_rate.to_decimal()).collect();
+        assert_eq!(burns, ["14.4", "6", "3", "1"]);
+        let shorts: Vec<String> = rules.iter().map(|r| r.short_window.to_string()).collect();
+        assert_eq!(shorts, ["5m", "30m", "2h", "6h"]);
+        // At 99.9%, a total outage pages within about 0.9 minutes, 10% errors within about 8.6.
+        let page = &rules[0];
+        assert_eq!(detection_time_ms(page, p("99.9%"), 1_000_000), Some(51_840)); // 0.864 min
+        assert_eq!(detection_time_ms(page, p("99.9%"), 100_000), Some(518_400)); // 8.64 min
+        // 0.1% errors is exactly the budget: it never reaches 14.4x.
+        assert_eq!(detection_time_ms(page, p("99.9%"), 1_000), None);
+    }
+
+    #[test]
+    fn rules_follow_the_period() {
+        let rules = default_rules(Duration::from_secs(28 * 86_400));
+        assert_eq!(rules[0].burn_rate.to_decimal(), "13.44");
+    }
+
+    #[test]
+    fn impossible_rules_are_linted() {
+        let rules = default_rules(Duration::from_secs(30 * 86_400));
+        let l = lint(p("90%"), &rules);
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert!(l[0].contains("14.4x") && l[0].contains("144%"), "{l:?}");
+        assert!(lint(p("99.9%"), &rules).is_empty());
+        assert!(lint(p("99.999%"), &rules).iter().any(|m| m.contains("min_events")));
+    }
 }
