@@ -78,7 +78,8 @@ impl PyApp {
         }
         match format {
             "prometheus" => Ok((lift_core::slo::rules_yaml(self.0.spec()), lift_core::slo::promtool_tests_yaml(self.0.spec(), rules_file))),
-            other => Err(PyValueError::new_err(format!("unknown SLO rules format `{other}`; use `prometheus`"))),
+            "openslo" => Ok((lift_core::slo::openslo_yaml(self.0.spec()), String::new())),
+            other => Err(PyValueError::new_err(format!("unknown SLO rules format `{other}`; use `prometheus` or `openslo`"))),
         }
     }
 

@@ -56,3 +56,23 @@ def test_slo_check_explains_the_rules(run):
     assert "availability: 99.9% availability over 30d; budget 1000 per million events (43m12s of total outage)" in r.stdout
     # The Workbook: a total outage pages within about 0.9 minutes, 10% errors within about 8.6.
     assert "page     14.4x       0.0144     1h     5m              51s            8m38s" in r.stdout
+
+
+def test_openslo_documents():
+    yaml = pytest.importorskip("yaml")
+    docs = list(yaml.safe_load_all(lift.load(EXAMPLES / "shop").slo_rules("openslo")["openslo.yaml"]))
+    kinds = [d["kind"] for d in docs]
+    assert kinds.count("Service") == 1 and kinds.count("SLO") == 2
+    assert kinds.count("AlertPolicy") == 8 and kinds.count("AlertCondition") == 8
+    assert all(d["apiVersion"] == "openslo/v1" for d in docs)
+    slo = next(d for d in docs if d["kind"] == "SLO" and d["metadata"]["name"] == "shop-availability")
+    assert slo["spec"]["objectives"][0]["target"] == 0.999
+    assert slo["spec"]["timeWindow"] == [{"duration": "30d", "isRolling": True}]
+    assert set(slo["spec"]["indicator"]["spec"]["ratioMetric"]) == {"counter", "bad", "total"}
+    # Every policy's condition exists; the multi-window rule travels in annotations.
+    names = {d["metadata"]["name"] for d in docs}
+    for p in (d for d in docs if d["kind"] == "AlertPolicy"):
+        assert p["spec"]["conditions"][0]["conditionRef"] in names
+        assert {"lift.dev/short-window", "lift.dev/burn-rate"} <= set(p["metadata"]["annotations"])
+    fast = next(d for d in docs if d["metadata"]["name"] == "shop-availability-page-1h-condition")
+    assert fast["spec"]["condition"] == {"kind": "burnrate", "op": "gte", "threshold": 14.4, "lookbackWindow": "1h", "alertAfter": "0m"}

@@ -180,7 +180,8 @@ class App:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
 
     def slo_rules(self, format: str = "prometheus", rules_file: str = "slo-rules.yaml") -> Dict[str, str]:
-        """SLO alerting rules: `{rules_file: rules, "<name>.test.yaml": promtool unit tests}`.
+        """SLO alerting rules: for `prometheus`, `{rules_file: rules, "<name>.test.yaml": promtool unit tests}`;
+        for `openslo`, `{"openslo.yaml": the OpenSLO v1 documents}`.
 
         The rules are Sloth-compatible recording rules and multi-window,
         multi-burn-rate alerts derived from each SLO's objective and window.
@@ -189,6 +190,8 @@ class App:
             rules, tests = self._inner.slo_rules(format, rules_file)
         except _lift.SpecError as e:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        if format == "openslo":
+            return {"openslo.yaml": rules}
         test_file = rules_file.rsplit(".", 1)[0] + ".test.yaml"
         return {rules_file: rules, test_file: tests}
 

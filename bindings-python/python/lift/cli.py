@@ -128,7 +128,8 @@ def cmd_slo_rules(args: argparse.Namespace) -> int:
         _write_atomically(list(files.items()), out)
         for name in files:
             print(f"wrote {out / name}", file=sys.stderr)
-        print(f"check them with: promtool check rules {out / 'slo-rules.yaml'} && promtool test rules {out / 'slo-rules.test.yaml'}", file=sys.stderr)
+        if args.format == "prometheus":
+            print(f"check them with: promtool check rules {out / 'slo-rules.yaml'} && promtool test rules {out / 'slo-rules.test.yaml'}", file=sys.stderr)
     else:
         sys.stdout.write(next(iter(files.values())))
     return EXIT_OK
@@ -194,7 +195,7 @@ def parser() -> argparse.ArgumentParser:
     slo_sub.required = True
     sr = slo_sub.add_parser("rules", help="multi-window, multi-burn-rate alerting rules for every SLO")
     sr.add_argument("spec", metavar="SPEC")
-    sr.add_argument("--format", choices=["prometheus"], default="prometheus")
+    sr.add_argument("--format", choices=["prometheus", "openslo"], default="prometheus")
     sr.add_argument("--output", "-o", metavar="DIR", help="write the rules and their promtool tests here")
     sr.set_defaults(func=cmd_slo_rules)
     sc = slo_sub.add_parser("check", help="lint the SLOs and show their budgets and alert rules")

@@ -8,11 +8,13 @@
 //! prints as `0.9990000000000001`. No events means no data, never NaN.
 
 mod alerts;
+mod openslo;
 mod prometheus;
 mod rules;
 mod tracker;
 
 pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL_MS, Escalation, Evaluator};
+pub use openslo::openslo_yaml;
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};
 pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};

@@ -31,7 +31,7 @@ fn prom_window(d: Duration) -> String {
     d.to_string()
 }
 
-fn queries(spec: &Spec, name: &str, q: Option<&PromQueries>) -> (String, String) {
+pub(crate) fn queries(spec: &Spec, name: &str, q: Option<&PromQueries>) -> (String, String) {
     match q {
         Some(q) => (q.errors.clone(), q.total.clone()),
         None => (
