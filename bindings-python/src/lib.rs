@@ -83,6 +83,18 @@ impl PyApp {
         }
     }
 
+    /// The SLA report of CSV samples (`time_ms,slo,good,total`) as `markdown`, `json` or `html`.
+    fn slo_report(&self, samples: &str, format: &str) -> PyResult<String> {
+        let parsed = lift_core::slo::parse_samples(samples).map_err(|errors| PyValueError::new_err(errors.join("\n")))?;
+        let report = lift_core::slo::report(self.0.spec(), &parsed);
+        match format {
+            "markdown" | "md" => Ok(report.to_markdown()),
+            "json" => Ok(serde_json::to_string_pretty(&report).unwrap_or_default()),
+            "html" => Ok(report.to_html()),
+            other => Err(PyValueError::new_err(format!("unknown report format `{other}`; use `markdown`, `json` or `html`"))),
+        }
+    }
+
     /// A readable summary of the SLOs and their alert rules.
     fn slo_summary(&self) -> String {
         lift_core::slo::summary(self.0.spec())

@@ -1,5 +1,6 @@
 """SLO rules exported for Prometheus, checked by the real promtool."""
 
+import json
 import shutil
 import subprocess
 
@@ -76,3 +77,39 @@ def test_openslo_documents():
         assert {"lift.dev/short-window", "lift.dev/burn-rate"} <= set(p["metadata"]["annotations"])
     fast = next(d for d in docs if d["metadata"]["name"] == "shop-availability-page-1h-condition")
     assert fast["spec"]["condition"] == {"kind": "burnrate", "op": "gte", "threshold": 14.4, "lookbackWindow": "1h", "alertAfter": "0m"}
+
+
+def _outage_samples(path):
+    lines = ["time_ms,slo,good,total"]
+    for minute in range(24 * 60):
+        bad = 1000 if 600 <= minute < 630 else 0  # a 30-minute total outage
+        lines.append(f"{minute * 60_000},availability,{1000 - bad},1000")
+        lines.append(f"{minute * 60_000},latency,995,1000")
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_sla_report_in_three_formats(run, tmp_path):
+    samples = _outage_samples(tmp_path / "samples.csv")
+    md = run("slo", "report", "examples/shop", "--samples", samples)
+    assert md.returncode == 0, md.stderr
+    assert "| availability | 99.9% | 97.9167% | **no** | 2083.3333% | 1440000 |" in md.stdout
+    assert "| latency | 99% | 99.5% | yes | 50% | 1440000 | 0 |" in md.stdout
+    assert "page (1h window) fired +10h, resolved" in md.stdout
+    assert "rollouts frozen: budget spent" in md.stdout
+    j = run("slo", "report", "examples/shop", "--samples", samples, "--format", "json")
+    report = json.loads(j.stdout)
+    assert report["slos"][0]["met"] is False and report["slos"][1]["met"] is True
+    out = tmp_path / "report.html"
+    h = run("slo", "report", "examples/shop", "--samples", samples, "--format", "html", "--output", out)
+    assert h.returncode == 0
+    html = out.read_text()
+    assert html.startswith("<!doctype html>") and html.count("<svg") == 2 and "<polyline" in html
+
+
+def test_bad_samples_name_their_lines(run, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("time_ms,slo,good,total\n0,availability,10,5\nnot,a,line\n")
+    r = run("slo", "report", "examples/shop", "--samples", bad)
+    assert r.returncode == 2
+    assert "line 2" in r.stderr and "line 3" in r.stderr

@@ -195,6 +195,10 @@ class App:
         test_file = rules_file.rsplit(".", 1)[0] + ".test.yaml"
         return {rules_file: rules, test_file: tests}
 
+    def slo_report(self, samples: str, format: str = "markdown") -> str:
+        """The SLA report of CSV samples (`time_ms,slo,good,total`): `markdown`, `json` or `html`."""
+        return self._inner.slo_report(samples, format)
+
     def slo_summary(self) -> str:
         """Every SLO's budget and alert rules, with how fast an outage fires each."""
         return self._inner.slo_summary()

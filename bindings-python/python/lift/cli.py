@@ -143,6 +143,18 @@ def cmd_slo_check(args: argparse.Namespace) -> int:
     return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
 
 
+def cmd_slo_report(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    samples = Path(args.samples).read_text(encoding="utf-8")
+    text = app.slo_report(samples, args.format)
+    if args.output:
+        _write_atomically([(Path(args.output).name, text)], Path(args.output).parent)
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     text = json.dumps(lift.schema(), indent=2) + "\n"
     if args.output:
@@ -201,6 +213,12 @@ def parser() -> argparse.ArgumentParser:
     sc = slo_sub.add_parser("check", help="lint the SLOs and show their budgets and alert rules")
     sc.add_argument("spec", metavar="SPEC")
     sc.set_defaults(func=cmd_slo_check)
+    rp = slo_sub.add_parser("report", help="SLA report from samples: attainment, budget, burn-down, incidents")
+    rp.add_argument("spec", metavar="SPEC")
+    rp.add_argument("--samples", required=True, metavar="FILE", help="CSV: time_ms,slo,good,total")
+    rp.add_argument("--format", choices=["markdown", "json", "html"], default="markdown")
+    rp.add_argument("--output", "-o", metavar="FILE")
+    rp.set_defaults(func=cmd_slo_report)
 
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")

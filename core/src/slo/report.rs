@@ -1,0 +1,315 @@
+//! SLA reports: for each SLO over a period, the attainment, the budget used,
+//! the burn-down over time, the incidents (when alerts fired) and the
+//! budget-policy actions, as Markdown, JSON or a self-contained HTML page
+//! with an SVG burn-down chart. Samples come in as CSV text.
+
+use super::{AlertAction, Counts, Escalation, Evaluator, Ratio, budget_ppm};
+use crate::spec::Spec;
+use crate::spec::units::Duration;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// One line of samples: `time_ms,slo,good,total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sample<'a> {
+    /// Milliseconds since the epoch.
+    pub at: u64,
+    /// The SLO's name.
+    pub slo: &'a str,
+    /// Good events.
+    pub good: u64,
+    /// All events.
+    pub total: u64,
+}
+
+/// Read samples from CSV (`time_ms,slo,good,total`, a header line allowed).
+/// Every bad line is reported with its number.
+pub fn parse_samples(text: &str) -> Result<Vec<Sample<'_>>, Vec<String>> {
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || (i == 0 && line.starts_with("time")) {
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        let parsed = match f.as_slice() {
+            [at, slo, good, total] => match (at.parse(), good.parse(), total.parse()) {
+                (Ok(at), Ok(good), Ok(total)) if good <= total => Some(Sample { at, slo, good, total }),
+                _ => None,
+            },
+            _ => None,
+        };
+        match parsed {
+            Some(s) => out.push(s),
+            None => errors.push(format!("line {}: `{line}` is not `time_ms,slo,good,total` with good <= total", i + 1)),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+/// When an alert fired.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incident {
+    /// `page` or `ticket`.
+    pub severity: String,
+    /// The rule's long window.
+    pub window: String,
+    /// When it fired (ms).
+    pub from: u64,
+    /// When it resolved (ms), if it did within the report.
+    pub to: Option<u64>,
+    /// The evidence when it fired.
+    pub evidence: String,
+}
+
+/// The report of one SLO.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SloReport {
+    /// Name.
+    pub name: String,
+    /// Objective, such as `99.9%`.
+    pub objective: String,
+    /// Good and total events in the report.
+    pub counts: Counts,
+    /// Share of good events, to 4 decimals of a percent (`None` with no events).
+    pub attainment: Option<String>,
+    /// Whether the objective was met.
+    pub met: Option<bool>,
+    /// Share of the budget used (1 = all of it).
+    pub budget_used: Option<String>,
+    /// Budget remaining after each sample time: (ms, share of the budget left, may go below 0).
+    pub burn_down: Vec<(u64, f64)>,
+    /// Alerts that fired.
+    pub incidents: Vec<Incident>,
+    /// Budget-policy actions: (ms, what).
+    pub policy: Vec<(u64, String)>,
+}
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    /// App name.
+    pub app: String,
+    /// First and last sample times (ms).
+    pub from: u64,
+    /// Last sample time (ms).
+    pub to: u64,
+    /// Per SLO.
+    pub slos: Vec<SloReport>,
+}
+
+/// Build the report of every SLO of `spec` from `samples` (any order).
+pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
+    let mut by_slo: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
+    for s in samples {
+        by_slo.entry(s.slo).or_default().push(s);
+    }
+    let from = samples.iter().map(|s| s.at).min().unwrap_or(0);
+    let to = samples.iter().map(|s| s.at).max().unwrap_or(0);
+    let mut slos = Vec::new();
+    for (name, slo) in &spec.slos {
+        let mut mine: Vec<&Sample<'_>> = by_slo.get(name.as_str()).cloned().unwrap_or_default();
+        mine.sort_by_key(|s| s.at);
+        let counts = mine.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
+        let budget = budget_ppm(slo.objective);
+        let mut ev = Evaluator::new(slo.objective, slo.window, slo.min_events, Escalation { steps: vec![] });
+        let mut incidents: Vec<Incident> = Vec::new();
+        let mut policy = Vec::new();
+        let mut burn_down = Vec::new();
+        let mut bad = 0u64;
+        let rules = super::default_rules(slo.window);
+        for s in &mine {
+            ev.handle(super::AlertEvent::Sample { good: s.good, total: s.total }, s.at);
+            while let Some(action) = ev.poll(s.at) {
+                match action {
+                    AlertAction::Fire { rule, severity, evidence } => incidents.push(Incident {
+                        severity: format!("{severity:?}").to_lowercase(),
+                        window: rules.get(rule).map(|r| r.long_window.to_string()).unwrap_or_default(),
+                        from: s.at,
+                        to: None,
+                        evidence,
+                    }),
+                    AlertAction::Resolve { rule, .. } => {
+                        let window = rules.get(rule).map(|r| r.long_window.to_string()).unwrap_or_default();
+                        if let Some(open) = incidents.iter_mut().rev().find(|i| i.window == window && i.to.is_none()) {
+                            open.to = Some(s.at);
+                        }
+                    }
+                    AlertAction::FreezeRollouts { frozen, evidence } => policy.push((
+                        s.at,
+                        if frozen {
+                            format!("rollouts frozen: budget spent ({evidence})")
+                        } else {
+                            format!("rollouts allowed again ({evidence})")
+                        },
+                    )),
+                    AlertAction::Notify { .. } => {}
+                }
+            }
+            bad += s.total - s.good;
+            // Budget left against the events seen so far in the report.
+            let allowed = counts.total as f64 * f64::from(budget) / 1_000_000.0;
+            let left = if allowed > 0.0 { 1.0 - bad as f64 / allowed } else { 1.0 };
+            burn_down.push((s.at, left));
+        }
+        let attainment = Ratio::new(u128::from(counts.good) * 100, u128::from(counts.total)).map(|r| format!("{}%", r.to_decimal()));
+        let met =
+            (counts.total > 0).then(|| u128::from(counts.good) * 1_000_000 >= u128::from(counts.total) * u128::from(slo.objective.ppm()));
+        let budget_used = super::budget_used(slo.objective, counts, counts.total)
+            .map(|r| format!("{}%", Ratio { num: r.num * 100, den: r.den }.to_decimal()));
+        slos.push(SloReport {
+            name: name.clone(),
+            objective: slo.objective.to_string(),
+            counts,
+            attainment,
+            met,
+            budget_used,
+            burn_down,
+            incidents,
+            policy,
+        });
+    }
+    Report { app: spec.app.clone(), from, to, slos }
+}
+
+fn when(ms: u64, from: u64) -> String {
+    format!("+{}", Duration::from_millis(ms.saturating_sub(from) / 60_000 * 60_000))
+}
+
+impl Report {
+    /// Markdown.
+    pub fn to_markdown(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# SLA report: {}\n", self.app);
+        let _ = writeln!(
+            out,
+            "Samples from {} ms to {} ms ({}).\n",
+            self.from,
+            self.to,
+            Duration::from_millis(self.to.saturating_sub(self.from))
+        );
+        let _ = writeln!(out, "| SLO | objective | attainment | met | budget used | events | incidents |");
+        let _ = writeln!(out, "| --- | --- | --- | --- | --- | --- | --- |");
+        for s in &self.slos {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                s.name,
+                s.objective,
+                s.attainment.as_deref().unwrap_or("no data"),
+                s.met.map_or("-", |m| if m { "yes" } else { "**no**" }),
+                s.budget_used.as_deref().unwrap_or("-"),
+                s.counts.total,
+                s.incidents.len()
+            );
+        }
+        for s in &self.slos {
+            if s.incidents.is_empty() && s.policy.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "\n## {}\n", s.name);
+            for i in &s.incidents {
+                let end = i.to.map_or("still firing".to_owned(), |t| format!("resolved {}", when(t, self.from)));
+                let _ = writeln!(out, "- {} ({} window) fired {}, {end}: {}", i.severity, i.window, when(i.from, self.from), i.evidence);
+            }
+            for (at, what) in &s.policy {
+                let _ = writeln!(out, "- {}: {what}", when(*at, self.from));
+            }
+        }
+        out
+    }
+
+    /// A self-contained HTML page: the table, and an SVG burn-down per SLO.
+    pub fn to_html(&self) -> String {
+        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let mut out = String::new();
+        let _ = write!(
+            out,
+            "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>SLA report: {}</title>\n<style>body{{font-family:system-ui,sans-serif;margin:2rem;max-width:980px}}table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}}.no{{color:#b91c1c;font-weight:600}}</style></head><body>\n<h1>SLA report: {}</h1>\n",
+            esc(&self.app),
+            esc(&self.app)
+        );
+        let _ = writeln!(
+            out,
+            "<table><tr><th>SLO</th><th>objective</th><th>attainment</th><th>met</th><th>budget used</th><th>events</th><th>incidents</th></tr>"
+        );
+        for s in &self.slos {
+            let met = s.met.map_or("-".to_owned(), |m| if m { "yes".into() } else { "<span class=\"no\">no</span>".into() });
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{met}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&s.name),
+                s.objective,
+                s.attainment.as_deref().unwrap_or("no data"),
+                s.budget_used.as_deref().unwrap_or("-"),
+                s.counts.total,
+                s.incidents.len()
+            );
+        }
+        out.push_str("</table>\n");
+        for s in &self.slos {
+            let _ = writeln!(out, "<h2>{}</h2>\n{}", esc(&s.name), self.burn_down_svg(s));
+            if !s.incidents.is_empty() {
+                out.push_str("<ul>\n");
+                for i in &s.incidents {
+                    let end = i.to.map_or("still firing".to_owned(), |t| format!("resolved {}", when(t, self.from)));
+                    let _ = writeln!(
+                        out,
+                        "<li>{} ({} window) fired {}, {end}: {}</li>",
+                        i.severity,
+                        i.window,
+                        when(i.from, self.from),
+                        esc(&i.evidence)
+                    );
+                }
+                out.push_str("</ul>\n");
+            }
+        }
+        out.push_str("</body></html>\n");
+        out
+    }
+
+    fn burn_down_svg(&self, s: &SloReport) -> String {
+        let (w, h, left, top, bottom) = (900.0, 220.0, 50.0, 10.0, 30.0);
+        let span = self.to.saturating_sub(self.from).max(1) as f64;
+        // Overspending past the whole budget again is drawn at the floor, so 100% and 0% stay readable.
+        let min = s.burn_down.iter().map(|p| p.1).fold(0.0f64, f64::min).max(-1.0);
+        let y = |v: f64| top + (h - top - bottom) * (1.0 - (v.max(min) - min) / (1.0 - min));
+        let x = |t: u64| left + (w - left - 10.0) * (t.saturating_sub(self.from) as f64) / span;
+        let points: Vec<String> = s.burn_down.iter().map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v))).collect();
+        let mut svg =
+            format!("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w}\" height=\"{h}\" viewBox=\"0 0 {w} {h}\" font-size=\"11\">");
+        let _ = write!(
+            svg,
+            "<line x1=\"{left}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#999\" stroke-dasharray=\"4 3\"/>",
+            y(0.0),
+            w - 10.0,
+            y(0.0)
+        );
+        let _ = write!(svg, "<text x=\"4\" y=\"{:.1}\">100%</text><text x=\"4\" y=\"{:.1}\">0%</text>", y(1.0) + 4.0, y(0.0) + 4.0);
+        if min < 0.0 {
+            let _ = write!(svg, "<text x=\"4\" y=\"{:.1}\">{:.0}%</text>", y(min), min * 100.0);
+        }
+        for i in &s.incidents {
+            let x0 = x(i.from);
+            let x1 = x(i.to.unwrap_or(self.to)).max(x0 + 1.0);
+            let _ = write!(
+                svg,
+                "<rect x=\"{x0:.1}\" y=\"{top}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#fca5a5\" opacity=\"0.4\"><title>{} {}</title></rect>",
+                x1 - x0,
+                h - top - bottom,
+                i.severity,
+                i.window
+            );
+        }
+        let _ = write!(svg, "<polyline fill=\"none\" stroke=\"#2563eb\" stroke-width=\"2\" points=\"{}\"/>", points.join(" "));
+        let _ = write!(
+            svg,
+            "<text x=\"{left}\" y=\"{:.1}\" fill=\"#555\">error budget left over the report; shaded: alerts firing</text></svg>",
+            h - 8.0
+        );
+        svg
+    }
+}
