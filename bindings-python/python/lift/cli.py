@@ -44,6 +44,15 @@ def _load(path: str) -> lift.App:
     return lift.load(path)
 
 
+def _emit(text: str, output: Optional[str]) -> None:
+    """Write `text` to the file `output` (all or nothing), or to standard output."""
+    if output:
+        _write_atomically([(Path(output).name, text)], Path(output).parent)
+        print(f"wrote {output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     app = _load(args.spec)
     diags = app.validate()
@@ -112,11 +121,7 @@ def cmd_plan(args: argparse.Namespace) -> int:
         text = app.plan_svg()
     else:
         text = app.plan_text()
-    if args.output:
-        _write_atomically([(Path(args.output).name, text)], Path(args.output).parent)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _emit(text, args.output)
     return EXIT_OK
 
 
@@ -147,20 +152,12 @@ def cmd_slo_report(args: argparse.Namespace) -> int:
     app = _load(args.spec)
     samples = Path(args.samples).read_text(encoding="utf-8")
     text = app.slo_report(samples, args.format)
-    if args.output:
-        _write_atomically([(Path(args.output).name, text)], Path(args.output).parent)
-        print(f"wrote {args.output}", file=sys.stderr)
-    else:
-        sys.stdout.write(text)
+    _emit(text, args.output)
     return EXIT_OK
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    text = json.dumps(lift.schema(), indent=2) + "\n"
-    if args.output:
-        _write_atomically([(Path(args.output).name, text)], Path(args.output).parent)
-    else:
-        sys.stdout.write(text)
+    _emit(json.dumps(lift.schema(), indent=2) + "\n", args.output)
     return EXIT_OK
 
 
