@@ -162,6 +162,14 @@ fn render(diagnostic: &str, file: &str) -> PyResult<String> {
     Ok(d.render(file))
 }
 
+/// The SLOs of OpenSLO v1 documents, as the spec's `slos:` section in YAML.
+#[pyfunction]
+fn import_openslo(text: &str) -> PyResult<String> {
+    let slos = lift_core::slo::import_openslo(text).map_err(|errors| PyValueError::new_err(errors.join("\n")))?;
+    let value = serde_json::json!({ "slos": slos });
+    Ok(lift_core::iac::yaml::to_yaml(&value))
+}
+
 /// Output formats `synth` accepts.
 #[pyfunction]
 fn formats() -> Vec<&'static str> {
@@ -177,6 +185,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
     m.add_function(wrap_pyfunction!(render, m)?)?;
+    m.add_function(wrap_pyfunction!(import_openslo, m)?)?;
     m.add("SpecError", m.py().get_type::<SpecError>())?;
     m.add("RegionError", m.py().get_type::<RegionError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

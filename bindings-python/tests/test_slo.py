@@ -113,3 +113,15 @@ def test_bad_samples_name_their_lines(run, tmp_path):
     r = run("slo", "report", "examples/shop", "--samples", bad)
     assert r.returncode == 2
     assert "line 2" in r.stderr and "line 3" in r.stderr
+
+
+def test_openslo_round_trip_through_the_cli(run, tmp_path):
+    r = run("slo", "rules", "examples/shop", "--format", "openslo", "--output", tmp_path)
+    assert r.returncode == 0, r.stderr
+    back = run("slo", "import", tmp_path / "openslo.yaml")
+    assert back.returncode == 0, back.stderr
+    yaml = pytest.importorskip("yaml")
+    slos = yaml.safe_load(back.stdout)["slos"]
+    assert slos["availability"]["objective"] == "99.9%" and slos["latency"]["threshold"] == "300ms"
+    spec = yaml.safe_load((EXAMPLES / "shop" / "lift.yaml").read_text())
+    assert {k: v["objective"] for k, v in slos.items()} == {k: v["objective"] for k, v in spec["slos"].items()}

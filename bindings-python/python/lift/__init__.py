@@ -28,6 +28,7 @@ __all__ = [
     "load",
     "loads",
     "from_dict",
+    "import_openslo",
     "schema",
     "schema_path",
     "FORMATS",
@@ -261,6 +262,11 @@ def from_dict(spec: Dict[str, Any]) -> App:
         import dataclasses
 
         raise ValidationError([dataclasses.replace(d, line=None, column=None) for d in e.diagnostics]) from None
+
+
+def import_openslo(text: str) -> str:
+    """The SLOs of OpenSLO v1 documents as a `slos:` section for a Lift spec (YAML)."""
+    return _lift.import_openslo(text)
 
 
 def schema() -> Dict[str, Any]:

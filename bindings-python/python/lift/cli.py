@@ -156,6 +156,11 @@ def cmd_slo_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_slo_import(args: argparse.Namespace) -> int:
+    _emit(lift.import_openslo(Path(args.file).read_text(encoding="utf-8")), None)
+    return EXIT_OK
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     _emit(json.dumps(lift.schema(), indent=2) + "\n", args.output)
     return EXIT_OK
@@ -216,6 +221,9 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--format", choices=["markdown", "json", "html"], default="markdown")
     rp.add_argument("--output", "-o", metavar="FILE")
     rp.set_defaults(func=cmd_slo_report)
+    si = slo_sub.add_parser("import", help="read OpenSLO v1 documents and print them as a `slos:` section")
+    si.add_argument("file", metavar="FILE")
+    si.set_defaults(func=cmd_slo_import)
 
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")

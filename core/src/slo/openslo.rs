@@ -27,10 +27,21 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         let source = |q: &str| json!({ "metricSource": { "type": "Prometheus", "spec": { "query": q.replace("{{window}}", "1m") } } });
         let rules = default_rules(slo.window);
         let policy_names: Vec<String> = rules.iter().map(|r| format!("{id}-{}-{}", severity(r.severity), r.long_window)).collect();
+        let mut annotations = serde_json::Map::new();
+        // What OpenSLO has no field for, so an import gives back the same SLO.
+        annotations.insert("lift.dev/name".into(), json!(name));
+        annotations.insert("lift.dev/min-events".into(), json!(slo.min_events.to_string()));
+        if let Some(t) = slo.threshold {
+            annotations.insert("lift.dev/latency-threshold".into(), json!(t.to_string()));
+        }
+        if let Some(q) = &slo.prometheus {
+            annotations.insert("lift.dev/errors-query".into(), json!(q.errors));
+            annotations.insert("lift.dev/total-query".into(), json!(q.total));
+        }
         docs.push(json!({
             "apiVersion": "openslo/v1",
             "kind": "SLO",
-            "metadata": { "name": id, "displayName": format!("{} {name}", spec.app) },
+            "metadata": { "name": id, "displayName": format!("{} {name}", spec.app), "annotations": annotations },
             "spec": {
                 "service": spec.app,
                 "indicator": {
@@ -75,5 +86,63 @@ fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Page => "page",
         Severity::Ticket => "ticket",
+    }
+}
+
+/// Read the SLOs of OpenSLO v1 documents back into the spec's form. Every
+/// document that cannot be read is reported, by its position in the stream.
+pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, crate::spec::Slo>, Vec<String>> {
+    use crate::spec::units::Percent;
+    let docs = crate::spec::source::parse_all(text).map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>())?;
+    let mut out = std::collections::BTreeMap::new();
+    let mut errors = Vec::new();
+    for (i, doc) in docs.iter().enumerate() {
+        if doc.get("kind").and_then(Value::as_str) != Some("SLO") {
+            continue;
+        }
+        let meta = doc.get("metadata");
+        let ann = |k: &str| meta.and_then(|m| m.get("annotations")).and_then(|a| a.get(k)).and_then(Value::as_str);
+        let name = ann("lift.dev/name").or_else(|| meta.and_then(|m| m.get("name")).and_then(Value::as_str)).unwrap_or_default().to_owned();
+        let spec = doc.get("spec");
+        let target = spec.and_then(|s| s.pointer("/objectives/0/target")).and_then(Value::as_f64);
+        let window =
+            spec.and_then(|s| s.pointer("/timeWindow/0/duration")).and_then(Value::as_str).map(str::parse::<crate::spec::units::Duration>);
+        let objective = target.filter(|t| (0.0..=1.0).contains(t)).map(|t| {
+            // Targets are decimals of at most six places: round away the float's noise.
+            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "in 0..=1e6 after the range check")]
+            Percent::from_ppm((t * 1_000_000.0).round() as u32)
+        });
+        match (objective, window) {
+            (Some(objective), Some(Ok(window))) => {
+                let threshold = ann("lift.dev/latency-threshold").and_then(|t| t.parse().ok());
+                let min_events = ann("lift.dev/min-events").and_then(|m| m.parse().ok()).unwrap_or(100);
+                let prometheus = match (ann("lift.dev/errors-query"), ann("lift.dev/total-query")) {
+                    (Some(e), Some(t)) => Some(crate::spec::PromQueries { errors: e.to_owned(), total: t.to_owned() }),
+                    _ => None,
+                };
+                out.insert(name, crate::spec::Slo { objective, window, threshold, min_events, prometheus });
+            }
+            _ => errors.push(format!(
+                "document {}: SLO `{name}` needs `spec.objectives[0].target` between 0 and 1 and a rolling `spec.timeWindow[0].duration`",
+                i + 1
+            )),
+        }
+    }
+    if errors.is_empty() { Ok(out) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slos_round_trip_through_openslo() {
+        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
+        let app = crate::App::from_text(text).unwrap_or_else(|d| panic!("{d:?}"));
+        let back = import_openslo(&openslo_yaml(app.spec())).unwrap_or_default();
+        assert_eq!(back, app.spec().slos);
+        assert!(
+            import_openslo("apiVersion: openslo/v1\nkind: SLO\nmetadata: { name: x }\nspec: { objectives: [{ target: 2 }] }\n").is_err()
+        );
     }
 }

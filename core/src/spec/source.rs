@@ -68,9 +68,37 @@ pub fn parse(text: &str) -> Parsed {
             .with_hint("check indentation, quoting and brackets near this place");
         return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: vec![d] };
     }
-    let mut b = Builder { events: &collector.events, pos: 0, map: SourceMap::default(), diags: vec![], anchors: HashMap::new(), nodes: 0 };
-    let value = b.document();
+    let mut b = Builder {
+        events: &collector.events,
+        pos: 0,
+        map: SourceMap::default(),
+        diags: vec![],
+        anchors: HashMap::new(),
+        nodes: 0,
+        multi: false,
+    };
+    let value = b.document().into_iter().next().unwrap_or(Value::Null);
     Parsed { value, map: b.map, diagnostics: b.diags }
+}
+
+/// Parse a stream of YAML documents (such as OpenSLO files). Locations are not kept.
+pub fn parse_all(text: &str) -> Result<Vec<Value>, Vec<Diagnostic>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut collector = Collector::default();
+    if let Err(e) = Parser::new_from_str(text).load(&mut collector, true) {
+        return Err(vec![Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker())))]);
+    }
+    let mut b = Builder {
+        events: &collector.events,
+        pos: 0,
+        map: SourceMap::default(),
+        diags: vec![],
+        anchors: HashMap::new(),
+        nodes: 0,
+        multi: true,
+    };
+    let docs = b.document();
+    if b.diags.is_empty() { Ok(docs.into_iter().filter(|d| !d.is_null()).collect()) } else { Err(b.diags) }
 }
 
 fn loc(m: &Marker) -> Location {
@@ -96,6 +124,8 @@ struct Builder<'a> {
     diags: Vec<Diagnostic>,
     anchors: HashMap<usize, Value>,
     nodes: usize,
+    /// Accept several documents (else a second one is an error).
+    multi: bool,
 }
 
 impl Builder<'_> {
@@ -113,27 +143,23 @@ impl Builder<'_> {
         self.diags.push(Diagnostic::error(code, pointer, msg).at(Some(at)));
     }
 
-    fn document(&mut self) -> Value {
-        let mut docs = 0;
-        let mut first = Value::Null;
+    fn document(&mut self) -> Vec<Value> {
+        let mut docs = Vec::new();
         while let Some((ev, mark)) = self.next() {
             let at = loc(mark);
             match ev {
                 Event::DocumentStart => {
-                    docs += 1;
-                    if docs == 2 {
+                    if docs.len() == 1 && !self.multi {
                         self.error(Code::Syntax, "", at, "a spec file holds one document, found a second `---`");
                     }
                     let v = self.node("", 0);
-                    if docs == 1 {
-                        first = v;
-                    }
+                    docs.push(v);
                 }
                 Event::StreamEnd => break,
                 _ => {}
             }
         }
-        first
+        docs
     }
 
     fn node(&mut self, pointer: &str, depth: usize) -> Value {
