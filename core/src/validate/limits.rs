@@ -73,7 +73,7 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
                 "",
                 format!("{region}the template is {} bytes, over the {} CloudFormation accepts inline", body_len, BODY_INLINE.max),
             )
-            .with_hint("deploy it through an S3 bucket (Lift's deployer does), or use `--yaml`, which is smaller"),
+            .with_hint("upload it to S3 and deploy it by `TemplateURL`, or use `--yaml`, which is smaller"),
         );
     }
     for node in g.nodes.values() {
