@@ -14,8 +14,15 @@
 //! The data flow:
 //! ```text
 //! text ─ spec::load ─▶ Spec ─ graph::build (per region) ─▶ Graph ─ iac::cloudformation ─▶ template
-//!                              └─ validate ─▶ diagnostics (errors stop synth; warnings do not)
+//!                       │      └─ validate ─▶ diagnostics (errors stop synth; warnings do not)
+//!                       ├─ rollout::plan ─▶ Plan (timeline) ─▶ rollout::Rollout (state machine)
+//!                       └─ slo ─▶ rules, Tracker, Evaluator (state machine), exports, reports
 //! ```
+//! The state machines (`rollout::Rollout`, `slo::Evaluator`) share one shape:
+//! `handle(event, now)` feeds an observation, `poll(now)` returns the next
+//! action until it returns `None`, `next_deadline()` says when to poll again,
+//! `status()` says what a person sees. Time is always an argument.
+//!
 //! The usual entry point is [`App`].
 
 pub mod app;
