@@ -1,6 +1,6 @@
 //! The provider-neutral resource graph.
 //!
-//! One graph per region is built from the spec ([`build`]); every IaC renderer
+//! One graph per region is built from the spec ([`build()`]); every IaC renderer
 //! translates it and never invents resources. Edges are not stored separately:
 //! they are the references ([`Expr::Ref`]) inside each resource, plus the few
 //! explicit orderings no reference implies, so they can never disagree with
