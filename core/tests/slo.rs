@@ -49,3 +49,23 @@ fn cloudwatch_alarms_pair_each_rule_windows_and_skip_impossible_ones() {
     assert!(t["Resources"].get("AvailSloPage1hAlarm").is_none());
     assert!(t["Resources"].get("AvailSloPage6hAlarm").is_some());
 }
+
+#[test]
+fn reports_count_attainment_by_the_budgeting_method() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  events: { objective: 99% }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 90% }\n";
+    let app = App::from_text(spec).unwrap();
+    // 100 minutes: minute 7 is a bad minute of a quiet hour (1 of 2 fail), the rest are busy and clean.
+    let mut csv = String::from("time_ms,slo,good,total\n");
+    for m in 0..100u64 {
+        let (good, total) = if m == 7 { (1, 2) } else { (100, 100) };
+        csv.push_str(&format!("{},events,{good},{total}\n{},slices,{good},{total}\n", m * 60_000, m * 60_000));
+    }
+    let samples = lift_core::slo::parse_samples(&csv).unwrap();
+    let r = lift_core::slo::report(app.spec(), &samples);
+    let events = r.slos.iter().find(|s| s.name == "events").unwrap();
+    let slices = r.slos.iter().find(|s| s.name == "slices").unwrap();
+    // 9901 good of 9902 events; one of twenty 5-minute slices (401/402 good: above 90%) is good, so all 20 are.
+    assert_eq!(events.attainment.as_deref(), Some("99.9899%"));
+    assert_eq!(slices.attainment.as_deref(), Some("100%"));
+    assert_eq!(slices.met, Some(true));
+}

@@ -12,6 +12,7 @@ mod openslo;
 mod prometheus;
 mod report;
 mod rules;
+mod timeslices;
 mod tracker;
 
 pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL_MS, Escalation, Evaluator};
@@ -19,6 +20,7 @@ pub use openslo::{import_openslo, openslo_yaml};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
 pub use report::{Incident, Report, Sample, SloReport, parse_samples, report};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};
+pub use timeslices::attainment;
 pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};
 
 use crate::spec::units::Percent;

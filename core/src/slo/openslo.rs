@@ -49,8 +49,12 @@ pub fn openslo_yaml(spec: &Spec) -> String {
                     "spec": { "ratioMetric": { "counter": false, "bad": source(&errors), "total": source(&total) } }
                 },
                 "timeWindow": [{ "duration": window, "isRolling": true }],
-                "budgetingMethod": "Occurrences",
-                "objectives": [{ "displayName": name, "target": ratio(slo.objective.ppm()).parse::<f64>().unwrap_or(0.0) }],
+                "budgetingMethod": match slo.budgeting {
+                    crate::spec::Budgeting::Occurrences => "Occurrences",
+                    crate::spec::Budgeting::Timeslices => "Timeslices",
+                    crate::spec::Budgeting::RatioTimeslices => "RatioTimeslices",
+                },
+                "objectives": [objective(name, slo)],
                 "alertPolicies": policy_names
             }
         }));
@@ -82,6 +86,25 @@ pub fn openslo_yaml(spec: &Spec) -> String {
     docs.iter().map(|d| format!("---\n{}", to_yaml(d))).collect()
 }
 
+fn objective(name: &str, slo: &crate::spec::Slo) -> Value {
+    let mut o = serde_json::Map::new();
+    o.insert("displayName".into(), json!(name));
+    o.insert("target".into(), json!(ratio(slo.objective.ppm()).parse::<f64>().unwrap_or(0.0)));
+    if slo.budgeting != crate::spec::Budgeting::Occurrences {
+        o.insert("timeSliceWindow".into(), json!(slo.timeslice.to_string()));
+    }
+    if let (crate::spec::Budgeting::Timeslices, Some(t)) = (slo.budgeting, slo.timeslice_target) {
+        o.insert("timeSliceTarget".into(), json!(ratio(t.ppm()).parse::<f64>().unwrap_or(0.0)));
+    }
+    Value::Object(o)
+}
+
+fn fraction(v: f64) -> Option<crate::spec::units::Percent> {
+    // Targets are decimals of at most six places: round away the float's noise.
+    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "in 0..=1e6 after the range check")]
+    (0.0..=1.0).contains(&v).then(|| crate::spec::units::Percent::from_ppm((v * 1_000_000.0).round() as u32))
+}
+
 fn severity(s: Severity) -> &'static str {
     match s {
         Severity::Page => "page",
@@ -92,7 +115,7 @@ fn severity(s: Severity) -> &'static str {
 /// Read the SLOs of OpenSLO v1 documents back into the spec's form. Every
 /// document that cannot be read is reported, by its position in the stream.
 pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, crate::spec::Slo>, Vec<String>> {
-    use crate::spec::units::Percent;
+    use crate::spec::units::Duration;
     let docs = crate::spec::source::parse_all(text).map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>())?;
     let mut out = std::collections::BTreeMap::new();
     let mut errors = Vec::new();
@@ -107,11 +130,18 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
         let target = spec.and_then(|s| s.pointer("/objectives/0/target")).and_then(Value::as_f64);
         let window =
             spec.and_then(|s| s.pointer("/timeWindow/0/duration")).and_then(Value::as_str).map(str::parse::<crate::spec::units::Duration>);
-        let objective = target.filter(|t| (0.0..=1.0).contains(t)).map(|t| {
-            // Targets are decimals of at most six places: round away the float's noise.
-            #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "in 0..=1e6 after the range check")]
-            Percent::from_ppm((t * 1_000_000.0).round() as u32)
-        });
+        let objective = target.and_then(fraction);
+        let budgeting = match spec.and_then(|s| s.get("budgetingMethod")).and_then(Value::as_str) {
+            Some("Timeslices") => crate::spec::Budgeting::Timeslices,
+            Some("RatioTimeslices") => crate::spec::Budgeting::RatioTimeslices,
+            _ => crate::spec::Budgeting::Occurrences,
+        };
+        let timeslice = spec
+            .and_then(|s| s.pointer("/objectives/0/timeSliceWindow"))
+            .and_then(Value::as_str)
+            .and_then(|d| d.parse().ok())
+            .unwrap_or(Duration::from_secs(60));
+        let timeslice_target = spec.and_then(|s| s.pointer("/objectives/0/timeSliceTarget")).and_then(Value::as_f64).and_then(fraction);
         match (objective, window) {
             (Some(objective), Some(Ok(window))) => {
                 let threshold = ann("lift.dev/latency-threshold").and_then(|t| t.parse().ok());
@@ -120,7 +150,10 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                     (Some(e), Some(t)) => Some(crate::spec::PromQueries { errors: e.to_owned(), total: t.to_owned() }),
                     _ => None,
                 };
-                out.insert(name, crate::spec::Slo { objective, window, threshold, min_events, prometheus });
+                out.insert(
+                    name,
+                    crate::spec::Slo { objective, window, threshold, min_events, prometheus, budgeting, timeslice, timeslice_target },
+                );
             }
             _ => errors.push(format!(
                 "document {}: SLO `{name}` needs `spec.objectives[0].target` between 0 and 1 and a rolling `spec.timeWindow[0].duration`",
@@ -137,7 +170,7 @@ mod tests {
 
     #[test]
     fn slos_round_trip_through_openslo() {
-        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
+        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
         let app = crate::App::from_text(text).unwrap_or_else(|d| panic!("{d:?}"));
         let back = import_openslo(&openslo_yaml(app.spec())).unwrap_or_default();
         assert_eq!(back, app.spec().slos);

@@ -154,11 +154,28 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
             let left = if allowed > 0.0 { 1.0 - bad as f64 / allowed } else { 1.0 };
             burn_down.push((s.at, left));
         }
-        let attainment = Ratio::new(u128::from(counts.good) * 100, u128::from(counts.total)).map(|r| format!("{}%", r.to_decimal()));
-        let met =
-            (counts.total > 0).then(|| u128::from(counts.good) * 1_000_000 >= u128::from(counts.total) * u128::from(slo.objective.ppm()));
-        let budget_used = super::budget_used(slo.objective, counts, counts.total)
-            .map(|r| format!("{}%", Ratio { num: r.num * 100, den: r.den }.to_decimal()));
+        // Attainment by the SLO's budgeting method, over timeslices of the samples.
+        let width = slo.timeslice.as_millis().max(1);
+        let mut slices: Vec<Counts> = Vec::new();
+        let mut current: Option<u64> = None;
+        for s in &mine {
+            let slice = s.at / width;
+            if current != Some(slice) {
+                slices.push(Counts::default());
+                current = Some(slice);
+            }
+            if let Some(last) = slices.last_mut() {
+                last.good += s.good;
+                last.total += s.total;
+            }
+        }
+        let achieved = super::attainment(slo.budgeting, &slices, slo.timeslice_target.unwrap_or(slo.objective));
+        let attainment = achieved.map(|r| format!("{}%", Ratio { num: r.num * 100, den: r.den }.to_decimal()));
+        let met = achieved.map(|r| r.num * 1_000_000 >= r.den * u128::from(slo.objective.ppm()));
+        // Budget used = (1 - attainment) / (1 - objective).
+        let budget_used = achieved
+            .and_then(|r| Ratio::new((r.den - r.num.min(r.den)) * 1_000_000 * 100, r.den * u128::from(budget)))
+            .map(|r| format!("{}%", r.to_decimal()));
         slos.push(SloReport {
             name: name.clone(),
             objective: slo.objective.to_string(),

@@ -73,6 +73,33 @@ pub struct Slo {
     /// PromQL for the exported rules; `{{window}}` stands for the range.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prometheus: Option<PromQueries>,
+    /// How attainment is counted: good events over all (`occurrences`), good
+    /// timeslices over all (`timeslices`), or the mean of the slices' ratios (`ratio-timeslices`).
+    #[serde(default)]
+    pub budgeting: Budgeting,
+    /// The width of a timeslice, a whole number of minutes up to 1h.
+    #[serde(default = "default_timeslice")]
+    pub timeslice: Duration,
+    /// For `timeslices`: a slice is good when this share of its events is; default the objective.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeslice_target: Option<Percent>,
+}
+
+fn default_timeslice() -> Duration {
+    Duration::from_secs(60)
+}
+
+/// OpenSLO's budgeting methods.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Budgeting {
+    /// Good events over all events.
+    #[default]
+    Occurrences,
+    /// Good timeslices over all timeslices with events.
+    Timeslices,
+    /// The mean of each timeslice's share of good events.
+    RatioTimeslices,
 }
 
 /// The PromQL rates of bad and of all events.

@@ -524,6 +524,15 @@ impl Rules<'_> {
                 );
                 continue;
             }
+            let ts = slo.timeslice.as_millis();
+            if ts == 0 || ts % 60_000 != 0 || ts > 3_600_000 {
+                self.err(
+                    Code::OutOfRange,
+                    p(&["slos", name, "timeslice"]),
+                    format!("timeslice `{}` must be a whole number of minutes up to 1h", slo.timeslice),
+                    None,
+                );
+            }
             let rules = crate::slo::default_rules(slo.window);
             for message in crate::slo::lint(slo.objective, &rules) {
                 self.out.push(
