@@ -124,7 +124,20 @@ pub fn sort(diags: &mut [Diagnostic]) {
 
 /// Escape one JSON pointer segment (RFC 6901).
 pub fn escape_pointer(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+    let mut out = String::with_capacity(segment.len());
+    push_segment(&mut out, segment);
+    out
+}
+
+/// Append one segment to a JSON pointer, escaped (RFC 6901); the caller writes the `/`.
+pub fn push_segment(out: &mut String, segment: &str) {
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 /// Every diagnostic code Lift emits, with its meaning. The README lists them.

@@ -81,6 +81,11 @@ pub fn table_name(app: &str, table: &str) -> String {
 pub const RETENTION_DAYS: [u32; 22] =
     [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
+/// The retention CloudWatch can keep for `d`: the first allowed period at least as long, at most ten years.
+pub fn retention_days(d: crate::spec::units::Duration) -> u32 {
+    RETENTION_DAYS.iter().copied().find(|r| u64::from(*r) >= d.as_days()).unwrap_or(3653)
+}
+
 /// Problems the builder itself finds (logical ID collisions).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Collision {
@@ -291,7 +296,7 @@ impl Builder<'_> {
         let alias_arn = alias_arn(&id);
         let log_id = cat(&id, "LogGroup");
         let role_id = cat(&id, "Role");
-        let days = RETENTION_DAYS.iter().copied().find(|d| u64::from(*d) >= f.log_retention.as_days()).unwrap_or(3653);
+        let days = retention_days(f.log_retention);
         self.add(&log_id, cat(&origin, "/log_retention"), Resource::LogGroup { retention_days: days }, true);
 
         // Least privilege: logs, then exactly the declared access, then what triggers need.
@@ -513,18 +518,12 @@ impl Builder<'_> {
             }
             let origin = format!("/slos/{}", escape_pointer(name));
             for rule in crate::slo::default_rules(slo.window) {
-                let threshold = crate::slo::exact_decimal(crate::slo::Ratio {
-                    num: rule.burn_rate.num * u128::from(budget),
-                    den: rule.burn_rate.den * 1_000_000,
-                });
                 // An alarm whose threshold is 100% or more can never fire (W501 says so): leave it out.
-                if rule.burn_rate.num * u128::from(budget) >= rule.burn_rate.den * 1_000_000 {
+                if !rule.can_fire(slo.objective) {
                     continue;
                 }
-                let sev = match rule.severity {
-                    crate::slo::Severity::Page => "Page",
-                    crate::slo::Severity::Ticket => "Ticket",
-                };
+                let threshold = crate::slo::exact_decimal(rule.error_ratio(slo.objective));
+                let sev = rule.severity.title();
                 let base = format!("{}Slo{sev}{}", pascal(name), rule.long_window);
                 let mut ids = vec![];
                 for (which, window) in [("Long", rule.long_window), ("Short", rule.short_window)] {
@@ -671,7 +670,7 @@ impl Builder<'_> {
         let cors =
             http.cors.as_ref().map(|c| CorsRule { origins: c.origins.clone(), methods: c.methods.clone(), headers: c.headers.clone() });
         self.add("HttpApi", "/http".into(), Resource::HttpApi { name: self.spec.app.clone(), cors }, true);
-        let days = RETENTION_DAYS.iter().copied().find(|d| u64::from(*d) >= http.log_retention.as_days()).unwrap_or(3653);
+        let days = retention_days(http.log_retention);
         self.add("HttpApiLogGroup", "/http/log_retention".into(), Resource::LogGroup { retention_days: days }, true);
         let stage = Resource::Stage {
             api: api.clone(),

@@ -76,6 +76,11 @@ impl Ord for Ratio {
     }
 }
 
+/// A share in parts per million as an exact decimal fraction of one (`999000` → `0.999`).
+pub fn ppm_decimal(ppm: u32) -> String {
+    exact_decimal(Ratio { num: u128::from(ppm), den: 1_000_000 })
+}
+
 /// Good and total events.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {

@@ -3,14 +3,10 @@
 //! An AlertCondition has one lookback window, so each rule's short window
 //! and exact burn rate travel in annotations.
 
-use super::{Severity, budget_ppm, default_rules, exact_decimal};
+use super::{default_rules, exact_decimal};
 use crate::iac::yaml::to_yaml;
 use crate::spec::Spec;
 use serde_json::{Value, json};
-
-fn ratio(ppm: u32) -> String {
-    exact_decimal(super::Ratio { num: u128::from(ppm), den: 1_000_000 })
-}
 
 /// Every document, as one multi-document YAML stream.
 pub fn openslo_yaml(spec: &Spec) -> String {
@@ -26,7 +22,7 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         let window = slo.window.to_string();
         let source = |q: &str| json!({ "metricSource": { "type": "Prometheus", "spec": { "query": q.replace("{{window}}", "1m") } } });
         let rules = default_rules(slo.window);
-        let policy_names: Vec<String> = rules.iter().map(|r| format!("{id}-{}-{}", severity(r.severity), r.long_window)).collect();
+        let policy_names: Vec<String> = rules.iter().map(|r| format!("{id}-{}-{}", r.severity.as_str(), r.long_window)).collect();
         let mut annotations = serde_json::Map::new();
         // What OpenSLO has no field for, so an import gives back the same SLO.
         annotations.insert("lift.dev/name".into(), json!(name));
@@ -63,8 +59,8 @@ pub fn openslo_yaml(spec: &Spec) -> String {
             let annotations = json!({
                 "lift.dev/short-window": r.short_window.to_string(),
                 "lift.dev/burn-rate": r.burn_rate.to_decimal(),
-                "lift.dev/error-ratio-threshold": exact_decimal(super::Ratio { num: r.burn_rate.num * u128::from(budget_ppm(slo.objective)), den: r.burn_rate.den * 1_000_000 }),
-                "lift.dev/budget-share": ratio(r.budget_ppm)
+                "lift.dev/error-ratio-threshold": exact_decimal(r.error_ratio(slo.objective)),
+                "lift.dev/budget-share": super::ppm_decimal(r.budget_ppm)
             });
             docs.push(json!({
                 "apiVersion": "openslo/v1",
@@ -77,7 +73,7 @@ pub fn openslo_yaml(spec: &Spec) -> String {
                 "kind": "AlertCondition",
                 "metadata": { "name": condition },
                 "spec": {
-                    "severity": severity(r.severity),
+                    "severity": r.severity.as_str(),
                     "condition": { "kind": "burnrate", "op": "gte", "threshold": r.burn_rate.to_f64(), "lookbackWindow": r.long_window.to_string(), "alertAfter": "0m" }
                 }
             }));
@@ -89,12 +85,12 @@ pub fn openslo_yaml(spec: &Spec) -> String {
 fn objective(name: &str, slo: &crate::spec::Slo) -> Value {
     let mut o = serde_json::Map::new();
     o.insert("displayName".into(), json!(name));
-    o.insert("target".into(), json!(ratio(slo.objective.ppm()).parse::<f64>().unwrap_or(0.0)));
+    o.insert("target".into(), json!(super::ppm_decimal(slo.objective.ppm()).parse::<f64>().unwrap_or(0.0)));
     if slo.budgeting != crate::spec::Budgeting::Occurrences {
         o.insert("timeSliceWindow".into(), json!(slo.timeslice.to_string()));
     }
     if let (crate::spec::Budgeting::Timeslices, Some(t)) = (slo.budgeting, slo.timeslice_target) {
-        o.insert("timeSliceTarget".into(), json!(ratio(t.ppm()).parse::<f64>().unwrap_or(0.0)));
+        o.insert("timeSliceTarget".into(), json!(super::ppm_decimal(t.ppm()).parse::<f64>().unwrap_or(0.0)));
     }
     Value::Object(o)
 }
@@ -103,13 +99,6 @@ fn fraction(v: f64) -> Option<crate::spec::units::Percent> {
     // Targets are decimals of at most six places: round away the float's noise.
     #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "in 0..=1e6 after the range check")]
     (0.0..=1.0).contains(&v).then(|| crate::spec::units::Percent::from_ppm((v * 1_000_000.0).round() as u32))
-}
-
-fn severity(s: Severity) -> &'static str {
-    match s {
-        Severity::Page => "page",
-        Severity::Ticket => "ticket",
-    }
 }
 
 /// Read the SLOs of OpenSLO v1 documents back into the spec's form. Every

@@ -2,7 +2,7 @@
 //! names, so dashboards carry over), and a promtool unit-test file that
 //! replays a synthetic outage and says when each alert fires and resets.
 
-use super::{AlertRule, Ratio, Severity, budget_ppm, default_rules};
+use super::{AlertRule, Ratio, budget_ppm, default_rules};
 use crate::iac::tree::{Bump, MapBuilder, Tree, list};
 use crate::iac::yaml::tree_to_yaml;
 use crate::spec::units::Duration;
@@ -22,10 +22,6 @@ pub fn exact_decimal(r: Ratio) -> String {
     if digits.is_empty() { int.to_string() } else { format!("{int}.{digits}") }
 }
 
-fn ratio_of(ppm: u32) -> String {
-    exact_decimal(Ratio { num: u128::from(ppm), den: 1_000_000 })
-}
-
 /// Prometheus's duration syntax (`5m`, `1h`, `3d`).
 fn prom_window(d: Duration) -> String {
     d.to_string()
@@ -42,10 +38,7 @@ pub(crate) fn queries(spec: &Spec, name: &str, q: Option<&PromQueries>) -> (Stri
 }
 
 fn alert_name(name: &str, r: &AlertRule) -> String {
-    let sev = match r.severity {
-        Severity::Page => "Page",
-        Severity::Ticket => "Ticket",
-    };
+    let sev = r.severity.title();
     let camel: String = name
         .split(['-', '_'])
         .map(|w| {
@@ -73,13 +66,12 @@ pub fn rules_yaml(spec: &Spec) -> String {
             let expr = format!("({})\n/\n({})", errors.replace("{{window}}", &wt), total.replace("{{window}}", &wt));
             recs.push(tmap! { &a; "record" => a.alloc_str(&format!("slo:sli_error:ratio_rate{wt}")) as &str, "expr" => a.alloc_str(&expr) as &str, "labels" => labels() });
         }
-        recs.push(tmap! { &a; "record" => "slo:objective:ratio", "expr" => a.alloc_str(&format!("vector({})", ratio_of(slo.objective.ppm()))) as &str, "labels" => labels() });
-        recs.push(tmap! { &a; "record" => "slo:error_budget:ratio", "expr" => a.alloc_str(&format!("vector({})", ratio_of(budget_ppm(slo.objective)))) as &str, "labels" => labels() });
+        recs.push(tmap! { &a; "record" => "slo:objective:ratio", "expr" => a.alloc_str(&format!("vector({})", super::ppm_decimal(slo.objective.ppm()))) as &str, "labels" => labels() });
+        recs.push(tmap! { &a; "record" => "slo:error_budget:ratio", "expr" => a.alloc_str(&format!("vector({})", super::ppm_decimal(budget_ppm(slo.objective)))) as &str, "labels" => labels() });
         let selector = format!("{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
         let mut alerts = vec![];
         for r in &rules {
-            let threshold =
-                exact_decimal(Ratio { num: r.burn_rate.num * u128::from(budget_ppm(slo.objective)), den: r.burn_rate.den * 1_000_000 });
+            let threshold = exact_decimal(r.error_ratio(slo.objective));
             let (lw, sw) = (prom_window(r.long_window), prom_window(r.short_window));
             let secs = r.long_window.as_secs();
             let expr = format!(
@@ -88,13 +80,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
                 slo.min_events
             );
             let mut lab = MapBuilder::new(&a);
-            lab.push(
-                "severity",
-                match r.severity {
-                    Severity::Page => "page",
-                    Severity::Ticket => "ticket",
-                },
-            );
+            lab.push("severity", r.severity.as_str());
             lab.push("lift_app", spec.app.as_str());
             lab.push("lift_slo", name.as_str());
             let summary = format!("{} SLO {name}: error budget burning {}x over {lw} and {sw}", spec.app, r.burn_rate.to_decimal());
@@ -158,7 +144,7 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
                         prom_window(r.long_window),
                         slo.objective
                     );
-                    let sev = if r.severity == Severity::Page { "page" } else { "ticket" };
+                    let sev = r.severity.as_str();
                     list(
                         &a,
                         [tmap! { &a;

@@ -125,7 +125,7 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
             while let Some(action) = ev.poll(s.at) {
                 match action {
                     AlertAction::Fire { rule, severity, evidence } => incidents.push(Incident {
-                        severity: format!("{severity:?}").to_lowercase(),
+                        severity: severity.as_str().to_owned(),
                         window: rules.get(rule).map(|r| r.long_window.to_string()).unwrap_or_default(),
                         from: s.at,
                         to: None,

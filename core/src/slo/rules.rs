@@ -15,6 +15,24 @@ pub enum Severity {
     Ticket,
 }
 
+impl Severity {
+    /// `page` or `ticket`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Page => "page",
+            Severity::Ticket => "ticket",
+        }
+    }
+
+    /// `Page` or `Ticket`, for names such as alert names and logical IDs.
+    pub fn title(self) -> &'static str {
+        match self {
+            Severity::Page => "Page",
+            Severity::Ticket => "Ticket",
+        }
+    }
+}
+
 /// Fire when the burn rate over both windows is at least `burn_rate`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AlertRule {
@@ -38,6 +56,18 @@ impl AlertRule {
             den: 1_000_000 * u128::from(long_window.as_millis().max(1)),
         };
         AlertRule { severity, budget_ppm, long_window, short_window: Duration::from_millis(long_window.as_millis() / 12), burn_rate }
+    }
+
+    /// The error ratio at which the rule fires for `objective`: burn rate × budget.
+    pub fn error_ratio(&self, objective: Percent) -> Ratio {
+        Ratio { num: self.burn_rate.num * u128::from(super::budget_ppm(objective)), den: self.burn_rate.den * 1_000_000 }
+    }
+
+    /// Whether the rule can fire at all: its error ratio is below 100%
+    /// (a 90% objective cannot have a 14.4x page).
+    pub fn can_fire(&self, objective: Percent) -> bool {
+        let r = self.error_ratio(objective);
+        r.num < r.den
     }
 }
 
@@ -75,16 +105,14 @@ pub fn detection_time_ms(rule: &AlertRule, objective: Percent, error_ppm: u32) -
 pub fn lint(objective: Percent, rules: &[AlertRule]) -> Vec<String> {
     let budget = u128::from(super::budget_ppm(objective));
     let mut out = Vec::new();
-    for r in rules {
-        // burn × (1 − SLO) ≥ 1 ⇔ num × budget ≥ den × 1e6
-        if r.burn_rate.num * budget >= r.burn_rate.den * 1_000_000 {
-            out.push(format!(
-                "a {}x burn over {} can never fire at {objective}: it needs {}% errors",
-                r.burn_rate.to_decimal(),
-                r.long_window,
-                Ratio { num: r.burn_rate.num * budget * 100, den: r.burn_rate.den * 1_000_000 }.to_decimal()
-            ));
-        }
+    for r in rules.iter().filter(|r| !r.can_fire(objective)) {
+        let needed = r.error_ratio(objective);
+        out.push(format!(
+            "a {}x burn over {} can never fire at {objective}: it needs {}% errors",
+            r.burn_rate.to_decimal(),
+            r.long_window,
+            Ratio { num: needed.num * 100, den: needed.den }.to_decimal()
+        ));
     }
     if budget > 0 && budget < 100 {
         out.push(format!(
@@ -116,14 +144,11 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
             "alert", "burn", "error ratio", "long", "short", "fires at 100% in", "fires at 10% in"
         );
         for r in default_rules(slo.window) {
-            let threshold = super::exact_decimal(Ratio { num: r.burn_rate.num * u128::from(budget), den: r.burn_rate.den * 1_000_000 });
+            let threshold = super::exact_decimal(r.error_ratio(slo.objective));
             let t = |ppm| {
                 detection_time_ms(&r, slo.objective, ppm).map_or("never".to_owned(), |ms| Duration::from_millis(ms - ms % 1000).to_string())
             };
-            let sev = match r.severity {
-                Severity::Page => "page",
-                Severity::Ticket => "ticket",
-            };
+            let sev = r.severity.as_str();
             let _ = writeln!(
                 out,
                 "  {:<7} {:>5}x {:>12} {:>6} {:>6} {:>16} {:>16}",

@@ -57,48 +57,35 @@ pub struct Parsed {
 
 /// Parse YAML or JSON text. Never panics; problems come back as diagnostics.
 pub fn parse(text: &str) -> Parsed {
-    // Editors on some systems start UTF-8 files with a byte-order mark.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut collector = Collector::default();
-    let mut parser = Parser::new_from_str(text);
-    if let Err(e) = parser.load(&mut collector, true) {
-        let m = e.marker();
-        let d = Diagnostic::error(Code::Syntax, "", e.info().to_owned())
-            .at(Some(loc(m)))
-            .with_hint("check indentation, quoting and brackets near this place");
-        return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: vec![d] };
-    }
-    let mut b = Builder {
-        events: &collector.events,
-        pos: 0,
-        map: SourceMap::default(),
-        diags: vec![],
-        anchors: HashMap::new(),
-        nodes: 0,
-        multi: false,
+    let events = match events(text) {
+        Ok(events) => events,
+        Err(d) => {
+            let d = d.with_hint("check indentation, quoting and brackets near this place");
+            return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: vec![d] };
+        }
     };
+    let mut b = Builder::new(&events, false);
     let value = b.document().into_iter().next().unwrap_or(Value::Null);
     Parsed { value, map: b.map, diagnostics: b.diags }
 }
 
 /// Parse a stream of YAML documents (such as OpenSLO files). Locations are not kept.
 pub fn parse_all(text: &str) -> Result<Vec<Value>, Vec<Diagnostic>> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut collector = Collector::default();
-    if let Err(e) = Parser::new_from_str(text).load(&mut collector, true) {
-        return Err(vec![Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker())))]);
-    }
-    let mut b = Builder {
-        events: &collector.events,
-        pos: 0,
-        map: SourceMap::default(),
-        diags: vec![],
-        anchors: HashMap::new(),
-        nodes: 0,
-        multi: true,
-    };
+    let events = events(text).map_err(|d| vec![d])?;
+    let mut b = Builder::new(&events, true);
     let docs = b.document();
     if b.diags.is_empty() { Ok(docs.into_iter().filter(|d| !d.is_null()).collect()) } else { Err(b.diags) }
+}
+
+/// The parser's events for `text`, or the syntax error that stopped it.
+fn events(text: &str) -> Result<Vec<(Event, Marker)>, Diagnostic> {
+    // Editors on some systems start UTF-8 files with a byte-order mark.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut collector = Collector::default();
+    Parser::new_from_str(text)
+        .load(&mut collector, true)
+        .map_err(|e| Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker()))))?;
+    Ok(collector.events)
 }
 
 fn loc(m: &Marker) -> Location {
@@ -128,7 +115,11 @@ struct Builder<'a> {
     multi: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(events: &'a [(Event, Marker)], multi: bool) -> Self {
+        Builder { events, pos: 0, map: SourceMap::default(), diags: vec![], anchors: HashMap::new(), nodes: 0, multi }
+    }
+
     fn next(&mut self) -> Option<&(Event, Marker)> {
         let e = self.events.get(self.pos);
         self.pos += 1;

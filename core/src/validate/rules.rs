@@ -52,13 +52,7 @@ fn p(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|s| s.len() + 1).sum());
     for part in parts {
         out.push('/');
-        for c in part.chars() {
-            match c {
-                '~' => out.push_str("~0"),
-                '/' => out.push_str("~1"),
-                c => out.push(c),
-            }
-        }
+        crate::diag::push_segment(&mut out, part);
     }
     out
 }
