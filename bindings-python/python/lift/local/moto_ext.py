@@ -117,26 +117,24 @@ class LambdaAliasModel(_Adapter, CloudFormationModel):
     @classmethod
     def make(cls, name, props, account_id, region):
         b = lambda_backends[account_id][region]
-        alias = b.create_alias(
-            name=props["Name"],
-            function_name=props["FunctionName"],
-            function_version=str(props["FunctionVersion"]),
-            description=props.get("Description", ""),
-            routing_config=props.get("RoutingConfig"),
-        )
+        alias = b.create_alias(**cls._args(props))
         return cls(alias.arn, {"AliasArn": alias.arn}, lambda: b.delete_alias(props["Name"], props["FunctionName"]))
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-        p = cloudformation_json["Properties"]
-        lambda_backends[account_id][region_name].update_alias(
-            name=p["Name"],
-            function_name=p["FunctionName"],
-            function_version=str(p["FunctionVersion"]),
-            description=p.get("Description"),
-            routing_config=p.get("RoutingConfig"),
-        )
+        lambda_backends[account_id][region_name].update_alias(**cls._args(cloudformation_json["Properties"]))
         return original_resource
+
+    @staticmethod
+    def _args(props):
+        """moto's create_alias and update_alias take the same arguments."""
+        return {
+            "name": props["Name"],
+            "function_name": props["FunctionName"],
+            "function_version": str(props["FunctionVersion"]),
+            "description": props.get("Description", ""),
+            "routing_config": props.get("RoutingConfig"),
+        }
 
 
 class LambdaVersionModel(_Adapter, CloudFormationModel):
