@@ -1,7 +1,7 @@
 # Shared settings for Lift's scripts. Sourced, not run.
 # Caches live outside the clone so a fresh clone (as in CI) reuses them.
 LIFT_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-LIFT_CACHE="${LIFT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lift}"
+export LIFT_CACHE="${LIFT_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/lift}"
 LIFT_VENV="${LIFT_VENV:-$LIFT_CACHE/venv}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$LIFT_CACHE/target}"
 export PATH="$LIFT_VENV/bin:$HOME/.cargo/bin:$PATH"

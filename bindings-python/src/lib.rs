@@ -59,6 +59,13 @@ impl PyApp {
         Ok((s.text, diagnostics_json(&s.warnings)))
     }
 
+    /// Every file of `format` for the whole app (paths and texts), and the warnings as JSON.
+    fn files(&self, py: Python<'_>, format: &str) -> PyResult<(Vec<(String, String)>, String)> {
+        let format: Format = format.parse().map_err(|e: lift_core::app::UnknownFormat| PyValueError::new_err(e.to_string()))?;
+        let f = py.detach(|| self.0.files(format)).map_err(to_py)?;
+        Ok((f.files, diagnostics_json(&f.warnings)))
+    }
+
     /// The rollout plan as `json`, a readable `text` timeline or an `svg` picture.
     fn plan(&self, format: &str) -> PyResult<String> {
         let plan = self.0.plan().map_err(to_py)?;

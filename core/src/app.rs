@@ -3,7 +3,7 @@
 use crate::diag::{self, Diagnostic};
 use crate::graph::{self, Graph};
 use crate::iac::tree::{Bump, Tree};
-use crate::iac::{cloudformation, yaml};
+use crate::iac::{cdk, cloudformation, provider, pulumi, terraform, yaml};
 use crate::spec::{self, Document, SourceMap, Spec};
 use crate::validate;
 use serde_json::Value;
@@ -13,30 +13,51 @@ use std::str::FromStr;
 /// An output format for `synth`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
-    /// CloudFormation as JSON.
+    /// CloudFormation as JSON, a template per region.
     CloudFormationJson,
     /// CloudFormation as YAML, long-form intrinsics.
     CloudFormationYaml,
+    /// Terraform HCL, a root module per region.
+    Terraform,
+    /// Terraform JSON (`.tf.json`), a root module per region.
+    TerraformJson,
+    /// One Pulumi YAML program for every region.
+    Pulumi,
+    /// One AWS CDK TypeScript app with a stack per region.
+    Cdk,
 }
 
 impl Format {
     /// Every format, for help texts.
-    pub const ALL: [Format; 2] = [Format::CloudFormationJson, Format::CloudFormationYaml];
+    pub const ALL: [Format; 6] =
+        [Format::CloudFormationJson, Format::CloudFormationYaml, Format::Terraform, Format::TerraformJson, Format::Pulumi, Format::Cdk];
 
-    /// The file extension of one template.
+    /// File extension of a region's output.
     pub fn extension(self) -> &'static str {
         match self {
             Format::CloudFormationJson => "json",
-            Format::CloudFormationYaml => "yaml",
+            Format::CloudFormationYaml | Format::Pulumi => "yaml",
+            Format::Terraform => "tf",
+            Format::TerraformJson => "tf.json",
+            Format::Cdk => "ts",
         }
     }
 
-    /// The canonical name.
+    /// The name `FromStr` accepts.
     pub fn name(self) -> &'static str {
         match self {
             Format::CloudFormationJson => "cloudformation",
             Format::CloudFormationYaml => "cloudformation-yaml",
+            Format::Terraform => "terraform",
+            Format::TerraformJson => "terraform-json",
+            Format::Pulumi => "pulumi",
+            Format::Cdk => "cdk",
         }
+    }
+
+    /// Whether each region has output of its own (else one output holds every region).
+    pub fn per_region(self) -> bool {
+        !matches!(self, Format::Pulumi | Format::Cdk)
     }
 }
 
@@ -48,15 +69,19 @@ impl fmt::Display for Format {
 
 /// An unknown format name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}`; use `cloudformation` (JSON) or `cloudformation-yaml`")]
+#[error("unknown format `{0}`; use one of cloudformation, cloudformation-yaml, terraform, terraform-json, pulumi, cdk")]
 pub struct UnknownFormat(pub String);
 
 impl FromStr for Format {
     type Err = UnknownFormat;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s.to_ascii_lowercase().as_str() {
+        match s {
             "cloudformation" | "cloudformation-json" | "cfn" | "cfn-json" => Ok(Format::CloudFormationJson),
             "cloudformation-yaml" | "cfn-yaml" => Ok(Format::CloudFormationYaml),
+            "terraform" | "terraform-hcl" | "tf" | "hcl" => Ok(Format::Terraform),
+            "terraform-json" | "tf-json" => Ok(Format::TerraformJson),
+            "pulumi" | "pulumi-yaml" => Ok(Format::Pulumi),
+            "cdk" | "cdk-typescript" => Ok(Format::Cdk),
             _ => Err(UnknownFormat(s.to_owned())),
         }
     }
@@ -76,6 +101,15 @@ pub enum SynthError {
         /// The app's regions.
         known: Vec<String>,
     },
+}
+
+/// Every file of one format's output, and the warnings that came with it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Files {
+    /// Paths (relative, `/`-separated) and texts, sorted by path.
+    pub files: Vec<(String, String)>,
+    /// Warnings (synthesis never succeeds with errors).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A rendered template and the warnings that came with it.
@@ -139,22 +173,23 @@ impl App {
         if !diag::has_errors(&out) {
             for region in spec.all_regions() {
                 let g = graph::build(spec, region);
-                out.extend(self.render(&g.0, &g.1, None, |_| ()).1);
+                out.extend(self.render(&g.0, &g.1, |_| None::<()>, |_| None, true).1);
             }
         }
         self.finish(out)
     }
 
-    /// Check one region's graph and, when it has no errors, render it in
-    /// `format` (or only measure it as JSON, for `None`) and check the
-    /// template against the limits. `keep` sees the template tree before it is dropped.
-    fn render(
+    /// Check one region's graph and, when it has no errors, build its
+    /// CloudFormation template, check it against the limits and hand it to
+    /// `make` (which renders it, or the graph, in some format).
+    fn render<T>(
         &self,
         g: &Graph,
         collisions: &[graph::Collision],
-        format: Option<Format>,
-        keep: impl FnOnce(&Tree<'_>),
-    ) -> (Option<String>, Vec<Diagnostic>) {
+        make: impl FnOnce(&Tree<'_>) -> Option<T>,
+        size: impl FnOnce(&Option<T>) -> Option<usize>,
+        cfn_limits: bool,
+    ) -> (Option<T>, Vec<Diagnostic>) {
         let mut out = validate::collision_diagnostics(collisions);
         if let Some(c) = validate::cycle_diagnostic(g, Some(&self.doc.source)) {
             out.push(c);
@@ -165,14 +200,13 @@ impl App {
         }
         let arena = Bump::with_capacity(64 * 1024);
         let tree = cloudformation::template(g, &arena);
-        let text = format.map(|f| match f {
-            Format::CloudFormationJson => tree.to_json(),
-            Format::CloudFormationYaml => yaml::tree_to_yaml(&tree),
-        });
-        let size = text.as_ref().map_or_else(|| tree.json_len(), String::len);
-        out.extend(validate::template_limits(g, &tree, size));
-        keep(&tree);
-        (text, out)
+        let made = make(&tree);
+        // CloudFormation's limits bind the formats that deploy through it.
+        if cfn_limits {
+            let size = size(&made).unwrap_or_else(|| tree.json_len());
+            out.extend(validate::template_limits(g, &tree, size));
+        }
+        (made, out)
     }
 
     fn finish(&self, mut out: Vec<Diagnostic>) -> Vec<Diagnostic> {
@@ -182,32 +216,102 @@ impl App {
         out
     }
 
-    fn synth_with(&self, region: &str, format: Format, keep: impl FnOnce(&Tree<'_>)) -> Result<Synth, SynthError> {
-        self.check_region(region)?;
-        let mut diags = validate::spec_rules(&self.doc.spec);
-        if diag::has_errors(&diags) {
-            return Err(SynthError::Invalid(self.finish(diags)));
-        }
-        let (g, collisions) = graph::build(&self.doc.spec, region);
-        let (text, region_diags) = self.render(&g, &collisions, Some(format), keep);
-        diags.extend(region_diags);
+    /// Check the spec: its errors, or its warnings to carry on with.
+    fn spec_diagnostics(&self) -> Result<Vec<Diagnostic>, SynthError> {
+        let diags = validate::spec_rules(&self.doc.spec);
+        if diag::has_errors(&diags) { Err(SynthError::Invalid(self.finish(diags))) } else { Ok(diags) }
+    }
+
+    fn done<T>(&self, made: Option<T>, diags: Vec<Diagnostic>) -> Result<(T, Vec<Diagnostic>), SynthError> {
         let diags = self.finish(diags);
-        match text {
-            Some(text) if !diag::has_errors(&diags) => Ok(Synth { region: region.to_owned(), text, warnings: diags }),
+        match made {
+            Some(made) if !diag::has_errors(&diags) => Ok((made, diags)),
             _ => Err(SynthError::Invalid(diags)),
         }
     }
 
-    /// The template of one region as a JSON value, after validation, with its warnings.
-    pub fn template(&self, region: &str) -> Result<(Value, Vec<Diagnostic>), SynthError> {
-        let mut value = Value::Null;
-        let synth = self.synth_with(region, Format::CloudFormationJson, |t| value = t.to_value())?;
-        Ok((value, synth.warnings))
+    /// One region's graph, checked and rendered by `make` from the graph and its CloudFormation tree.
+    fn region_with<T>(
+        &self,
+        region: &str,
+        make: impl FnOnce(&Graph, &Tree<'_>) -> T,
+        size: impl FnOnce(&Option<T>) -> Option<usize>,
+        cfn_limits: bool,
+    ) -> Result<(T, Vec<Diagnostic>), SynthError> {
+        self.check_region(region)?;
+        let mut diags = self.spec_diagnostics()?;
+        let (g, collisions) = graph::build(&self.doc.spec, region);
+        let (made, region_diags) = self.render(&g, &collisions, |t| Some(make(&g, t)), size, cfn_limits);
+        diags.extend(region_diags);
+        self.done(made, diags)
     }
 
-    /// Render one region's template. Errors stop it; warnings come back with it.
+    /// The template of one region as a JSON value, after validation, with its warnings.
+    pub fn template(&self, region: &str) -> Result<(Value, Vec<Diagnostic>), SynthError> {
+        self.region_with(region, |_, t| t.to_value(), |_| None, true)
+    }
+
+    /// Render one region's output. Errors stop it; warnings come back with it.
+    /// For the formats that hold every region in one output (Pulumi), that output;
+    /// for the CDK app, the region's stack.
     pub fn synth(&self, region: &str, format: Format) -> Result<Synth, SynthError> {
-        self.synth_with(region, format, |_| ())
+        let (text, warnings) = match format {
+            Format::Pulumi => {
+                self.check_region(region)?;
+                let files = self.files(format)?;
+                (files.files.into_iter().map(|(_, t)| t).collect(), files.warnings)
+            }
+            Format::CloudFormationJson | Format::CloudFormationYaml => {
+                self.region_with(region, |g, t| render_region(g, t, format), |t| t.as_ref().map(String::len), true)?
+            }
+            _ => self.region_with(region, |g, t| render_region(g, t, format), |_| None, format == Format::Cdk)?,
+        };
+        Ok(Synth { region: region.to_owned(), text, warnings })
+    }
+
+    /// Every file of `format` for the whole app: a template or module per
+    /// region, or the one Pulumi program or CDK app.
+    pub fn files(&self, format: Format) -> Result<Files, SynthError> {
+        let name = &self.doc.spec.app;
+        if format.per_region() {
+            let mut files = Vec::new();
+            let mut warnings: Vec<Diagnostic> = Vec::new();
+            for region in self.regions() {
+                let s = self.synth(&region, format)?;
+                let path = match format {
+                    Format::Terraform => format!("{region}/main.tf"),
+                    Format::TerraformJson => format!("{region}/main.tf.json"),
+                    _ => format!("{name}-{region}.template.{}", format.extension()),
+                };
+                files.push((path, s.text));
+                warnings.extend(s.warnings.into_iter().filter(|w| !warnings.contains(w)).collect::<Vec<_>>());
+            }
+            files.sort();
+            return Ok(Files { files, warnings });
+        }
+        let mut diags = self.spec_diagnostics()?;
+        let graphs: Vec<(Graph, Vec<graph::Collision>)> =
+            self.doc.spec.all_regions().into_iter().map(|r| graph::build(&self.doc.spec, r)).collect();
+        let arena = Bump::with_capacity(64 * 1024);
+        let mut trees = Vec::with_capacity(graphs.len());
+        for (g, collisions) in &graphs {
+            let (ok, region_diags) = self.render(g, collisions, |_| Some(()), |_| None, format == Format::Cdk);
+            diags.extend(region_diags.into_iter().filter(|d| !diags.contains(d)).collect::<Vec<_>>());
+            if ok.is_some() {
+                trees.push((g, cloudformation::template(g, &arena)));
+            }
+        }
+        let complete = trees.len() == graphs.len();
+        let files = complete.then(|| match format {
+            Format::Pulumi => {
+                let modules: Vec<provider::Module<'_>> = graphs.iter().map(|(g, _)| provider::module(g, &arena)).collect();
+                let description = graphs.first().map_or("", |(g, _)| g.description.as_str());
+                vec![("Pulumi.yaml".to_owned(), yaml::tree_to_yaml(&pulumi::program(name, description, &modules, &arena)))]
+            }
+            _ => cdk::app(name, &trees.iter().map(|(g, t)| (*g, t)).collect::<Vec<_>>()),
+        });
+        let (files, warnings) = self.done(files, diags)?;
+        Ok(Files { files, warnings })
     }
 
     /// The rollout plan: every step of every wave with its timing and what is at stake.
@@ -220,8 +324,26 @@ impl App {
             .map_err(|e| SynthError::Invalid(self.finish(vec![Diagnostic::error(diag::Code::BadValue, e.pointer, e.message)])))
     }
 
-    /// Render every region's template, primary first.
+    /// Render every region's output, primary first.
     pub fn synth_all(&self, format: Format) -> Result<Vec<Synth>, SynthError> {
         self.regions().iter().map(|r| self.synth(r, format)).collect()
+    }
+}
+
+/// One region's output in a per-region format (the CDK stack for `Cdk`).
+fn render_region(g: &Graph, t: &Tree<'_>, format: Format) -> String {
+    match format {
+        Format::CloudFormationJson => t.to_json(),
+        Format::CloudFormationYaml => yaml::tree_to_yaml(t),
+        Format::Terraform | Format::TerraformJson | Format::Pulumi => {
+            let arena = Bump::with_capacity(64 * 1024);
+            let m = provider::module(g, &arena);
+            match format {
+                Format::Terraform => terraform::hcl(&m),
+                Format::TerraformJson => terraform::json(&m, &arena).to_json(),
+                _ => yaml::tree_to_yaml(&pulumi::program(&g.app, &g.description, std::slice::from_ref(&m), &arena)),
+            }
+        }
+        Format::Cdk => cdk::app(&g.app, &[(g, t)]).into_iter().find(|(p, _)| p.starts_with("lib/")).map(|(_, t)| t).unwrap_or_default(),
     }
 }

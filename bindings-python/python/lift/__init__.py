@@ -149,17 +149,39 @@ class App:
         return json.loads(self._inner.resolved())
 
     def synth(self, format: str = "cloudformation", region: Optional[str] = None, text: bool = False) -> Union[Dict[str, Any], str]:
-        """One region's template (the primary's by default): a dict, or its text with `text=True`.
+        """The app in `format` (one of `FORMATS`).
+
+        - `cloudformation`, `cloudformation-yaml`, `terraform-json`: one region's
+          template or module (the primary's by default) as a dict, or its text with `text=True`;
+        - `terraform`: one region's root module as HCL text;
+        - `pulumi`: the one Pulumi YAML program holding every region, as text;
+        - `cdk`: the TypeScript app as a dict of path to text (with `text=True`, one region's stack).
 
         Raises `ValidationError` when the spec has errors, `RegionError` for an unknown region.
         """
         region = region or self.primary_region
-        if text:
-            return self._synth(format, region)[0]
-        # JSON and YAML hold the same template; the dict comes from the JSON text.
-        if format not in FORMATS and format not in ("cfn", "cfn-json", "cfn-yaml", "cloudformation-json"):
-            raise ValueError(f"unknown format `{format}`; use one of {', '.join(FORMATS)}")
-        return json.loads(self._synth("cloudformation", region)[0])
+        kind = _format_kind(format)
+        if kind == "cdk" and not text:
+            return self.synth_files(format)
+        out = self._synth(format, region)[0]
+        if text or kind == "text":
+            return out
+        # CloudFormation's JSON and YAML hold the same template; the dict comes from the JSON.
+        return json.loads(out if kind == "json" else self._synth("cloudformation", region)[0])
+
+    def synth_files(self, format: str = "cloudformation") -> Dict[str, str]:
+        """Every file of `format` for the whole app, by relative path: what
+        `lift synth --output DIR` writes (a template or module per region, or the
+        Pulumi program, or the CDK app)."""
+        return dict(self._files(format)[0])
+
+    def _files(self, format: str):
+        _format_kind(format)
+        try:
+            files, warnings = self._inner.files(format)
+        except _lift.SpecError as e:
+            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        return files, _diagnostics(warnings, self.file)
 
     def plan(self) -> Dict[str, Any]:
         """The rollout plan: waves, every step with its start time (ms), traffic
@@ -216,6 +238,17 @@ class App:
         except _lift.RegionError as e:
             raise RegionError(str(e)) from None
         return out, _diagnostics(warnings, self.file)
+
+
+_FORMAT_ALIASES = {"cfn": "cloudformation", "cfn-json": "cloudformation", "cloudformation-json": "cloudformation", "cfn-yaml": "cloudformation-yaml"}
+
+
+def _format_kind(format: str) -> str:
+    """How `synth` returns a format: `json` (a dict), `yaml` (a dict from the JSON twin), `text` or `cdk`."""
+    name = _FORMAT_ALIASES.get(format, format)
+    if name not in FORMATS:
+        raise ValueError(f"unknown format `{format}`; use one of {', '.join(FORMATS)}")
+    return {"cloudformation": "json", "terraform-json": "json", "cloudformation-yaml": "yaml", "cdk": "cdk"}.get(name, "text")
 
 
 def loads(text: str, file: Optional[str] = None) -> App:

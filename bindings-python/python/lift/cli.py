@@ -68,10 +68,12 @@ def _write_atomically(files: List[tuple], out_dir: Path) -> None:
     staged = []
     try:
         for name, text in files:
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=out_dir)
+            dest = out_dir / name
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
-            staged.append((tmp, out_dir / name))
+            staged.append((tmp, dest))
         for tmp, dest in staged:
             os.replace(tmp, dest)
     finally:
@@ -87,30 +89,52 @@ def cmd_synth(args: argparse.Namespace) -> int:
         fmt = "cloudformation-yaml"
     elif args.json:
         fmt = "cloudformation"
-    regions = args.region or ([r for r in app.regions] if args.output else [app.primary_region])
-    results = []
-    warnings: List[lift.Diagnostic] = []
-    for region in regions:
-        text, warns = app._synth(fmt, region)
-        results.append((region, text))
-        for w in warns:
-            if w not in warnings:
-                warnings.append(w)
-    _print_diagnostics(warnings, "text")
-    ext = "yaml" if fmt.endswith("yaml") else "json"
+    per_region = fmt not in ("pulumi", "cdk")
     if args.output:
+        # Every file of the format, all or nothing.
+        if args.region and per_region:
+            files, warnings = [], []
+            for region in args.region:
+                text, w = app._synth(fmt, region)
+                files.append((_region_path(app, fmt, region), text))
+                warnings += [x for x in w if x not in warnings]
+        else:
+            files, warnings = app._files(fmt)
+        _print_diagnostics(warnings, "text")
         out_dir = Path(args.output)
-        files = [(f"{app.name}-{region}.template.{ext}", text) for region, text in results]
         _write_atomically(files, out_dir)
         for name, text in files:
             print(f"wrote {out_dir / name} ({len(text.encode())} bytes)", file=sys.stderr)
-    else:
-        for _, text in results:
-            sys.stdout.write(text)
-        others = [r for r in app.regions if r not in regions]
-        if others:
-            print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --output DIR)", file=sys.stderr)
+        return EXIT_OK
+    if not per_region:
+        files, warnings = app._files(fmt)
+        _print_diagnostics(warnings, "text")
+        if len(files) == 1:
+            sys.stdout.write(files[0][1])
+        else:
+            for i, (name, text) in enumerate(files):
+                sys.stdout.write(f"{chr(10) if i else ''}==> {name} <==\n{text}")
+        return EXIT_OK
+    regions = args.region or [app.primary_region]
+    warnings: List[lift.Diagnostic] = []
+    for region in regions:
+        text, warns = app._synth(fmt, region)
+        warnings += [w for w in warns if w not in warnings]
+        sys.stdout.write(text)
+    _print_diagnostics(warnings, "text")
+    others = [r for r in app.regions if r not in regions]
+    if others:
+        print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --output DIR)", file=sys.stderr)
     return EXIT_OK
+
+
+def _region_path(app: lift.App, fmt: str, region: str) -> str:
+    if fmt == "terraform":
+        return f"{region}/main.tf"
+    if fmt == "terraform-json":
+        return f"{region}/main.tf.json"
+    ext = "yaml" if fmt.endswith("yaml") else "json"
+    return f"{app.name}-{region}.template.{ext}"
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -190,12 +214,18 @@ def parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("synth", help="generate infrastructure as code for each region")
     s.add_argument("spec", metavar="SPEC")
-    s.add_argument("--format", default="cloudformation", choices=lift.FORMATS, help="output format (default: cloudformation)")
+    s.add_argument(
+        "--format",
+        default="cloudformation",
+        choices=lift.FORMATS,
+        help="cloudformation (JSON) or cloudformation-yaml: a template per region; terraform (HCL) or terraform-json: "
+        "a root module per region; pulumi: one Pulumi YAML program; cdk: one TypeScript CDK app (default: cloudformation)",
+    )
     g = s.add_mutually_exclusive_group()
     g.add_argument("--yaml", action="store_true", help="CloudFormation as YAML (long-form intrinsics)")
     g.add_argument("--json", action="store_true", help="CloudFormation as JSON (the default)")
     s.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable); default: every region with --output, else the primary")
-    s.add_argument("--output", "-o", metavar="DIR", help="write APP-REGION.template.json files here instead of printing")
+    s.add_argument("--output", "-o", metavar="DIR", help="write every file of the format here (all or nothing) instead of printing")
     s.set_defaults(func=cmd_synth)
 
     pl = sub.add_parser("plan", help="preview the rollout: every step of every wave, traffic, regions at risk, rollback times")

@@ -176,7 +176,8 @@ fn strs<'a>(items: &'a [String], a: &'a Bump) -> Tree<'a> {
     list(a, items.iter().map(|s| Tree::Str(s)))
 }
 
-const ACCESS_LOG_FORMAT: &str = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latency\":\"$context.responseLatency\",\"integrationError\":\"$context.integrationErrorMessage\"}";
+/// The HTTP API's access log line (JSON).
+pub(crate) const ACCESS_LOG_FORMAT: &str = "{\"requestId\":\"$context.requestId\",\"ip\":\"$context.identity.sourceIp\",\"requestTime\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latency\":\"$context.responseLatency\",\"integrationError\":\"$context.integrationErrorMessage\"}";
 
 fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> {
     let e = |x: &'a Expr| expr(g, x, a);
@@ -362,8 +363,7 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             "TreatMissingData" => "notBreaching",
         ),
         Resource::SloAlarm { api, window_s, threshold, latency_ms, description } => {
-            // CloudWatch periods stop at a day: longer windows alarm when every day of them does.
-            let (period, periods) = if *window_s > 86_400 { (86_400, window_s.div_ceil(86_400)) } else { (*window_s, 1) };
+            let (period, periods) = alarm_periods(*window_s);
             let stat = |id: &'a str, metric: &'a str, statistic: &'a str| {
                 let dims = tlist![a; tmap! { a; "Name" => "ApiId", "Value" => e(api) }];
                 tmap! { a;
@@ -450,6 +450,12 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             builder!(a; "RouteTableId" => e(route_table), "DestinationCidrBlock" => "0.0.0.0/0", key => e(target))
         }
     }
+}
+
+/// The period and number of periods an alarm over `window_s` seconds evaluates:
+/// CloudWatch periods stop at a day, so longer windows alarm when every day of them does.
+pub(crate) fn alarm_periods(window_s: u64) -> (u64, u64) {
+    if window_s > 86_400 { (86_400, window_s.div_ceil(86_400)) } else { (window_s, 1) }
 }
 
 fn zone_select(zone: u8, a: &Bump) -> Tree<'_> {

@@ -1,6 +1,10 @@
 //! Infrastructure-as-code renderers. Each translates a [`crate::graph::Graph`];
 //! none invents resources.
 
+pub mod cdk;
 pub mod cloudformation;
+pub mod provider;
+pub mod pulumi;
+pub mod terraform;
 pub mod tree;
 pub mod yaml;

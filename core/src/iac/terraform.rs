@@ -1,0 +1,463 @@
+//! Terraform: one root module per region, as JSON (`main.tf.json`) or HCL (`main.tf`).
+//!
+//! A module per region, not one module with a provider alias per region: each
+//! region gets its own state, so an apply that fails in one region cannot
+//! block or roll back another, and a rollout can apply the regions wave by
+//! wave exactly as it deploys CloudFormation stacks. The region is the
+//! provider's, so it is written literally where CloudFormation says
+//! `AWS::Region`.
+
+use super::provider::{Body, Module, Res, V};
+use super::tree::{Bump, Tree, list, map};
+use crate::graph::{Attr, Expr, Graph, Pseudo};
+use crate::{tlist, tmap};
+use std::fmt::Write as _;
+
+/// The AWS provider major version the modules are written for.
+pub const PROVIDER_VERSION: &str = "~> 6.0";
+/// The oldest Terraform that reads them.
+pub const REQUIRED_VERSION: &str = ">= 1.5.0";
+
+/// Append the Terraform expression for `e` (without `${}`), or its literal text with `literal`.
+fn push_expr(m: &Module<'_>, e: &Expr, out: &mut String, literal: &mut dyn FnMut(&mut String, &str)) {
+    match e {
+        Expr::Str(t) => literal(out, t),
+        Expr::Ref(id, attr) => push_ref(m, id, *attr, out, literal),
+        Expr::Param(p) => interp(out, |o| {
+            o.push_str("var.");
+            o.push_str(p);
+        }),
+        Expr::Pseudo(Pseudo::Region) => literal(out, &m.graph.region),
+        Expr::Pseudo(p) => interp(out, |o| {
+            o.push_str(match p {
+                Pseudo::AccountId => "data.aws_caller_identity.current.account_id",
+                Pseudo::Partition => "data.aws_partition.current.partition",
+                _ => "data.aws_partition.current.dns_suffix",
+            })
+        }),
+        Expr::Zone(n) => interp(out, |o| {
+            let _ = write!(o, "data.aws_availability_zones.available.names[{n}]");
+        }),
+        Expr::Join(parts) => parts.iter().for_each(|p| push_expr(m, p, out, literal)),
+    }
+}
+
+fn interp(out: &mut String, f: impl FnOnce(&mut String)) {
+    out.push_str("${");
+    f(out);
+    out.push('}');
+}
+
+fn push_ref(m: &Module<'_>, id: &str, attr: Attr, out: &mut String, literal: &mut dyn FnMut(&mut String, &str)) {
+    let Some((key, _)) = m.graph.nodes.get_key_value(id) else { return literal(out, id) };
+    let t = m.target(key, attr);
+    interp(out, |o| {
+        let _ = write!(o, "{}.{}.{}", t.type_name, t.name, t.attr);
+    });
+    if !t.suffix.is_empty() {
+        literal(out, t.suffix);
+    }
+}
+
+/// Literal text inside a Terraform template: `${` and `%{` are doubled.
+fn template_literal(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find(['$', '%']) {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        if tail.get(1..2) == Some("{") {
+            out.push_str(tail.get(..1).unwrap_or_default());
+        }
+        out.push_str(tail.get(..1).unwrap_or_default());
+        rest = tail.get(1..).unwrap_or_default();
+    }
+    out.push_str(rest);
+}
+
+/// A string value as a Terraform template (the content of a quoted string, unescaped).
+fn template(m: &Module<'_>, v: &V<'_>, out: &mut String) {
+    let mut lit = template_literal;
+    match v {
+        V::Lit(Tree::Str(t)) => lit(out, t),
+        V::Lit(other) => out.push_str(&other.to_json_compact()),
+        V::Expr(e) => push_expr(m, e, out, &mut lit),
+        V::Ref(id, attr) => push_ref(m, id, *attr, out, &mut lit),
+        V::Concat(parts) => parts.iter().for_each(|p| template(m, p, out)),
+        V::List(_) | V::Map(_) | V::Block(_) | V::Json(_) => {}
+    }
+}
+
+// ---------------------------------------------------------------- JSON
+
+/// One region's module as a `.tf.json` document, built in arena `a`.
+pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
+    let g = m.graph;
+    let mut top = bumpalo::collections::Vec::new_in(a);
+    let providers = tmap! { a; "aws" => tmap! { a; "source" => "hashicorp/aws", "version" => PROVIDER_VERSION } };
+    top.push(("terraform", tmap! { a; "required_version" => REQUIRED_VERSION, "required_providers" => providers }));
+    let tags = map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(a.alloc_str(&escaped(v))))));
+    let region: &str = &g.region;
+    top.push(("provider", tmap! { a; "aws" => tmap! { a; "region" => region, "default_tags" => tmap! { a; "tags" => tags } } }));
+    if !g.parameters.is_empty() {
+        let vars = g.parameters.iter().map(|p| {
+            let condition: &str = a.alloc_str(&format!("${{length(var.{}) > 0}}", p.name));
+            let message: &str = a.alloc_str(&format!("{} must not be empty.", p.name));
+            let mut v = vec![("type", Tree::Str("string")), ("description", Tree::Str(&p.description))];
+            if let Some(d) = &p.default {
+                v.push(("default", Tree::Str(a.alloc_str(&escaped(d)))));
+            }
+            v.push(("validation", tlist![a; tmap! { a; "condition" => condition, "error_message" => message }]));
+            (p.name.as_str(), map(a, v))
+        });
+        top.push(("variable", map(a, vars)));
+    }
+    let data = lookups(m);
+    if !data.is_empty() {
+        let mut by_type: Vec<(&str, Tree<'a>)> = Vec::new();
+        for (type_name, name, body) in data {
+            let body = match body {
+                Some((k, v)) => tmap! { a; k => v },
+                None => Tree::Map(&[]),
+            };
+            by_type.push((type_name, tmap! { a; name => body }));
+        }
+        top.push(("data", map(a, by_type)));
+    }
+    // `resource` groups by type, then name.
+    let mut by_type: std::collections::BTreeMap<&str, Vec<&Res<'a>>> = std::collections::BTreeMap::new();
+    for r in &m.resources {
+        by_type.entry(r.type_name).or_default().push(r);
+    }
+    let resources = by_type.into_iter().map(|(t, rs)| (t, map(a, rs.into_iter().map(|r| (r.name, json_resource(m, r, a))))));
+    top.push(("resource", map(a, resources)));
+    if !g.outputs.is_empty() {
+        let mut sorted: Vec<_> = g.outputs.iter().collect();
+        sorted.sort_by(|x, y| x.name.cmp(&y.name));
+        let outputs = sorted.into_iter().map(|o| {
+            let mut value = String::new();
+            push_expr(m, &o.value, &mut value, &mut template_literal);
+            (o.name.as_str(), tmap! { a; "description" => &o.description, "value" => value })
+        });
+        top.push(("output", map(a, outputs)));
+    }
+    Tree::Map(top.into_bump_slice())
+}
+
+/// Literal text as a template: what a default or tag value becomes.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    template_literal(&mut out, text);
+    out
+}
+
+fn json_resource<'a>(m: &Module<'a>, r: &Res<'a>, a: &'a Bump) -> Tree<'a> {
+    let mut entries = bumpalo::collections::Vec::with_capacity_in(r.body.len() + 2, a);
+    entries.extend(r.body.iter().map(|(k, v)| (*k, json_value(m, v, a))));
+    if !r.depends_on.is_empty() {
+        entries.push(("depends_on", list(a, r.depends_on.iter().map(|d| Tree::Str(a.alloc_str(&address(m, d)))))));
+    }
+    if r.retain {
+        entries.push(("lifecycle", tmap! { a; "prevent_destroy" => true }));
+    }
+    Tree::Map(entries.into_bump_slice())
+}
+
+/// `type.name` of the resource a node became.
+fn address(m: &Module<'_>, node: &str) -> String {
+    let t = m.graph.nodes.get_key_value(node).map(|(k, _)| m.target(k, Attr::Id));
+    match t {
+        Some(t) => format!("{}.{}", t.type_name, t.name),
+        None => node.to_owned(),
+    }
+}
+
+fn json_value<'a>(m: &Module<'a>, v: &V<'a>, a: &'a Bump) -> Tree<'a> {
+    match v {
+        V::Lit(Tree::Str(t)) => Tree::Str(a.alloc_str(&escaped(t))),
+        V::Lit(t) => *t,
+        V::Expr(_) | V::Ref(..) | V::Concat(_) => {
+            let mut s = String::new();
+            template(m, v, &mut s);
+            Tree::Str(a.alloc_str(&s))
+        }
+        V::List(items) => list(a, items.iter().map(|x| json_value(m, x, a))),
+        V::Map(entries) | V::Block(entries) => map(a, entries.iter().map(|(k, x)| (*k, json_value(m, x, a)))),
+        // A JSON document whose strings are templates, itself a template.
+        V::Json(inner) => Tree::Str(a.alloc_str(&json_value(m, inner, a).to_json_compact())),
+    }
+}
+
+/// A data source: type, name, and one argument.
+type DataSource = (&'static str, &'static str, Option<(&'static str, &'static str)>);
+
+/// Data sources the values look up.
+fn lookups(m: &Module<'_>) -> Vec<DataSource> {
+    let mut out = Vec::new();
+    if m.lookups.zones {
+        out.push(("aws_availability_zones", "available", Some(("state", "available"))));
+    }
+    if m.lookups.account {
+        out.push(("aws_caller_identity", "current", None));
+    }
+    if m.lookups.partition {
+        out.push(("aws_partition", "current", None));
+    }
+    out
+}
+
+// ---------------------------------------------------------------- HCL
+
+/// One region's module as HCL, formatted as `terraform fmt` formats it.
+pub fn hcl(m: &Module<'_>) -> String {
+    let g: &Graph = m.graph;
+    let mut w = Hcl { m, out: String::with_capacity(256 + m.resources.len() * 400) };
+    let _ = writeln!(w.out, "# {}", g.description);
+    let _ = writeln!(w.out, "# Generated by Lift from the app spec: edit the spec, not this file.\n");
+    w.out.push_str("terraform {\n");
+    let _ = writeln!(w.out, "  required_version = \"{REQUIRED_VERSION}\"");
+    w.out.push_str("  required_providers {\n    aws = {\n");
+    let _ = writeln!(w.out, "      source  = \"hashicorp/aws\"\n      version = \"{PROVIDER_VERSION}\"");
+    w.out.push_str("    }\n  }\n}\n\nprovider \"aws\" {\n");
+    let _ = writeln!(w.out, "  region = {}", quoted(&g.region));
+    w.out.push_str("  default_tags {\n    tags = {\n");
+    let width = g.tags.keys().map(|k| key_text(k).len()).max().unwrap_or(0);
+    for (k, v) in &g.tags {
+        let k = key_text(k);
+        let _ = writeln!(w.out, "      {k:width$} = {}", quoted(v));
+    }
+    w.out.push_str("    }\n  }\n}\n");
+    for p in &g.parameters {
+        let _ = write!(w.out, "\nvariable {} {{\n", quoted(&p.name));
+        let mut attrs = vec![("type", "string".to_owned()), ("description", quoted(&p.description))];
+        if let Some(d) = &p.default {
+            attrs.push(("default", quoted(d)));
+        }
+        let width = attrs.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (k, v) in attrs {
+            let _ = writeln!(w.out, "  {k:width$} = {v}");
+        }
+        let _ = write!(
+            w.out,
+            "  validation {{\n    condition     = length(var.{}) > 0\n    error_message = {}\n  }}\n}}\n",
+            p.name,
+            quoted(&format!("{} must not be empty.", p.name))
+        );
+    }
+    for (type_name, name, arg) in lookups(m) {
+        let _ = write!(w.out, "\ndata \"{type_name}\" \"{name}\" {{\n");
+        if let Some((k, v)) = arg {
+            let _ = writeln!(w.out, "  {k} = {}", quoted(v));
+        }
+        w.out.push_str("}\n");
+    }
+    for r in &m.resources {
+        let _ = write!(w.out, "\nresource \"{}\" \"{}\" {{\n", r.type_name, r.name);
+        // `depends_on` is one more one-line argument: it aligns with the last run.
+        let deps = (!r.depends_on.is_empty())
+            .then(|| ("depends_on".to_owned(), format!("[{}]", r.depends_on.iter().map(|d| address(m, d)).collect::<Vec<_>>().join(", "))));
+        w.body(r.body, 1, deps);
+        if r.retain {
+            w.out.push_str("  lifecycle {\n    prevent_destroy = true\n  }\n");
+        }
+        w.out.push_str("}\n");
+    }
+    let mut sorted: Vec<_> = g.outputs.iter().collect();
+    sorted.sort_by(|x, y| x.name.cmp(&y.name));
+    for o in sorted {
+        let _ = write!(w.out, "\noutput {} {{\n", quoted(&o.name));
+        let value = w.expr_text(&V::Expr(&o.value));
+        let _ = writeln!(w.out, "  description = {}\n  value       = {value}", quoted(&o.description));
+        w.out.push_str("}\n");
+    }
+    w.out
+}
+
+struct Hcl<'m, 'a> {
+    m: &'m Module<'a>,
+    out: String,
+}
+
+/// A string as an HCL quoted template literal.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    push_quoted_literal(&mut out, text);
+    out.push('"');
+    out
+}
+
+fn push_quoted_literal(out: &mut String, text: &str) {
+    let mut esc = String::with_capacity(text.len());
+    template_literal(&mut esc, text);
+    for c in esc.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// An object key: bare when it is an identifier, else quoted.
+fn key_text(k: &str) -> String {
+    let ident = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ident { k.to_owned() } else { quoted(k) }
+}
+
+impl Hcl<'_, '_> {
+    fn indent(&mut self, depth: usize) {
+        for _ in 0..depth {
+            self.out.push_str("  ");
+        }
+    }
+
+    /// A value that fits on one line, or `None`.
+    fn inline(&self, v: &V<'_>) -> Option<String> {
+        match v {
+            V::Lit(Tree::Str(t)) => Some(quoted(t)),
+            V::Lit(t) => Some(t.to_json_compact()),
+            V::Expr(_) | V::Ref(..) | V::Concat(_) => Some(self.expr_text(v)),
+            V::List(items) => {
+                let parts: Option<Vec<String>> = items
+                    .iter()
+                    .map(|x| if matches!(x, V::Lit(_) | V::Expr(_) | V::Ref(..) | V::Concat(_)) { self.inline(x) } else { None })
+                    .collect();
+                parts.map(|p| format!("[{}]", p.join(", ")))
+            }
+            V::Map(entries) | V::Block(entries) if entries.is_empty() => Some("{}".to_owned()),
+            V::Map(_) | V::Block(_) | V::Json(_) => None,
+        }
+    }
+
+    /// A text value: a bare expression when it is one reference, else a quoted template.
+    fn expr_text(&self, v: &V<'_>) -> String {
+        let mut t = String::new();
+        template(self.m, v, &mut t);
+        let bare = t.strip_prefix("${").and_then(|x| x.strip_suffix('}')).filter(|x| !x.contains(['{', '}', '"']));
+        match bare {
+            Some(x) => x.to_owned(),
+            None => {
+                let mut out = String::with_capacity(t.len() + 2);
+                out.push('"');
+                for c in t.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '\t' => out.push_str("\\t"),
+                        c => out.push(c),
+                    }
+                }
+                out.push('"');
+                out
+            }
+        }
+    }
+
+    /// Arguments and blocks of a body. Consecutive one-line arguments align
+    /// their `=`, as `terraform fmt` does; a multi-line value or a block ends the run.
+    fn body(&mut self, body: Body<'_>, depth: usize, last: Option<(String, String)>) {
+        let mut run: Vec<(String, String)> = Vec::new();
+        for (k, v) in body {
+            let is_blocks = matches!(v, V::Block(_))
+                || matches!(v, V::List(items) if !items.is_empty() && items.iter().all(|x| matches!(x, V::Block(_))));
+            let one_line = if is_blocks { None } else { self.inline(v) };
+            if let Some(text) = one_line {
+                run.push((key_text(k), text));
+                continue;
+            }
+            self.flush(&mut run, depth);
+            match v {
+                V::Block(inner) => self.block(k, inner, depth),
+                V::List(items) if is_blocks => {
+                    for x in *items {
+                        if let V::Block(inner) = x {
+                            self.block(k, inner, depth);
+                        }
+                    }
+                }
+                other => {
+                    self.indent(depth);
+                    self.out.push_str(&key_text(k));
+                    self.out.push_str(" = ");
+                    self.value(other, depth);
+                    self.out.push('\n');
+                }
+            }
+        }
+        run.extend(last);
+        self.flush(&mut run, depth);
+    }
+
+    fn flush(&mut self, run: &mut Vec<(String, String)>, depth: usize) {
+        let width = run.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
+        for (k, v) in run.drain(..) {
+            self.indent(depth);
+            let _ = writeln!(self.out, "{k:width$} = {v}");
+        }
+    }
+
+    fn block(&mut self, name: &str, body: Body<'_>, depth: usize) {
+        self.indent(depth);
+        self.out.push_str(name);
+        self.out.push_str(" {\n");
+        self.body(body, depth + 1, None);
+        self.indent(depth);
+        self.out.push_str("}\n");
+    }
+
+    /// A value after `key = `, possibly over several lines, without the final newline.
+    fn value(&mut self, v: &V<'_>, depth: usize) {
+        if let Some(text) = self.inline(v) {
+            self.out.push_str(&text);
+            return;
+        }
+        match v {
+            V::Json(inner) => {
+                self.out.push_str("jsonencode(");
+                self.value(inner, depth);
+                self.out.push(')');
+            }
+            V::Map(entries) | V::Block(entries) => {
+                self.out.push_str("{\n");
+                self.body_entries(entries, depth + 1);
+                self.indent(depth);
+                self.out.push('}');
+            }
+            V::List(items) => {
+                self.out.push_str("[\n");
+                for x in *items {
+                    self.indent(depth + 1);
+                    self.value(x, depth + 1);
+                    self.out.push_str(",\n");
+                }
+                self.indent(depth);
+                self.out.push(']');
+            }
+            _ => {}
+        }
+    }
+
+    /// Object entries (never blocks): aligned runs of one-line entries.
+    fn body_entries(&mut self, entries: &[(&str, V<'_>)], depth: usize) {
+        let mut run: Vec<(String, String)> = Vec::new();
+        for (k, v) in entries {
+            if let Some(text) = self.inline(v) {
+                run.push((key_text(k), text));
+                continue;
+            }
+            self.flush(&mut run, depth);
+            self.indent(depth);
+            self.out.push_str(&key_text(k));
+            self.out.push_str(" = ");
+            self.value(v, depth);
+            self.out.push('\n');
+        }
+        self.flush(&mut run, depth);
+    }
+}
