@@ -208,3 +208,76 @@ fn limits_warn_at_ninety_percent_and_fail_past_the_limit() {
     assert!(over.validate().iter().any(|d| d.code == "E301" && d.message.contains("504 resources")));
     assert!(matches!(over.synth("us-east-1", Format::CloudFormationJson), Err(lift_core::SynthError::Invalid(_))));
 }
+
+/// The formats other than CloudFormation, each snapshotted file by file.
+const OTHER_FORMATS: [Format; 4] = [Format::Terraform, Format::TerraformJson, Format::Pulumi, Format::Cdk];
+
+#[test]
+fn every_example_snapshots_in_every_format() {
+    for (name, path) in valid_examples() {
+        let app = load(&path);
+        for format in OTHER_FORMATS {
+            let files = app.files(format).unwrap_or_else(|e| panic!("{name} {format}: {e}"));
+            assert!(!files.files.is_empty(), "{name} {format}: no files");
+            for (file, text) in files.files {
+                // The CDK project files are the same for every app.
+                if matches!(file.as_str(), "package.json" | "tsconfig.json" | "cdk.json") && name != "minimal" {
+                    continue;
+                }
+                assert!(text.len() > 30, "{name} {format} {file}: empty");
+                insta::assert_snapshot!(format!("{name}-{format}-{}", file.replace('/', "_")), text);
+            }
+        }
+    }
+}
+
+#[test]
+fn every_format_is_byte_identical_across_runs() {
+    for (name, path) in valid_examples() {
+        for format in Format::ALL {
+            let a = load(&path).files(format).map(|f| f.files);
+            let b = load(&path).files(format).map(|f| f.files);
+            assert!(a.is_ok(), "{name} {format}");
+            assert_eq!(a, b, "{name} {format}");
+        }
+    }
+}
+
+#[test]
+fn terraform_json_is_valid_json_with_a_module_per_region() {
+    for (name, path) in valid_examples() {
+        let app = load(&path);
+        let files = app.files(Format::TerraformJson).map(|f| f.files).unwrap_or_default();
+        assert_eq!(files.len(), app.regions().len(), "{name}");
+        for (file, text) in files {
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+            let region = file.split('/').next().unwrap_or_default();
+            assert_eq!(v["provider"]["aws"]["region"], region, "{name} {file}");
+            assert_eq!(v["terraform"]["required_providers"]["aws"]["source"], "hashicorp/aws");
+            assert!(v["resource"].as_object().is_some_and(|r| !r.is_empty()), "{name} {file}");
+        }
+    }
+}
+
+#[test]
+fn spec_errors_stop_every_format() {
+    let app = load(&examples_dir().join("invalid/dangling-references.yaml"));
+    for format in Format::ALL {
+        assert!(matches!(app.files(format), Err(lift_core::SynthError::Invalid(_))), "{format}");
+    }
+}
+
+#[test]
+fn literal_template_markers_are_escaped_in_every_format() {
+    // An environment value with `${` and `%{` must reach the function as written.
+    let text = std::fs::read_to_string(examples_dir().join("minimal/lift.yaml")).unwrap_or_default();
+    let text =
+        text.replacen("functions:\n  hello:\n", "functions:\n  hello:\n    environment:\n      GREETING: \"$${aws:username} %{x}\"\n", 1);
+    let app = App::from_text(&text).unwrap_or_else(|d| panic!("{d:?}"));
+    let hcl = app.synth("us-east-1", Format::Terraform).map(|s| s.text).unwrap_or_default();
+    assert!(hcl.contains("GREETING = \"$${aws:username} %%{x}\""), "{hcl}");
+    let json = app.synth("us-east-1", Format::TerraformJson).map(|s| s.text).unwrap_or_default();
+    assert!(json.contains("\"GREETING\": \"$${aws:username} %%{x}\""), "{json}");
+    let pulumi = app.synth("us-east-1", Format::Pulumi).map(|s| s.text).unwrap_or_default();
+    assert!(pulumi.contains("GREETING: \"$${aws:username} %{x}\""), "{pulumi}");
+}

@@ -351,7 +351,8 @@ fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> Option<()> 
             if !managed_policies.is_empty() {
                 b.push("managed_policy_arns", exprs(a, managed_policies));
             }
-            b.push("inline_policy", body!(a; "name" => s("least-privilege"), "policy" => V::Json(a.alloc(doc))).block());
+            // A repeated block: one inline policy.
+            b.push("inline_policy", list(a, [body!(a; "name" => s("least-privilege"), "policy" => V::Json(a.alloc(doc))).block()]));
             b
         }
         Resource::Function {

@@ -53,9 +53,9 @@ pub fn token(type_name: &str) -> &'static str {
 /// Arguments and attributes the bridge renames, by resource type.
 fn renamed(type_name: &str, key: &str) -> Option<&'static str> {
     Some(match (type_name, key) {
-        ("aws_lambda_function", "function_name")
-        | ("aws_cloudwatch_metric_alarm", "alarm_name")
-        | ("aws_cloudwatch_composite_alarm", "alarm_name") => "name",
+        ("aws_lambda_function", "function_name") | ("aws_cloudwatch_metric_alarm", "alarm_name") => "name",
+        ("aws_lambda_permission", "function_name") => "function",
+        ("aws_sns_topic_subscription", "topic_arn") => "topic",
         (_, "egress") => "egress",
         _ => return None,
     })
