@@ -78,5 +78,43 @@ fn scaling(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, shop, scaling);
+/// Graph to text in each format, one region. Every renderer should stay linear
+/// and within twice the CloudFormation renderer's time.
+fn render(graph: &lift_core::graph::Graph, format: Format) -> usize {
+    use lift_core::iac::{cdk, provider, pulumi, terraform, yaml};
+    let a = Bump::new();
+    match format {
+        Format::CloudFormationJson => cloudformation::template(graph, &a).to_json().len(),
+        Format::CloudFormationYaml => yaml::tree_to_yaml(&cloudformation::template(graph, &a)).len(),
+        Format::Terraform => terraform::hcl(&provider::module(graph, &a)).len(),
+        Format::TerraformJson => terraform::json(&provider::module(graph, &a), &a).to_json().len(),
+        Format::Pulumi => {
+            let m = provider::module(graph, &a);
+            yaml::tree_to_yaml(&pulumi::program(&graph.app, &graph.description, std::slice::from_ref(&m), &a)).len()
+        }
+        Format::Cdk => {
+            let t = cloudformation::template(graph, &a);
+            cdk::app(&graph.app, &[(graph, &t)]).iter().map(|(_, text)| text.len()).sum()
+        }
+    }
+}
+
+fn renderers(c: &mut Criterion) {
+    let mut g = c.benchmark_group("render");
+    let mut inputs = vec![("shop".to_owned(), App::from_text(SHOP).ok().and_then(|a| a.graph("us-east-1").ok()))];
+    for units in [5, 10, 20, 50] {
+        inputs.push((format!("generated-{units}"), App::from_text(&generated_spec(units)).ok().and_then(|a| a.graph("us-east-1").ok())));
+    }
+    for (name, graph) in inputs {
+        let Some(graph) = graph else { continue };
+        let label = format!("{name}/{}", graph.nodes.len());
+        for format in Format::ALL {
+            report(&format!("render {format} {label}"), || render(&graph, format));
+            g.bench_with_input(BenchmarkId::new(format.name(), &label), &graph, |b, graph| b.iter(|| render(black_box(graph), format)));
+        }
+    }
+    g.finish();
+}
+
+criterion_group!(benches, shop, scaling, renderers);
 criterion_main!(benches);
