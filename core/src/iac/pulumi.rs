@@ -9,7 +9,6 @@ use super::provider::{Module, V};
 use super::tree::{Bump, Tree, list, map};
 use crate::graph::{Attr, Expr, Pseudo};
 use crate::tmap;
-use std::fmt::Write as _;
 
 /// The Pulumi type token of a provider resource type.
 pub fn token(type_name: &str) -> &'static str {
@@ -117,7 +116,7 @@ impl<'a> Ctx<'_, 'a> {
     }
 
     /// Append `e` to a Pulumi interpolated string.
-    fn push_expr(&self, e: &Expr, out: &mut String) {
+    fn push_expr(&self, e: &Expr, out: &mut impl std::fmt::Write) {
         match e {
             Expr::Str(t) => literal(out, t),
             Expr::Ref(id, attr) => self.push_ref(id, *attr, out),
@@ -140,18 +139,20 @@ impl<'a> Ctx<'_, 'a> {
         }
     }
 
-    fn push_ref(&self, id: &str, attr: Attr, out: &mut String) {
+    fn push_ref(&self, id: &str, attr: Attr, out: &mut impl std::fmt::Write) {
         let Some((key, _)) = self.m.graph.nodes.get_key_value(id) else { return literal(out, id) };
         let t = self.m.target(key, attr);
         let attr = pulumi_key(t.type_name, t.attr, false, self.a);
-        let _ = write!(out, "${{{}.{attr}}}", name(t.name, self.region()));
+        let _ = write!(out, "${{{}-{}.{attr}}}", t.name, self.region());
         literal(out, t.suffix);
     }
 
-    fn text(&self, v: &V<'_>, out: &mut String) {
+    fn text(&self, v: &V<'_>, out: &mut impl std::fmt::Write) {
         match v {
             V::Lit(Tree::Str(t)) => literal(out, t),
-            V::Lit(other) => out.push_str(&other.to_json_compact()),
+            V::Lit(other) => {
+                let _ = out.write_str(&other.to_json_compact());
+            }
             V::Expr(e) => self.push_expr(e, out),
             V::Ref(id, attr) => self.push_ref(id, *attr, out),
             V::Concat(parts) => parts.iter().for_each(|p| self.text(p, out)),
@@ -165,9 +166,9 @@ impl<'a> Ctx<'_, 'a> {
             V::Lit(Tree::Str(t)) if t.contains("${") => Tree::Str(a.alloc_str(&escaped(t))),
             V::Lit(t) => *t,
             V::Expr(_) | V::Ref(..) | V::Concat(_) => {
-                let mut s = String::new();
+                let mut s = bumpalo::collections::String::new_in(a);
                 self.text(v, &mut s);
-                Tree::Str(a.alloc_str(&s))
+                Tree::Str(s.into_bump_str())
             }
             V::List(items) => list(a, items.iter().map(|x| self.value(type_name, x))),
             V::Map(entries) => map(a, entries.iter().map(|(k, x)| (*k, self.value(type_name, x)))),
@@ -193,8 +194,14 @@ impl<'a> Ctx<'_, 'a> {
 }
 
 /// Literal text in a Pulumi interpolated string: `${` becomes `$${`.
-fn literal(out: &mut String, text: &str) {
-    out.push_str(&text.replace("${", "$${"));
+fn literal(out: &mut impl std::fmt::Write, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        let _ = out.write_str(rest.get(..i).unwrap_or_default());
+        let _ = out.write_str("$${");
+        rest = rest.get(i + 2..).unwrap_or_default();
+    }
+    let _ = out.write_str(rest);
 }
 
 fn escaped(text: &str) -> String {

@@ -254,7 +254,7 @@ pub fn hcl(m: &Module<'_>) -> String {
         let _ = write!(w.out, "\nresource \"{}\" \"{}\" {{\n", r.type_name, r.name);
         // `depends_on` is one more one-line argument: it aligns with the last run.
         let deps = (!r.depends_on.is_empty())
-            .then(|| ("depends_on".to_owned(), format!("[{}]", r.depends_on.iter().map(|d| address(m, d)).collect::<Vec<_>>().join(", "))));
+            .then(|| ("depends_on", format!("[{}]", r.depends_on.iter().map(|d| address(m, d)).collect::<Vec<_>>().join(", "))));
         w.body(r.body, 1, deps);
         if r.retain {
             w.out.push_str("  lifecycle {\n    prevent_destroy = true\n  }\n");
@@ -265,7 +265,8 @@ pub fn hcl(m: &Module<'_>) -> String {
     sorted.sort_by(|x, y| x.name.cmp(&y.name));
     for o in sorted {
         let _ = write!(w.out, "\noutput {} {{\n", quoted(&o.name));
-        let value = w.expr_text(&V::Expr(&o.value));
+        let mut value = String::new();
+        w.expr_text(&V::Expr(&o.value), &mut value);
         let _ = writeln!(w.out, "  description = {}\n  value       = {value}", quoted(&o.description));
         w.out.push_str("}\n");
     }
@@ -277,19 +278,41 @@ struct Hcl<'m, 'a> {
     out: String,
 }
 
+/// A run of one-line entries: keys, and where each value ends in `values`.
+#[derive(Default)]
+struct Run<'k> {
+    entries: Vec<(&'k str, usize)>,
+    values: String,
+}
+
+impl<'k> Run<'k> {
+    fn push(&mut self, key: &'k str) {
+        self.entries.push((key, self.values.len()));
+    }
+}
+
 /// A string as an HCL quoted template literal.
 fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    push_quoted_literal(&mut out, text);
-    out.push('"');
+    push_quoted(&mut out, text);
     out
 }
 
-fn push_quoted_literal(out: &mut String, text: &str) {
-    let mut esc = String::with_capacity(text.len());
-    template_literal(&mut esc, text);
-    for c in esc.chars() {
+fn push_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    let mark = out.len();
+    template_literal(out, text);
+    if out.get(mark..).is_some_and(|t| t.contains(['"', '\\', '\n', '\r', '\t'])) {
+        let escaped = escape_quoted(out.get(mark..).unwrap_or_default());
+        out.truncate(mark);
+        out.push_str(&escaped);
+    }
+    out.push('"');
+}
+
+fn escape_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -299,13 +322,28 @@ fn push_quoted_literal(out: &mut String, text: &str) {
             c => out.push(c),
         }
     }
+    out
+}
+
+fn is_ident(k: &str) -> bool {
+    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// An object key: bare when it is an identifier, else quoted.
+fn push_key(out: &mut String, k: &str) {
+    if is_ident(k) { out.push_str(k) } else { push_quoted(out, k) }
+}
+
+fn key_len(k: &str) -> usize {
+    if is_ident(k) { k.len() } else { quoted(k).len() }
+}
+
+/// An object key as text.
 fn key_text(k: &str) -> String {
-    let ident = k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-    if ident { k.to_owned() } else { quoted(k) }
+    let mut out = String::new();
+    push_key(&mut out, k);
+    out
 }
 
 impl Hcl<'_, '_> {
@@ -315,60 +353,82 @@ impl Hcl<'_, '_> {
         }
     }
 
-    /// A value that fits on one line, or `None`.
-    fn inline(&self, v: &V<'_>) -> Option<String> {
-        match v {
-            V::Lit(Tree::Str(t)) => Some(quoted(t)),
-            V::Lit(t) => Some(t.to_json_compact()),
-            V::Expr(_) | V::Ref(..) | V::Concat(_) => Some(self.expr_text(v)),
-            V::List(items) => {
-                let parts: Option<Vec<String>> = items
-                    .iter()
-                    .map(|x| if matches!(x, V::Lit(_) | V::Expr(_) | V::Ref(..) | V::Concat(_)) { self.inline(x) } else { None })
-                    .collect();
-                parts.map(|p| format!("[{}]", p.join(", ")))
+    /// Write a value that fits on one line into `out`; false (and `out` as it was) when it does not.
+    fn inline(&self, v: &V<'_>, out: &mut String) -> bool {
+        let mark = out.len();
+        let ok = match v {
+            V::Lit(Tree::Str(t)) => {
+                push_quoted(out, t);
+                true
             }
-            V::Map(entries) | V::Block(entries) if entries.is_empty() => Some("{}".to_owned()),
-            V::Map(_) | V::Block(_) | V::Json(_) => None,
+            V::Lit(t) => {
+                out.push_str(&t.to_json_compact());
+                true
+            }
+            V::Expr(_) | V::Ref(..) | V::Concat(_) => {
+                self.expr_text(v, out);
+                true
+            }
+            V::List(items) => {
+                out.push('[');
+                let mut ok = true;
+                for (i, x) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    if !matches!(x, V::Lit(_) | V::Expr(_) | V::Ref(..) | V::Concat(_)) || !self.inline(x, out) {
+                        ok = false;
+                        break;
+                    }
+                }
+                out.push(']');
+                ok
+            }
+            V::Map(entries) | V::Block(entries) if entries.is_empty() => {
+                out.push_str("{}");
+                true
+            }
+            V::Map(_) | V::Block(_) | V::Json(_) => false,
+        };
+        if !ok {
+            out.truncate(mark);
         }
+        ok
     }
 
     /// A text value: a bare expression when it is one reference, else a quoted template.
-    fn expr_text(&self, v: &V<'_>) -> String {
-        let mut t = String::new();
-        template(self.m, v, &mut t);
-        let bare = t.strip_prefix("${").and_then(|x| x.strip_suffix('}')).filter(|x| !x.contains(['{', '}', '"']));
-        match bare {
-            Some(x) => x.to_owned(),
-            None => {
-                let mut out = String::with_capacity(t.len() + 2);
-                out.push('"');
-                for c in t.chars() {
-                    match c {
-                        '"' => out.push_str("\\\""),
-                        '\\' => out.push_str("\\\\"),
-                        '\n' => out.push_str("\\n"),
-                        '\r' => out.push_str("\\r"),
-                        '\t' => out.push_str("\\t"),
-                        c => out.push(c),
-                    }
-                }
-                out.push('"');
-                out
-            }
+    fn expr_text(&self, v: &V<'_>, out: &mut String) {
+        let mark = out.len();
+        out.push('"');
+        template(self.m, v, out);
+        let body = out.get(mark + 1..).unwrap_or_default();
+        let bare = body.len() > 3
+            && body.starts_with("${")
+            && body.ends_with('}')
+            && !body[2..body.len() - 1].contains(['{', '}', '"', '\\', '\n']);
+        if bare {
+            // `"${x}` becomes `x`.
+            out.truncate(out.len() - 1);
+            out.replace_range(mark..mark + 3, "");
+            return;
         }
+        if body.contains(['"', '\\', '\n', '\r', '\t']) {
+            let escaped = escape_quoted(body);
+            out.truncate(mark + 1);
+            out.push_str(&escaped);
+        }
+        out.push('"');
     }
 
     /// Arguments and blocks of a body. Consecutive one-line arguments align
     /// their `=`, as `terraform fmt` does; a multi-line value or a block ends the run.
-    fn body(&mut self, body: Body<'_>, depth: usize, last: Option<(String, String)>) {
-        let mut run: Vec<(String, String)> = Vec::new();
+    fn body(&mut self, body: Body<'_>, depth: usize, last: Option<(&str, String)>) {
+        let mut run = Run::default();
         for (k, v) in body {
             let is_blocks = matches!(v, V::Block(_))
                 || matches!(v, V::List(items) if !items.is_empty() && items.iter().all(|x| matches!(x, V::Block(_))));
-            let one_line = if is_blocks { None } else { self.inline(v) };
-            if let Some(text) = one_line {
-                run.push((key_text(k), text));
+            if !is_blocks && self.inline(v, &mut run.values) {
+                run.push(k);
                 continue;
             }
             self.flush(&mut run, depth);
@@ -381,25 +441,39 @@ impl Hcl<'_, '_> {
                         }
                     }
                 }
-                other => {
-                    self.indent(depth);
-                    self.out.push_str(&key_text(k));
-                    self.out.push_str(" = ");
-                    self.value(other, depth);
-                    self.out.push('\n');
-                }
+                other => self.entry(k, other, depth),
             }
         }
-        run.extend(last);
+        if let Some((k, v)) = last {
+            run.values.push_str(&v);
+            run.push(k);
+        }
         self.flush(&mut run, depth);
     }
 
-    fn flush(&mut self, run: &mut Vec<(String, String)>, depth: usize) {
-        let width = run.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
-        for (k, v) in run.drain(..) {
+    fn entry(&mut self, k: &str, v: &V<'_>, depth: usize) {
+        self.indent(depth);
+        push_key(&mut self.out, k);
+        self.out.push_str(" = ");
+        self.value(v, depth);
+        self.out.push('\n');
+    }
+
+    fn flush(&mut self, run: &mut Run<'_>, depth: usize) {
+        let width = run.entries.iter().map(|(k, _)| key_len(k)).max().unwrap_or(0);
+        let mut from = 0;
+        for (k, to) in run.entries.drain(..) {
             self.indent(depth);
-            let _ = writeln!(self.out, "{k:width$} = {v}");
+            push_key(&mut self.out, k);
+            for _ in key_len(k)..width {
+                self.out.push(' ');
+            }
+            self.out.push_str(" = ");
+            self.out.push_str(run.values.get(from..to).unwrap_or_default());
+            self.out.push('\n');
+            from = to;
         }
+        run.values.clear();
     }
 
     fn block(&mut self, name: &str, body: Body<'_>, depth: usize) {
@@ -413,8 +487,10 @@ impl Hcl<'_, '_> {
 
     /// A value after `key = `, possibly over several lines, without the final newline.
     fn value(&mut self, v: &V<'_>, depth: usize) {
-        if let Some(text) = self.inline(v) {
-            self.out.push_str(&text);
+        let mut out = std::mem::take(&mut self.out);
+        let done = self.inline(v, &mut out);
+        self.out = out;
+        if done {
             return;
         }
         match v {
@@ -445,18 +521,14 @@ impl Hcl<'_, '_> {
 
     /// Object entries (never blocks): aligned runs of one-line entries.
     fn body_entries(&mut self, entries: &[(&str, V<'_>)], depth: usize) {
-        let mut run: Vec<(String, String)> = Vec::new();
+        let mut run = Run::default();
         for (k, v) in entries {
-            if let Some(text) = self.inline(v) {
-                run.push((key_text(k), text));
+            if self.inline(v, &mut run.values) {
+                run.push(k);
                 continue;
             }
             self.flush(&mut run, depth);
-            self.indent(depth);
-            self.out.push_str(&key_text(k));
-            self.out.push_str(" = ");
-            self.value(v, depth);
-            self.out.push('\n');
+            self.entry(k, v, depth);
         }
         self.flush(&mut run, depth);
     }
