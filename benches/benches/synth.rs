@@ -94,7 +94,7 @@ fn render(graph: &lift_core::graph::Graph, format: Format) -> usize {
         }
         Format::Cdk => {
             let t = cloudformation::template(graph, &a);
-            cdk::app(&graph.app, &[(graph, &t)]).iter().map(|(_, text)| text.len()).sum()
+            cdk::app(&graph.app, vec![(&graph.region, cdk::stack(graph, &t))]).iter().map(|(_, text)| text.len()).sum()
         }
     }
 }

@@ -54,15 +54,18 @@ impl PyApp {
 
     /// One region's template as text, and its warnings as JSON.
     fn synth(&self, py: Python<'_>, region: &str, format: &str) -> PyResult<(String, String)> {
-        let format: Format = format.parse().map_err(|e: lift_core::app::UnknownFormat| PyValueError::new_err(e.to_string()))?;
+        let format = parse_format(format)?;
         let s = py.detach(|| self.0.synth(region, format)).map_err(to_py)?;
         Ok((s.text, diagnostics_json(&s.warnings)))
     }
 
-    /// Every file of `format` for the whole app (paths and texts), and the warnings as JSON.
-    fn files(&self, py: Python<'_>, format: &str) -> PyResult<(Vec<(String, String)>, String)> {
-        let format: Format = format.parse().map_err(|e: lift_core::app::UnknownFormat| PyValueError::new_err(e.to_string()))?;
-        let f = py.detach(|| self.0.files(format)).map_err(to_py)?;
+    /// Every file of `format` for the whole app, or only of `regions` for the
+    /// per-region formats (paths and texts), and the warnings as JSON.
+    #[pyo3(signature = (format, regions=None))]
+    fn files(&self, py: Python<'_>, format: &str, regions: Option<Vec<String>>) -> PyResult<(Vec<(String, String)>, String)> {
+        let format = parse_format(format)?;
+        let regions = regions.unwrap_or_else(|| self.0.regions());
+        let f = py.detach(|| self.0.files_in(format, &regions)).map_err(to_py)?;
         Ok((f.files, diagnostics_json(&f.warnings)))
     }
 
@@ -175,6 +178,10 @@ fn import_openslo(text: &str) -> PyResult<String> {
     let slos = lift_core::slo::import_openslo(text).map_err(|errors| PyValueError::new_err(errors.join("\n")))?;
     let value = serde_json::json!({ "slos": slos });
     Ok(lift_core::iac::yaml::to_yaml(&value))
+}
+
+fn parse_format(name: &str) -> PyResult<Format> {
+    name.parse().map_err(|e: lift_core::app::UnknownFormat| PyValueError::new_err(e.to_string()))
 }
 
 /// Output formats `synth` accepts.

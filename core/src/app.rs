@@ -272,43 +272,51 @@ impl App {
     /// Every file of `format` for the whole app: a template or module per
     /// region, or the one Pulumi program or CDK app.
     pub fn files(&self, format: Format) -> Result<Files, SynthError> {
+        self.files_in(format, &self.regions())
+    }
+
+    /// Like [`App::files`], for the per-region formats only the files of `regions`;
+    /// the Pulumi program and the CDK app always hold every region.
+    pub fn files_in(&self, format: Format, regions: &[String]) -> Result<Files, SynthError> {
         let name = &self.doc.spec.app;
         if format.per_region() {
             let mut files = Vec::new();
             let mut warnings: Vec<Diagnostic> = Vec::new();
-            for region in self.regions() {
-                let s = self.synth(&region, format)?;
+            for region in regions {
+                let s = self.synth(region, format)?;
                 let path = match format {
                     Format::Terraform => format!("{region}/main.tf"),
                     Format::TerraformJson => format!("{region}/main.tf.json"),
                     _ => format!("{name}-{region}.template.{}", format.extension()),
                 };
                 files.push((path, s.text));
-                warnings.extend(s.warnings.into_iter().filter(|w| !warnings.contains(w)).collect::<Vec<_>>());
+                warnings.extend(s.warnings);
             }
             files.sort();
+            diag::sort(&mut warnings);
+            warnings.dedup();
             return Ok(Files { files, warnings });
         }
         let mut diags = self.spec_diagnostics()?;
+        let cdk = format == Format::Cdk;
         let graphs: Vec<(Graph, Vec<graph::Collision>)> =
             self.doc.spec.all_regions().into_iter().map(|r| graph::build(&self.doc.spec, r)).collect();
-        let arena = Bump::with_capacity(64 * 1024);
-        let mut trees = Vec::with_capacity(graphs.len());
+        // Check every region; the CDK app needs each region's stack, written from its template.
+        let mut stacks = Vec::with_capacity(graphs.len());
         for (g, collisions) in &graphs {
-            let (ok, region_diags) = self.render(g, collisions, |_| Some(()), |_| None, format == Format::Cdk);
-            diags.extend(region_diags.into_iter().filter(|d| !diags.contains(d)).collect::<Vec<_>>());
-            if ok.is_some() {
-                trees.push((g, cloudformation::template(g, &arena)));
-            }
+            let (stack, region_diags) =
+                self.render(g, collisions, |t| Some(if cdk { cdk::stack(g, t) } else { String::new() }), |_| None, cdk);
+            diags.extend(region_diags);
+            stacks.extend(stack.map(|s| (g.region.as_str(), s)));
         }
-        let complete = trees.len() == graphs.len();
-        let files = complete.then(|| match format {
-            Format::Pulumi => {
-                let modules: Vec<provider::Module<'_>> = graphs.iter().map(|(g, _)| provider::module(g, &arena)).collect();
-                let description = graphs.first().map_or("", |(g, _)| g.description.as_str());
-                vec![("Pulumi.yaml".to_owned(), yaml::tree_to_yaml(&pulumi::program(name, description, &modules, &arena)))]
+        let files = (stacks.len() == graphs.len()).then(|| {
+            if cdk {
+                return cdk::app(name, stacks);
             }
-            _ => cdk::app(name, &trees.iter().map(|(g, t)| (*g, t)).collect::<Vec<_>>()),
+            let arena = Bump::with_capacity(64 * 1024);
+            let modules: Vec<provider::Module<'_>> = graphs.iter().map(|(g, _)| provider::module(g, &arena)).collect();
+            let description = graphs.first().map_or("", |(g, _)| g.description.as_str());
+            vec![("Pulumi.yaml".to_owned(), yaml::tree_to_yaml(&pulumi::program(name, description, &modules, &arena)))]
         });
         let (files, warnings) = self.done(files, diags)?;
         Ok(Files { files, warnings })
@@ -335,15 +343,13 @@ fn render_region(g: &Graph, t: &Tree<'_>, format: Format) -> String {
     match format {
         Format::CloudFormationJson => t.to_json(),
         Format::CloudFormationYaml => yaml::tree_to_yaml(t),
-        Format::Terraform | Format::TerraformJson | Format::Pulumi => {
+        Format::Terraform => terraform::hcl(&provider::module(g, &Bump::with_capacity(64 * 1024))),
+        Format::TerraformJson => {
             let arena = Bump::with_capacity(64 * 1024);
-            let m = provider::module(g, &arena);
-            match format {
-                Format::Terraform => terraform::hcl(&m),
-                Format::TerraformJson => terraform::json(&m, &arena).to_json(),
-                _ => yaml::tree_to_yaml(&pulumi::program(&g.app, &g.description, std::slice::from_ref(&m), &arena)),
-            }
+            terraform::json(&provider::module(g, &arena), &arena).to_json()
         }
-        Format::Cdk => cdk::app(&g.app, &[(g, t)]).into_iter().find(|(p, _)| p.starts_with("lib/")).map(|(_, t)| t).unwrap_or_default(),
+        // One program for every region: `App::files` renders it, never a region alone.
+        Format::Pulumi => String::new(),
+        Format::Cdk => cdk::stack(g, t),
     }
 }

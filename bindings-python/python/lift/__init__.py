@@ -175,12 +175,14 @@ class App:
         Pulumi program, or the CDK app)."""
         return dict(self._files(format)[0])
 
-    def _files(self, format: str):
+    def _files(self, format: str, regions: Optional[List[str]] = None):
         _format_kind(format)
         try:
-            files, warnings = self._inner.files(format)
+            files, warnings = self._inner.files(format, regions)
         except _lift.SpecError as e:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        except _lift.RegionError as e:
+            raise RegionError(str(e)) from None
         return files, _diagnostics(warnings, self.file)
 
     def plan(self) -> Dict[str, Any]:

@@ -92,14 +92,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     per_region = fmt not in ("pulumi", "cdk")
     if args.output:
         # Every file of the format, all or nothing.
-        if args.region and per_region:
-            files, warnings = [], []
-            for region in args.region:
-                text, w = app._synth(fmt, region)
-                files.append((_region_path(app, fmt, region), text))
-                warnings += [x for x in w if x not in warnings]
-        else:
-            files, warnings = app._files(fmt)
+        files, warnings = app._files(fmt, args.region)
         _print_diagnostics(warnings, "text")
         out_dir = Path(args.output)
         _write_atomically(files, out_dir)
@@ -126,15 +119,6 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if others:
         print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --output DIR)", file=sys.stderr)
     return EXIT_OK
-
-
-def _region_path(app: lift.App, fmt: str, region: str) -> str:
-    if fmt == "terraform":
-        return f"{region}/main.tf"
-    if fmt == "terraform-json":
-        return f"{region}/main.tf.json"
-    ext = "yaml" if fmt.endswith("yaml") else "json"
-    return f"{app.name}-{region}.template.{ext}"
 
 
 def cmd_plan(args: argparse.Namespace) -> int:

@@ -93,17 +93,14 @@ pub struct Target<'a> {
 }
 
 impl<'a> Module<'a> {
-    /// Where a reference to `attr` of `id` points.
-    pub fn target(&self, id: &'a str, attr: Attr) -> Target<'a> {
+    /// Where a reference to `attr` of `id` points, if `id` is in the graph.
+    pub fn target(&self, id: &str, attr: Attr) -> Option<Target<'a>> {
         if let Some(function) = self.folded.get(id) {
             let attr = if attr == Attr::Version { "version" } else { "qualified_arn" };
-            return Target { type_name: "aws_lambda_function", name: function, attr, suffix: "" };
+            return Some(Target { type_name: "aws_lambda_function", name: function, attr, suffix: "" });
         }
-        let Some(node) = self.graph.nodes.get(id) else {
-            return Target { type_name: "aws_unknown", name: id, attr: "id", suffix: "" };
-        };
+        let (name, node) = self.graph.nodes.get_key_value(id)?;
         let r: &Resource = &node.resource;
-        let type_name = type_name(r);
         let (attr, suffix) = match attr {
             Attr::Arn if matches!(r, Resource::LogGroup { .. }) => ("arn", ":*"),
             Attr::Arn => ("arn", ""),
@@ -114,7 +111,7 @@ impl<'a> Module<'a> {
             Attr::Name => ("name", ""),
             Attr::Id => (id_attr(r), ""),
         };
-        Target { type_name, name: id, attr, suffix }
+        Some(Target { type_name: type_name(r), name, attr, suffix })
     }
 }
 

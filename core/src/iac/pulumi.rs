@@ -97,8 +97,14 @@ fn pulumi_key<'a>(type_name: &str, key: &'a str, repeated: bool, a: &'a Bump) ->
 }
 
 /// Resource names carry the region: one program holds every region.
+fn push_name(out: &mut impl std::fmt::Write, id: &str, region: &str) {
+    let _ = write!(out, "{id}-{region}");
+}
+
 fn name(id: &str, region: &str) -> String {
-    format!("{id}-{region}")
+    let mut out = String::with_capacity(id.len() + region.len() + 1);
+    push_name(&mut out, id, region);
+    out
 }
 
 fn provider_name(region: &str) -> String {
@@ -140,10 +146,10 @@ impl<'a> Ctx<'_, 'a> {
     }
 
     fn push_ref(&self, id: &str, attr: Attr, out: &mut impl std::fmt::Write) {
-        let Some((key, _)) = self.m.graph.nodes.get_key_value(id) else { return literal(out, id) };
-        let t = self.m.target(key, attr);
-        let attr = pulumi_key(t.type_name, t.attr, false, self.a);
-        let _ = write!(out, "${{{}-{}.{attr}}}", t.name, self.region());
+        let Some(t) = self.m.target(id, attr) else { return literal(out, id) };
+        let _ = out.write_str("${");
+        push_name(out, t.name, self.region());
+        let _ = write!(out, ".{}}}", pulumi_key(t.type_name, t.attr, false, self.a));
         literal(out, t.suffix);
     }
 
@@ -205,7 +211,9 @@ fn literal(out: &mut impl std::fmt::Write, text: &str) {
 }
 
 fn escaped(text: &str) -> String {
-    text.replace("${", "$${")
+    let mut out = String::with_capacity(text.len() + 1);
+    literal(&mut out, text);
+    out
 }
 
 /// The whole app as one Pulumi YAML program (modules primary first), built in arena `a`.
@@ -246,8 +254,10 @@ pub fn program<'a>(app: &'a str, description: &'a str, modules: &[Module<'a>], a
             let mut options = vec![("provider", Tree::Str(provider_ref))];
             if !r.depends_on.is_empty() {
                 let deps = r.depends_on.iter().map(|d| {
-                    let t = m.target(d, Attr::Id);
-                    Tree::Str(a.alloc_str(&format!("${{{}}}", name(t.name, region))))
+                    let mut s = bumpalo::collections::String::from_str_in("${", a);
+                    push_name(&mut s, m.target(d, Attr::Id).map_or(*d, |t| t.name), region);
+                    s.push('}');
+                    Tree::Str(s.into_bump_str())
                 });
                 options.push(("dependsOn", list(a, deps)));
             }

@@ -49,8 +49,7 @@ fn interp(out: &mut String, f: impl FnOnce(&mut String)) {
 }
 
 fn push_ref(m: &Module<'_>, id: &str, attr: Attr, out: &mut String, literal: &mut dyn FnMut(&mut String, &str)) {
-    let Some((key, _)) = m.graph.nodes.get_key_value(id) else { return literal(out, id) };
-    let t = m.target(key, attr);
+    let Some(t) = m.target(id, attr) else { return literal(out, id) };
     interp(out, |o| {
         let _ = write!(o, "{}.{}.{}", t.type_name, t.name, t.attr);
     });
@@ -100,8 +99,9 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
     top.push(("provider", tmap! { a; "aws" => tmap! { a; "region" => region, "default_tags" => tmap! { a; "tags" => tags } } }));
     if !g.parameters.is_empty() {
         let vars = g.parameters.iter().map(|p| {
-            let condition: &str = a.alloc_str(&format!("${{length(var.{}) > 0}}", p.name));
-            let message: &str = a.alloc_str(&format!("{} must not be empty.", p.name));
+            let (condition, message) = validation(&p.name);
+            let condition: &str = a.alloc_str(&format!("${{{condition}}}"));
+            let message: &str = a.alloc_str(&message);
             let mut v = vec![("type", Tree::Str("string")), ("description", Tree::Str(&p.description))];
             if let Some(d) = &p.default {
                 v.push(("default", Tree::Str(a.alloc_str(&escaped(d)))));
@@ -143,6 +143,11 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
     Tree::Map(top.into_bump_slice())
 }
 
+/// A variable's check that it is not empty (CloudFormation's `MinLength: 1`): condition and message.
+fn validation(name: &str) -> (String, String) {
+    (format!("length(var.{name}) > 0"), format!("{name} must not be empty."))
+}
+
 /// Literal text as a template: what a default or tag value becomes.
 fn escaped(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -164,8 +169,7 @@ fn json_resource<'a>(m: &Module<'a>, r: &Res<'a>, a: &'a Bump) -> Tree<'a> {
 
 /// `type.name` of the resource a node became.
 fn address(m: &Module<'_>, node: &str) -> String {
-    let t = m.graph.nodes.get_key_value(node).map(|(k, _)| m.target(k, Attr::Id));
-    match t {
+    match m.target(node, Attr::Id) {
         Some(t) => format!("{}.{}", t.type_name, t.name),
         None => node.to_owned(),
     }
@@ -236,12 +240,8 @@ pub fn hcl(m: &Module<'_>) -> String {
         for (k, v) in attrs {
             let _ = writeln!(w.out, "  {k:width$} = {v}");
         }
-        let _ = write!(
-            w.out,
-            "  validation {{\n    condition     = length(var.{}) > 0\n    error_message = {}\n  }}\n}}\n",
-            p.name,
-            quoted(&format!("{} must not be empty.", p.name))
-        );
+        let (condition, message) = validation(&p.name);
+        let _ = write!(w.out, "  validation {{\n    condition     = {condition}\n    error_message = {}\n  }}\n}}\n", quoted(&message));
     }
     for (type_name, name, arg) in lookups(m) {
         let _ = write!(w.out, "\ndata \"{type_name}\" \"{name}\" {{\n");
@@ -302,6 +302,11 @@ fn push_quoted(out: &mut String, text: &str) {
     out.push('"');
     let mark = out.len();
     template_literal(out, text);
+    close_quoted(out, mark);
+}
+
+/// Escape the template written to `out` since `mark` for a quoted string, and close the quote.
+fn close_quoted(out: &mut String, mark: usize) {
     if out.get(mark..).is_some_and(|t| t.contains(['"', '\\', '\n', '\r', '\t'])) {
         let escaped = escape_quoted(out.get(mark..).unwrap_or_default());
         out.truncate(mark);
@@ -412,12 +417,7 @@ impl Hcl<'_, '_> {
             out.replace_range(mark..mark + 3, "");
             return;
         }
-        if body.contains(['"', '\\', '\n', '\r', '\t']) {
-            let escaped = escape_quoted(body);
-            out.truncate(mark + 1);
-            out.push_str(&escaped);
-        }
-        out.push('"');
+        close_quoted(out, mark + 1);
     }
 
     /// Arguments and blocks of a body. Consecutive one-line arguments align
