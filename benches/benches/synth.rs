@@ -2,7 +2,7 @@
 //! Prints allocations per call beside criterion's times.
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
-use lift_benches::{Counting, SHOP, allocations, generated_spec};
+use lift_benches::{Counting, SHOP, allocations, generated_spec, render};
 use lift_core::iac::cloudformation;
 use lift_core::iac::tree::Bump;
 use lift_core::{App, Format};
@@ -76,27 +76,6 @@ fn scaling(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// Graph to text in each format, one region. Every renderer should stay linear
-/// and within twice the CloudFormation renderer's time.
-fn render(graph: &lift_core::graph::Graph, format: Format) -> usize {
-    use lift_core::iac::{cdk, provider, pulumi, terraform, yaml};
-    let a = Bump::new();
-    match format {
-        Format::CloudFormationJson => cloudformation::template(graph, &a).to_json().len(),
-        Format::CloudFormationYaml => yaml::tree_to_yaml(&cloudformation::template(graph, &a)).len(),
-        Format::Terraform => terraform::hcl(&provider::module(graph, &a)).len(),
-        Format::TerraformJson => terraform::json(&provider::module(graph, &a), &a).to_json().len(),
-        Format::Pulumi => {
-            let m = provider::module(graph, &a);
-            yaml::tree_to_yaml(&pulumi::program(&graph.app, &graph.description, std::slice::from_ref(&m), &a)).len()
-        }
-        Format::Cdk => {
-            let t = cloudformation::template(graph, &a);
-            cdk::app(&graph.app, vec![(&graph.region, cdk::stack(graph, &t))]).iter().map(|(_, text)| text.len()).sum()
-        }
-    }
 }
 
 fn renderers(c: &mut Criterion) {

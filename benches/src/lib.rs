@@ -30,6 +30,28 @@ pub fn generated_spec(units: usize) -> String {
     s
 }
 
+/// Graph to text in each format, one region. Every renderer should stay linear
+/// and within twice the CloudFormation renderer's time.
+pub fn render(graph: &lift_core::graph::Graph, format: lift_core::Format) -> usize {
+    use lift_core::iac::tree::Bump;
+    use lift_core::iac::{cdk, cloudformation, provider, pulumi, terraform, yaml};
+    let a = Bump::new();
+    match format {
+        lift_core::Format::CloudFormationJson => cloudformation::template(graph, &a).to_json().len(),
+        lift_core::Format::CloudFormationYaml => yaml::tree_to_yaml(&cloudformation::template(graph, &a)).len(),
+        lift_core::Format::Terraform => terraform::hcl(&provider::module(graph, &a)).len(),
+        lift_core::Format::TerraformJson => terraform::json(&provider::module(graph, &a), &a).to_json().len(),
+        lift_core::Format::Pulumi => {
+            let m = provider::module(graph, &a);
+            yaml::tree_to_yaml(&pulumi::program(&graph.app, &graph.description, std::slice::from_ref(&m), &a)).len()
+        }
+        lift_core::Format::Cdk => {
+            let t = cloudformation::template(graph, &a);
+            cdk::app(&graph.app, vec![(&graph.region, cdk::stack(graph, &t))]).iter().map(|(_, text)| text.len()).sum()
+        }
+    }
+}
+
 /// A global allocator that counts allocations, for "allocations per call".
 /// It forwards to mimalloc, the allocator the `lift` Python extension ships with.
 pub struct Counting;

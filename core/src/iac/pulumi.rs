@@ -65,6 +65,9 @@ fn pulumi_key<'a>(type_name: &str, key: &'a str, repeated: bool, a: &'a Bump) ->
     if let Some(k) = renamed(type_name, key) {
         return k;
     }
+    if !repeated && !key.contains('_') {
+        return key;
+    }
     let mut out = bumpalo::collections::String::with_capacity_in(key.len() + 2, a);
     let mut upper = false;
     for c in key.chars() {
@@ -98,7 +101,9 @@ fn pulumi_key<'a>(type_name: &str, key: &'a str, repeated: bool, a: &'a Bump) ->
 
 /// Resource names carry the region: one program holds every region.
 fn push_name(out: &mut impl std::fmt::Write, id: &str, region: &str) {
-    let _ = write!(out, "{id}-{region}");
+    for part in [id, "-", region] {
+        let _ = out.write_str(part);
+    }
 }
 
 fn name(id: &str, region: &str) -> String {
@@ -149,7 +154,9 @@ impl<'a> Ctx<'_, 'a> {
         let Some(t) = self.m.target(id, attr) else { return literal(out, id) };
         let _ = out.write_str("${");
         push_name(out, t.name, self.region());
-        let _ = write!(out, ".{}}}", pulumi_key(t.type_name, t.attr, false, self.a));
+        for part in [".", pulumi_key(t.type_name, t.attr, false, self.a), "}"] {
+            let _ = out.write_str(part);
+        }
         literal(out, t.suffix);
     }
 
@@ -251,7 +258,8 @@ pub fn program<'a>(app: &'a str, description: &'a str, modules: &[Module<'a>], a
             tmap! { a; "type" => "pulumi:providers:aws", "properties" => tmap! { a; "region" => region, "defaultTags" => tmap! { a; "tags" => tags } } },
         ));
         for r in &m.resources {
-            let mut options = vec![("provider", Tree::Str(provider_ref))];
+            let mut options = bumpalo::collections::Vec::with_capacity_in(3, a);
+            options.push(("provider", Tree::Str(provider_ref)));
             if !r.depends_on.is_empty() {
                 let deps = r.depends_on.iter().map(|d| {
                     let mut s = bumpalo::collections::String::from_str_in("${", a);
@@ -264,12 +272,15 @@ pub fn program<'a>(app: &'a str, description: &'a str, modules: &[Module<'a>], a
             if r.retain {
                 options.push(("retainOnDelete", Tree::Bool(true)));
             }
-            let mut res = vec![("type", Tree::Str(token(r.type_name)))];
+            let mut res = bumpalo::collections::Vec::with_capacity_in(3, a);
+            res.push(("type", Tree::Str(token(r.type_name))));
             if !r.body.is_empty() {
                 res.push(("properties", cx.body(r.type_name, r.body)));
             }
-            res.push(("options", map(a, options)));
-            resources.push((a.alloc_str(&name(r.name, region)), map(a, res)));
+            res.push(("options", Tree::Map(options.into_bump_slice())));
+            let mut id = bumpalo::collections::String::with_capacity_in(r.name.len() + region.len() + 1, a);
+            push_name(&mut id, r.name, region);
+            resources.push((id.into_bump_str(), Tree::Map(res.into_bump_slice())));
         }
         let invoke = |var: &str, function: &'a str, args: Tree<'a>, ret: &'a str| {
             let body = tmap! { a;

@@ -51,7 +51,9 @@ fn interp(out: &mut String, f: impl FnOnce(&mut String)) {
 fn push_ref(m: &Module<'_>, id: &str, attr: Attr, out: &mut String, literal: &mut dyn FnMut(&mut String, &str)) {
     let Some(t) = m.target(id, attr) else { return literal(out, id) };
     interp(out, |o| {
-        let _ = write!(o, "{}.{}.{}", t.type_name, t.name, t.attr);
+        for part in [t.type_name, ".", t.name, ".", t.attr] {
+            o.push_str(part);
+        }
     });
     if !t.suffix.is_empty() {
         literal(out, t.suffix);
@@ -61,7 +63,7 @@ fn push_ref(m: &Module<'_>, id: &str, attr: Attr, out: &mut String, literal: &mu
 /// Literal text inside a Terraform template: `${` and `%{` are doubled.
 fn template_literal(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(i) = rest.find(['$', '%']) {
+    while let Some(i) = rest.bytes().position(|b| b == b'$' || b == b'%') {
         let (head, tail) = rest.split_at(i);
         out.push_str(head);
         if tail.get(1..2) == Some("{") {
@@ -94,7 +96,7 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
     let mut top = bumpalo::collections::Vec::new_in(a);
     let providers = tmap! { a; "aws" => tmap! { a; "source" => "hashicorp/aws", "version" => PROVIDER_VERSION } };
     top.push(("terraform", tmap! { a; "required_version" => REQUIRED_VERSION, "required_providers" => providers }));
-    let tags = map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(a.alloc_str(&escaped(v))))));
+    let tags = map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(escaped(a, v)))));
     let region: &str = &g.region;
     top.push(("provider", tmap! { a; "aws" => tmap! { a; "region" => region, "default_tags" => tmap! { a; "tags" => tags } } }));
     if !g.parameters.is_empty() {
@@ -104,7 +106,7 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
             let message: &str = a.alloc_str(&message);
             let mut v = vec![("type", Tree::Str("string")), ("description", Tree::Str(&p.description))];
             if let Some(d) = &p.default {
-                v.push(("default", Tree::Str(a.alloc_str(&escaped(d)))));
+                v.push(("default", Tree::Str(escaped(a, d))));
             }
             v.push(("validation", tlist![a; tmap! { a; "condition" => condition, "error_message" => message }]));
             (p.name.as_str(), map(a, v))
@@ -128,7 +130,8 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
     for r in &m.resources {
         by_type.entry(r.type_name).or_default().push(r);
     }
-    let resources = by_type.into_iter().map(|(t, rs)| (t, map(a, rs.into_iter().map(|r| (r.name, json_resource(m, r, a))))));
+    let scratch = &mut String::new();
+    let resources = by_type.into_iter().map(|(t, rs)| (t, map(a, rs.into_iter().map(|r| (r.name, json_resource(m, r, a, scratch))))));
     top.push(("resource", map(a, resources)));
     if !g.outputs.is_empty() {
         let mut sorted: Vec<_> = g.outputs.iter().collect();
@@ -148,16 +151,20 @@ fn validation(name: &str) -> (String, String) {
     (format!("length(var.{name}) > 0"), format!("{name} must not be empty."))
 }
 
-/// Literal text as a template: what a default or tag value becomes.
-fn escaped(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Literal text as a template: what a default or tag value becomes; in
+/// arena `a` only when it changes.
+fn escaped<'a>(a: &'a Bump, text: &'a str) -> &'a str {
+    if !text.bytes().any(|b| b == b'$' || b == b'%') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 2);
     template_literal(&mut out, text);
-    out
+    a.alloc_str(&out)
 }
 
-fn json_resource<'a>(m: &Module<'a>, r: &Res<'a>, a: &'a Bump) -> Tree<'a> {
+fn json_resource<'a>(m: &Module<'a>, r: &Res<'a>, a: &'a Bump, scratch: &mut String) -> Tree<'a> {
     let mut entries = bumpalo::collections::Vec::with_capacity_in(r.body.len() + 2, a);
-    entries.extend(r.body.iter().map(|(k, v)| (*k, json_value(m, v, a))));
+    entries.extend(r.body.iter().map(|(k, v)| (*k, json_value(m, v, a, scratch))));
     if !r.depends_on.is_empty() {
         entries.push(("depends_on", list(a, r.depends_on.iter().map(|d| Tree::Str(a.alloc_str(&address(m, d)))))));
     }
@@ -175,19 +182,25 @@ fn address(m: &Module<'_>, node: &str) -> String {
     }
 }
 
-fn json_value<'a>(m: &Module<'a>, v: &V<'a>, a: &'a Bump) -> Tree<'a> {
+/// A value as JSON in arena `a`; text is built in `scratch` before it is copied there.
+fn json_value<'a>(m: &Module<'a>, v: &V<'a>, a: &'a Bump, scratch: &mut String) -> Tree<'a> {
     match v {
-        V::Lit(Tree::Str(t)) => Tree::Str(a.alloc_str(&escaped(t))),
+        V::Lit(Tree::Str(t)) => Tree::Str(escaped(a, t)),
         V::Lit(t) => *t,
         V::Expr(_) | V::Ref(..) | V::Concat(_) => {
-            let mut s = String::new();
-            template(m, v, &mut s);
-            Tree::Str(a.alloc_str(&s))
+            scratch.clear();
+            template(m, v, scratch);
+            Tree::Str(a.alloc_str(scratch))
         }
-        V::List(items) => list(a, items.iter().map(|x| json_value(m, x, a))),
-        V::Map(entries) | V::Block(entries) => map(a, entries.iter().map(|(k, x)| (*k, json_value(m, x, a)))),
+        V::List(items) => list(a, items.iter().map(|x| json_value(m, x, a, scratch))),
+        V::Map(entries) | V::Block(entries) => map(a, entries.iter().map(|(k, x)| (*k, json_value(m, x, a, scratch)))),
         // A JSON document whose strings are templates, itself a template.
-        V::Json(inner) => Tree::Str(a.alloc_str(&json_value(m, inner, a).to_json_compact())),
+        V::Json(inner) => {
+            let doc = json_value(m, inner, a, scratch);
+            scratch.clear();
+            doc.write_compact(scratch);
+            Tree::Str(a.alloc_str(scratch))
+        }
     }
 }
 
@@ -214,7 +227,7 @@ fn lookups(m: &Module<'_>) -> Vec<DataSource> {
 /// One region's module as HCL, formatted as `terraform fmt` formats it.
 pub fn hcl(m: &Module<'_>) -> String {
     let g: &Graph = m.graph;
-    let mut w = Hcl { m, out: String::with_capacity(256 + m.resources.len() * 400) };
+    let mut w = Hcl { m, out: String::with_capacity(256 + m.resources.len() * 512), spare: Vec::new() };
     let _ = writeln!(w.out, "# {}", g.description);
     let _ = writeln!(w.out, "# Generated by Lift from the app spec: edit the spec, not this file.\n");
     w.out.push_str("terraform {\n");
@@ -276,18 +289,20 @@ pub fn hcl(m: &Module<'_>) -> String {
 struct Hcl<'m, 'a> {
     m: &'m Module<'a>,
     out: String,
+    /// Runs no body is using, kept for the next: a body per block would otherwise allocate two buffers.
+    spare: Vec<Run<'a>>,
 }
 
-/// A run of one-line entries: keys, and where each value ends in `values`.
+/// A run of one-line entries: keys, their printed widths, and where each value ends in `values`.
 #[derive(Default)]
 struct Run<'k> {
-    entries: Vec<(&'k str, usize)>,
+    entries: Vec<(&'k str, usize, usize)>,
     values: String,
 }
 
 impl<'k> Run<'k> {
     fn push(&mut self, key: &'k str) {
-        self.entries.push((key, self.values.len()));
+        self.entries.push((key, key_len(key), self.values.len()));
     }
 }
 
@@ -307,7 +322,7 @@ fn push_quoted(out: &mut String, text: &str) {
 
 /// Escape the template written to `out` since `mark` for a quoted string, and close the quote.
 fn close_quoted(out: &mut String, mark: usize) {
-    if out.get(mark..).is_some_and(|t| t.contains(['"', '\\', '\n', '\r', '\t'])) {
+    if out.get(mark..).is_some_and(|t| t.bytes().any(|b| matches!(b, b'"' | b'\\' | b'\n' | b'\r' | b'\t'))) {
         let escaped = escape_quoted(out.get(mark..).unwrap_or_default());
         out.truncate(mark);
         out.push_str(&escaped);
@@ -331,8 +346,8 @@ fn escape_quoted(text: &str) -> String {
 }
 
 fn is_ident(k: &str) -> bool {
-    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    k.bytes().next().is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-')
 }
 
 /// An object key: bare when it is an identifier, else quoted.
@@ -351,7 +366,7 @@ fn key_text(k: &str) -> String {
     out
 }
 
-impl Hcl<'_, '_> {
+impl<'a> Hcl<'_, 'a> {
     fn indent(&mut self, depth: usize) {
         for _ in 0..depth {
             self.out.push_str("  ");
@@ -410,7 +425,7 @@ impl Hcl<'_, '_> {
         let bare = body.len() > 3
             && body.starts_with("${")
             && body.ends_with('}')
-            && !body[2..body.len() - 1].contains(['{', '}', '"', '\\', '\n']);
+            && !body[2..body.len() - 1].bytes().any(|b| matches!(b, b'{' | b'}' | b'"' | b'\\' | b'\n'));
         if bare {
             // `"${x}` becomes `x`.
             out.truncate(out.len() - 1);
@@ -422,8 +437,8 @@ impl Hcl<'_, '_> {
 
     /// Arguments and blocks of a body. Consecutive one-line arguments align
     /// their `=`, as `terraform fmt` does; a multi-line value or a block ends the run.
-    fn body(&mut self, body: Body<'_>, depth: usize, last: Option<(&str, String)>) {
-        let mut run = Run::default();
+    fn body(&mut self, body: Body<'a>, depth: usize, last: Option<(&'a str, String)>) {
+        let mut run = self.spare.pop().unwrap_or_default();
         for (k, v) in body {
             let is_blocks = matches!(v, V::Block(_))
                 || matches!(v, V::List(items) if !items.is_empty() && items.iter().all(|x| matches!(x, V::Block(_))));
@@ -449,9 +464,10 @@ impl Hcl<'_, '_> {
             run.push(k);
         }
         self.flush(&mut run, depth);
+        self.spare.push(run);
     }
 
-    fn entry(&mut self, k: &str, v: &V<'_>, depth: usize) {
+    fn entry(&mut self, k: &str, v: &V<'a>, depth: usize) {
         self.indent(depth);
         push_key(&mut self.out, k);
         self.out.push_str(" = ");
@@ -460,12 +476,17 @@ impl Hcl<'_, '_> {
     }
 
     fn flush(&mut self, run: &mut Run<'_>, depth: usize) {
-        let width = run.entries.iter().map(|(k, _)| key_len(k)).max().unwrap_or(0);
+        let width = run.entries.iter().map(|(_, len, _)| *len).max().unwrap_or(0);
         let mut from = 0;
-        for (k, to) in run.entries.drain(..) {
+        for (k, len, to) in run.entries.drain(..) {
             self.indent(depth);
-            push_key(&mut self.out, k);
-            for _ in key_len(k)..width {
+            // A quoted key is longer than its text.
+            if len == k.len() {
+                self.out.push_str(k)
+            } else {
+                push_quoted(&mut self.out, k)
+            }
+            for _ in len..width {
                 self.out.push(' ');
             }
             self.out.push_str(" = ");
@@ -476,7 +497,7 @@ impl Hcl<'_, '_> {
         run.values.clear();
     }
 
-    fn block(&mut self, name: &str, body: Body<'_>, depth: usize) {
+    fn block(&mut self, name: &str, body: Body<'a>, depth: usize) {
         self.indent(depth);
         self.out.push_str(name);
         self.out.push_str(" {\n");
@@ -486,7 +507,7 @@ impl Hcl<'_, '_> {
     }
 
     /// A value after `key = `, possibly over several lines, without the final newline.
-    fn value(&mut self, v: &V<'_>, depth: usize) {
+    fn value(&mut self, v: &V<'a>, depth: usize) {
         let mut out = std::mem::take(&mut self.out);
         let done = self.inline(v, &mut out);
         self.out = out;
@@ -520,8 +541,8 @@ impl Hcl<'_, '_> {
     }
 
     /// Object entries (never blocks): aligned runs of one-line entries.
-    fn body_entries(&mut self, entries: &[(&str, V<'_>)], depth: usize) {
-        let mut run = Run::default();
+    fn body_entries(&mut self, entries: &'a [(&'a str, V<'a>)], depth: usize) {
+        let mut run = self.spare.pop().unwrap_or_default();
         for (k, v) in entries {
             if self.inline(v, &mut run.values) {
                 run.push(k);
@@ -531,5 +552,6 @@ impl Hcl<'_, '_> {
             self.entry(k, v, depth);
         }
         self.flush(&mut run, depth);
+        self.spare.push(run);
     }
 }

@@ -282,7 +282,8 @@ impl<'a> Tree<'a> {
         }
     }
 
-    fn write_compact(&self, out: &mut String) {
+    /// Append compact JSON to `out`, as [`Tree::to_json_compact`] returns it.
+    pub fn write_compact(&self, out: &mut String) {
         match self {
             Tree::Null => out.push_str("null"),
             Tree::Bool(true) => out.push_str("true"),
@@ -404,7 +405,7 @@ fn json_str_len(s: &str) -> usize {
 }
 
 /// A JSON string literal, escaped as serde_json escapes.
-fn json_str(out: &mut String, s: &str) {
+pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
     // Almost every string in a template needs no escaping: copy it in one go.
     if !needs_escape(s) {

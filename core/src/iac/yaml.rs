@@ -110,19 +110,28 @@ fn inline(out: &mut String, v: &Tree<'_>) {
 }
 
 fn push_scalar(out: &mut String, s: &str) {
-    if plain_ok(s) {
+    // One pass over the bytes tells both whether the string may be plain and
+    // whether its quoted form needs escapes.
+    let class = s.bytes().fold(PLAIN | VERBATIM, |acc, b| acc & class_of(b));
+    if class & PLAIN != 0 && plain_ok(s) {
         out.push_str(s);
+    } else if class & VERBATIM != 0 {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
     } else {
-        out.push_str(&scalar_str(s));
+        push_quoted(out, s);
     }
 }
 
 /// A string as a YAML scalar: plain when unambiguous, else double-quoted.
 pub fn scalar_str(s: &str) -> String {
-    if plain_ok(s) {
-        return s.to_owned();
-    }
     let mut q = String::with_capacity(s.len() + 2);
+    push_scalar(&mut q, s);
+    q
+}
+
+fn push_quoted(q: &mut String, s: &str) {
     q.push('"');
     for c in s.chars() {
         match c {
@@ -138,12 +147,42 @@ pub fn scalar_str(s: &str) -> String {
         }
     }
     q.push('"');
-    q
 }
 
 /// Words YAML 1.1 readers (PyYAML, cfn-lint's loader) turn into booleans, null or numbers.
 const AMBIGUOUS: [&str; 11] = ["y", "n", "yes", "no", "on", "off", "true", "false", "null", "nan", "inf"];
 
+/// A byte may appear in a plain scalar (given the checks of `plain_ok`).
+const PLAIN: u8 = 1;
+/// A byte stands for itself inside double quotes: printable ASCII but `"` and `\\`.
+const VERBATIM: u8 = 2;
+
+fn class_of(b: u8) -> u8 {
+    // Never out of range: the table has an entry for every byte.
+    CLASS.get(usize::from(b)).copied().unwrap_or(0)
+}
+
+/// Each byte's classes, as a table: this runs on every byte written.
+#[allow(clippy::indexing_slicing, reason = "b < 256 by the loop's bound, in a const block")]
+const CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric()
+            || matches!(c, b' ' | b'_' | b'-' | b'.' | b'/' | b':' | b'+' | b'=' | b'@' | b'(' | b')' | b'*' | b',')
+        {
+            t[b] |= PLAIN;
+        }
+        if c >= 0x20 && c < 0x7f && c != b'"' && c != b'\\' {
+            t[b] |= VERBATIM;
+        }
+        b += 1;
+    }
+    t
+};
+
+/// Whether `s`, every byte of which is [`PLAIN`], may be written plain.
 fn plain_ok(s: &str) -> bool {
     let bytes = s.as_bytes();
     let Some(&first) = bytes.first() else { return false };
@@ -153,15 +192,9 @@ fn plain_ok(s: &str) -> bool {
     if bytes.last().is_some_and(|b| *b == b' ' || *b == b':') {
         return false;
     }
-    // One pass: only safe characters, and no `: ` or ` #` pair.
-    let mut prev = 0u8;
-    for &b in bytes {
-        let safe = b.is_ascii_alphanumeric()
-            || matches!(b, b' ' | b'_' | b'-' | b'.' | b'/' | b':' | b'+' | b'=' | b'@' | b'(' | b')' | b'*' | b',');
-        if !safe || (prev == b':' && b == b' ') || (prev == b' ' && b == b'#') {
-            return false;
-        }
-        prev = b;
+    // No `: ` or ` #` pair (which need a space).
+    if bytes.contains(&b' ') && (s.contains(": ") || s.contains(" #")) {
+        return false;
     }
     s.len() > 5 || !AMBIGUOUS.iter().any(|w| s.eq_ignore_ascii_case(w))
 }
