@@ -9,7 +9,7 @@
 //! functions, VPCs, HTTP APIs, tables) add roles, policies, subnets or stages
 //! the spec did not ask for.
 
-use super::tree::{Tree, json_str};
+use super::tree::{Tree, find_interpolation, json_str};
 use crate::graph::Graph;
 use std::fmt::Write as _;
 
@@ -495,7 +495,7 @@ impl<'a> Stack<'_, 'a> {
     fn sub(&self, out: &mut String, text: &str) {
         out.push('`');
         let mut rest = text;
-        while let Some(i) = rest.find("${") {
+        while let Some(i) = find_interpolation(rest) {
             push_template_text(out, rest.get(..i).unwrap_or_default());
             let after = rest.get(i + 2..).unwrap_or_default();
             let end = after.find('}').unwrap_or(after.len());

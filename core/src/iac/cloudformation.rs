@@ -2,7 +2,7 @@
 //! people read templates in (version, description, parameters, resources,
 //! outputs), then JSON or YAML text.
 
-use super::tree::{Bump, MapBuilder, Shared, Tree, list, map};
+use super::tree::{Bump, MapBuilder, Shared, Tree, find_interpolation, list, map};
 use crate::graph::{Attr, Expr, Graph, Node, Pseudo, Resource, TableShape};
 use crate::{tlist, tmap};
 
@@ -536,7 +536,7 @@ fn push_sub(g: &Graph, s: &mut bumpalo::collections::String<'_>, e: &Expr) -> bo
         Expr::Str(t) => {
             // A literal `${` must be written `${!` inside `Fn::Sub`.
             let mut rest = t.as_str();
-            while let Some(i) = rest.find("${") {
+            while let Some(i) = find_interpolation(rest) {
                 s.push_str(rest.get(..i).unwrap_or_default());
                 s.push_str("${!");
                 rest = rest.get(i + 2..).unwrap_or_default();

@@ -6,7 +6,7 @@
 //! arguments the bridge renames.
 
 use super::provider::{Module, V};
-use super::tree::{Bump, Tree, list, map};
+use super::tree::{Bump, Tree, find_interpolation, list, map};
 use crate::graph::{Attr, Expr, Pseudo};
 use crate::tmap;
 
@@ -176,7 +176,7 @@ impl<'a> Ctx<'_, 'a> {
     fn value(&self, type_name: &str, v: &V<'a>) -> Tree<'a> {
         let a = self.a;
         match v {
-            V::Lit(Tree::Str(t)) if t.contains("${") => Tree::Str(a.alloc_str(&escaped(t))),
+            V::Lit(Tree::Str(t)) if find_interpolation(t).is_some() => Tree::Str(a.alloc_str(&escaped(t))),
             V::Lit(t) => *t,
             V::Expr(_) | V::Ref(..) | V::Concat(_) => {
                 let mut s = bumpalo::collections::String::new_in(a);
@@ -209,7 +209,7 @@ impl<'a> Ctx<'_, 'a> {
 /// Literal text in a Pulumi interpolated string: `${` becomes `$${`.
 fn literal(out: &mut impl std::fmt::Write, text: &str) {
     let mut rest = text;
-    while let Some(i) = rest.find("${") {
+    while let Some(i) = find_interpolation(rest) {
         let _ = out.write_str(rest.get(..i).unwrap_or_default());
         let _ = out.write_str("$${");
         rest = rest.get(i + 2..).unwrap_or_default();

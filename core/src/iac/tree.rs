@@ -404,6 +404,21 @@ fn json_str_len(s: &str) -> usize {
         .sum::<usize>()
 }
 
+/// Where the first `${` in `s` starts. A byte scan: `str::find` with a
+/// string pattern builds a searcher first, which costs more than the scan
+/// for the short strings templates are made of.
+pub(crate) fn find_interpolation(s: &str) -> Option<usize> {
+    let b = s.as_bytes();
+    let mut from = 0;
+    while let Some(i) = b.get(from..)?.iter().position(|&c| c == b'$') {
+        if b.get(from + i + 1) == Some(&b'{') {
+            return Some(from + i);
+        }
+        from += i + 1;
+    }
+    None
+}
+
 /// A JSON string literal, escaped as serde_json escapes.
 pub(crate) fn json_str(out: &mut String, s: &str) {
     out.push('"');
@@ -442,6 +457,13 @@ pub(crate) fn json_str(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    proptest::proptest! {
+        #[test]
+        fn find_interpolation_agrees_with_str_find(s in "[a$\\{}é]{0,12}") {
+            proptest::prop_assert_eq!(find_interpolation(&s), s.find("${"));
+        }
+    }
 
     #[test]
     fn json_matches_serde_json_pretty() {
