@@ -28,7 +28,7 @@ def test_promtool_checks_and_tests_the_rules(tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     check = subprocess.run([PROMTOOL, "check", "rules", "slo-rules.yaml"], cwd=tmp_path, capture_output=True, text=True)
-    assert check.returncode == 0 and "SUCCESS: 26 rules found" in check.stdout, check.stdout + check.stderr
+    assert check.returncode == 0 and "SUCCESS: 39 rules found" in check.stdout, check.stdout + check.stderr
     # A synthetic outage: nothing fires before it, every rule fires ten minutes in, all reset hours later.
     test = subprocess.run([PROMTOOL, "test", "rules", "slo-rules.test.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
@@ -63,13 +63,18 @@ def test_openslo_documents():
     yaml = pytest.importorskip("yaml")
     docs = list(yaml.safe_load_all(lift.load(EXAMPLES / "shop").slo_rules("openslo")["openslo.yaml"]))
     kinds = [d["kind"] for d in docs]
-    assert kinds.count("Service") == 1 and kinds.count("SLO") == 2
-    assert kinds.count("AlertPolicy") == 8 and kinds.count("AlertCondition") == 8
+    assert kinds.count("Service") == 1 and kinds.count("SLO") == 3
+    assert kinds.count("AlertPolicy") == 12 and kinds.count("AlertCondition") == 12
     assert all(d["apiVersion"] == "openslo/v1" for d in docs)
     slo = next(d for d in docs if d["kind"] == "SLO" and d["metadata"]["name"] == "shop-availability")
     assert slo["spec"]["objectives"][0]["target"] == 0.999
     assert slo["spec"]["timeWindow"] == [{"duration": "30d", "isRolling": True}]
     assert set(slo["spec"]["indicator"]["spec"]["ratioMetric"]) == {"counter", "bad", "total"}
+    # A calendar month in a zone is OpenSLO's calendar window.
+    contract = next(d for d in docs if d["kind"] == "SLO" and d["metadata"]["name"] == "shop-contract")
+    assert contract["spec"]["timeWindow"] == [
+        {"duration": "1M", "isRolling": False, "calendar": {"startTime": "2024-01-01 00:00:00", "timeZone": "Europe/Berlin"}}
+    ]
     # Every policy's condition exists; the multi-window rule travels in annotations.
     names = {d["metadata"]["name"] for d in docs}
     for p in (d for d in docs if d["kind"] == "AlertPolicy"):
@@ -99,12 +104,29 @@ def test_sla_report_in_three_formats(run, tmp_path):
     assert "rollouts frozen: budget spent" in md.stdout
     j = run("slo", "report", "examples/shop", "--samples", samples, "--format", "json")
     report = json.loads(j.stdout)
-    assert report["slos"][0]["met"] is False and report["slos"][1]["met"] is True
+    met = {s["name"]: s["met"] for s in report["slos"]}
+    # `contract` has no samples: no data, not a pass or a fail.
+    assert met == {"availability": False, "contract": None, "latency": True}
     out = tmp_path / "report.html"
     h = run("slo", "report", "examples/shop", "--samples", samples, "--format", "html", "--output", out)
     assert h.returncode == 0
     html = out.read_text()
-    assert html.startswith("<!doctype html>") and html.count("<svg") == 2 and "<polyline" in html
+    assert html.startswith("<!doctype html>") and html.count("<svg") == 3 and "<polyline" in html
+
+
+def test_the_bundled_samples_report_a_calendar_month_without_its_maintenance(run):
+    r = run("slo", "report", "examples/shop", "--samples", "examples/shop/samples.csv", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    slos = {s["name"]: s for s in json.loads(r.stdout)["slos"]}
+    contract = slos["contract"]
+    # November in Berlin: from 23:00 UTC on October 31st to 23:00 UTC on November 30th.
+    assert contract["window"] == "month" and contract["period"] == [1793487600000, 1796079600000]
+    # The hour of maintenance fails every request, and counts for nothing.
+    assert contract["excluded"]["good"] == 0 and contract["excluded"]["total"] > 0
+    assert contract["met"] is True and contract["incidents"] == []
+    # The rolling SLOs have no maintenance: the same hour pages and spends their budget.
+    assert slos["availability"]["met"] is False and any(i["severity"] == "page" for i in slos["availability"]["incidents"])
+    assert contract["counts"]["total"] + contract["excluded"]["total"] == slos["availability"]["counts"]["total"]
 
 
 def test_bad_samples_name_their_lines(run, tmp_path):

@@ -69,3 +69,58 @@ fn reports_count_attainment_by_the_budgeting_method() {
     assert_eq!(slices.attainment.as_deref(), Some("100%"));
     assert_eq!(slices.met, Some(true));
 }
+
+#[test]
+fn calendar_windows_report_on_the_last_period_and_leave_out_maintenance() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  monthly:\n    objective: 99%\n    window: month\n    time_zone: Europe/Berlin\n    maintenance: [{ from: '2026-12-01T10:00:00Z', to: '2026-12-01T11:00:00Z', reason: database upgrade }]\n  rolling: { objective: 99% }\n";
+    let app = App::from_text(spec).unwrap();
+    assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
+    let ms = |t: &str| lift_core::slo::calendar::parse_time(t).unwrap();
+    let mut csv = String::new();
+    // November 30th, 23:30 in Berlin (22:30 UTC) belongs to November: all bad.
+    for name in ["monthly", "rolling"] {
+        csv.push_str(&format!("{},{name},0,100\n", ms("2026-11-30T22:30:00Z")));
+        // December in Berlin starts at 23:00 UTC on November 30th.
+        csv.push_str(&format!("{},{name},100,100\n", ms("2026-11-30T23:00:00Z")));
+        // An hour of maintenance, every request failing.
+        csv.push_str(&format!("{},{name},0,50\n", ms("2026-12-01T10:30:00Z")));
+        csv.push_str(&format!("{},{name},100,100\n", ms("2026-12-02T00:00:00Z")));
+    }
+    let samples = lift_core::slo::parse_samples(&csv).unwrap();
+    let r = lift_core::slo::report(app.spec(), &samples);
+    let monthly = r.slos.iter().find(|s| s.name == "monthly").unwrap();
+    assert_eq!(monthly.period, Some((ms("2026-11-30T23:00:00Z"), ms("2026-12-31T23:00:00Z"))));
+    assert_eq!((monthly.counts.good, monthly.counts.total), (200, 200));
+    assert_eq!((monthly.excluded.good, monthly.excluded.total), (0, 50));
+    assert_eq!(monthly.attainment.as_deref(), Some("100%"));
+    assert!(monthly.notes().iter().any(|n| n.contains("50 events (50 bad) fell in planned maintenance")));
+    let md = r.to_markdown();
+    assert!(md.contains("month window: the period from 2026-11-30T23:00:00Z to 2026-12-31T23:00:00Z"), "{md}");
+    // The rolling SLO keeps every sample.
+    let rolling = r.slos.iter().find(|s| s.name == "rolling").unwrap();
+    assert_eq!((rolling.counts.good, rolling.counts.total), (200, 350));
+    assert_eq!(rolling.period, None);
+}
+
+#[test]
+fn bad_time_zones_and_maintenance_are_reported_where_they_are() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  a:\n    objective: 99%\n    window: month\n    time_zone: Europe/Berlln\n    maintenance: [{ from: 'tomorrow', to: '2026-12-01T11:00:00Z' }, { from: '2026-12-01T11:00:00Z', to: '2026-12-01T10:00:00Z' }]\n  b: { objective: 99%, window: 30d, time_zone: UTC }\n  c: { objective: 99%, window: fortnight }\n";
+    let diags = match App::from_text(spec) {
+        Ok(app) => app.validate(),
+        Err(d) => d,
+    };
+    let at = |ptr: &str| diags.iter().find(|d| d.pointer == ptr).map(|d| d.message.clone()).unwrap_or_default();
+    // `fortnight` fails to parse, which stops validation before the rest: check it alone, then the others.
+    if !at("/slos/c/window").is_empty() {
+        assert!(at("/slos/c/window").contains("`week`, `month` or `quarter`"), "{diags:?}");
+        let spec = spec.replace("  c: { objective: 99%, window: fortnight }\n", "");
+        let diags = App::from_text(&spec).unwrap().validate();
+        let at = |ptr: &str| diags.iter().find(|d| d.pointer == ptr).map(|d| d.message.clone()).unwrap_or_default();
+        assert!(at("/slos/a/time_zone").contains("Europe/Berlln"), "{diags:?}");
+        assert!(at("/slos/a/maintenance/0/from").contains("RFC 3339"), "{diags:?}");
+        assert!(at("/slos/a/maintenance/1/to").contains("before it starts"), "{diags:?}");
+        assert!(at("/slos/b/time_zone").contains("no effect"), "{diags:?}");
+    } else {
+        panic!("`window: fortnight` was accepted: {diags:?}");
+    }
+}

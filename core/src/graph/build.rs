@@ -517,7 +517,7 @@ impl Builder<'_> {
                 continue;
             }
             let origin = format!("/slos/{}", escape_pointer(name));
-            for rule in crate::slo::default_rules(slo.window) {
+            for rule in crate::slo::default_rules(slo.window.period()) {
                 // An alarm whose threshold is 100% or more can never fire (W501 says so): leave it out.
                 if !rule.can_fire(slo.objective) {
                     continue;

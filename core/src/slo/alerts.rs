@@ -8,8 +8,9 @@
 //! evaluator.status()
 //! ```
 
-use super::{AlertRule, Counts, Ratio, Severity, Tracker, budget_ppm, burn_rate, default_rules};
-use crate::spec::units::{Duration, Percent};
+use super::{AlertRule, Counts, Ratio, Severity, Tracker, budget_ppm, burn_rate, calendar, default_rules};
+use crate::spec::units::{CalendarUnit, Duration, Percent};
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 /// How often the rules are evaluated.
@@ -98,6 +99,10 @@ pub struct Evaluator {
     next_eval: u64,
     frozen: bool,
     pending: Vec<AlertAction>,
+    /// A calendar window's unit and IANA zone (UTC when `None`): the budget restarts with each period.
+    calendar: Option<(CalendarUnit, Option<String>)>,
+    /// Planned maintenance, `[from, to)` in ms, sorted: samples in it are dropped.
+    maintenance: Vec<(u64, u64)>,
 }
 
 fn describe(label: &str, c: Option<Counts>, objective: Percent) -> String {
@@ -124,13 +129,37 @@ impl Evaluator {
             next_eval: 0,
             frozen: false,
             pending: vec![],
+            calendar: None,
+            maintenance: vec![],
         }
+    }
+
+    /// An evaluator for an SLO of the spec: its objective, window (calendar
+    /// periods in its time zone), low-traffic floor and maintenance.
+    pub fn for_slo(slo: &crate::spec::Slo, escalation: Escalation) -> Evaluator {
+        let mut ev = Evaluator::new(slo.objective, slo.window.period(), slo.min_events, escalation);
+        if let Some(unit) = slo.window.calendar() {
+            // The longest period of the unit, so that the whole of the current one is kept.
+            let longest = match unit {
+                CalendarUnit::Week => 7,
+                CalendarUnit::Month => 31,
+                CalendarUnit::Quarter => 92,
+            };
+            ev.tracker = Tracker::new(Duration::from_secs(longest * 86_400));
+            ev.calendar = Some((unit, slo.time_zone.clone()));
+        }
+        ev.maintenance = calendar::intervals(&slo.maintenance);
+        ev
     }
 
     /// Feed an observation.
     pub fn handle(&mut self, event: AlertEvent, now: u64) {
         match event {
-            AlertEvent::Sample { good, total } => self.tracker.record(now, good, total),
+            AlertEvent::Sample { good, total } => {
+                if !calendar::in_maintenance(&self.maintenance, now) {
+                    self.tracker.record(now, good, total);
+                }
+            }
             AlertEvent::Acknowledge { rule } => {
                 if let Some(RuleState::Firing { acknowledged, .. }) = self.states.get_mut(rule) {
                     *acknowledged = true;
@@ -168,16 +197,23 @@ impl Evaluator {
             }
         }
         // The error-budget policy: the period's budget spent freezes rollouts.
-        let period = self.tracker.counts(now, self.period);
+        // A calendar period counts from its start, so a new month thaws.
+        let (period, label) = match &self.calendar {
+            Some((unit, zone)) => match calendar::period_bounds(*unit, &calendar::time_zone(zone.as_deref()).unwrap_or(TimeZone::UTC), now)
+            {
+                Some((start, _)) => {
+                    (self.tracker.counts(now, Duration::from_millis(now - start + 1)), format!("{} since {}", unit.as_str(), start))
+                }
+                None => (None, unit.as_str().to_owned()),
+            },
+            None => (self.tracker.counts(now, self.period), format!("{} period", self.period)),
+        };
         let spent = period.is_some_and(|c| {
             u128::from(c.bad()) * 1_000_000 >= u128::from(c.total) * u128::from(budget_ppm(self.objective)) && c.total > 0
         });
         if spent != self.frozen {
             self.frozen = spent;
-            self.pending.push(AlertAction::FreezeRollouts {
-                frozen: spent,
-                evidence: describe(&format!("{} period", self.period), period, self.objective),
-            });
+            self.pending.push(AlertAction::FreezeRollouts { frozen: spent, evidence: describe(&label, period, self.objective) });
         }
     }
 
@@ -237,6 +273,50 @@ mod tests {
             }
         }
         out
+    }
+
+    fn slo(yaml: &str) -> crate::spec::Slo {
+        let text = format!("app: t\nregions: {{ primary: us-east-1 }}\nslos:\n  s: {yaml}\n");
+        crate::App::from_text(&text).ok().and_then(|a| a.spec().slos.get("s").cloned()).unwrap_or_else(|| panic!("{yaml}"))
+    }
+
+    #[test]
+    fn a_calendar_month_thaws_rollouts_when_the_next_month_starts() {
+        let mut ev = Evaluator::for_slo(&slo("{ objective: 99%, window: month }"), Escalation { steps: vec![] });
+        // 2026-01-31 23:00 UTC: an hour of total outage spends January's budget.
+        let jan31 = 1_769_900_400_000;
+        let feb1 = jan31 + 3_600_000;
+        let mut actions = vec![];
+        for m in 0..120u64 {
+            let now = jan31 + m * 60_000;
+            let (good, total) = if now < feb1 { (0, 100) } else { (100, 100) };
+            ev.handle(AlertEvent::Sample { good, total }, now);
+            while let Some(a) = ev.poll(now) {
+                actions.push((now, a));
+            }
+        }
+        let freezes: Vec<(u64, bool)> = actions
+            .iter()
+            .filter_map(|(t, a)| if let AlertAction::FreezeRollouts { frozen, .. } = a { Some((*t, *frozen)) } else { None })
+            .collect();
+        assert_eq!(freezes.first(), Some(&(jan31, true)), "{actions:?}");
+        // February's first evaluation counts February only: clean, so rollouts may go again.
+        assert_eq!(freezes.get(1), Some(&(feb1, false)), "{actions:?}");
+    }
+
+    #[test]
+    fn planned_maintenance_neither_pages_nor_spends_budget() {
+        let mut ev = Evaluator::for_slo(
+            &slo("{ objective: 99.9%, maintenance: [{ from: '1970-01-01T00:00:00Z', to: '1970-01-01T02:00:00Z' }] }"),
+            Escalation { steps: vec![] },
+        );
+        // Two hours of total outage inside the maintenance window, then clean traffic.
+        let actions = run(|m| if m < 120 { (0, 1000) } else { (1000, 1000) }, 240, &mut ev);
+        assert!(actions.is_empty(), "{actions:?}");
+        // The same outage outside maintenance pages within minutes.
+        let mut ev = evaluator();
+        let actions = run(|m| if m < 120 { (0, 1000) } else { (1000, 1000) }, 240, &mut ev);
+        assert!(actions.iter().any(|(_, a)| matches!(a, AlertAction::Fire { .. })));
     }
 
     fn evaluator() -> Evaluator {

@@ -8,6 +8,7 @@
 //! prints as `0.9990000000000001`. No events means no data, never NaN.
 
 mod alerts;
+pub mod calendar;
 mod openslo;
 mod prometheus;
 mod report;

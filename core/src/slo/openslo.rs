@@ -6,6 +6,7 @@
 use super::{default_rules, exact_decimal};
 use crate::iac::yaml::to_yaml;
 use crate::spec::Spec;
+use crate::spec::units::{CalendarUnit, SloWindow};
 use serde_json::{Value, json};
 
 /// Every document, as one multi-document YAML stream.
@@ -19,9 +20,17 @@ pub fn openslo_yaml(spec: &Spec) -> String {
     for (name, slo) in &spec.slos {
         let id = format!("{}-{name}", spec.app);
         let (errors, total) = super::prometheus::queries(spec, name, slo.prometheus.as_ref());
-        let window = slo.window.to_string();
+        let time_window = match slo.window {
+            SloWindow::Rolling(d) => json!({ "duration": d.to_string(), "isRolling": true }),
+            // OpenSLO's calendar windows: `1w`, `1M` or `1Q` from a start time in a zone.
+            SloWindow::Calendar(unit) => json!({
+                "duration": match unit { CalendarUnit::Week => "1w", CalendarUnit::Month => "1M", CalendarUnit::Quarter => "1Q" },
+                "isRolling": false,
+                "calendar": { "startTime": CALENDAR_START, "timeZone": slo.time_zone.as_deref().unwrap_or("UTC") }
+            }),
+        };
         let source = |q: &str| json!({ "metricSource": { "type": "Prometheus", "spec": { "query": q.replace("{{window}}", "1m") } } });
-        let rules = default_rules(slo.window);
+        let rules = default_rules(slo.window.period());
         let policy_names: Vec<String> = rules.iter().map(|r| format!("{id}-{}-{}", r.severity.as_str(), r.long_window)).collect();
         let mut annotations = serde_json::Map::new();
         // What OpenSLO has no field for, so an import gives back the same SLO.
@@ -29,6 +38,9 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         annotations.insert("lift.dev/min-events".into(), json!(slo.min_events.to_string()));
         if let Some(t) = slo.threshold {
             annotations.insert("lift.dev/latency-threshold".into(), json!(t.to_string()));
+        }
+        if !slo.maintenance.is_empty() {
+            annotations.insert("lift.dev/maintenance".into(), json!(serde_json::to_string(&slo.maintenance).unwrap_or_default()));
         }
         if let Some(q) = &slo.prometheus {
             annotations.insert("lift.dev/errors-query".into(), json!(q.errors));
@@ -44,7 +56,7 @@ pub fn openslo_yaml(spec: &Spec) -> String {
                     "metadata": { "name": format!("{id}-sli") },
                     "spec": { "ratioMetric": { "counter": false, "bad": source(&errors), "total": source(&total) } }
                 },
-                "timeWindow": [{ "duration": window, "isRolling": true }],
+                "timeWindow": [time_window],
                 "budgetingMethod": match slo.budgeting {
                     crate::spec::Budgeting::Occurrences => "Occurrences",
                     crate::spec::Budgeting::Timeslices => "Timeslices",
@@ -82,6 +94,26 @@ pub fn openslo_yaml(spec: &Spec) -> String {
     docs.iter().map(|d| format!("---\n{}", to_yaml(d))).collect()
 }
 
+/// The start time of OpenSLO calendar windows: any period start will do, as
+/// the periods repeat from it; Monday 2024-01-01 starts a week, a month and a quarter.
+const CALENDAR_START: &str = "2024-01-01 00:00:00";
+
+/// An OpenSLO time window as the spec's.
+fn window_of(w: &Value) -> Result<(SloWindow, Option<String>), String> {
+    let duration = w.get("duration").and_then(Value::as_str).ok_or("no `duration`")?;
+    if w.get("isRolling").and_then(Value::as_bool) != Some(false) {
+        return duration.parse().map(|d| (SloWindow::Rolling(d), None)).map_err(|e| format!("{e}"));
+    }
+    let unit = match duration {
+        "1w" | "7d" => CalendarUnit::Week,
+        "1M" => CalendarUnit::Month,
+        "1Q" | "3M" => CalendarUnit::Quarter,
+        other => return Err(format!("calendar window `{other}` is not one of `1w`, `1M`, `1Q`")),
+    };
+    let zone = w.pointer("/calendar/timeZone").and_then(Value::as_str).filter(|z| *z != "UTC").map(str::to_owned);
+    Ok((SloWindow::Calendar(unit), zone))
+}
+
 fn objective(name: &str, slo: &crate::spec::Slo) -> Value {
     let mut o = serde_json::Map::new();
     o.insert("displayName".into(), json!(name));
@@ -117,8 +149,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
         let name = ann("lift.dev/name").or_else(|| meta.and_then(|m| m.get("name")).and_then(Value::as_str)).unwrap_or_default().to_owned();
         let spec = doc.get("spec");
         let target = spec.and_then(|s| s.pointer("/objectives/0/target")).and_then(Value::as_f64);
-        let window =
-            spec.and_then(|s| s.pointer("/timeWindow/0/duration")).and_then(Value::as_str).map(str::parse::<crate::spec::units::Duration>);
+        let window = spec.and_then(|s| s.pointer("/timeWindow/0")).map(window_of);
         let objective = target.and_then(fraction);
         let budgeting = match spec.and_then(|s| s.get("budgetingMethod")).and_then(Value::as_str) {
             Some("Timeslices") => crate::spec::Budgeting::Timeslices,
@@ -132,7 +163,8 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
             .unwrap_or(Duration::from_secs(60));
         let timeslice_target = spec.and_then(|s| s.pointer("/objectives/0/timeSliceTarget")).and_then(Value::as_f64).and_then(fraction);
         match (objective, window) {
-            (Some(objective), Some(Ok(window))) => {
+            (Some(objective), Some(Ok((window, time_zone)))) => {
+                let maintenance = ann("lift.dev/maintenance").and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
                 let threshold = ann("lift.dev/latency-threshold").and_then(|t| t.parse().ok());
                 let min_events = ann("lift.dev/min-events").and_then(|m| m.parse().ok()).unwrap_or(100);
                 let prometheus = match (ann("lift.dev/errors-query"), ann("lift.dev/total-query")) {
@@ -141,11 +173,23 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                 };
                 out.insert(
                     name,
-                    crate::spec::Slo { objective, window, threshold, min_events, prometheus, budgeting, timeslice, timeslice_target },
+                    crate::spec::Slo {
+                        objective,
+                        window,
+                        time_zone,
+                        maintenance,
+                        threshold,
+                        min_events,
+                        prometheus,
+                        budgeting,
+                        timeslice,
+                        timeslice_target,
+                    },
                 );
             }
+            (_, Some(Err(e))) => errors.push(format!("document {}: SLO `{name}`: `spec.timeWindow[0]`: {e}", i + 1)),
             _ => errors.push(format!(
-                "document {}: SLO `{name}` needs `spec.objectives[0].target` between 0 and 1 and a rolling `spec.timeWindow[0].duration`",
+                "document {}: SLO `{name}` needs `spec.objectives[0].target` between 0 and 1 and a `spec.timeWindow[0]`",
                 i + 1
             )),
         }
@@ -159,7 +203,7 @@ mod tests {
 
     #[test]
     fn slos_round_trip_through_openslo() {
-        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
+        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
         let app = crate::App::from_text(text).unwrap_or_else(|d| panic!("{d:?}"));
         let back = import_openslo(&openslo_yaml(app.spec())).unwrap_or_default();
         assert_eq!(back, app.spec().slos);

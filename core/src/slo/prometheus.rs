@@ -54,7 +54,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
     let a = Bump::new();
     let mut groups = vec![];
     for (name, slo) in &spec.slos {
-        let rules = default_rules(slo.window);
+        let rules = default_rules(slo.window.period());
         let (errors, total) = queries(spec, name, slo.prometheus.as_ref());
         let labels = || tmap! { &a; "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() };
         let mut windows: Vec<Duration> = rules.iter().flat_map(|r| [r.short_window, r.long_window]).collect();
@@ -87,7 +87,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
             let description = format!(
                 "{}% of the {} budget would be spent in {lw} at this rate (objective {})",
                 ratio_pct(r.budget_ppm),
-                prom_window(slo.window),
+                prom_window(slo.window.period()),
                 slo.objective
             );
             alerts.push(tmap! { &a;
@@ -125,7 +125,7 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
                 tmap! { &a; "series" => a.alloc_str(&series("bad")) as &str, "values" => bad },
             ],
         );
-        let rules = default_rules(slo.window);
+        let rules = default_rules(slo.window.period());
         let firing = |at: &str| {
             let mut cases = vec![];
             for r in &rules {
@@ -140,7 +140,7 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
                     let description = format!(
                         "{}% of the {} budget would be spent in {} at this rate (objective {})",
                         ratio_pct(r.budget_ppm),
-                        prom_window(slo.window),
+                        prom_window(slo.window.period()),
                         prom_window(r.long_window),
                         slo.objective
                     );

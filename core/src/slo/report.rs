@@ -23,14 +23,15 @@ pub struct Sample<'a> {
     pub total: u64,
 }
 
-/// Read samples from CSV (`time_ms,slo,good,total`, a header line allowed).
+/// Read samples from CSV (`time_ms,slo,good,total`; `#` comments and a header line allowed).
 /// Every bad line is reported with its number.
 pub fn parse_samples(text: &str) -> Result<Vec<Sample<'_>>, Vec<String>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || (i == 0 && line.starts_with("time")) {
+        // Blank lines, comments, and a header before the first sample are skipped.
+        if line.is_empty() || line.starts_with('#') || (out.is_empty() && errors.is_empty() && line.starts_with("time")) {
             continue;
         }
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -85,6 +86,13 @@ pub struct SloReport {
     pub incidents: Vec<Incident>,
     /// Budget-policy actions: (ms, what).
     pub policy: Vec<(u64, String)>,
+    /// What the budget was measured over: `30d` rolling, or the calendar
+    /// period of the last sample (`month`), with its start and end in ms.
+    pub window: String,
+    /// The calendar period reported on, start and end (ms), for a calendar window.
+    pub period: Option<(u64, u64)>,
+    /// Events left out because they fell in planned maintenance.
+    pub excluded: Counts,
 }
 
 /// The whole report.
@@ -112,14 +120,31 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
     for (name, slo) in &spec.slos {
         let mut mine: Vec<&Sample<'_>> = by_slo.get(name.as_str()).cloned().unwrap_or_default();
         mine.sort_by_key(|s| s.at);
+        // A calendar window reports on the period of the last sample; its budget started afresh then.
+        let zone = super::calendar::time_zone(slo.time_zone.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
+        let period = slo.window.calendar().zip(mine.last()).and_then(|(unit, last)| super::calendar::period_bounds(unit, &zone, last.at));
+        if let Some((start, end)) = period {
+            mine.retain(|s| (start..end).contains(&s.at));
+        }
+        // Planned maintenance counts for nothing, good or bad.
+        let maintenance = super::calendar::intervals(&slo.maintenance);
+        let mut excluded = Counts::default();
+        mine.retain(|s| {
+            let skip = super::calendar::in_maintenance(&maintenance, s.at);
+            if skip {
+                excluded.good += s.good;
+                excluded.total += s.total;
+            }
+            !skip
+        });
         let counts = mine.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
         let budget = budget_ppm(slo.objective);
-        let mut ev = Evaluator::new(slo.objective, slo.window, slo.min_events, Escalation { steps: vec![] });
+        let mut ev = Evaluator::for_slo(slo, Escalation { steps: vec![] });
         let mut incidents: Vec<Incident> = Vec::new();
         let mut policy = Vec::new();
         let mut burn_down = Vec::new();
         let mut bad = 0u64;
-        let rules = super::default_rules(slo.window);
+        let rules = super::default_rules(slo.window.period());
         for s in &mine {
             ev.handle(super::AlertEvent::Sample { good: s.good, total: s.total }, s.at);
             while let Some(action) = ev.poll(s.at) {
@@ -186,9 +211,31 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
             burn_down,
             incidents,
             policy,
+            window: slo.window.to_string(),
+            period,
+            excluded,
         });
     }
     Report { app: spec.app.clone(), from, to, slos }
+}
+
+impl SloReport {
+    /// What the table does not say: the calendar period and the events maintenance left out.
+    pub fn notes(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some((from, to)) = self.period {
+            out.push(format!("{} window: the period from {} to {}", self.window, rfc3339(from), rfc3339(to)));
+        }
+        if self.excluded.total > 0 {
+            out.push(format!("{} events ({} bad) fell in planned maintenance and are left out", self.excluded.total, self.excluded.bad()));
+        }
+        out
+    }
+}
+
+/// A time in ms as RFC 3339 UTC.
+fn rfc3339(ms: u64) -> String {
+    i64::try_from(ms).ok().and_then(|m| jiff::Timestamp::from_millisecond(m).ok()).map_or_else(|| format!("{ms} ms"), |t| t.to_string())
 }
 
 fn when(ms: u64, from: u64) -> String {
@@ -202,9 +249,9 @@ impl Report {
         let _ = writeln!(out, "# SLA report: {}\n", self.app);
         let _ = writeln!(
             out,
-            "Samples from {} ms to {} ms ({}).\n",
-            self.from,
-            self.to,
+            "Samples from {} to {} ({}); times below are from the first sample.\n",
+            rfc3339(self.from),
+            rfc3339(self.to),
             Duration::from_millis(self.to.saturating_sub(self.from))
         );
         let _ = writeln!(out, "| SLO | objective | attainment | met | budget used | events | incidents |");
@@ -223,10 +270,13 @@ impl Report {
             );
         }
         for s in &self.slos {
-            if s.incidents.is_empty() && s.policy.is_empty() {
+            if s.incidents.is_empty() && s.policy.is_empty() && s.notes().is_empty() {
                 continue;
             }
             let _ = writeln!(out, "\n## {}\n", s.name);
+            for note in s.notes() {
+                let _ = writeln!(out, "- {note}");
+            }
             for i in &s.incidents {
                 let end = i.to.map_or("still firing".to_owned(), |t| format!("resolved {}", when(t, self.from)));
                 let _ = writeln!(out, "- {} ({} window) fired {}, {end}: {}", i.severity, i.window, when(i.from, self.from), i.evidence);
@@ -250,6 +300,13 @@ impl Report {
         );
         let _ = writeln!(
             out,
+            "<p>Samples from {} to {} ({}); times below are from the first sample.</p>",
+            rfc3339(self.from),
+            rfc3339(self.to),
+            Duration::from_millis(self.to.saturating_sub(self.from))
+        );
+        let _ = writeln!(
+            out,
             "<table><tr><th>SLO</th><th>objective</th><th>attainment</th><th>met</th><th>budget used</th><th>events</th><th>incidents</th></tr>"
         );
         for s in &self.slos {
@@ -268,7 +325,10 @@ impl Report {
         out.push_str("</table>\n");
         for s in &self.slos {
             let _ = writeln!(out, "<h2>{}</h2>\n{}", esc(&s.name), self.burn_down_svg(s));
-            if !s.incidents.is_empty() {
+            for note in s.notes() {
+                let _ = writeln!(out, "<p>{}</p>", esc(&note));
+            }
+            if !s.incidents.is_empty() || !s.policy.is_empty() {
                 out.push_str("<ul>\n");
                 for i in &s.incidents {
                     let end = i.to.map_or("still firing".to_owned(), |t| format!("resolved {}", when(t, self.from)));
@@ -281,6 +341,9 @@ impl Report {
                         esc(&i.evidence)
                     );
                 }
+                for (at, what) in &s.policy {
+                    let _ = writeln!(out, "<li>{}: {}</li>", when(*at, self.from), esc(what));
+                }
                 out.push_str("</ul>\n");
             }
         }
@@ -292,7 +355,8 @@ impl Report {
         let (w, h, left, top, bottom) = (900.0, 220.0, 50.0, 10.0, 30.0);
         let span = self.to.saturating_sub(self.from).max(1) as f64;
         // Overspending past the whole budget again is drawn at the floor, so 100% and 0% stay readable.
-        let min = s.burn_down.iter().map(|p| p.1).fold(0.0f64, f64::min).max(-1.0);
+        // The floor is a whole quarter below zero, so its label never sits on the 0% one.
+        let min = (s.burn_down.iter().map(|p| p.1).fold(0.0f64, f64::min).max(-1.0) * 4.0).floor() / 4.0;
         let y = |v: f64| top + (h - top - bottom) * (1.0 - (v.max(min) - min) / (1.0 - min));
         let x = |t: u64| left + (w - left - 10.0) * (t.saturating_sub(self.from) as f64) / span;
         let points: Vec<String> = s.burn_down.iter().map(|(t, v)| format!("{:.1},{:.1}", x(*t), y(*v))).collect();

@@ -130,8 +130,9 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
     let mut out = String::new();
     for (name, slo) in &spec.slos {
         let budget = super::budget_ppm(slo.objective);
-        let outage =
-            Duration::from_millis(u64::try_from(u128::from(slo.window.as_millis()) * u128::from(budget) / 1_000_000).unwrap_or(u64::MAX));
+        let outage = Duration::from_millis(
+            u64::try_from(u128::from(slo.window.period().as_millis()) * u128::from(budget) / 1_000_000).unwrap_or(u64::MAX),
+        );
         let kind = slo.threshold.map_or("availability".to_owned(), |t| format!("latency at most {t}"));
         let _ = writeln!(
             out,
@@ -143,7 +144,7 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
             "  {:<7} {:>6} {:>12} {:>6} {:>6} {:>16} {:>16}",
             "alert", "burn", "error ratio", "long", "short", "fires at 100% in", "fires at 10% in"
         );
-        for r in default_rules(slo.window) {
+        for r in default_rules(slo.window.period()) {
             let threshold = super::exact_decimal(r.error_ratio(slo.objective));
             let t = |ppm| {
                 detection_time_ms(&r, slo.objective, ppm).map_or("never".to_owned(), |ms| Duration::from_millis(ms - ms % 1000).to_string())

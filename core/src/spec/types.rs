@@ -5,7 +5,7 @@
 //! schema also shows, so editors, `lift resolve` and the generated templates
 //! all show the same values.
 
-use super::units::{Cidr, Duration, MemorySize, Percent};
+use super::units::{Cidr, Duration, MemorySize, Percent, SloWindow};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -60,9 +60,18 @@ pub struct Spec {
 pub struct Slo {
     /// The share of events that must be good, held exactly (`99.9%`).
     pub objective: Percent,
-    /// The rolling window the objective is measured over.
-    #[serde(default = "default_slo_window")]
-    pub window: Duration,
+    /// What the objective is measured over: a rolling window (`30d`, the
+    /// default) or a calendar period (`week`, `month`, `quarter`) whose
+    /// budget starts afresh at each period's start.
+    #[serde(default)]
+    pub window: SloWindow,
+    /// The IANA time zone calendar periods start in (`Europe/Berlin`); UTC when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// Planned maintenance: events in these intervals are left out of the
+    /// budget, the alerts and the report.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub maintenance: Vec<Maintenance>,
     /// For a latency SLO: a request is good when it is at most this slow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Duration>,
@@ -112,8 +121,17 @@ pub struct PromQueries {
     pub total: String,
 }
 
-fn default_slo_window() -> Duration {
-    Duration::from_secs(30 * 86_400)
+/// A planned maintenance interval, excluded from an SLO's budget.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Maintenance {
+    /// Start, an RFC 3339 time such as `2026-11-03T02:00:00Z`.
+    pub from: String,
+    /// End (exclusive), an RFC 3339 time.
+    pub to: String,
+    /// Why, for the report.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
 }
 fn default_min_events() -> u64 {
     100

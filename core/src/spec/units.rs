@@ -285,6 +285,93 @@ impl fmt::Display for Cidr {
     }
 }
 
+/// A calendar period an SLO's budget can run over, in the SLO's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalendarUnit {
+    /// Monday 00:00 to the next Monday 00:00 (ISO weeks).
+    Week,
+    /// The first of a month 00:00 to the first of the next.
+    Month,
+    /// January, April, July or October 1st 00:00 to the next of them.
+    Quarter,
+}
+
+impl CalendarUnit {
+    /// The name written in a spec.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalendarUnit::Week => "week",
+            CalendarUnit::Month => "month",
+            CalendarUnit::Quarter => "quarter",
+        }
+    }
+}
+
+/// What an SLO's budget is measured over: a rolling window (`30d`) or a
+/// calendar period (`week`, `month`, `quarter`) that starts afresh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SloWindow {
+    /// The last so long, always.
+    Rolling(Duration),
+    /// The current calendar period.
+    Calendar(CalendarUnit),
+}
+
+impl Default for SloWindow {
+    fn default() -> Self {
+        SloWindow::Rolling(Duration::from_secs(30 * 86_400))
+    }
+}
+
+impl SloWindow {
+    /// The period alert rules are derived from: a rolling window's length, or
+    /// a calendar period's nominal one (7, 30 or 91 days). Months run 28 to 31
+    /// days, so a rule tuned to 30 misjudges a month by at most 7%, where the
+    /// rules' own windows already round far more.
+    pub fn period(self) -> Duration {
+        match self {
+            SloWindow::Rolling(d) => d,
+            SloWindow::Calendar(CalendarUnit::Week) => Duration::from_secs(7 * 86_400),
+            SloWindow::Calendar(CalendarUnit::Month) => Duration::from_secs(30 * 86_400),
+            SloWindow::Calendar(CalendarUnit::Quarter) => Duration::from_secs(91 * 86_400),
+        }
+    }
+
+    /// The calendar unit, for a calendar window.
+    pub fn calendar(self) -> Option<CalendarUnit> {
+        match self {
+            SloWindow::Calendar(u) => Some(u),
+            SloWindow::Rolling(_) => None,
+        }
+    }
+}
+
+impl FromStr for SloWindow {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s.trim() {
+            "week" => SloWindow::Calendar(CalendarUnit::Week),
+            "month" => SloWindow::Calendar(CalendarUnit::Month),
+            "quarter" => SloWindow::Calendar(CalendarUnit::Quarter),
+            other => SloWindow::Rolling(other.parse().map_err(|_| UnitError::Malformed {
+                text: s.to_owned(),
+                what: "valid SLO window",
+                expected: "a rolling duration such as `28d` or `30d`, or a calendar period: `week`, `month` or `quarter`",
+            })?),
+        })
+    }
+}
+
+impl fmt::Display for SloWindow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SloWindow::Rolling(d) => d.fmt(f),
+            SloWindow::Calendar(u) => f.write_str(u.as_str()),
+        }
+    }
+}
+
 /// Serde and JSON Schema for a type that reads from and writes to a string.
 macro_rules! string_unit {
     ($ty:ty, $name:literal, $format:literal, $pattern:literal, $desc:literal) => {
@@ -328,6 +415,13 @@ string_unit!(
     "duration",
     "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?$",
     "a duration such as `500ms`, `10s`, `5m`, `1h30m` or `30d`"
+);
+string_unit!(
+    SloWindow,
+    "SloWindow",
+    "slo-window",
+    "^(week|month|quarter|([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$",
+    "a rolling window such as `28d` or `30d`, or a calendar period: `week`, `month` or `quarter`"
 );
 string_unit!(Percent, "Percent", "percent", "^[0-9]{1,3}(\\.[0-9]{1,4})?%$", "a percentage such as `10%` or `99.95%`");
 string_unit!(Cidr, "Cidr", "cidr", "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", "an IPv4 CIDR block such as `10.0.0.0/16`");
@@ -379,6 +473,7 @@ pub fn check_format(format: &str, text: &str) -> Option<String> {
         "percent" => text.parse::<Percent>().map(|_| ()),
         "memory" => text.parse::<MemorySize>().map(|_| ()),
         "cidr" => text.parse::<Cidr>().map(|_| ()),
+        "slo-window" => text.parse::<SloWindow>().map(|_| ()),
         _ => Ok(()),
     };
     r.err().map(|e| e.to_string())

@@ -527,12 +527,54 @@ impl Rules<'_> {
                     None,
                 );
             }
-            let rules = crate::slo::default_rules(slo.window);
+            self.slo_calendar(name, slo);
+            let rules = crate::slo::default_rules(slo.window.period());
             for message in crate::slo::lint(slo.objective, &rules) {
                 self.out.push(
                     Diagnostic::warning(Code::SloRule, p(&["slos", name, "objective"]), message)
                         .with_hint("lower the objective, lengthen the window, or rely on the longer-window rules"),
                 );
+            }
+        }
+    }
+
+    /// The time zone of a calendar window, and the maintenance intervals.
+    fn slo_calendar(&mut self, name: &str, slo: &crate::spec::Slo) {
+        use crate::slo::calendar;
+        if let Some(zone) = &slo.time_zone {
+            if let Err(msg) = calendar::time_zone(Some(zone)) {
+                self.err(
+                    Code::BadValue,
+                    p(&["slos", name, "time_zone"]),
+                    msg,
+                    Some("IANA names are Area/City, such as `Europe/Berlin`".into()),
+                );
+            } else if slo.window.calendar().is_none() {
+                self.out.push(
+                    Diagnostic::warning(
+                        Code::SloRule,
+                        p(&["slos", name, "time_zone"]),
+                        format!("`time_zone` has no effect on the rolling window `{}`", slo.window),
+                    )
+                    .with_hint("use `window: week`, `month` or `quarter` for periods that start at midnight in this zone"),
+                );
+            }
+        }
+        for (i, m) in slo.maintenance.iter().enumerate() {
+            let n = i.to_string();
+            let from =
+                calendar::parse_time(&m.from).map_err(|e| self.err(Code::BadValue, p(&["slos", name, "maintenance", &n, "from"]), e, None));
+            let to =
+                calendar::parse_time(&m.to).map_err(|e| self.err(Code::BadValue, p(&["slos", name, "maintenance", &n, "to"]), e, None));
+            if let (Ok(from), Ok(to)) = (from, to) {
+                if from >= to {
+                    self.err(
+                        Code::OutOfRange,
+                        p(&["slos", name, "maintenance", &n, "to"]),
+                        format!("maintenance ends (`{}`) before it starts (`{}`)", m.to, m.from),
+                        None,
+                    );
+                }
             }
         }
     }
