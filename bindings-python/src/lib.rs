@@ -105,6 +105,18 @@ impl PyApp {
         }
     }
 
+    /// The alert evaluator of SLO `name` (its window, time zone, maintenance and floor), with
+    /// escalation steps `[(target, after)]`, such as `[("oncall", "0s"), ("lead", "30m")]`.
+    #[pyo3(signature = (name, escalation = Vec::new()))]
+    fn slo_evaluator(&self, name: &str, escalation: Vec<(String, String)>) -> PyResult<PyEvaluator> {
+        let slo = self.0.spec().slos.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.0.spec().slos.keys().map(String::as_str).collect();
+            PyValueError::new_err(format!("no SLO `{name}`; the spec has: {}", known.join(", ")))
+        })?;
+        let steps = escalation.into_iter().map(|(target, after)| Ok((target, duration(&after)?))).collect::<PyResult<Vec<_>>>()?;
+        Ok(PyEvaluator(lift_core::slo::Evaluator::for_slo(slo, lift_core::slo::Escalation { steps })))
+    }
+
     /// A readable summary of the SLOs and their alert rules.
     fn slo_summary(&self) -> String {
         lift_core::slo::summary(self.0.spec())
@@ -153,6 +165,47 @@ impl PyTracker {
     }
 }
 
+/// An SLO's alert evaluator: samples in, alert and budget-policy actions out.
+#[pyclass(name = "Evaluator", module = "lift._lift")]
+struct PyEvaluator(lift_core::slo::Evaluator);
+
+#[pymethods]
+impl PyEvaluator {
+    /// Record `good` of `total` events at `at_ms` and return the actions now
+    /// due, each as JSON (`fire`, `resolve`, `notify`, `freeze-rollouts`).
+    fn record(&mut self, at_ms: u64, good: u64, total: u64) -> Vec<String> {
+        self.0.handle(lift_core::slo::AlertEvent::Sample { good, total }, at_ms);
+        self.poll(at_ms)
+    }
+
+    /// The actions due at `now_ms` without new samples (escalations), as JSON.
+    fn poll(&mut self, now_ms: u64) -> Vec<String> {
+        std::iter::from_fn(|| self.0.poll(now_ms)).map(|a| serde_json::to_string(&a).unwrap_or_default()).collect()
+    }
+
+    /// Stop escalating the alert of rule `rule`.
+    fn acknowledge(&mut self, now_ms: u64, rule: usize) {
+        self.0.handle(lift_core::slo::AlertEvent::Acknowledge { rule }, now_ms);
+    }
+
+    /// A rollout SLO gate's verdict and evidence: `pass`, `fail`, `inconclusive` or `no-data`.
+    fn gate(&self) -> (String, String) {
+        let (verdict, evidence) = self.0.gate();
+        (serde_json::to_value(verdict).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), evidence)
+    }
+
+    /// The whole state as JSON, to keep across restarts.
+    fn to_json(&self) -> String {
+        serde_json::to_string(&self.0).unwrap_or_default()
+    }
+
+    /// An evaluator from the state `to_json` wrote.
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        serde_json::from_str(text).map(PyEvaluator).map_err(|e| PyValueError::new_err(format!("not an evaluator's state: {e}")))
+    }
+}
+
 /// Read a spec from YAML or JSON text.
 #[pyfunction]
 fn parse(py: Python<'_>, text: &str) -> PyResult<PyApp> {
@@ -195,6 +248,7 @@ fn formats() -> Vec<&'static str> {
 fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyApp>()?;
     m.add_class::<PyTracker>()?;
+    m.add_class::<PyEvaluator>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;

@@ -147,3 +147,25 @@ def test_openslo_round_trip_through_the_cli(run, tmp_path):
     assert slos["availability"]["objective"] == "99.9%" and slos["latency"]["threshold"] == "300ms"
     spec = yaml.safe_load((EXAMPLES / "shop" / "lift.yaml").read_text())
     assert {k: v["objective"] for k, v in slos.items()} == {k: v["objective"] for k, v in spec["slos"].items()}
+
+
+def test_a_streaming_evaluator_pages_escalates_and_gates_rollouts():
+    app = lift.load(EXAMPLES / "shop")
+    ev = app.slo_evaluator("availability", escalation=[("oncall", "0s"), ("lead", "30m")])
+    assert ev.gate()[0] == "no-data"
+    actions = []
+    for minute in range(120):
+        good = 0 if 60 <= minute < 90 else 1000
+        for a in ev.record(minute * 60_000, good, 1000):
+            actions.append((minute, a))
+        if minute == 65:
+            assert ev.gate()[0] == "fail" and "burn over 1h and 5m" in ev.gate()[1]
+            # The state survives a restart, byte for byte.
+            ev = lift.Evaluator.from_json(ev.to_json())
+    kinds = [(m, a["kind"]) for m, a in actions]
+    first_fire = next(m for m, k in kinds if k == "fire")
+    assert 60 <= first_fire <= 62, kinds
+    assert (first_fire, "notify") in kinds and any(k == "notify" and m >= first_fire + 30 for m, k in kinds)
+    assert any(k == "freeze-rollouts" for _, k in kinds)
+    with pytest.raises(ValueError, match="no SLO `nope`"):
+        app.slo_evaluator("nope")

@@ -14,7 +14,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from . import _lift
 
@@ -33,6 +33,7 @@ __all__ = [
     "schema_path",
     "FORMATS",
     "Tracker",
+    "Evaluator",
     "__version__",
 ]
 
@@ -115,6 +116,38 @@ class RegionError(LiftError, ValueError):
 
 class SpecNotFoundError(LiftError, FileNotFoundError):
     """No spec file at the path given."""
+
+
+class Evaluator:
+    """One SLO's alerts as samples stream in. Make one with `App.slo_evaluator`."""
+
+    def __init__(self, inner: Any):
+        self._inner = inner
+
+    def record(self, at_ms: int, good: int, total: int) -> List[Dict[str, Any]]:
+        """Record `good` of `total` events at `at_ms`; the actions now due."""
+        return [json.loads(a) for a in self._inner.record(at_ms, good, total)]
+
+    def poll(self, now_ms: int) -> List[Dict[str, Any]]:
+        """Actions due at `now_ms` without new samples (escalations)."""
+        return [json.loads(a) for a in self._inner.poll(now_ms)]
+
+    def acknowledge(self, now_ms: int, rule: int) -> None:
+        """Stop escalating rule `rule`'s alert."""
+        self._inner.acknowledge(now_ms, rule)
+
+    def gate(self) -> Tuple[str, str]:
+        """A rollout SLO gate's `(verdict, evidence)`: `pass`, `fail`, `inconclusive` or `no-data`."""
+        return self._inner.gate()
+
+    def to_json(self) -> str:
+        """The whole state, to keep across restarts."""
+        return self._inner.to_json()
+
+    @staticmethod
+    def from_json(text: str) -> "Evaluator":
+        """An evaluator from `to_json`'s state."""
+        return Evaluator(_lift.Evaluator.from_json(text))
 
 
 class App:
@@ -223,6 +256,11 @@ class App:
     def slo_report(self, samples: str, format: str = "markdown") -> str:
         """The SLA report of CSV samples (`time_ms,slo,good,total`): `markdown`, `json` or `html`."""
         return self._inner.slo_report(samples, format)
+
+    def slo_evaluator(self, name: str, escalation: Optional[List[Tuple[str, str]]] = None) -> "Evaluator":
+        """A streaming alert evaluator for SLO `name`: `record(at_ms, good, total)` returns the
+        actions due (fire, resolve, notify, freeze-rollouts); `gate()` is a rollout SLO gate's verdict."""
+        return Evaluator(self._inner.slo_evaluator(name, escalation or []))
 
     def slo_summary(self) -> str:
         """Every SLO's budget and alert rules, with how fast an outage fires each."""

@@ -9,6 +9,7 @@
 //! ```
 
 use super::{AlertRule, Counts, Ratio, Severity, Tracker, budget_ppm, burn_rate, calendar, default_rules};
+use crate::rollout::Verdict;
 use crate::spec::units::{CalendarUnit, Duration, Percent};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -256,11 +257,36 @@ impl Evaluator {
     pub fn status(&self) -> (Vec<bool>, bool) {
         (self.states.iter().map(|s| matches!(s, RuleState::Firing { .. })).collect(), self.frozen)
     }
+
+    /// The verdict of a rollout's SLO gate, as of the last evaluation: a
+    /// firing page rolls back (the new version may be what burns), a spent
+    /// budget with no page asks a person (the policy freezes releases, but a
+    /// fix may be what is rolling out), a quiet SLO with no events is no data.
+    pub fn gate(&self) -> (Verdict, String) {
+        let paging: Vec<String> = self
+            .rules
+            .iter()
+            .zip(&self.states)
+            .filter(|(r, s)| r.severity == Severity::Page && matches!(s, RuleState::Firing { .. }))
+            .map(|(r, _)| format!("{} burn over {} and {}", r.burn_rate.to_decimal(), r.long_window, r.short_window))
+            .collect();
+        if !paging.is_empty() {
+            return (Verdict::Fail, format!("paging: {}", paging.join("; ")));
+        }
+        if self.frozen {
+            return (Verdict::Inconclusive, "error budget spent: the budget policy freezes releases".to_owned());
+        }
+        if self.tracker.counts(self.next_eval.saturating_sub(1), self.period).is_none_or(|c| c.total == 0) {
+            return (Verdict::NoData, "no events in the SLO's window".to_owned());
+        }
+        (Verdict::Pass, "no page firing and budget left".to_owned())
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn run(errors_per_min: impl Fn(u64) -> (u64, u64), minutes: u64, ev: &mut Evaluator) -> Vec<(u64, AlertAction)> {
         let mut out = vec![];
@@ -317,6 +343,30 @@ mod tests {
         let mut ev = evaluator();
         let actions = run(|m| if m < 120 { (0, 1000) } else { (1000, 1000) }, 240, &mut ev);
         assert!(actions.iter().any(|(_, a)| matches!(a, AlertAction::Fire { .. })));
+    }
+
+    #[test]
+    fn the_slo_gate_reads_pages_and_the_budget_policy() {
+        let mut ev = evaluator();
+        assert_eq!(ev.gate().0, Verdict::NoData);
+        run(|_| (1000, 1000), 30, &mut ev);
+        assert_eq!(ev.gate().0, Verdict::Pass);
+        // A half-hour total outage: while it pages, the step fails and rolls
+        // back; once the pages resolve the budget stays spent, and a person decides.
+        let mut ev = evaluator();
+        let mut verdicts = BTreeMap::new();
+        for m in 0..400u64 {
+            let now = m * 60_000;
+            let sample = if (20..50).contains(&m) { (0, 1000) } else { (1000, 1000) };
+            ev.handle(AlertEvent::Sample { good: sample.0, total: sample.1 }, now);
+            while ev.poll(now).is_some() {}
+            verdicts.insert(m, ev.gate());
+        }
+        let at = |m: u64| verdicts.get(&m).cloned().unwrap_or((Verdict::Error, String::new()));
+        assert_eq!(at(19).0, Verdict::Pass);
+        assert_eq!(at(30).0, Verdict::Fail);
+        assert!(at(30).1.contains("14.4 burn over 1h and 5m"), "{}", at(30).1);
+        assert_eq!(at(399).0, Verdict::Inconclusive, "{}", at(399).1);
     }
 
     fn evaluator() -> Evaluator {
