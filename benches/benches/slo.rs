@@ -2,7 +2,7 @@
 
 use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use lift_benches::Counting;
-use lift_core::slo::{Tracker, burn_rate, default_rules};
+use lift_core::slo::{PercentileSlices, Tracker, burn_rate, default_rules};
 use lift_core::spec::units::{Duration, Percent};
 use std::hint::black_box;
 
@@ -23,6 +23,16 @@ fn slo(c: &mut Criterion) {
         b.iter(|| {
             at += 10;
             tracker.record(black_box(at), 99, 100);
+        })
+    });
+
+    // One request's latency per 1 ms into a p99-per-minute sketch; a slice closes every 60,000.
+    let mut slices = PercentileSlices::new(Duration::from_secs(60), Percent::from_ppm(990_000), Duration::from_millis(300));
+    let mut at = 0u64;
+    c.bench_function("slo/record_latency", |b| {
+        b.iter(|| {
+            at += 1;
+            slices.record(black_box(at), black_box((at % 997) as f64))
         })
     });
 

@@ -165,6 +165,34 @@ impl PyTracker {
     }
 }
 
+/// Latency percentiles per timeslice: requests' latencies in, each closed slice's verdict out.
+#[pyclass(name = "PercentileSlices", module = "lift._lift")]
+struct PyPercentileSlices(lift_core::slo::PercentileSlices);
+
+fn verdict_tuple(v: Option<lift_core::slo::SliceVerdict>) -> Option<(u64, bool, f64, u64)> {
+    v.map(|v| (v.end, v.good, v.latency_ms, v.count))
+}
+
+#[pymethods]
+impl PyPercentileSlices {
+    /// Slices `slice` wide (such as `"1m"`), good when their `percentile` (`"99%"`) is at most `threshold` (`"300ms"`).
+    #[new]
+    fn new(percentile: &str, threshold: &str, slice: &str) -> PyResult<Self> {
+        let pct = percentile.parse().map_err(|e: lift_core::spec::units::UnitError| PyValueError::new_err(e.to_string()))?;
+        Ok(PyPercentileSlices(lift_core::slo::PercentileSlices::new(duration(slice)?, pct, duration(threshold)?)))
+    }
+
+    /// Add one request's latency (ms) at `at_ms`; the verdict `(end_ms, good, latency_ms, count)` of the slice it closed, if any.
+    fn record(&mut self, at_ms: u64, latency_ms: f64) -> Option<(u64, bool, f64, u64)> {
+        verdict_tuple(self.0.record(at_ms, latency_ms))
+    }
+
+    /// Close the open slice if `now_ms` is past it.
+    fn tick(&mut self, now_ms: u64) -> Option<(u64, bool, f64, u64)> {
+        verdict_tuple(self.0.tick(now_ms))
+    }
+}
+
 /// An SLO's alert evaluator: samples in, alert and budget-policy actions out.
 #[pyclass(name = "Evaluator", module = "lift._lift")]
 struct PyEvaluator(lift_core::slo::Evaluator);
@@ -249,6 +277,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyApp>()?;
     m.add_class::<PyTracker>()?;
     m.add_class::<PyEvaluator>()?;
+    m.add_class::<PyPercentileSlices>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;

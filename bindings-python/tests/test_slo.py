@@ -169,3 +169,14 @@ def test_a_streaming_evaluator_pages_escalates_and_gates_rollouts():
     assert any(k == "freeze-rollouts" for _, k in kinds)
     with pytest.raises(ValueError, match="no SLO `nope`"):
         app.slo_evaluator("nope")
+
+
+def test_percentile_slices_in_python():
+    s = lift.PercentileSlices("99%", "300ms", "1m")
+    for i in range(100):
+        assert s.record(i * 100, 900.0 if i >= 98 else 50.0) is None
+    end, good, p99, count = s.record(60_000, 10.0)
+    assert (end, good, count) == (60_000, False, 100) and abs(p99 - 900.0) <= 9.0
+    assert s.tick(120_000)[1] is True
+    with pytest.raises(ValueError, match="percentage"):
+        lift.PercentileSlices("lots", "300ms", "1m")

@@ -124,3 +124,34 @@ fn bad_time_zones_and_maintenance_are_reported_where_they_are() {
         panic!("`window: fortnight` was accepted: {diags:?}");
     }
 }
+
+#[test]
+fn percentile_slos_judge_each_timeslice_by_its_p99() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  p99: { objective: 90%, threshold: 300ms, percentile: 99%, budgeting: timeslices, timeslice: 1m }\n";
+    let app = App::from_text(spec).unwrap();
+    assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
+    // Ten minutes of 200 requests each; in minutes 3 and 7, 5% take 2 s: their p99 is slow.
+    let mut csv = String::from("time_ms,slo,latency_ms\n");
+    for minute in 0..10u64 {
+        for i in 0..200u64 {
+            let slow = (minute == 3 || minute == 7) && i % 20 == 0;
+            csv.push_str(&format!("{},p99,{}\n", minute * 60_000 + i * 250, if slow { 2000.0 } else { 40.0 + (i % 7) as f64 }));
+        }
+    }
+    let samples = lift_core::slo::parse_samples(&csv).unwrap();
+    let r = lift_core::slo::report(app.spec(), &samples);
+    let p99 = &r.slos[0];
+    // Ten slices, two bad: 80% against a 90% objective.
+    assert_eq!((p99.counts.good, p99.counts.total), (8, 10));
+    assert_eq!(p99.attainment.as_deref(), Some("80%"));
+    assert_eq!(p99.met, Some(false));
+}
+
+#[test]
+fn a_percentile_needs_a_threshold_and_timeslices() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  p: { objective: 90%, percentile: 99% }\n";
+    let diags = App::from_text(spec).unwrap().validate();
+    let at = |ptr: &str| diags.iter().find(|d| d.pointer == ptr).map(|d| d.message.clone()).unwrap_or_default();
+    assert!(at("/slos/p/threshold").contains("needs the `threshold`"), "{diags:?}");
+    assert!(at("/slos/p/percentile").contains("budgeting: timeslices"), "{diags:?}");
+}

@@ -34,11 +34,14 @@ __all__ = [
     "FORMATS",
     "Tracker",
     "Evaluator",
+    "PercentileSlices",
     "__version__",
 ]
 
 __version__: str = _lift.__version__
 Tracker = _lift.Tracker  # streaming SLO counts: Tracker("99.9%", "30d").record(at_ms, good, total)
+# p99 per minute against 300 ms: PercentileSlices("99%", "300ms", "1m").record(at_ms, latency_ms) -> closed slice's verdict
+PercentileSlices = _lift.PercentileSlices
 FORMATS: List[str] = list(_lift.formats())
 SPEC_NAMES = ("lift.yaml", "lift.yml", "lift.json")
 

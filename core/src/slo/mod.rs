@@ -10,6 +10,7 @@
 mod alerts;
 pub mod calendar;
 mod openslo;
+mod percentile;
 mod prometheus;
 mod report;
 mod rules;
@@ -18,6 +19,7 @@ mod tracker;
 
 pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL_MS, Escalation, Evaluator};
 pub use openslo::{import_openslo, openslo_yaml};
+pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
 pub use report::{Incident, Report, Sample, SloReport, parse_samples, report};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};

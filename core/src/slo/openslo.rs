@@ -39,6 +39,9 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         if let Some(t) = slo.threshold {
             annotations.insert("lift.dev/latency-threshold".into(), json!(t.to_string()));
         }
+        if let Some(pct) = slo.percentile {
+            annotations.insert("lift.dev/latency-percentile".into(), json!(pct.to_string()));
+        }
         if !slo.maintenance.is_empty() {
             annotations.insert("lift.dev/maintenance".into(), json!(serde_json::to_string(&slo.maintenance).unwrap_or_default()));
         }
@@ -166,6 +169,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
             (Some(objective), Some(Ok((window, time_zone)))) => {
                 let maintenance = ann("lift.dev/maintenance").and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
                 let threshold = ann("lift.dev/latency-threshold").and_then(|t| t.parse().ok());
+                let percentile = ann("lift.dev/latency-percentile").and_then(|t| t.parse().ok());
                 let min_events = ann("lift.dev/min-events").and_then(|m| m.parse().ok()).unwrap_or(100);
                 let prometheus = match (ann("lift.dev/errors-query"), ann("lift.dev/total-query")) {
                     (Some(e), Some(t)) => Some(crate::spec::PromQueries { errors: e.to_owned(), total: t.to_owned() }),
@@ -179,6 +183,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                         time_zone,
                         maintenance,
                         threshold,
+                        percentile,
                         min_events,
                         prometheus,
                         budgeting,
@@ -203,7 +208,7 @@ mod tests {
 
     #[test]
     fn slos_round_trip_through_openslo() {
-        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
+        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  p99: { objective: 99%, threshold: 300ms, percentile: 99%, budgeting: timeslices }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
         let app = crate::App::from_text(text).unwrap_or_else(|d| panic!("{d:?}"));
         let back = import_openslo(&openslo_yaml(app.spec())).unwrap_or_default();
         assert_eq!(back, app.spec().slos);

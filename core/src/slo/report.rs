@@ -10,8 +10,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-/// One line of samples: `time_ms,slo,good,total`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// One line of samples: `time_ms,slo,good,total`, or `time_ms,slo,latency_ms`
+/// (one request's latency) for an SLO with a `percentile`.
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Sample<'a> {
     /// Milliseconds since the epoch.
     pub at: u64,
@@ -21,6 +22,8 @@ pub struct Sample<'a> {
     pub good: u64,
     /// All events.
     pub total: u64,
+    /// One request's latency, for a percentile SLO (then `good` and `total` are 0).
+    pub latency_ms: Option<f64>,
 }
 
 /// Read samples from CSV (`time_ms,slo,good,total`; `#` comments and a header line allowed).
@@ -37,14 +40,19 @@ pub fn parse_samples(text: &str) -> Result<Vec<Sample<'_>>, Vec<String>> {
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let parsed = match f.as_slice() {
             [at, slo, good, total] => match (at.parse(), good.parse(), total.parse()) {
-                (Ok(at), Ok(good), Ok(total)) if good <= total => Some(Sample { at, slo, good, total }),
+                (Ok(at), Ok(good), Ok(total)) if good <= total => Some(Sample { at, slo, good, total, latency_ms: None }),
+                _ => None,
+            },
+            [at, slo, latency] => match (at.parse(), latency.parse::<f64>()) {
+                (Ok(at), Ok(l)) if l.is_finite() && l >= 0.0 => Some(Sample { at, slo, good: 0, total: 0, latency_ms: Some(l) }),
                 _ => None,
             },
             _ => None,
         };
         match parsed {
             Some(s) => out.push(s),
-            None => errors.push(format!("line {}: `{line}` is not `time_ms,slo,good,total` with good <= total", i + 1)),
+            None => errors
+                .push(format!("line {}: `{line}` is not `time_ms,slo,good,total` with good <= total, nor `time_ms,slo,latency_ms`", i + 1)),
         }
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
@@ -118,8 +126,24 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
     let to = samples.iter().map(|s| s.at).max().unwrap_or(0);
     let mut slos = Vec::new();
     for (name, slo) in &spec.slos {
-        let mut mine: Vec<&Sample<'_>> = by_slo.get(name.as_str()).cloned().unwrap_or_default();
+        let mut mine: Vec<Sample<'_>> = by_slo.get(name.as_str()).map(|v| v.iter().map(|s| **s).collect()).unwrap_or_default();
         mine.sort_by_key(|s| s.at);
+        // A percentile SLO: requests' latencies become one event per timeslice, good when its percentile is fast.
+        if let (Some(pct), Some(threshold)) = (slo.percentile, slo.threshold) {
+            let mut slices = super::PercentileSlices::new(slo.timeslice, pct, threshold);
+            let mut judged = Vec::new();
+            let verdict =
+                |v: super::SliceVerdict| Sample { at: v.end - 1, slo: name.as_str(), good: u64::from(v.good), total: 1, latency_ms: None };
+            for s in &mine {
+                if let Some(l) = s.latency_ms {
+                    judged.extend(slices.record(s.at, l).map(verdict));
+                }
+            }
+            judged.extend(slices.tick(u64::MAX).map(verdict));
+            mine = judged;
+        } else {
+            mine.retain(|s| s.latency_ms.is_none());
+        }
         // A calendar window reports on the period of the last sample; its budget started afresh then.
         let zone = super::calendar::time_zone(slo.time_zone.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
         let period = slo.window.calendar().zip(mine.last()).and_then(|(unit, last)| super::calendar::period_bounds(unit, &zone, last.at));

@@ -75,6 +75,11 @@ pub struct Slo {
     /// For a latency SLO: a request is good when it is at most this slow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub threshold: Option<Duration>,
+    /// For a latency SLO judged per timeslice: a slice is good when this
+    /// percentile of its latencies (`99%` for p99) is at most `threshold`.
+    /// Needs `budgeting: timeslices`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub percentile: Option<Percent>,
     /// Fewest events in an alert's long window before it may page (one
     /// failure among ten requests is not an outage).
     #[serde(default = "default_min_events")]

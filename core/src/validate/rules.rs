@@ -528,6 +528,32 @@ impl Rules<'_> {
                 );
             }
             self.slo_calendar(name, slo);
+            if let Some(pct) = slo.percentile {
+                if slo.threshold.is_none() {
+                    self.err(
+                        Code::MissingField,
+                        p(&["slos", name, "threshold"]),
+                        format!("a percentile SLO (the {pct} percentile per slice) needs the `threshold` its slices are held to"),
+                        Some("such as `threshold: 300ms`".into()),
+                    );
+                }
+                if slo.budgeting != crate::spec::Budgeting::Timeslices {
+                    self.err(
+                        Code::BadValue,
+                        p(&["slos", name, "percentile"]),
+                        "a percentile is judged per timeslice: it needs `budgeting: timeslices`".into(),
+                        None,
+                    );
+                }
+                if pct.ppm() == 0 || pct.ppm() >= 1_000_000 {
+                    self.err(
+                        Code::OutOfRange,
+                        p(&["slos", name, "percentile"]),
+                        format!("percentile `{pct}` must be above 0% and below 100%"),
+                        None,
+                    );
+                }
+            }
             let rules = crate::slo::default_rules(slo.window.period());
             for message in crate::slo::lint(slo.objective, &rules) {
                 self.out.push(
