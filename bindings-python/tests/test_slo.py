@@ -28,7 +28,7 @@ def test_promtool_checks_and_tests_the_rules(tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     check = subprocess.run([PROMTOOL, "check", "rules", "slo-rules.yaml"], cwd=tmp_path, capture_output=True, text=True)
-    assert check.returncode == 0 and "SUCCESS: 39 rules found" in check.stdout, check.stdout + check.stderr
+    assert check.returncode == 0 and "SUCCESS: 52 rules found" in check.stdout, check.stdout + check.stderr
     # A synthetic outage: nothing fires before it, every rule fires ten minutes in, all reset hours later.
     test = subprocess.run([PROMTOOL, "test", "rules", "slo-rules.test.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
@@ -63,8 +63,8 @@ def test_openslo_documents():
     yaml = pytest.importorskip("yaml")
     docs = list(yaml.safe_load_all(lift.load(EXAMPLES / "shop").slo_rules("openslo")["openslo.yaml"]))
     kinds = [d["kind"] for d in docs]
-    assert kinds.count("Service") == 1 and kinds.count("SLO") == 3
-    assert kinds.count("AlertPolicy") == 12 and kinds.count("AlertCondition") == 12
+    assert kinds.count("Service") == 1 and kinds.count("SLO") == 4
+    assert kinds.count("AlertPolicy") == 16 and kinds.count("AlertCondition") == 16
     assert all(d["apiVersion"] == "openslo/v1" for d in docs)
     slo = next(d for d in docs if d["kind"] == "SLO" and d["metadata"]["name"] == "shop-availability")
     assert slo["spec"]["objectives"][0]["target"] == 0.999
@@ -106,12 +106,12 @@ def test_sla_report_in_three_formats(run, tmp_path):
     report = json.loads(j.stdout)
     met = {s["name"]: s["met"] for s in report["slos"]}
     # `contract` has no samples: no data, not a pass or a fail.
-    assert met == {"availability": False, "contract": None, "latency": True}
+    assert met == {"availability": False, "checkout": False, "contract": None, "latency": True}
     out = tmp_path / "report.html"
     h = run("slo", "report", "examples/shop", "--samples", samples, "--format", "html", "--output", out)
     assert h.returncode == 0
     html = out.read_text()
-    assert html.startswith("<!doctype html>") and html.count("<svg") == 3 and "<polyline" in html
+    assert html.startswith("<!doctype html>") and html.count("<svg") == 4 and "<polyline" in html
 
 
 def test_the_bundled_samples_report_a_calendar_month_without_its_maintenance(run):

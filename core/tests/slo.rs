@@ -155,3 +155,35 @@ fn a_percentile_needs_a_threshold_and_timeslices() {
     assert!(at("/slos/p/threshold").contains("needs the `threshold`"), "{diags:?}");
     assert!(at("/slos/p/percentile").contains("budgeting: timeslices"), "{diags:?}");
 }
+
+#[test]
+fn composites_weight_their_parts_error_ratios_not_their_traffic() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  busy: { objective: 99% }\n  quiet: { objective: 99% }\n  journey: { objective: 99%, composite: { busy: 1, quiet: 3 } }\n";
+    let app = App::from_text(spec).unwrap();
+    assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
+    // busy: 1,000,000 events, 0.1% bad; quiet: 100 events, 10% bad.
+    let csv = "0,busy,999000,1000000\n0,quiet,90,100\n";
+    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples(csv).unwrap());
+    let journey = r.slos.iter().find(|s| s.name == "journey").unwrap();
+    // (1 x 0.001 + 3 x 0.1) / 4 = 0.07525: pooled by traffic it would be 0.00101 and hide the quiet part.
+    assert_eq!(journey.attainment.as_deref(), Some("92.475%"));
+    assert_eq!(journey.met, Some(false));
+    assert_eq!(journey.budget_used.as_deref(), Some("752.5%"));
+    let last = journey.burn_down.last().unwrap().1;
+    assert!((last - (1.0 - 7.525)).abs() < 1e-9, "{last}");
+    // A part with no events is left out of the mean.
+    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples("0,busy,999000,1000000\n").unwrap());
+    let journey = r.slos.iter().find(|s| s.name == "journey").unwrap();
+    assert_eq!(journey.attainment.as_deref(), Some("99.9%"));
+}
+
+#[test]
+fn composite_parts_must_exist_and_be_plain() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  a: { objective: 99% }\n  b: { objective: 99%, composite: { a: 1 } }\n  c: { objective: 99%, threshold: 1s, composite: { b: 1, a: 0, nope: 1 } }\n";
+    let diags = App::from_text(spec).unwrap().validate();
+    let at = |ptr: &str| diags.iter().find(|d| d.pointer == ptr).map(|d| d.message.clone()).unwrap_or_default();
+    assert!(at("/slos/c/composite/nope").contains("not an SLO"), "{diags:?}");
+    assert!(at("/slos/c/composite/b").contains("itself a composite"), "{diags:?}");
+    assert!(at("/slos/c/composite/a").contains("weight 0"), "{diags:?}");
+    assert!(at("/slos/c/threshold").contains("belongs on them"), "{diags:?}");
+}

@@ -511,7 +511,8 @@ impl Builder<'_> {
         if self.spec.http.is_none() {
             return;
         }
-        for (name, slo) in &self.spec.slos {
+        // A composite's alarms would repeat its parts' metric math; its parts alarm on their own.
+        for (name, slo) in self.spec.slos.iter().filter(|(_, s)| s.composite.is_empty()) {
             let budget = crate::slo::budget_ppm(slo.objective);
             if budget == 0 || budget >= 1_000_000 {
                 continue;

@@ -30,6 +30,43 @@ use crate::spec::units::Percent;
 use serde::Serialize;
 use std::cmp::Ordering;
 
+/// A composite SLO's error ratio: the weighted mean of its components' error
+/// ratios `(weight, counts)`, each over its own events. Components without
+/// events are left out; `None` when none has any. Exact: the mean is a
+/// fraction over the product of the denominators, reduced as it grows, and
+/// falls back to parts per 10^18 only if even that would overflow.
+pub fn composite_error_ratio(parts: &[(u32, Counts)]) -> Option<Ratio> {
+    let live: Vec<(u128, Counts)> = parts.iter().filter(|(w, c)| *w > 0 && c.total > 0).map(|(w, c)| (u128::from(*w), *c)).collect();
+    let weights: u128 = live.iter().map(|(w, _)| w).sum();
+    if weights == 0 {
+        return None;
+    }
+    // Σ w_i · bad_i / total_i, accumulated as num / den.
+    let (mut num, mut den) = (0u128, 1u128);
+    for (w, c) in &live {
+        let (n, d) = (w * u128::from(c.bad()), u128::from(c.total));
+        let exact = num.checked_mul(d).zip(n.checked_mul(den)).and_then(|(a, b)| a.checked_add(b)).zip(den.checked_mul(d));
+        (num, den) = match exact {
+            Some((a, b)) => reduce(a, b),
+            None => {
+                // Beyond u128: continue in parts per 10^18.
+                let scale = 1_000_000_000_000_000_000u128;
+                let so_far = num.saturating_mul(scale) / den.max(1);
+                (so_far + n.saturating_mul(scale) / d.max(1), scale)
+            }
+        };
+    }
+    den.checked_mul(weights).and_then(|d| Ratio::new(num, d)).or_else(|| Ratio::new(num / weights, den))
+}
+
+fn reduce(a: u128, b: u128) -> (u128, u128) {
+    let (mut x, mut y) = (a, b);
+    while y != 0 {
+        (x, y) = (y, x % y);
+    }
+    if x > 1 { (a / x, b / x) } else { (a, b) }
+}
+
 /// A non-negative fraction `num / den`, compared exactly.
 #[derive(Debug, Clone, Copy, Serialize, serde::Deserialize)]
 pub struct Ratio {
@@ -171,5 +208,29 @@ mod tests {
             let direct = Counts { good: slices.iter().map(|s| s.0).sum(), total: slices.iter().map(|s| s.0 + s.1).sum() };
             prop_assert_eq!(burn_rate(o, union), burn_rate(o, direct));
         }
+
+        #[test]
+        fn a_composite_is_the_weighted_mean_of_its_parts(parts in prop::collection::vec((1u32..10, 0u64..1_000_000, 1u64..1_000_000), 1..6)) {
+            let weighted: Vec<(u32, Counts)> = parts.iter().map(|(w, bad, good)| (*w, Counts { good: *good, total: good + bad })).collect();
+            let r = composite_error_ratio(&weighted).map(Ratio::to_f64).unwrap_or(f64::NAN);
+            let w: f64 = parts.iter().map(|p| f64::from(p.0)).sum();
+            let mean = parts.iter().map(|(w, bad, good)| f64::from(*w) * *bad as f64 / (good + bad) as f64).sum::<f64>() / w;
+            prop_assert!((r - mean).abs() <= 1e-9, "{} vs {}", r, mean);
+            // One part: its own error ratio, exactly.
+            let (w0, c0) = weighted[0];
+            prop_assert_eq!(composite_error_ratio(&[(w0, c0)]).map(|r| r.num * u128::from(c0.total)), Some(u128::from(c0.bad()) * composite_error_ratio(&[(w0, c0)]).map_or(1, |r| r.den)));
+            // More good events in a part never raise the composite.
+            let mut better = weighted.clone();
+            better[0].1.good += 1000;
+            better[0].1.total += 1000;
+            let after = composite_error_ratio(&better).map(Ratio::to_f64).unwrap_or(f64::NAN);
+            prop_assert!(after <= r + 1e-12);
+        }
+    }
+
+    #[test]
+    fn a_composite_without_events_is_no_data() {
+        assert_eq!(composite_error_ratio(&[(1, Counts::default()), (2, Counts::default())]), None);
+        assert_eq!(composite_error_ratio(&[]), None);
     }
 }

@@ -42,6 +42,9 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         if let Some(pct) = slo.percentile {
             annotations.insert("lift.dev/latency-percentile".into(), json!(pct.to_string()));
         }
+        if !slo.composite.is_empty() {
+            annotations.insert("lift.dev/composite".into(), json!(serde_json::to_string(&slo.composite).unwrap_or_default()));
+        }
         if !slo.maintenance.is_empty() {
             annotations.insert("lift.dev/maintenance".into(), json!(serde_json::to_string(&slo.maintenance).unwrap_or_default()));
         }
@@ -168,6 +171,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
         match (objective, window) {
             (Some(objective), Some(Ok((window, time_zone)))) => {
                 let maintenance = ann("lift.dev/maintenance").and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
+                let composite = ann("lift.dev/composite").and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
                 let threshold = ann("lift.dev/latency-threshold").and_then(|t| t.parse().ok());
                 let percentile = ann("lift.dev/latency-percentile").and_then(|t| t.parse().ok());
                 let min_events = ann("lift.dev/min-events").and_then(|m| m.parse().ok()).unwrap_or(100);
@@ -182,6 +186,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                         window,
                         time_zone,
                         maintenance,
+                        composite,
                         threshold,
                         percentile,
                         min_events,
@@ -208,7 +213,7 @@ mod tests {
 
     #[test]
     fn slos_round_trip_through_openslo() {
-        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  p99: { objective: 99%, threshold: 300ms, percentile: 99%, budgeting: timeslices }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
+        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  p99: { objective: 99%, threshold: 300ms, percentile: 99%, budgeting: timeslices }\n  journey: { objective: 99.5%, composite: { availability: 2, latency: 1 } }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
         let app = crate::App::from_text(text).unwrap_or_else(|d| panic!("{d:?}"));
         let back = import_openslo(&openslo_yaml(app.spec())).unwrap_or_default();
         assert_eq!(back, app.spec().slos);

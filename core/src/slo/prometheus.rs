@@ -56,6 +56,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
     for (name, slo) in &spec.slos {
         let rules = default_rules(slo.window.period());
         let (errors, total) = queries(spec, name, slo.prometheus.as_ref());
+        let composite = composite_queries(spec, slo);
         let labels = || tmap! { &a; "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() };
         let mut windows: Vec<Duration> = rules.iter().flat_map(|r| [r.short_window, r.long_window]).collect();
         windows.sort();
@@ -63,7 +64,10 @@ pub fn rules_yaml(spec: &Spec) -> String {
         let mut recs = vec![];
         for w in &windows {
             let wt = prom_window(*w);
-            let expr = format!("({})\n/\n({})", errors.replace("{{window}}", &wt), total.replace("{{window}}", &wt));
+            let expr = match &composite {
+                Some((ratio, _)) => ratio.replace("{{window}}", &wt),
+                None => format!("({})\n/\n({})", errors.replace("{{window}}", &wt), total.replace("{{window}}", &wt)),
+            };
             recs.push(tmap! { &a; "record" => a.alloc_str(&format!("slo:sli_error:ratio_rate{wt}")) as &str, "expr" => a.alloc_str(&expr) as &str, "labels" => labels() });
         }
         recs.push(tmap! { &a; "record" => "slo:objective:ratio", "expr" => a.alloc_str(&format!("vector({})", super::ppm_decimal(slo.objective.ppm()))) as &str, "labels" => labels() });
@@ -76,7 +80,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
             let secs = r.long_window.as_secs();
             let expr = format!(
                 "(slo:sli_error:ratio_rate{lw}{selector} > {threshold})\nand\n(slo:sli_error:ratio_rate{sw}{selector} > {threshold})\nand on()\n(({}) * {secs} >= {})",
-                total.replace("{{window}}", &lw),
+                composite.as_ref().map_or(&total, |(_, t)| t).replace("{{window}}", &lw),
                 slo.min_events
             );
             let mut lab = MapBuilder::new(&a);
@@ -103,6 +107,28 @@ pub fn rules_yaml(spec: &Spec) -> String {
     tree_to_yaml(&tmap! { &a; "groups" => list(&a, groups) })
 }
 
+/// A composite's error ratio (the weighted mean of its parts' ratios) and
+/// its event rate (all its parts' events), with `{{window}}` for the range.
+/// Each part is summed to one series, so parts with different labels combine.
+fn composite_queries(spec: &Spec, slo: &crate::spec::Slo) -> Option<(String, String)> {
+    if slo.composite.is_empty() {
+        return None;
+    }
+    let mut terms = vec![];
+    let mut totals = vec![];
+    // One series per part, whatever labels its queries keep.
+    let summed = |q: String| if q.starts_with("sum(") && q.ends_with(')') { q } else { format!("sum({q})") };
+    for (part, weight) in &slo.composite {
+        let p = spec.slos.get(part)?;
+        let (e, t) = queries(spec, part, p.prometheus.as_ref());
+        let (e, t) = (summed(e), summed(t));
+        terms.push(format!("{weight} * ({e} / {t})"));
+        totals.push(t);
+    }
+    let weights: u64 = slo.composite.values().map(|w| u64::from(*w)).sum();
+    Some((format!("(\n  {}\n) / {weights}", terms.join("\n  +\n  ")), totals.join("\n+\n")))
+}
+
 fn ratio_pct(ppm: u32) -> String {
     exact_decimal(Ratio { num: u128::from(ppm), den: 10_000 })
 }
@@ -113,17 +139,27 @@ fn ratio_pct(ppm: u32) -> String {
 pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
     let a = Bump::new();
     let mut tests = vec![];
-    for (name, slo) in spec.slos.iter().filter(|(_, s)| s.prometheus.is_none()) {
-        let series = |outcome: &str| format!("lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"{outcome}\"}}", spec.app);
+    // SLOs on Lift's default metric, and composites whose parts all are.
+    let default_metric = |s: &crate::spec::Slo| s.prometheus.is_none() && s.composite.is_empty();
+    let testable = |s: &crate::spec::Slo| {
+        default_metric(s) || (!s.composite.is_empty() && s.composite.keys().all(|p| spec.slos.get(p).is_some_and(default_metric)))
+    };
+    for (name, slo) in spec.slos.iter().filter(|(_, s)| testable(s)) {
+        // A composite's parts all go down together: its error ratio is theirs.
+        let sources: Vec<&str> =
+            if slo.composite.is_empty() { vec![name.as_str()] } else { slo.composite.keys().map(String::as_str).collect() };
         // good: 1000/min for 60 min, flat for 60 (outage), then 1000/min; bad: the reverse.
         let good = "0+1000x60 60000x60 60000+1000x540";
         let bad = "0x60 0+1000x60 60000x540";
         let input = list(
             &a,
-            [
-                tmap! { &a; "series" => a.alloc_str(&series("good")) as &str, "values" => good },
-                tmap! { &a; "series" => a.alloc_str(&series("bad")) as &str, "values" => bad },
-            ],
+            sources.iter().flat_map(|source| {
+                let series = |outcome: &str| format!("lift_events_total{{app=\"{}\",slo=\"{source}\",outcome=\"{outcome}\"}}", spec.app);
+                [
+                    tmap! { &a; "series" => a.alloc_str(&series("good")) as &str, "values" => good },
+                    tmap! { &a; "series" => a.alloc_str(&series("bad")) as &str, "values" => bad },
+                ]
+            }),
         );
         let rules = default_rules(slo.window.period());
         let firing = |at: &str| {

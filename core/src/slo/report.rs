@@ -116,6 +116,109 @@ pub struct Report {
     pub slos: Vec<SloReport>,
 }
 
+/// The events of SLO `name`, in time order: its count samples, or for a
+/// percentile SLO one event per timeslice, good when the slice's percentile is fast.
+fn events<'a>(name: &'a str, slo: &crate::spec::Slo, by_slo: &BTreeMap<&str, Vec<&Sample<'a>>>) -> Vec<Sample<'a>> {
+    let mut mine: Vec<Sample<'a>> = by_slo.get(name).map(|v| v.iter().map(|s| **s).collect()).unwrap_or_default();
+    mine.sort_by_key(|s| s.at);
+    let (Some(pct), Some(threshold)) = (slo.percentile, slo.threshold) else {
+        mine.retain(|s| s.latency_ms.is_none());
+        return mine;
+    };
+    let mut slices = super::PercentileSlices::new(slo.timeslice, pct, threshold);
+    let verdict = |v: super::SliceVerdict| Sample { at: v.end - 1, slo: name, good: u64::from(v.good), total: 1, latency_ms: None };
+    let mut judged: Vec<Sample<'a>> = mine.iter().filter_map(|s| s.latency_ms.and_then(|l| slices.record(s.at, l)).map(verdict)).collect();
+    judged.extend(slices.tick(u64::MAX).map(verdict));
+    judged
+}
+
+/// Keep the events an SLO's budget counts: for a calendar window those of
+/// the last event's period (returned), never those in planned maintenance
+/// (their counts returned).
+fn restrict(slo: &crate::spec::Slo, events: &mut Vec<Sample<'_>>) -> (Option<(u64, u64)>, Counts) {
+    let zone = super::calendar::time_zone(slo.time_zone.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
+    let period = slo.window.calendar().zip(events.last()).and_then(|(unit, last)| super::calendar::period_bounds(unit, &zone, last.at));
+    if let Some((start, end)) = period {
+        events.retain(|s| (start..end).contains(&s.at));
+    }
+    let maintenance = super::calendar::intervals(&slo.maintenance);
+    let mut excluded = Counts::default();
+    events.retain(|s| {
+        let skip = super::calendar::in_maintenance(&maintenance, s.at);
+        if skip {
+            excluded.good += s.good;
+            excluded.total += s.total;
+        }
+        !skip
+    });
+    (period, excluded)
+}
+
+/// A composite SLO's report: its parts' events (each as the part counts
+/// them, then within the composite's own period and maintenance), the
+/// weighted mean of their error ratios, and the budget left as their bad
+/// events come in. Its alerts run where its rules are exported.
+fn composite_report(spec: &Spec, name: &str, slo: &crate::spec::Slo, by_slo: &BTreeMap<&str, Vec<&Sample<'_>>>) -> SloReport {
+    let mut parts: Vec<(u32, Vec<Sample<'_>>)> = slo
+        .composite
+        .iter()
+        .filter_map(|(part, w)| {
+            let p = spec.slos.get(part)?;
+            let mut ev = events(part, p, by_slo);
+            restrict(p, &mut ev);
+            Some((*w, ev))
+        })
+        .collect();
+    let mut all: Vec<Sample<'_>> = parts.iter().flat_map(|(_, ev)| ev.iter().copied()).collect();
+    all.sort_by_key(|s| s.at);
+    let (period, excluded) = restrict(slo, &mut all);
+    let maintenance = super::calendar::intervals(&slo.maintenance);
+    for (_, ev) in &mut parts {
+        ev.retain(|s| period.is_none_or(|(a, b)| (a..b).contains(&s.at)) && !super::calendar::in_maintenance(&maintenance, s.at));
+    }
+    let sum = |ev: &[Sample<'_>]| ev.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
+    let weighted: Vec<(u32, Counts)> = parts.iter().map(|(w, ev)| (*w, sum(ev))).collect();
+    let ratio = super::composite_error_ratio(&weighted);
+    let budget = budget_ppm(slo.objective);
+    let attainment = ratio.map(|r| format!("{}%", Ratio { num: (r.den - r.num.min(r.den)) * 100, den: r.den }.to_decimal()));
+    let met = ratio.map(|r| r.num * 1_000_000 <= r.den * u128::from(budget));
+    let budget_used =
+        ratio.and_then(|r| Ratio::new(r.num * 1_000_000 * 100, r.den * u128::from(budget))).map(|r| format!("{}%", r.to_decimal()));
+    // Budget left after each event: each part's bad events so far over all its events, weighted.
+    let live: Vec<(f64, &str, f64)> = parts
+        .iter()
+        .zip(&weighted)
+        .filter(|(_, (_, c))| c.total > 0)
+        .filter_map(|((w, ev), (_, c))| Some((f64::from(*w), ev.first()?.slo, c.total as f64)))
+        .collect();
+    let weights: f64 = live.iter().map(|(w, _, _)| w).sum();
+    let allowed = weights * f64::from(budget) / 1_000_000.0;
+    let mut spent = 0.0;
+    let burn_down = all
+        .iter()
+        .map(|s| {
+            if let Some((w, _, total)) = live.iter().find(|(_, part, _)| *part == s.slo) {
+                spent += w * (s.total - s.good) as f64 / total;
+            }
+            (s.at, if allowed > 0.0 { 1.0 - spent / allowed } else { 1.0 })
+        })
+        .collect();
+    SloReport {
+        name: name.to_owned(),
+        objective: slo.objective.to_string(),
+        counts: weighted.iter().fold(Counts::default(), |c, (_, p)| Counts { good: c.good + p.good, total: c.total + p.total }),
+        attainment,
+        met,
+        budget_used,
+        burn_down,
+        incidents: vec![],
+        policy: vec![],
+        window: slo.window.to_string(),
+        period,
+        excluded,
+    }
+}
+
 /// Build the report of every SLO of `spec` from `samples` (any order).
 pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
     let mut by_slo: BTreeMap<&str, Vec<&Sample<'_>>> = BTreeMap::new();
@@ -126,41 +229,12 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
     let to = samples.iter().map(|s| s.at).max().unwrap_or(0);
     let mut slos = Vec::new();
     for (name, slo) in &spec.slos {
-        let mut mine: Vec<Sample<'_>> = by_slo.get(name.as_str()).map(|v| v.iter().map(|s| **s).collect()).unwrap_or_default();
-        mine.sort_by_key(|s| s.at);
-        // A percentile SLO: requests' latencies become one event per timeslice, good when its percentile is fast.
-        if let (Some(pct), Some(threshold)) = (slo.percentile, slo.threshold) {
-            let mut slices = super::PercentileSlices::new(slo.timeslice, pct, threshold);
-            let mut judged = Vec::new();
-            let verdict =
-                |v: super::SliceVerdict| Sample { at: v.end - 1, slo: name.as_str(), good: u64::from(v.good), total: 1, latency_ms: None };
-            for s in &mine {
-                if let Some(l) = s.latency_ms {
-                    judged.extend(slices.record(s.at, l).map(verdict));
-                }
-            }
-            judged.extend(slices.tick(u64::MAX).map(verdict));
-            mine = judged;
-        } else {
-            mine.retain(|s| s.latency_ms.is_none());
+        if !slo.composite.is_empty() {
+            slos.push(composite_report(spec, name, slo, &by_slo));
+            continue;
         }
-        // A calendar window reports on the period of the last sample; its budget started afresh then.
-        let zone = super::calendar::time_zone(slo.time_zone.as_deref()).unwrap_or(jiff::tz::TimeZone::UTC);
-        let period = slo.window.calendar().zip(mine.last()).and_then(|(unit, last)| super::calendar::period_bounds(unit, &zone, last.at));
-        if let Some((start, end)) = period {
-            mine.retain(|s| (start..end).contains(&s.at));
-        }
-        // Planned maintenance counts for nothing, good or bad.
-        let maintenance = super::calendar::intervals(&slo.maintenance);
-        let mut excluded = Counts::default();
-        mine.retain(|s| {
-            let skip = super::calendar::in_maintenance(&maintenance, s.at);
-            if skip {
-                excluded.good += s.good;
-                excluded.total += s.total;
-            }
-            !skip
-        });
+        let mut mine = events(name, slo, &by_slo);
+        let (period, excluded) = restrict(slo, &mut mine);
         let counts = mine.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
         let budget = budget_ppm(slo.objective);
         let mut ev = Evaluator::for_slo(slo, Escalation { steps: vec![] });

@@ -68,6 +68,12 @@ pub struct Slo {
     /// The IANA time zone calendar periods start in (`Europe/Berlin`); UTC when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// A composite SLO: other SLOs of the spec and their weights. Its error
+    /// ratio is the weighted mean of theirs (each over its own traffic), so a
+    /// busy component cannot drown a quiet one; components with no events
+    /// are left out of the mean.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub composite: BTreeMap<String, u32>,
     /// Planned maintenance: events in these intervals are left out of the
     /// budget, the alerts and the report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

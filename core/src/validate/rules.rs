@@ -528,6 +528,7 @@ impl Rules<'_> {
                 );
             }
             self.slo_calendar(name, slo);
+            self.slo_composite(name, slo);
             if let Some(pct) = slo.percentile {
                 if slo.threshold.is_none() {
                     self.err(
@@ -559,6 +560,42 @@ impl Rules<'_> {
                 self.out.push(
                     Diagnostic::warning(Code::SloRule, p(&["slos", name, "objective"]), message)
                         .with_hint("lower the objective, lengthen the window, or rely on the longer-window rules"),
+                );
+            }
+        }
+    }
+
+    /// A composite's components: SLOs of the spec, not composites themselves, weighted above 0.
+    fn slo_composite(&mut self, name: &str, slo: &crate::spec::Slo) {
+        if slo.composite.is_empty() {
+            return;
+        }
+        for (part, weight) in &slo.composite {
+            let ptr = p(&["slos", name, "composite", part]);
+            match self.spec.slos.get(part) {
+                None => {
+                    let others = self.spec.slos.keys().map(String::as_str).filter(|k| *k != name);
+                    let hint = did_you_mean(part, others).map(|m| format!("did you mean `{m}`?"));
+                    self.err(Code::DanglingRef, ptr, format!("composite part `{part}` is not an SLO of this spec"), hint);
+                }
+                Some(other) if !other.composite.is_empty() => {
+                    self.err(Code::BadValue, ptr, format!("`{part}` is itself a composite; list its parts instead"), None);
+                }
+                Some(_) if *weight == 0 => {
+                    self.err(Code::OutOfRange, ptr, format!("`{part}` has weight 0; give it a weight of 1 or more, or leave it out"), None);
+                }
+                Some(_) => {}
+            }
+        }
+        for (field, set) in
+            [("threshold", slo.threshold.is_some()), ("percentile", slo.percentile.is_some()), ("prometheus", slo.prometheus.is_some())]
+        {
+            if set {
+                self.err(
+                    Code::BadValue,
+                    p(&["slos", name, field]),
+                    format!("a composite SLO takes its events from its parts: `{field}` belongs on them"),
+                    None,
                 );
             }
         }
