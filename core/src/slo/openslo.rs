@@ -139,6 +139,65 @@ fn fraction(v: f64) -> Option<crate::spec::units::Percent> {
     (0.0..=1.0).contains(&v).then(|| crate::spec::units::Percent::from_ppm((v * 1_000_000.0).round() as u32))
 }
 
+/// The Prometheus queries of an SLO's indicator (inline or an `SLI`
+/// document named by `indicatorRef`): a `ratioMetric` of bad or good events
+/// over all. A range such as `[5m]` in a query becomes `[{{window}}]`, so the
+/// rules can ask for every window.
+fn foreign_queries(docs: &[Value], spec: Option<&Value>) -> Result<Option<crate::spec::PromQueries>, String> {
+    let indicator = match spec.and_then(|s| s.get("indicatorRef")).and_then(Value::as_str) {
+        Some(r) => docs
+            .iter()
+            .find(|d| d.get("kind").and_then(Value::as_str) == Some("SLI") && d.pointer("/metadata/name").and_then(Value::as_str) == Some(r))
+            .ok_or_else(|| format!("`indicatorRef: {r}` names no SLI document"))?,
+        None => match spec.and_then(|s| s.get("indicator")) {
+            Some(i) => i,
+            None => return Ok(None),
+        },
+    };
+    if indicator.pointer("/spec/thresholdMetric").is_some() {
+        return Err("a `thresholdMetric` indicator has no event counts; Lift's SLOs count good and bad events (use a `ratioMetric`)".into());
+    }
+    let Some(ratio) = indicator.pointer("/spec/ratioMetric") else { return Ok(None) };
+    let query = |key: &str| -> Result<Option<String>, String> {
+        let Some(source) = ratio.get(key) else { return Ok(None) };
+        match (source.pointer("/metricSource/type").and_then(Value::as_str), source.pointer("/metricSource/spec/query").and_then(Value::as_str)) {
+            (Some("Prometheus"), Some(q)) => Ok(Some(with_window(q))),
+            (Some(other), _) => Err(format!("`ratioMetric.{key}` reads from {other}; Lift exports rules for Prometheus only")),
+            _ => Err(format!("`ratioMetric.{key}` has no `metricSource.spec.query`")),
+        }
+    };
+    let total = query("total")?.ok_or("`ratioMetric` has no `total`")?;
+    let errors = match (query("bad")?, query("good")?) {
+        (Some(bad), _) => bad,
+        (None, Some(good)) => format!("({total}) - ({good})"),
+        (None, None) => return Err("`ratioMetric` has neither `good` nor `bad`".into()),
+    };
+    Ok(Some(crate::spec::PromQueries { errors, total }))
+}
+
+/// `rate(x[5m])` as `rate(x[{{window}}])`: every range selector becomes the rule's window.
+fn with_window(query: &str) -> String {
+    let mut out = String::with_capacity(query.len());
+    let mut rest = query;
+    while let Some(i) = rest.find('[') {
+        let (head, tail) = rest.split_at(i);
+        out.push_str(head);
+        match tail.find(']') {
+            // A subquery's `[1h:1m]` keeps its resolution.
+            Some(j) if !tail.get(..j).unwrap_or_default().contains(':') => {
+                out.push_str("[{{window}}]");
+                rest = tail.get(j + 1..).unwrap_or_default();
+            }
+            _ => {
+                out.push('[');
+                rest = tail.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Read the SLOs of OpenSLO v1 documents back into the spec's form. Every
 /// document that cannot be read is reported, by its position in the stream.
 pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, crate::spec::Slo>, Vec<String>> {
@@ -177,6 +236,14 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                 let min_events = ann("lift.dev/min-events").and_then(|m| m.parse().ok()).unwrap_or(100);
                 let prometheus = match (ann("lift.dev/errors-query"), ann("lift.dev/total-query")) {
                     (Some(e), Some(t)) => Some(crate::spec::PromQueries { errors: e.to_owned(), total: t.to_owned() }),
+                    // Not written by Lift: the indicator's own Prometheus queries, if it has them.
+                    _ if ann("lift.dev/name").is_none() => match foreign_queries(&docs, spec) {
+                        Ok(q) => q,
+                        Err(e) => {
+                            errors.push(format!("document {}: SLO `{name}`: {e}", i + 1));
+                            continue;
+                        }
+                    },
                     _ => None,
                 };
                 out.insert(
@@ -220,5 +287,46 @@ mod tests {
         assert!(
             import_openslo("apiVersion: openslo/v1\nkind: SLO\nmetadata: { name: x }\nspec: { objectives: [{ target: 2 }] }\n").is_err()
         );
+    }
+
+    #[test]
+    fn slos_written_by_other_tools_bring_their_queries() {
+        let text = r#"
+apiVersion: openslo/v1
+kind: SLI
+metadata: { name: checkout-good }
+spec:
+  ratioMetric:
+    counter: true
+    good: { metricSource: { type: Prometheus, spec: { query: 'sum(rate(http_requests_total{code!~"5.."}[5m]))' } } }
+    total: { metricSource: { type: Prometheus, spec: { query: 'sum(rate(http_requests_total[5m]))' } } }
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: { name: checkout }
+spec:
+  service: shop
+  indicatorRef: checkout-good
+  timeWindow: [{ duration: 28d, isRolling: true }]
+  budgetingMethod: Occurrences
+  objectives: [{ target: 0.995 }]
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata: { name: speed }
+spec:
+  indicator: { metadata: { name: p95 }, spec: { thresholdMetric: { metricSource: { type: Prometheus, spec: { query: x } } } } }
+  timeWindow: [{ duration: 1w, isRolling: false }]
+  objectives: [{ target: 0.9, op: lte, value: 0.3 }]
+"#;
+        let errors = import_openslo(text).err().unwrap_or_default();
+        assert!(errors.len() == 1 && errors[0].contains("document 3") && errors[0].contains("thresholdMetric"), "{errors:?}");
+        let only = text.split("---").take(2).collect::<Vec<_>>().join("---");
+        let slos = import_openslo(&only).unwrap_or_else(|e| panic!("{e:?}"));
+        let checkout = &slos["checkout"];
+        assert_eq!(checkout.window.to_string(), "28d");
+        let q = checkout.prometheus.as_ref().unwrap_or_else(|| panic!("no queries"));
+        assert_eq!(q.total, "sum(rate(http_requests_total[{{window}}]))");
+        assert_eq!(q.errors, "(sum(rate(http_requests_total[{{window}}]))) - (sum(rate(http_requests_total{code!~\"5..\"}[{{window}}])))");
     }
 }
