@@ -187,3 +187,33 @@ fn composite_parts_must_exist_and_be_plain() {
     assert!(at("/slos/c/composite/a").contains("weight 0"), "{diags:?}");
     assert!(at("/slos/c/threshold").contains("belongs on them"), "{diags:?}");
 }
+
+#[test]
+fn throughput_slos_count_slices_with_enough_events_and_empty_ones_as_bad() {
+    let spec = "app: t\nregions: { primary: us-east-1 }\nslos:\n  orders: { objective: 90%, min_throughput: 50, budgeting: timeslices, timeslice: 1m }\n  other: { objective: 99% }\n";
+    let app = App::from_text(spec).unwrap();
+    assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
+    // Ten minutes: minute 4 gets 10 orders, minutes 6 and 7 none at all (only `other` reports then).
+    let mut csv = String::new();
+    for minute in 0..10u64 {
+        let n = match minute {
+            4 => 10,
+            6 | 7 => 0,
+            _ => 80,
+        };
+        if n > 0 {
+            csv.push_str(&format!("{},orders,{n},{n}\n", minute * 60_000 + 5_000));
+        }
+        csv.push_str(&format!("{},other,100,100\n", minute * 60_000));
+    }
+    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples(&csv).unwrap());
+    let orders = r.slos.iter().find(|s| s.name == "orders").unwrap();
+    assert_eq!((orders.counts.good, orders.counts.total), (7, 10));
+    assert_eq!(orders.attainment.as_deref(), Some("70%"));
+    assert_eq!(orders.met, Some(false));
+    let bad = App::from_text("app: t\nregions: { primary: us-east-1 }\nslos:\n  o: { objective: 90%, min_throughput: 5, threshold: 1s }\n")
+        .unwrap()
+        .validate();
+    assert!(bad.iter().any(|d| d.pointer == "/slos/o/min_throughput" && d.message.contains("budgeting: timeslices")), "{bad:?}");
+    assert!(bad.iter().any(|d| d.pointer == "/slos/o/min_throughput" && d.message.contains("not both")), "{bad:?}");
+}

@@ -39,6 +39,9 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         if let Some(t) = slo.threshold {
             annotations.insert("lift.dev/latency-threshold".into(), json!(t.to_string()));
         }
+        if let Some(n) = slo.min_throughput {
+            annotations.insert("lift.dev/min-throughput".into(), json!(n.to_string()));
+        }
         if let Some(pct) = slo.percentile {
             annotations.insert("lift.dev/latency-percentile".into(), json!(pct.to_string()));
         }
@@ -147,7 +150,9 @@ fn foreign_queries(docs: &[Value], spec: Option<&Value>) -> Result<Option<crate:
     let indicator = match spec.and_then(|s| s.get("indicatorRef")).and_then(Value::as_str) {
         Some(r) => docs
             .iter()
-            .find(|d| d.get("kind").and_then(Value::as_str) == Some("SLI") && d.pointer("/metadata/name").and_then(Value::as_str) == Some(r))
+            .find(|d| {
+                d.get("kind").and_then(Value::as_str) == Some("SLI") && d.pointer("/metadata/name").and_then(Value::as_str) == Some(r)
+            })
             .ok_or_else(|| format!("`indicatorRef: {r}` names no SLI document"))?,
         None => match spec.and_then(|s| s.get("indicator")) {
             Some(i) => i,
@@ -160,7 +165,10 @@ fn foreign_queries(docs: &[Value], spec: Option<&Value>) -> Result<Option<crate:
     let Some(ratio) = indicator.pointer("/spec/ratioMetric") else { return Ok(None) };
     let query = |key: &str| -> Result<Option<String>, String> {
         let Some(source) = ratio.get(key) else { return Ok(None) };
-        match (source.pointer("/metricSource/type").and_then(Value::as_str), source.pointer("/metricSource/spec/query").and_then(Value::as_str)) {
+        match (
+            source.pointer("/metricSource/type").and_then(Value::as_str),
+            source.pointer("/metricSource/spec/query").and_then(Value::as_str),
+        ) {
             (Some("Prometheus"), Some(q)) => Ok(Some(with_window(q))),
             (Some(other), _) => Err(format!("`ratioMetric.{key}` reads from {other}; Lift exports rules for Prometheus only")),
             _ => Err(format!("`ratioMetric.{key}` has no `metricSource.spec.query`")),
@@ -233,6 +241,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                 let composite = ann("lift.dev/composite").and_then(|m| serde_json::from_str(m).ok()).unwrap_or_default();
                 let threshold = ann("lift.dev/latency-threshold").and_then(|t| t.parse().ok());
                 let percentile = ann("lift.dev/latency-percentile").and_then(|t| t.parse().ok());
+                let min_throughput = ann("lift.dev/min-throughput").and_then(|t| t.parse().ok());
                 let min_events = ann("lift.dev/min-events").and_then(|m| m.parse().ok()).unwrap_or(100);
                 let prometheus = match (ann("lift.dev/errors-query"), ann("lift.dev/total-query")) {
                     (Some(e), Some(t)) => Some(crate::spec::PromQueries { errors: e.to_owned(), total: t.to_owned() }),
@@ -256,6 +265,7 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
                         composite,
                         threshold,
                         percentile,
+                        min_throughput,
                         min_events,
                         prometheus,
                         budgeting,
@@ -280,7 +290,7 @@ mod tests {
 
     #[test]
     fn slos_round_trip_through_openslo() {
-        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  p99: { objective: 99%, threshold: 300ms, percentile: 99%, budgeting: timeslices }\n  journey: { objective: 99.5%, composite: { availability: 2, latency: 1 } }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
+        let text = "app: r\nregions: { primary: us-east-1 }\nslos:\n  availability: { objective: 99.95%, window: 28d }\n  slices: { objective: 99%, budgeting: timeslices, timeslice: 5m, timeslice_target: 95% }\n  mean: { objective: 99%, budgeting: ratio-timeslices, window: month, time_zone: Europe/Berlin }\n  weekly: { objective: 99.5%, window: week, maintenance: [{ from: \"2026-11-03T02:00:00Z\", to: \"2026-11-03T03:00:00Z\", reason: upgrade }] }\n  latency: { objective: 99%, threshold: 250ms, min_events: 500 }\n  p99: { objective: 99%, threshold: 300ms, percentile: 99%, budgeting: timeslices }\n  journey: { objective: 99.5%, composite: { availability: 2, latency: 1 } }\n  orders: { objective: 99%, min_throughput: 50, budgeting: timeslices, timeslice: 5m }\n  custom: { objective: 99.9%, prometheus: { errors: 'sum(rate(e[{{window}}]))', total: 'sum(rate(t[{{window}}]))' } }\n";
         let app = crate::App::from_text(text).unwrap_or_else(|d| panic!("{d:?}"));
         let back = import_openslo(&openslo_yaml(app.spec())).unwrap_or_default();
         assert_eq!(back, app.spec().slos);

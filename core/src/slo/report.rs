@@ -118,9 +118,22 @@ pub struct Report {
 
 /// The events of SLO `name`, in time order: its count samples, or for a
 /// percentile SLO one event per timeslice, good when the slice's percentile is fast.
-fn events<'a>(name: &'a str, slo: &crate::spec::Slo, by_slo: &BTreeMap<&str, Vec<&Sample<'a>>>) -> Vec<Sample<'a>> {
+fn events<'a>(name: &'a str, slo: &crate::spec::Slo, by_slo: &BTreeMap<&str, Vec<&Sample<'a>>>, span: (u64, u64)) -> Vec<Sample<'a>> {
     let mut mine: Vec<Sample<'a>> = by_slo.get(name).map(|v| v.iter().map(|s| **s).collect()).unwrap_or_default();
     mine.sort_by_key(|s| s.at);
+    // A throughput SLO: every timeslice of the report is one event, good when
+    // enough events arrived in it; a slice nothing arrived in is bad.
+    if let Some(min) = slo.min_throughput {
+        let width = slo.timeslice.as_millis().max(1);
+        let mut per_slice: BTreeMap<u64, u64> = (span.0 / width..=span.1 / width).map(|k| (k, 0)).collect();
+        for s in mine.iter().filter(|s| s.latency_ms.is_none()) {
+            *per_slice.entry(s.at / width).or_default() += s.total;
+        }
+        return per_slice
+            .into_iter()
+            .map(|(k, n)| Sample { at: (k + 1) * width - 1, slo: name, good: u64::from(n >= min), total: 1, latency_ms: None })
+            .collect();
+    }
     let (Some(pct), Some(threshold)) = (slo.percentile, slo.threshold) else {
         mine.retain(|s| s.latency_ms.is_none());
         return mine;
@@ -158,13 +171,19 @@ fn restrict(slo: &crate::spec::Slo, events: &mut Vec<Sample<'_>>) -> (Option<(u6
 /// them, then within the composite's own period and maintenance), the
 /// weighted mean of their error ratios, and the budget left as their bad
 /// events come in. Its alerts run where its rules are exported.
-fn composite_report(spec: &Spec, name: &str, slo: &crate::spec::Slo, by_slo: &BTreeMap<&str, Vec<&Sample<'_>>>) -> SloReport {
+fn composite_report(
+    spec: &Spec,
+    name: &str,
+    slo: &crate::spec::Slo,
+    by_slo: &BTreeMap<&str, Vec<&Sample<'_>>>,
+    span: (u64, u64),
+) -> SloReport {
     let mut parts: Vec<(u32, Vec<Sample<'_>>)> = slo
         .composite
         .iter()
         .filter_map(|(part, w)| {
             let p = spec.slos.get(part)?;
-            let mut ev = events(part, p, by_slo);
+            let mut ev = events(part, p, by_slo, span);
             restrict(p, &mut ev);
             Some((*w, ev))
         })
@@ -230,10 +249,10 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
     let mut slos = Vec::new();
     for (name, slo) in &spec.slos {
         if !slo.composite.is_empty() {
-            slos.push(composite_report(spec, name, slo, &by_slo));
+            slos.push(composite_report(spec, name, slo, &by_slo, (from, to)));
             continue;
         }
-        let mut mine = events(name, slo, &by_slo);
+        let mut mine = events(name, slo, &by_slo, (from, to));
         let (period, excluded) = restrict(slo, &mut mine);
         let counts = mine.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
         let budget = budget_ppm(slo.objective);

@@ -68,6 +68,10 @@ pub struct Slo {
     /// The IANA time zone calendar periods start in (`Europe/Berlin`); UTC when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// For a throughput SLO: a timeslice is good when at least this many
+    /// events arrive in it (a slice with none is bad). Needs `budgeting: timeslices`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_throughput: Option<u64>,
     /// A composite SLO: other SLOs of the spec and their weights. Its error
     /// ratio is the weighted mean of theirs (each over its own traffic), so a
     /// busy component cannot drown a quiet one; components with no events

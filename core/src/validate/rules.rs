@@ -529,6 +529,24 @@ impl Rules<'_> {
             }
             self.slo_calendar(name, slo);
             self.slo_composite(name, slo);
+            if slo.min_throughput.is_some() {
+                if slo.budgeting != crate::spec::Budgeting::Timeslices {
+                    self.err(
+                        Code::BadValue,
+                        p(&["slos", name, "min_throughput"]),
+                        "throughput is judged per timeslice: it needs `budgeting: timeslices`".into(),
+                        None,
+                    );
+                }
+                if slo.threshold.is_some() || slo.percentile.is_some() {
+                    self.err(
+                        Code::BadValue,
+                        p(&["slos", name, "min_throughput"]),
+                        "an SLO measures one thing: throughput, or latency (`threshold`, `percentile`), not both".into(),
+                        Some("make two SLOs, and a composite of them if they should share a budget".into()),
+                    );
+                }
+            }
             if let Some(pct) = slo.percentile {
                 if slo.threshold.is_none() {
                     self.err(
