@@ -206,6 +206,12 @@ impl PyEvaluator {
         self.poll(at_ms)
     }
 
+    /// Record one request's latency (ms) at `at_ms`, for a percentile SLO; the actions now due, as JSON.
+    fn record_latency(&mut self, at_ms: u64, latency_ms: f64) -> Vec<String> {
+        self.0.handle(lift_core::slo::AlertEvent::Latency { ms: latency_ms }, at_ms);
+        self.poll(at_ms)
+    }
+
     /// The actions due at `now_ms` without new samples (escalations), as JSON.
     fn poll(&mut self, now_ms: u64) -> Vec<String> {
         std::iter::from_fn(|| self.0.poll(now_ms)).map(|a| serde_json::to_string(&a).unwrap_or_default()).collect()

@@ -131,6 +131,10 @@ class Evaluator:
         """Record `good` of `total` events at `at_ms`; the actions now due."""
         return [json.loads(a) for a in self._inner.record(at_ms, good, total)]
 
+    def record_latency(self, at_ms: int, latency_ms: float) -> List[Dict[str, Any]]:
+        """Record one request's latency at `at_ms` (percentile SLOs); the actions now due."""
+        return [json.loads(a) for a in self._inner.record_latency(at_ms, latency_ms)]
+
     def poll(self, now_ms: int) -> List[Dict[str, Any]]:
         """Actions due at `now_ms` without new samples (escalations)."""
         return [json.loads(a) for a in self._inner.poll(now_ms)]

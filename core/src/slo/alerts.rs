@@ -8,7 +8,7 @@
 //! evaluator.status()
 //! ```
 
-use super::{AlertRule, Counts, Ratio, Severity, Tracker, budget_ppm, burn_rate, calendar, default_rules};
+use super::{AlertRule, Counts, Ratio, Severity, Slicer, Tracker, budget_ppm, burn_rate, calendar, default_rules};
 use crate::rollout::Verdict;
 use crate::spec::units::{CalendarUnit, Duration, Percent};
 use jiff::tz::TimeZone;
@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 pub const EVALUATION_INTERVAL_MS: u64 = 60_000;
 
 /// What the evaluator observes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum AlertEvent {
     /// Good and total events just seen.
@@ -27,6 +27,11 @@ pub enum AlertEvent {
         good: u64,
         /// All events.
         total: u64,
+    },
+    /// One request's latency, for a percentile SLO.
+    Latency {
+        /// Milliseconds.
+        ms: f64,
     },
     /// A person acknowledged the alert of rule `rule`: escalation stops.
     Acknowledge {
@@ -104,6 +109,8 @@ pub struct Evaluator {
     calendar: Option<(CalendarUnit, Option<String>)>,
     /// Planned maintenance, `[from, to)` in ms, sorted: samples in it are dropped.
     maintenance: Vec<(u64, u64)>,
+    /// For a timeslice SLO: the open slice, whose verdict becomes one event when it closes.
+    slicer: Option<Slicer>,
 }
 
 fn describe(label: &str, c: Option<Counts>, objective: Percent) -> String {
@@ -132,6 +139,7 @@ impl Evaluator {
             pending: vec![],
             calendar: None,
             maintenance: vec![],
+            slicer: None,
         }
     }
 
@@ -150,6 +158,11 @@ impl Evaluator {
             ev.calendar = Some((unit, slo.time_zone.clone()));
         }
         ev.maintenance = calendar::intervals(&slo.maintenance);
+        ev.slicer = Slicer::for_slo(slo);
+        if ev.slicer.is_some() {
+            // Events are slices now; a slice already stands for its traffic.
+            ev.min_events = 0;
+        }
         ev
     }
 
@@ -157,8 +170,26 @@ impl Evaluator {
     pub fn handle(&mut self, event: AlertEvent, now: u64) {
         match event {
             AlertEvent::Sample { good, total } => {
-                if !calendar::in_maintenance(&self.maintenance, now) {
-                    self.tracker.record(now, good, total);
+                if calendar::in_maintenance(&self.maintenance, now) {
+                    return;
+                }
+                match &mut self.slicer {
+                    Some(slicer) => {
+                        for (at, good, total) in slicer.record(now, good, total) {
+                            self.tracker.record(at, good, total);
+                        }
+                    }
+                    None => self.tracker.record(now, good, total),
+                }
+            }
+            AlertEvent::Latency { ms } => {
+                if calendar::in_maintenance(&self.maintenance, now) {
+                    return;
+                }
+                if let Some(slicer) = &mut self.slicer {
+                    for (at, good, total) in slicer.record_latency(now, ms) {
+                        self.tracker.record(at, good, total);
+                    }
                 }
             }
             AlertEvent::Acknowledge { rule } => {
@@ -234,6 +265,11 @@ impl Evaluator {
 
     /// The next action, if any is due. Evaluates the rules once per interval.
     pub fn poll(&mut self, now: u64) -> Option<AlertAction> {
+        if let Some(slicer) = &mut self.slicer {
+            for (at, good, total) in slicer.tick(now) {
+                self.tracker.record(at, good, total);
+            }
+        }
         if now >= self.next_eval {
             self.evaluate(now);
             self.next_eval = now - now % EVALUATION_INTERVAL_MS + EVALUATION_INTERVAL_MS;
@@ -367,6 +403,37 @@ mod tests {
         assert_eq!(at(30).0, Verdict::Fail);
         assert!(at(30).1.contains("14.4 burn over 1h and 5m"), "{}", at(30).1);
         assert_eq!(at(399).0, Verdict::Inconclusive, "{}", at(399).1);
+    }
+
+    #[test]
+    fn timeslice_slos_page_on_bad_slices() {
+        // 99% of one-minute slices must be good (95% of their requests). After half an hour of good
+        // minutes, five bad ones: the second makes 2 of 32 slices bad, a 6.25x burn, and the 6h page
+        // (6x) fires; the 1h page (14.4x) never does, five of 35 being a 14.3x burn. Counted by
+        // requests the same minutes would be a 1.4% error rate, and nothing would page.
+        let mut ev = Evaluator::for_slo(
+            &slo("{ objective: 99%, budgeting: timeslices, timeslice: 1m, timeslice_target: 95% }"),
+            Escalation { steps: vec![] },
+        );
+        let actions = run(|m| if (30..35).contains(&m) { (900, 1000) } else { (1000, 1000) }, 60, &mut ev);
+        let fired: Vec<String> = actions
+            .iter()
+            .filter_map(|(_, a)| if let AlertAction::Fire { evidence, .. } = a { Some(evidence.clone()) } else { None })
+            .collect();
+        assert!(fired.iter().any(|e| e.starts_with("6h window: 2 bad of 32")), "{actions:?}");
+        assert!(!fired.iter().any(|e| e.starts_with("1h window")), "{actions:?}");
+        // Percentile SLOs take latencies.
+        let mut ev = Evaluator::for_slo(
+            &slo("{ objective: 99%, budgeting: timeslices, percentile: 99%, threshold: 100ms, timeslice: 1m }"),
+            Escalation { steps: vec![] },
+        );
+        for m in 0..20u64 {
+            for i in 0..100u64 {
+                ev.handle(AlertEvent::Latency { ms: if m >= 10 && i < 5 { 900.0 } else { 20.0 } }, m * 60_000 + i * 10);
+            }
+            while ev.poll(m * 60_000 + 59_000).is_some() {}
+        }
+        assert!(ev.status().0.iter().any(|f| *f), "slow minutes should page: {:?}", ev.status());
     }
 
     fn evaluator() -> Evaluator {

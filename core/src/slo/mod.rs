@@ -14,6 +14,7 @@ mod percentile;
 mod prometheus;
 mod report;
 mod rules;
+mod slicer;
 mod timeslices;
 mod tracker;
 
@@ -23,6 +24,7 @@ pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml};
 pub use report::{Incident, Report, Sample, SloReport, parse_samples, report};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};
+pub use slicer::{SliceEvent, Slicer};
 pub use timeslices::attainment;
 pub use tracker::{COARSE_SLICE_MS, FINE_SLICE_MS, FINE_SPAN_MS, Tracker};
 

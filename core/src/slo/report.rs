@@ -116,33 +116,32 @@ pub struct Report {
     pub slos: Vec<SloReport>,
 }
 
-/// The events of SLO `name`, in time order: its count samples, or for a
-/// percentile SLO one event per timeslice, good when the slice's percentile is fast.
-fn events<'a>(name: &'a str, slo: &crate::spec::Slo, by_slo: &BTreeMap<&str, Vec<&Sample<'a>>>, span: (u64, u64)) -> Vec<Sample<'a>> {
+/// The samples of SLO `name`, in time order.
+fn raw<'a>(name: &str, by_slo: &BTreeMap<&str, Vec<&Sample<'a>>>) -> Vec<Sample<'a>> {
     let mut mine: Vec<Sample<'a>> = by_slo.get(name).map(|v| v.iter().map(|s| **s).collect()).unwrap_or_default();
     mine.sort_by_key(|s| s.at);
-    // A throughput SLO: every timeslice of the report is one event, good when
-    // enough events arrived in it; a slice nothing arrived in is bad.
-    if let Some(min) = slo.min_throughput {
-        let width = slo.timeslice.as_millis().max(1);
-        let mut per_slice: BTreeMap<u64, u64> = (span.0 / width..=span.1 / width).map(|k| (k, 0)).collect();
-        for s in mine.iter().filter(|s| s.latency_ms.is_none()) {
-            *per_slice.entry(s.at / width).or_default() += s.total;
-        }
-        return per_slice
-            .into_iter()
-            .map(|(k, n)| Sample { at: (k + 1) * width - 1, slo: name, good: u64::from(n >= min), total: 1, latency_ms: None })
-            .collect();
-    }
-    let (Some(pct), Some(threshold)) = (slo.percentile, slo.threshold) else {
-        mine.retain(|s| s.latency_ms.is_none());
-        return mine;
+    mine
+}
+
+/// The events an SLO's budget counts: its count samples, or for a
+/// percentile or throughput SLO one event per timeslice (judged by the same
+/// [`super::Slicer`] the alert evaluator uses), up to `end`.
+fn events<'a>(name: &'a str, slo: &crate::spec::Slo, raw: &[Sample<'a>], end: u64) -> Vec<Sample<'a>> {
+    let sliced = slo.percentile.is_some() || slo.min_throughput.is_some();
+    let Some(mut slicer) = super::Slicer::for_slo(slo).filter(|_| sliced) else {
+        return raw.iter().filter(|s| s.latency_ms.is_none()).copied().collect();
     };
-    let mut slices = super::PercentileSlices::new(slo.timeslice, pct, threshold);
-    let verdict = |v: super::SliceVerdict| Sample { at: v.end - 1, slo: name, good: u64::from(v.good), total: 1, latency_ms: None };
-    let mut judged: Vec<Sample<'a>> = mine.iter().filter_map(|s| s.latency_ms.and_then(|l| slices.record(s.at, l)).map(verdict)).collect();
-    judged.extend(slices.tick(u64::MAX).map(verdict));
-    judged
+    let mut out: Vec<super::SliceEvent> = Vec::new();
+    for s in raw {
+        out.extend(match s.latency_ms {
+            Some(l) => slicer.record_latency(s.at, l),
+            None => slicer.record(s.at, s.good, s.total),
+        });
+    }
+    // Close the last slice the report reaches into.
+    let width = slo.timeslice.as_millis().max(1);
+    out.extend(slicer.tick((end / width + 1) * width));
+    out.into_iter().map(|(at, good, total)| Sample { at, slo: name, good, total, latency_ms: None }).collect()
 }
 
 /// Keep the events an SLO's budget counts: for a calendar window those of
@@ -183,9 +182,9 @@ fn composite_report(
         .iter()
         .filter_map(|(part, w)| {
             let p = spec.slos.get(part)?;
-            let mut ev = events(part, p, by_slo, span);
-            restrict(p, &mut ev);
-            Some((*w, ev))
+            let mut samples = raw(part, by_slo);
+            restrict(p, &mut samples);
+            Some((*w, events(part, p, &samples, span.1)))
         })
         .collect();
     let mut all: Vec<Sample<'_>> = parts.iter().flat_map(|(_, ev)| ev.iter().copied()).collect();
@@ -252,8 +251,9 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
             slos.push(composite_report(spec, name, slo, &by_slo, (from, to)));
             continue;
         }
-        let mut mine = events(name, slo, &by_slo, (from, to));
-        let (period, excluded) = restrict(slo, &mut mine);
+        let mut samples = raw(name, &by_slo);
+        let (period, excluded) = restrict(slo, &mut samples);
+        let mine = events(name, slo, &samples, to);
         let counts = mine.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
         let budget = budget_ppm(slo.objective);
         let mut ev = Evaluator::for_slo(slo, Escalation { steps: vec![] });
@@ -262,8 +262,13 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
         let mut burn_down = Vec::new();
         let mut bad = 0u64;
         let rules = super::default_rules(slo.window.period());
-        for s in &mine {
-            ev.handle(super::AlertEvent::Sample { good: s.good, total: s.total }, s.at);
+        // The evaluator takes the samples as they came (it slices them itself, as it would live).
+        for s in &samples {
+            let event = match s.latency_ms {
+                Some(ms) => super::AlertEvent::Latency { ms },
+                None => super::AlertEvent::Sample { good: s.good, total: s.total },
+            };
+            ev.handle(event, s.at);
             while let Some(action) = ev.poll(s.at) {
                 match action {
                     AlertAction::Fire { rule, severity, evidence } => incidents.push(Incident {
@@ -290,9 +295,11 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
                     AlertAction::Notify { .. } => {}
                 }
             }
+        }
+        // Budget left against the events seen so far in the report.
+        let allowed = counts.total as f64 * f64::from(budget) / 1_000_000.0;
+        for s in &mine {
             bad += s.total - s.good;
-            // Budget left against the events seen so far in the report.
-            let allowed = counts.total as f64 * f64::from(budget) / 1_000_000.0;
             let left = if allowed > 0.0 { 1.0 - bad as f64 / allowed } else { 1.0 };
             burn_down.push((s.at, left));
         }
