@@ -26,7 +26,7 @@ enum Judge {
     /// Good when at least `min` events arrived.
     Throughput { min: u64 },
     /// Good when the slice's percentile latency is at most the threshold.
-    Percentile { slices: PercentileSlices },
+    Percentile { slices: Box<PercentileSlices> },
 }
 
 /// The open slice of a timeslice SLO, and how it is judged when it closes.
@@ -55,7 +55,7 @@ impl Slicer {
     /// The slicer an SLO needs, if it is judged per timeslice.
     pub fn for_slo(slo: &Slo) -> Option<Slicer> {
         let judge = if let (Some(pct), Some(threshold)) = (slo.percentile, slo.threshold) {
-            Judge::Percentile { slices: PercentileSlices::new(slo.timeslice, pct, threshold) }
+            Judge::Percentile { slices: Box::new(PercentileSlices::new(slo.timeslice, pct, threshold)) }
         } else if let Some(min) = slo.min_throughput {
             Judge::Throughput { min }
         } else {
