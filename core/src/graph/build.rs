@@ -512,7 +512,9 @@ impl Builder<'_> {
             return;
         }
         // A composite's alarms would repeat its parts' metric math; its parts alarm on their own.
-        for (name, slo) in self.spec.slos.iter().filter(|(_, s)| s.composite.is_empty()) {
+        // SLOs judged per timeslice alarm in Prometheus, whose subqueries count slices.
+        let plain = |s: &crate::spec::Slo| s.composite.is_empty() && !crate::slo::sliced(s);
+        for (name, slo) in self.spec.slos.iter().filter(|(_, s)| plain(s)) {
             let budget = crate::slo::budget_ppm(slo.objective);
             if budget == 0 || budget >= 1_000_000 {
                 continue;

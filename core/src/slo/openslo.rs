@@ -19,7 +19,7 @@ pub fn openslo_yaml(spec: &Spec) -> String {
     })];
     for (name, slo) in &spec.slos {
         let id = format!("{}-{name}", spec.app);
-        let (errors, total) = super::prometheus::queries(spec, name, slo.prometheus.as_ref());
+        let (errors, total) = super::prometheus::queries(spec, name, slo);
         let time_window = match slo.window {
             SloWindow::Rolling(d) => json!({ "duration": d.to_string(), "isRolling": true }),
             // OpenSLO's calendar windows: `1w`, `1M` or `1Q` from a start time in a zone.

@@ -5,8 +5,8 @@
 use super::{AlertRule, Ratio, budget_ppm, default_rules};
 use crate::iac::tree::{Bump, MapBuilder, Tree, list};
 use crate::iac::yaml::tree_to_yaml;
+use crate::spec::Spec;
 use crate::spec::units::Duration;
-use crate::spec::{PromQueries, Spec};
 use crate::tmap;
 
 /// An exact decimal for a fraction with a terminating expansion (up to 18 places).
@@ -27,14 +27,78 @@ fn prom_window(d: Duration) -> String {
     d.to_string()
 }
 
-pub(crate) fn queries(spec: &Spec, name: &str, q: Option<&PromQueries>) -> (String, String) {
-    match q {
+/// The PromQL of an SLO's bad and all events, `{{window}}` standing for the
+/// range: its own queries, or Lift's default metric. For an SLO judged per
+/// timeslice the events are slices, counted by a subquery at the slice's
+/// resolution: `sum_over_time` of the bad ones over `count_over_time` of all.
+pub(crate) fn queries(spec: &Spec, name: &str, slo: &crate::spec::Slo) -> (String, String) {
+    let (errors, total) = match &slo.prometheus {
         Some(q) => (q.errors.clone(), q.total.clone()),
         None => (
             format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"bad\"}}[{{{{window}}}}]))", spec.app),
             format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\"}}[{{{{window}}}}]))", spec.app),
         ),
+    };
+    if !sliced(slo) || !slo.composite.is_empty() {
+        return (errors, total);
     }
+    let series = format!("{SLICE_RECORD}{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
+    (format!("sum_over_time({series}[{{{{window}}}}])"), format!("count_over_time({series}[{{{{window}}}}])"))
+}
+
+/// The recorded verdict of each timeslice (1 bad, 0 good; a ratio for
+/// ratio-timeslices), written once per slice by the SLO's rule group, whose
+/// interval is the slice: windows then read a plain range of it, far cheaper
+/// than a subquery per window.
+const SLICE_RECORD: &str = "slo:timeslice_bad:ratio";
+
+/// The recording rule of a sliced SLO's verdicts, and the group interval.
+fn slice_rule(spec: &Spec, name: &str, slo: &crate::spec::Slo) -> Option<(String, String)> {
+    if !sliced(slo) || !slo.composite.is_empty() {
+        return None;
+    }
+    let (errors, total) = match &slo.prometheus {
+        Some(q) => (q.errors.clone(), q.total.clone()),
+        None => (
+            format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"bad\"}}[{{{{window}}}}]))", spec.app),
+            format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\"}}[{{{{window}}}}]))", spec.app),
+        ),
+    };
+    Some((slice_predicate(spec, name, slo, &errors, &total)?, prom_window(slo.timeslice)))
+}
+
+/// Whether a slice is bad (1) or good (0), as PromQL over one slice; `None` for an occurrences SLO.
+fn slice_predicate(spec: &Spec, name: &str, slo: &crate::spec::Slo, errors: &str, total: &str) -> Option<String> {
+    let slice = prom_window(slo.timeslice);
+    let at_slice = |q: &str| q.replace("{{window}}", &slice);
+    // A slice without events has no ratio (0/0 is NaN, which would poison the window's sum): left out.
+    let ratio = || format!("(({}) / ({})) and (({}) > 0)", at_slice(errors), at_slice(total), at_slice(total));
+    if let (Some(pct), Some(threshold), None) = (slo.percentile, slo.threshold, &slo.prometheus) {
+        let q = exact_decimal(Ratio { num: u128::from(pct.ppm()), den: 1_000_000 });
+        let seconds = exact_decimal(Ratio { num: u128::from(threshold.as_millis()), den: 1000 });
+        return Some(format!(
+            "histogram_quantile({q}, sum by (le) (rate(lift_request_duration_seconds_bucket{{app=\"{}\",slo=\"{name}\"}}[{slice}]))) > bool {seconds}",
+            spec.app
+        ));
+    }
+    if let Some(min) = slo.min_throughput {
+        // Events in the slice: the rate times the slice's seconds.
+        return Some(format!("({}) * {} < bool {min}", at_slice(total), slo.timeslice.as_secs()));
+    }
+    match slo.budgeting {
+        crate::spec::Budgeting::Occurrences => None,
+        crate::spec::Budgeting::Timeslices => {
+            let target = slo.timeslice_target.unwrap_or(slo.objective);
+            Some(format!("({}) > bool {}", ratio(), super::ppm_decimal(1_000_000 - target.ppm())))
+        }
+        // The slice's own error ratio: the window's mean is the mean of the slices'.
+        crate::spec::Budgeting::RatioTimeslices => Some(ratio()),
+    }
+}
+
+/// Whether an SLO's events are timeslices (percentile, throughput, or timeslice budgeting).
+pub fn sliced(slo: &crate::spec::Slo) -> bool {
+    slo.percentile.is_some() || slo.min_throughput.is_some() || slo.budgeting != crate::spec::Budgeting::Occurrences
 }
 
 fn alert_name(name: &str, r: &AlertRule) -> String {
@@ -55,13 +119,17 @@ pub fn rules_yaml(spec: &Spec) -> String {
     let mut groups = vec![];
     for (name, slo) in &spec.slos {
         let rules = default_rules(slo.window.period());
-        let (errors, total) = queries(spec, name, slo.prometheus.as_ref());
+        let (errors, total) = queries(spec, name, slo);
         let composite = composite_queries(spec, slo);
         let labels = || tmap! { &a; "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() };
         let mut windows: Vec<Duration> = rules.iter().flat_map(|r| [r.short_window, r.long_window]).collect();
         windows.sort();
         windows.dedup();
         let mut recs = vec![];
+        let slicing = slice_rule(spec, name, slo);
+        if let Some((predicate, _)) = &slicing {
+            recs.push(tmap! { &a; "record" => SLICE_RECORD, "expr" => a.alloc_str(predicate) as &str, "labels" => labels() });
+        }
         for w in &windows {
             let wt = prom_window(*w);
             let expr = match &composite {
@@ -78,11 +146,19 @@ pub fn rules_yaml(spec: &Spec) -> String {
             let threshold = exact_decimal(r.error_ratio(slo.objective));
             let (lw, sw) = (prom_window(r.long_window), prom_window(r.short_window));
             let secs = r.long_window.as_secs();
-            let expr = format!(
-                "(slo:sli_error:ratio_rate{lw}{selector} > {threshold})\nand\n(slo:sli_error:ratio_rate{sw}{selector} > {threshold})\nand on()\n(({}) * {secs} >= {})",
-                composite.as_ref().map_or(&total, |(_, t)| t).replace("{{window}}", &lw),
-                slo.min_events
+            let both = format!(
+                "(slo:sli_error:ratio_rate{lw}{selector} > {threshold})\nand\n(slo:sli_error:ratio_rate{sw}{selector} > {threshold})"
             );
+            // Low traffic: too few events in the long window is no page (slices already stand for their traffic).
+            let expr = if sliced(slo) {
+                both
+            } else {
+                format!(
+                    "{both}\nand on()\n(({}) * {secs} >= {})",
+                    composite.as_ref().map_or(&total, |(_, t)| t).replace("{{window}}", &lw),
+                    slo.min_events
+                )
+            };
             let mut lab = MapBuilder::new(&a);
             lab.push("severity", r.severity.as_str());
             lab.push("lift_app", spec.app.as_str());
@@ -102,7 +178,12 @@ pub fn rules_yaml(spec: &Spec) -> String {
             });
         }
         let group_name: &str = a.alloc_str(&format!("lift-slo-{}-{name}", spec.app));
-        groups.push(tmap! { &a; "name" => group_name, "rules" => list(&a, recs.into_iter().chain(alerts)) });
+        let rules = list(&a, recs.into_iter().chain(alerts));
+        groups.push(match &slicing {
+            // One evaluation per slice: each recorded verdict is one slice.
+            Some((_, interval)) => tmap! { &a; "name" => group_name, "interval" => a.alloc_str(interval) as &str, "rules" => rules },
+            None => tmap! { &a; "name" => group_name, "rules" => rules },
+        });
     }
     tree_to_yaml(&tmap! { &a; "groups" => list(&a, groups) })
 }
@@ -120,7 +201,7 @@ fn composite_queries(spec: &Spec, slo: &crate::spec::Slo) -> Option<(String, Str
     let summed = |q: String| if q.starts_with("sum(") && q.ends_with(')') { q } else { format!("sum({q})") };
     for (part, weight) in &slo.composite {
         let p = spec.slos.get(part)?;
-        let (e, t) = queries(spec, part, p.prometheus.as_ref());
+        let (e, t) = queries(spec, part, p);
         let (e, t) = (summed(e), summed(t));
         terms.push(format!("{weight} * ({e} / {t})"));
         totals.push(t);
@@ -140,7 +221,9 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
     let a = Bump::new();
     let mut tests = vec![];
     // SLOs on Lift's default metric, and composites whose parts all are.
-    let default_metric = |s: &crate::spec::Slo| s.prometheus.is_none() && s.composite.is_empty();
+    // (Percentile and throughput SLOs read other series than the outage's.)
+    let default_metric =
+        |s: &crate::spec::Slo| s.prometheus.is_none() && s.composite.is_empty() && s.percentile.is_none() && s.min_throughput.is_none();
     let testable = |s: &crate::spec::Slo| {
         default_metric(s) || (!s.composite.is_empty() && s.composite.keys().all(|p| spec.slos.get(p).is_some_and(default_metric)))
     };
@@ -165,7 +248,7 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
         let firing = |at: &str| {
             let mut cases = vec![];
             for r in &rules {
-                let exp = if at == "70m" {
+                let exp = if at == "75m" {
                     let summary = format!(
                         "{} SLO {name}: error budget burning {}x over {} and {}",
                         spec.app,
@@ -195,9 +278,10 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
             }
             cases
         };
-        // Before the outage nothing fires; ten minutes in every rule fires;
+        // Before the outage nothing fires; a quarter hour in every rule fires (a composite
+        // reads its parts' recorded series, one evaluation behind them);
         // eight hours after it the short windows are clean and all reset.
-        let cases: Vec<Tree<'_>> = ["50m", "70m", "600m"].iter().flat_map(|at| firing(at)).collect();
+        let cases: Vec<Tree<'_>> = ["50m", "75m", "600m"].iter().flat_map(|at| firing(at)).collect();
         tests.push(tmap! { &a; "interval" => "1m", "input_series" => input, "alert_rule_test" => list(&a, cases) });
     }
     tree_to_yaml(&tmap! { &a; "rule_files" => tlist_one(&a, rules_file), "evaluation_interval" => "1m", "tests" => list(&a, tests) })
