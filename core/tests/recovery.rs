@@ -2,6 +2,7 @@
 
 #![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, reason = "tests fail loudly by design")]
 
+use lift_core::App;
 use lift_core::recovery::{Detector, Health, Probe, ProbeConfig, Transition};
 use proptest::prelude::*;
 
@@ -60,4 +61,107 @@ proptest! {
             prop_assert_ne!(pair[0].to, pair[1].to);
         }
     }
+}
+
+use lift_core::recovery::{Action, Event, Failover};
+
+/// A scripted drill: probes every second from three vantage points; `down(region, second)` says
+/// which fail. The host takes `step_s` seconds per runbook step and reports `lag_ms` of replication.
+fn drill(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&str, u64) -> bool) -> (Failover, Vec<(u64, Action)>) {
+    let spec = format!("app: t\nregions: {{ primary: us-east-1, standby: [us-west-2] }}\nrecovery: {yaml}\n");
+    let app = App::from_text(&spec).unwrap();
+    assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
+    let recovery = app.spec().recovery.clone().unwrap();
+    let cfg = ProbeConfig::from_spec(&recovery.probe).unwrap();
+    let regions: Vec<String> = vec!["us-east-1".into(), "us-west-2".into()];
+    let mut detector = Detector::new(cfg.clone(), &regions);
+    let mut failover = Failover::new(&recovery, &regions);
+    let mut log = vec![];
+    let mut busy_until: Option<u64> = None;
+    for s in 0..seconds {
+        let now = s * 1000;
+        for region in &regions {
+            for vp in &cfg.vantage_points {
+                let probe = Probe { region: region.clone(), vantage: vp.clone(), ok: !down(region, s), latency_ms: 30 };
+                if let Some(t) = detector.observe(&probe, now) {
+                    failover.handle(Event::Health(t), now);
+                }
+            }
+        }
+        if busy_until.is_some_and(|b| now >= b) {
+            busy_until = None;
+            failover.handle(Event::StepDone, now);
+        }
+        while let Some(a) = failover.poll(now) {
+            match &a {
+                Action::CheckReplication { region } => failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms }, now),
+                Action::Notify { .. } | Action::AskApproval { .. } | Action::UnfreezeDeployments => {}
+                _ => busy_until = Some(now + step_s * 1000),
+            }
+            if let Action::ShiftTraffic { weights } = &a {
+                assert!(!weights.is_empty() && weights.iter().map(|w| w.1).sum::<u32>() > 0, "no region would serve: {a:?}");
+            }
+            log.push((s, a));
+        }
+    }
+    (failover, log)
+}
+
+#[test]
+fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
+    let (f, log) = drill("{ mode: warm-standby, rto: 2m, rpo: 1s }", 300, 5, 300, |r, s| r == "us-east-1" && (60..240).contains(&s));
+    let i = &f.ledger()[0];
+    // First failed probe at 60 s; three in a row from a quorum: detected at 62 s.
+    assert_eq!((i.first_failure_at, i.detected_at), (60_000, 62_000), "{i:?}");
+    // Freeze, replication checked, promote, shift, verify: each host step 5 s.
+    assert_eq!(i.to, "us-west-2");
+    assert!(i.shifted_at.unwrap() < i.healthy_at.unwrap());
+    assert_eq!(i.data_loss_ms, Some(300));
+    assert!(i.rto_ms.unwrap() <= 120_000 && i.met() == Some(true), "{i:?}");
+    let kinds: Vec<&str> = log
+        .iter()
+        .map(|(_, a)| match a {
+            Action::FreezeDeployments { .. } => "freeze",
+            Action::CheckReplication { .. } => "check",
+            Action::PromoteData { .. } => "promote",
+            Action::ShiftTraffic { .. } => "shift",
+            Action::Verify { .. } => "verify",
+            Action::Notify { .. } => "notify",
+            Action::UnfreezeDeployments => "unfreeze",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(&kinds[..7], ["freeze", "check", "promote", "shift", "verify", "notify", "unfreeze"], "{log:?}");
+    assert_eq!(f.active(), "us-west-2");
+}
+
+#[test]
+fn over_the_rpo_a_person_decides() {
+    let (f, log) = drill("{ mode: pilot-light, rto: 5m, rpo: 1s }", 120, 2, 5_000, |r, s| r == "us-east-1" && s >= 30);
+    assert!(log.iter().any(|(_, a)| matches!(a, Action::AskApproval { reason } if reason.contains("5000 ms"))), "{log:?}");
+    // Nobody answered: traffic stays until someone does.
+    assert_eq!(f.active(), "us-east-1");
+}
+
+#[test]
+fn the_primary_takes_traffic_back_after_being_healthy_long_enough() {
+    let (f, log) = drill("{ mode: warm-standby, failback_after: 2m }", 600, 2, 0, |r, s| r == "us-east-1" && (30..200).contains(&s));
+    let shifts: Vec<&(u64, Action)> = log.iter().filter(|(_, a)| matches!(a, Action::ShiftTraffic { .. })).collect();
+    // Away, then home in two steps (10%, then all).
+    assert_eq!(shifts.len(), 3, "{log:?}");
+    assert!(shifts[1].0 >= 200 + 120, "failback came too early: {shifts:?}");
+    assert_eq!(f.active(), "us-east-1");
+}
+
+#[test]
+fn recovery_needs_somewhere_to_go_and_a_sane_quorum() {
+    let diags = App::from_text("app: t\nregions: { primary: us-east-1 }\nrecovery: { probe: { quorum: 1/2 } }\n").unwrap().validate();
+    assert!(diags.iter().any(|d| d.pointer == "/regions/standby" && d.message.contains("needs a standby")), "{diags:?}");
+    assert!(diags.iter().any(|d| d.pointer == "/recovery/probe" && d.message.contains("not a majority")), "{diags:?}");
+    let diags =
+        App::from_text("app: t\nregions: { primary: us-east-1, standby: [eu-west-1] }\nrecovery: { rto: 2s, probe: { quorum: three } }\n")
+            .unwrap()
+            .validate();
+    assert!(diags.iter().any(|d| d.pointer == "/recovery/probe/quorum"), "{diags:?}");
+    assert!(diags.iter().any(|d| d.pointer == "/recovery/rto" && d.message.contains("shorter than detection")), "{diags:?}");
 }

@@ -23,6 +23,21 @@ pub struct ProbeConfig {
 }
 
 impl ProbeConfig {
+    /// The detector's configuration from the spec's probe section; `None`
+    /// when the quorum does not read `k/n` (validation reports it).
+    pub fn from_spec(p: &crate::spec::ProbeSpec) -> Option<ProbeConfig> {
+        let (quorum, n) = p.quorum()?;
+        Some(ProbeConfig {
+            interval_ms: p.interval.as_millis(),
+            timeout_ms: p.timeout.as_millis(),
+            failures: p.failures,
+            successes: p.successes,
+            quorum,
+            vantage_points: (1..=n).map(|i| format!("vp-{i}")).collect(),
+            slow_ms: p.slow.map(|d| d.as_millis()),
+        })
+    }
+
     /// The longest a detector takes to see a region fail, after its first
     /// failed probe: `failures` probes from the slowest vantage point of a
     /// quorum, each a timeout long at worst.

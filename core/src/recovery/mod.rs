@@ -9,5 +9,7 @@
 //! does): it reports the outage but asks for no traffic to move.
 
 mod detector;
+mod failover;
 
 pub use detector::{Detector, Health, Probe, ProbeConfig, Transition};
+pub use failover::{Action, Event, Failover, Incident, mode_name};

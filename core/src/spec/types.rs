@@ -52,6 +52,138 @@ pub struct Spec {
     /// Service level objectives, by name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub slos: BTreeMap<String, Slo>,
+    /// How the app survives losing a region: detection, failover and failback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<Recovery>,
+}
+
+/// How the app survives losing a region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Recovery {
+    /// The disaster-recovery strategy: it decides the failover runbook's steps.
+    #[serde(default)]
+    pub mode: RecoveryMode,
+    /// Recovery time objective: from the first failed probe to traffic served again.
+    #[serde(default = "default_rto")]
+    pub rto: Duration,
+    /// Recovery point objective: the most recent writes that may be lost.
+    #[serde(default = "default_rpo")]
+    pub rpo: Duration,
+    /// How regions are probed.
+    #[serde(default)]
+    pub probe: ProbeSpec,
+    /// How long the primary must stay healthy before traffic moves back to it.
+    #[serde(default = "default_failback")]
+    pub failback_after: Duration,
+    /// Whether a failover may happen while a rollout is mid-step (the rollout then halts).
+    #[serde(default)]
+    pub during_rollout: DuringRollout,
+}
+
+fn default_rto() -> Duration {
+    Duration::from_secs(15 * 60)
+}
+fn default_rpo() -> Duration {
+    Duration::from_secs(60)
+}
+fn default_failback() -> Duration {
+    Duration::from_secs(30 * 60)
+}
+
+/// Disaster-recovery strategies, from slowest and cheapest to fastest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecoveryMode {
+    /// Data is restored from backups and the stack deployed in the standby when needed.
+    BackupRestore,
+    /// Data replicates; the standby's compute is scaled up when needed.
+    PilotLight,
+    /// Data replicates and a scaled-down copy already runs.
+    #[default]
+    WarmStandby,
+    /// Every region serves; a failed one is taken out of rotation.
+    ActiveActive,
+}
+
+/// What a failover does while a rollout is mid-step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum DuringRollout {
+    /// Wait for the rollout to finish its step, then fail over.
+    #[default]
+    Wait,
+    /// Halt the rollout and fail over at once.
+    HaltRollout,
+}
+
+/// Health probes of each region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeSpec {
+    /// The path probed on each region's HTTP API.
+    #[serde(default = "default_probe_path")]
+    pub path: String,
+    /// Time between probes from one vantage point.
+    #[serde(default = "default_probe_interval")]
+    pub interval: Duration,
+    /// A probe slower than this fails.
+    #[serde(default = "default_probe_timeout")]
+    pub timeout: Duration,
+    /// Consecutive failures before a vantage point sees a region down.
+    #[serde(default = "default_probe_failures")]
+    pub failures: u32,
+    /// Consecutive successes before it sees the region up again.
+    #[serde(default = "default_probe_successes")]
+    pub successes: u32,
+    /// How many vantage points must agree, of how many: `2/3`.
+    #[serde(default = "default_quorum")]
+    pub quorum: String,
+    /// A probe slower than this counts as a failure too, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow: Option<Duration>,
+}
+
+impl Default for ProbeSpec {
+    fn default() -> Self {
+        ProbeSpec {
+            path: default_probe_path(),
+            interval: default_probe_interval(),
+            timeout: default_probe_timeout(),
+            failures: default_probe_failures(),
+            successes: default_probe_successes(),
+            quorum: default_quorum(),
+            slow: None,
+        }
+    }
+}
+
+fn default_probe_path() -> String {
+    "/health".into()
+}
+fn default_probe_interval() -> Duration {
+    Duration::from_secs(1)
+}
+fn default_probe_timeout() -> Duration {
+    Duration::from_secs(2)
+}
+fn default_probe_failures() -> u32 {
+    3
+}
+fn default_probe_successes() -> u32 {
+    5
+}
+fn default_quorum() -> String {
+    "2/3".into()
+}
+
+impl ProbeSpec {
+    /// The quorum as (agreeing, vantage points), if it reads `k/n` with 1 <= k <= n <= 16.
+    pub fn quorum(&self) -> Option<(u32, u32)> {
+        let (k, n) = self.quorum.split_once('/')?;
+        let (k, n): (u32, u32) = (k.trim().parse().ok()?, n.trim().parse().ok()?);
+        (1..=n).contains(&k).then_some((k, n)).filter(|(_, n)| *n <= 16)
+    }
 }
 
 /// A service level objective: the share of good events to keep over a window.

@@ -77,6 +77,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.network();
     v.rollout();
     v.slos();
+    v.recovery();
     out
 }
 
@@ -657,6 +658,44 @@ impl Rules<'_> {
                     );
                 }
             }
+        }
+    }
+
+    fn recovery(&mut self) {
+        let Some(r) = &self.spec.recovery else { return };
+        match crate::recovery::ProbeConfig::from_spec(&r.probe) {
+            None => self.err(
+                Code::BadValue,
+                "/recovery/probe/quorum".into(),
+                format!("quorum `{}` is not `agreeing/vantage points` such as `2/3`", r.probe.quorum),
+                Some("at most 16 vantage points, and no more agreeing than there are".into()),
+            ),
+            Some(cfg) => {
+                for problem in cfg.problems() {
+                    self.err(Code::OutOfRange, "/recovery/probe".into(), problem, None);
+                }
+            }
+        }
+        if r.mode != crate::spec::RecoveryMode::ActiveActive && self.spec.regions.standby.is_empty() {
+            self.err(
+                Code::MissingField,
+                "/regions/standby".into(),
+                format!("recovery mode `{}` needs a standby region to fail over to", crate::recovery::mode_name(r.mode)),
+                Some("such as `regions: { primary: us-east-1, standby: [us-west-2] }`".into()),
+            );
+        }
+        if r.rto.as_millis() < r.probe.interval.as_millis() * u64::from(r.probe.failures) + r.probe.timeout.as_millis() {
+            self.out.push(
+                Diagnostic::warning(
+                    Code::OutOfRange,
+                    "/recovery/rto",
+                    format!(
+                        "RTO {} is shorter than detection alone can take ({} probes {} apart, plus a {} timeout)",
+                        r.rto, r.probe.failures, r.probe.interval, r.probe.timeout
+                    ),
+                )
+                .with_hint("probe more often, need fewer failures, or accept a longer RTO"),
+            );
         }
     }
 

@@ -1,0 +1,445 @@
+//! The failover state machine: region health in, a runbook of actions out,
+//! and a ledger of what each incident cost against the RTO and RPO.
+//!
+//! ```text
+//! failover.handle(event, now);                    // detector transitions, replication lag, overrides, step results
+//! while let Some(action) = failover.poll(now) {}  // freeze, check replication, promote, shift traffic, verify, notify
+//! failover.next_deadline()                        // when to poll again (an override expiring, failback)
+//! ```
+//! Safety rules in the manner of Route 53 ARC: at least one region always
+//! serves; a pin or a drain set by a person outranks automatic decisions
+//! until it expires; no failover while a rollout is mid-step unless the spec
+//! allows it (and then the rollout halts); the detector's fail-open verdict
+//! moves nothing.
+
+use super::detector::{Health, Transition};
+use crate::spec::{DuringRollout, Recovery, RecoveryMode};
+use serde::{Deserialize, Serialize};
+
+/// A step of a runbook, for the host to carry out and confirm with [`Event::StepDone`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Action {
+    /// Stop starting deployments (a rollout mid-step halts when `halt_rollout`).
+    FreezeDeployments {
+        /// The rollout in progress stops too.
+        halt_rollout: bool,
+    },
+    /// Measure the standby's replication lag and report it with [`Event::ReplicationLag`].
+    CheckReplication {
+        /// The region to promote.
+        region: String,
+    },
+    /// Promoting would lose more writes than the RPO allows: a person decides ([`Event::Approve`] or [`Event::Deny`]).
+    AskApproval {
+        /// Why, with the numbers.
+        reason: String,
+    },
+    /// Restore the data from the latest backup in the region (backup and restore).
+    RestoreBackup {
+        /// The region.
+        region: String,
+    },
+    /// Deploy or scale up the stack in the region (backup and restore, pilot light).
+    ScaleUp {
+        /// The region.
+        region: String,
+    },
+    /// Make the region's data the primary for writes (for example a global table replica).
+    PromoteData {
+        /// The region.
+        region: String,
+    },
+    /// Move traffic: these regions serve, with these weights (ppm), the others none.
+    ShiftTraffic {
+        /// Region and weight, parts per million.
+        weights: Vec<(String, u32)>,
+    },
+    /// Probe the region until it serves, and report with [`Event::StepDone`].
+    Verify {
+        /// The region.
+        region: String,
+    },
+    /// Tell people.
+    Notify {
+        /// What happened, with the evidence.
+        message: String,
+    },
+    /// Deployments may start again.
+    UnfreezeDeployments,
+}
+
+/// What the host observed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Event {
+    /// The detector changed a region's health.
+    Health(Transition),
+    /// The last runbook action is done.
+    StepDone,
+    /// The last runbook action failed.
+    StepFailed {
+        /// Why.
+        reason: String,
+    },
+    /// Replication lag measured on a region (ms).
+    ReplicationLag {
+        /// The region.
+        region: String,
+        /// How far behind the primary its data is.
+        lag_ms: u64,
+    },
+    /// A person accepts the data loss.
+    Approve,
+    /// A person refuses it: stay where traffic is.
+    Deny,
+    /// Whether a rollout is mid-step.
+    Rollout {
+        /// Mid-step.
+        active: bool,
+    },
+    /// A person pins traffic to a region until `until` (ms).
+    Pin {
+        /// The region.
+        region: String,
+        /// When the pin expires.
+        until: u64,
+    },
+}
+
+/// One incident's timeline and what it cost.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Incident {
+    /// The region that failed.
+    pub region: String,
+    /// Where traffic went.
+    pub to: String,
+    /// The first failed probe (ms).
+    pub first_failure_at: u64,
+    /// When the detector decided (ms).
+    pub detected_at: u64,
+    /// When the failover started (ms): after a rollout's step, or at once.
+    pub decided_at: u64,
+    /// When traffic moved (ms).
+    pub shifted_at: Option<u64>,
+    /// When the new region was verified serving (ms).
+    pub healthy_at: Option<u64>,
+    /// Replication lag at the failover: the writes that may be lost (ms).
+    pub data_loss_ms: Option<u64>,
+    /// Achieved RTO: first failed probe to verified serving (ms).
+    pub rto_ms: Option<u64>,
+    /// The objectives, for comparison (ms).
+    pub rto_objective_ms: u64,
+    /// RPO objective (ms).
+    pub rpo_objective_ms: u64,
+    /// How it ended.
+    pub outcome: String,
+}
+
+impl Incident {
+    /// Whether the achieved RTO and data loss stayed within the objectives.
+    pub fn met(&self) -> Option<bool> {
+        Some(self.rto_ms? <= self.rto_objective_ms && self.data_loss_ms.unwrap_or(0) <= self.rpo_objective_ms)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "kebab-case")]
+enum State {
+    /// Traffic on `active`; nothing in flight.
+    Steady,
+    /// A region is down; waiting for the rollout's step to end.
+    Waiting,
+    /// Running the runbook: the step at `step` was handed out.
+    Running { step: usize, handed: bool },
+    /// Waiting for a person to accept the data loss.
+    Approval { step: usize },
+}
+
+/// The failover machine of one app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failover {
+    mode: RecoveryMode,
+    during_rollout: DuringRollout,
+    rto_ms: u64,
+    rpo_ms: u64,
+    failback_after_ms: u64,
+    /// Regions in preference order: the primary first.
+    regions: Vec<String>,
+    /// Where traffic is.
+    active: String,
+    health: Vec<(String, Health)>,
+    rollout_active: bool,
+    pin: Option<(String, u64)>,
+    state: State,
+    runbook: Vec<Action>,
+    pending: Vec<Action>,
+    /// The primary healthy since (ms), while traffic is elsewhere: failback when it has been long enough.
+    primary_healthy_since: Option<u64>,
+    /// Incidents, the open one last.
+    ledger: Vec<Incident>,
+}
+
+impl Failover {
+    /// A machine for `recovery` over `regions` (primary first), traffic on the primary.
+    pub fn new(recovery: &Recovery, regions: &[String]) -> Failover {
+        Failover {
+            mode: recovery.mode,
+            during_rollout: recovery.during_rollout,
+            rto_ms: recovery.rto.as_millis(),
+            rpo_ms: recovery.rpo.as_millis(),
+            failback_after_ms: recovery.failback_after.as_millis(),
+            regions: regions.to_vec(),
+            active: regions.first().cloned().unwrap_or_default(),
+            health: regions.iter().map(|r| (r.clone(), Health::Up)).collect(),
+            rollout_active: false,
+            pin: None,
+            state: State::Steady,
+            runbook: vec![],
+            pending: vec![],
+            primary_healthy_since: None,
+            ledger: vec![],
+        }
+    }
+
+    /// Where traffic is now.
+    pub fn active(&self) -> &str {
+        &self.active
+    }
+
+    /// Every incident so far, the open one last.
+    pub fn ledger(&self) -> &[Incident] {
+        &self.ledger
+    }
+
+    fn healthy(&self, region: &str) -> bool {
+        self.health.iter().any(|(r, h)| r == region && *h == Health::Up)
+    }
+
+    fn primary(&self) -> &str {
+        self.regions.first().map_or("", String::as_str)
+    }
+
+    /// Feed an observation.
+    pub fn handle(&mut self, event: Event, now: u64) {
+        match event {
+            Event::Health(t) => {
+                if let Some(h) = self.health.iter_mut().find(|(r, _)| *r == t.region) {
+                    h.1 = t.to;
+                }
+                if t.region == self.primary() {
+                    self.primary_healthy_since = (t.to == Health::Up && self.active != t.region).then_some(t.at);
+                }
+                // Fail open: when every region looks down, the probes are wrong; move nothing.
+                if t.to == Health::Down && t.region == self.active && !t.fail_open && self.state == State::Steady {
+                    self.start(&t, now);
+                }
+            }
+            Event::Rollout { active } => self.rollout_active = active,
+            Event::Pin { region, until } => self.pin = Some((region, until)),
+            Event::ReplicationLag { region: _, lag_ms } => {
+                if let Some(i) = self.ledger.last_mut() {
+                    i.data_loss_ms = Some(lag_ms);
+                }
+                if let State::Running { step, handed: true } = self.state {
+                    if lag_ms > self.rpo_ms {
+                        let reason = format!("promoting would lose up to {lag_ms} ms of writes, over the RPO of {} ms", self.rpo_ms);
+                        self.pending.push(Action::AskApproval { reason });
+                        self.state = State::Approval { step };
+                    } else {
+                        self.state = State::Running { step: step + 1, handed: false };
+                    }
+                }
+            }
+            Event::Approve => {
+                if let State::Approval { step } = self.state {
+                    self.state = State::Running { step: step + 1, handed: false };
+                }
+            }
+            Event::Deny => {
+                if let State::Approval { .. } = self.state {
+                    self.finish(now, "refused: the data loss was over the RPO and a person said no");
+                }
+            }
+            Event::StepDone => {
+                if let State::Running { step, handed: true } = self.state {
+                    self.record_step(step, now);
+                    self.state = State::Running { step: step + 1, handed: false };
+                }
+            }
+            Event::StepFailed { reason } => {
+                if let State::Running { .. } = self.state {
+                    self.pending.push(Action::Notify { message: format!("failover step failed: {reason}; a person takes over") });
+                    self.finish(now, &format!("failed: {reason}"));
+                }
+            }
+        }
+    }
+
+    fn record_step(&mut self, step: usize, now: u64) {
+        let Some(i) = self.ledger.last_mut() else { return };
+        match self.runbook.get(step) {
+            Some(Action::ShiftTraffic { .. }) => i.shifted_at = Some(now),
+            Some(Action::Verify { .. }) => {
+                i.healthy_at = Some(now);
+                i.rto_ms = Some(now.saturating_sub(i.first_failure_at));
+            }
+            _ => {}
+        }
+    }
+
+    /// The standby to move to: pinned if the pin is live and healthy, else the first healthy region in preference order.
+    fn target(&self, now: u64) -> Option<String> {
+        if let Some((r, until)) = &self.pin {
+            if now < *until && self.healthy(r) && *r != self.active {
+                return Some(r.clone());
+            }
+        }
+        self.regions.iter().find(|r| **r != self.active && self.healthy(r)).cloned()
+    }
+
+    fn start(&mut self, t: &Transition, now: u64) {
+        let Some(to) = self.target(now) else {
+            // At least one region always serves: with nowhere healthy to go, traffic stays.
+            self.pending.push(Action::Notify { message: format!("{} is down and no other region is healthy: traffic stays", t.region) });
+            return;
+        };
+        self.ledger.push(Incident {
+            region: t.region.clone(),
+            to: to.clone(),
+            first_failure_at: t.first_sign_at,
+            detected_at: t.at,
+            decided_at: now,
+            rto_objective_ms: self.rto_ms,
+            rpo_objective_ms: self.rpo_ms,
+            outcome: "in progress".into(),
+            ..Incident::default()
+        });
+        self.runbook = self.failover_runbook(&t.region, &to, &t.evidence);
+        self.state = if self.rollout_active && self.during_rollout == DuringRollout::Wait {
+            State::Waiting
+        } else {
+            State::Running { step: 0, handed: false }
+        };
+    }
+
+    /// The runbook of the mode.
+    fn failover_runbook(&self, from: &str, to: &str, evidence: &str) -> Vec<Action> {
+        let mut steps = vec![Action::FreezeDeployments { halt_rollout: self.rollout_active }];
+        let region = to.to_owned();
+        match self.mode {
+            RecoveryMode::BackupRestore => {
+                steps.push(Action::RestoreBackup { region: region.clone() });
+                steps.push(Action::ScaleUp { region: region.clone() });
+            }
+            RecoveryMode::PilotLight => {
+                steps.push(Action::CheckReplication { region: region.clone() });
+                steps.push(Action::PromoteData { region: region.clone() });
+                steps.push(Action::ScaleUp { region: region.clone() });
+            }
+            RecoveryMode::WarmStandby => {
+                steps.push(Action::CheckReplication { region: region.clone() });
+                steps.push(Action::PromoteData { region: region.clone() });
+            }
+            RecoveryMode::ActiveActive => {}
+        }
+        let serving: Vec<String> = match self.mode {
+            // Every other healthy region keeps serving, in equal shares.
+            RecoveryMode::ActiveActive => self.regions.iter().filter(|r| *r != from && self.healthy(r)).cloned().collect(),
+            _ => vec![region.clone()],
+        };
+        let share = 1_000_000 / u32::try_from(serving.len().max(1)).unwrap_or(1);
+        steps.push(Action::ShiftTraffic { weights: serving.iter().map(|r| (r.clone(), share)).collect() });
+        steps.push(Action::Verify { region });
+        steps.push(Action::Notify { message: format!("failed over from {from} to {to}: {evidence}") });
+        steps
+    }
+
+    fn finish(&mut self, _now: u64, outcome: &str) {
+        if let Some(i) = self.ledger.last_mut() {
+            i.outcome = outcome.to_owned();
+        }
+        self.state = State::Steady;
+        self.runbook.clear();
+        self.pending.push(Action::UnfreezeDeployments);
+    }
+
+    /// The next action due, if any.
+    pub fn poll(&mut self, now: u64) -> Option<Action> {
+        if let Some((_, until)) = &self.pin {
+            if now >= *until {
+                self.pin = None;
+            }
+        }
+        if self.state == State::Waiting && !self.rollout_active {
+            self.state = State::Running { step: 0, handed: false };
+        }
+        if let State::Running { step, handed: false } = self.state {
+            match self.runbook.get(step).cloned() {
+                Some(action) => {
+                    // A notification needs no confirmation.
+                    if let Action::Notify { .. } = action {
+                        self.state = State::Running { step: step + 1, handed: false };
+                    } else {
+                        self.state = State::Running { step, handed: true };
+                    }
+                    if let Action::ShiftTraffic { weights } = &action {
+                        if let Some((r, _)) = weights.first() {
+                            self.active = r.clone();
+                        }
+                    }
+                    self.pending.push(action);
+                }
+                None => {
+                    let outcome = if self.ledger.last().and_then(Incident::met) == Some(true) {
+                        "recovered within the objectives"
+                    } else {
+                        "recovered"
+                    };
+                    self.finish(now, outcome);
+                }
+            }
+        }
+        self.maybe_fail_back(now);
+        if self.pending.is_empty() { None } else { Some(self.pending.remove(0)) }
+    }
+
+    /// Traffic goes home once the primary has been healthy long enough: a planned, gradual move.
+    fn maybe_fail_back(&mut self, now: u64) {
+        let Some(since) = self.primary_healthy_since else { return };
+        if self.state != State::Steady || now < since + self.failback_after_ms || self.active == self.primary() {
+            return;
+        }
+        if self.pin.as_ref().is_some_and(|(r, until)| now < *until && *r == self.active) {
+            return;
+        }
+        let (home, away) = (self.primary().to_owned(), self.active.clone());
+        self.primary_healthy_since = None;
+        self.runbook = vec![
+            Action::FreezeDeployments { halt_rollout: false },
+            Action::ShiftTraffic { weights: vec![(home.clone(), 100_000), (away.clone(), 900_000)] },
+            Action::Verify { region: home.clone() },
+            Action::ShiftTraffic { weights: vec![(home.clone(), 1_000_000)] },
+            Action::Verify { region: home.clone() },
+            Action::Notify { message: format!("failed back from {away} to {home}, healthy for {} ms", now - since) },
+        ];
+        self.state = State::Running { step: 0, handed: false };
+    }
+
+    /// When to poll again without new events.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let pin = self.pin.as_ref().map(|(_, until)| *until);
+        let failback = self.primary_healthy_since.map(|s| s + self.failback_after_ms);
+        pin.into_iter().chain(failback).min()
+    }
+}
+
+/// The spec's name of a recovery mode.
+pub fn mode_name(mode: RecoveryMode) -> &'static str {
+    match mode {
+        RecoveryMode::BackupRestore => "backup-restore",
+        RecoveryMode::PilotLight => "pilot-light",
+        RecoveryMode::WarmStandby => "warm-standby",
+        RecoveryMode::ActiveActive => "active-active",
+    }
+}
