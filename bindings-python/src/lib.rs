@@ -80,6 +80,30 @@ impl PyApp {
         }
     }
 
+    /// Run a disaster-recovery drill in the simulator: `scenario` (`region-outage`, `partial`,
+    /// `flapping`, `replication-lag`) for `duration` (such as `"1h"`); the timeline and ledger as
+    /// `text` or `json`.
+    fn drill(&self, scenario: &str, duration: &str, format: &str) -> PyResult<String> {
+        let diags = self.0.validate();
+        if diags.iter().any(|d| d.severity == lift_core::Severity::Error) {
+            return Err(SpecError::new_err(diagnostics_json(&diags)));
+        }
+        let names: Vec<&str> = lift_core::recovery::Scenario::ALL.iter().map(|s| s.name()).collect();
+        let scenario = lift_core::recovery::Scenario::from_name(scenario)
+            .ok_or_else(|| PyValueError::new_err(format!("unknown scenario `{scenario}`; use {}", names.join(", "))))?;
+        let recovery = self.0.spec().recovery.as_ref().ok_or_else(|| {
+            PyValueError::new_err("the spec has no `recovery:` section, such as `recovery: { mode: warm-standby, rto: 5m, rpo: 1m }`")
+        })?;
+        let regions = self.0.regions().to_vec();
+        let d = lift_core::recovery::drill(recovery, &regions, scenario, duration_ms(duration)?)
+            .ok_or_else(|| PyValueError::new_err("the probe quorum does not read `k/n`"))?;
+        match format {
+            "json" => Ok(serde_json::to_string(&d).unwrap_or_default()),
+            "text" => Ok(d.to_text()),
+            other => Err(PyValueError::new_err(format!("unknown drill format `{other}`; use `text` or `json`"))),
+        }
+    }
+
     /// SLO alerting rules in `format` (`prometheus`): the rules file and its promtool test file.
     fn slo_rules(&self, format: &str, rules_file: &str) -> PyResult<(String, String)> {
         let diags = self.0.validate();
@@ -133,6 +157,10 @@ impl PyApp {
 struct PyTracker {
     tracker: lift_core::slo::Tracker,
     objective: lift_core::spec::units::Percent,
+}
+
+fn duration_ms(text: &str) -> PyResult<u64> {
+    duration(text).map(|d| d.as_millis())
 }
 
 fn duration(text: &str) -> PyResult<lift_core::spec::units::Duration> {

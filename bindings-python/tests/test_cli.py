@@ -125,3 +125,18 @@ def test_plan_as_svg(run, tmp_path):
     assert len(bars) == 8  # 2 regions x (deploy + 3 traffic steps)
     assert len(root.findall("s:path", ns)) == 6  # a gate after each traffic step
     assert len(root.findall("s:circle", ns)) == 1  # the approval before wave 2
+
+
+def test_drills_print_a_timeline_and_the_ledger(run):
+    r = run("drill", "examples/shop", "--scenario", "region-outage")
+    assert r.returncode == 0, r.stderr
+    assert "us-east-1 down: 2 of 3 vantage points" in r.stdout
+    assert "shift traffic: eu-west-1 100%" in r.stdout and "failed back from eu-west-1 to us-east-1" in r.stdout
+    assert "incident us-east-1 -> eu-west-1: detected 2s after the first failed probe (bound 5s)" in r.stdout
+    j = run("drill", "examples/shop", "--scenario", "partial", "--format", "json")
+    drill = json.loads(j.stdout)
+    assert drill["ledger"] == [] and drill["active"] == "us-east-1"
+    lag = run("drill", "examples/shop", "--scenario", "replication-lag")
+    assert "ask a person: promoting would lose up to" in lag.stdout
+    bad = run("drill", "examples/shop", "--scenario", "meteor")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

@@ -67,7 +67,7 @@ use lift_core::recovery::{Action, Event, Failover};
 
 /// A scripted drill: probes every second from three vantage points; `down(region, second)` says
 /// which fail. The host takes `step_s` seconds per runbook step and reports `lag_ms` of replication.
-fn drill(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&str, u64) -> bool) -> (Failover, Vec<(u64, Action)>) {
+fn scripted(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&str, u64) -> bool) -> (Failover, Vec<(u64, Action)>) {
     let spec = format!("app: t\nregions: {{ primary: us-east-1, standby: [us-west-2] }}\nrecovery: {yaml}\n");
     let app = App::from_text(&spec).unwrap();
     assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
@@ -109,7 +109,7 @@ fn drill(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&str,
 
 #[test]
 fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
-    let (f, log) = drill("{ mode: warm-standby, rto: 2m, rpo: 1s }", 300, 5, 300, |r, s| r == "us-east-1" && (60..240).contains(&s));
+    let (f, log) = scripted("{ mode: warm-standby, rto: 2m, rpo: 1s }", 300, 5, 300, |r, s| r == "us-east-1" && (60..240).contains(&s));
     let i = &f.ledger()[0];
     // First failed probe at 60 s; three in a row from a quorum: detected at 62 s.
     assert_eq!((i.first_failure_at, i.detected_at), (60_000, 62_000), "{i:?}");
@@ -137,7 +137,7 @@ fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
 
 #[test]
 fn over_the_rpo_a_person_decides() {
-    let (f, log) = drill("{ mode: pilot-light, rto: 5m, rpo: 1s }", 120, 2, 5_000, |r, s| r == "us-east-1" && s >= 30);
+    let (f, log) = scripted("{ mode: pilot-light, rto: 5m, rpo: 1s }", 120, 2, 5_000, |r, s| r == "us-east-1" && s >= 30);
     assert!(log.iter().any(|(_, a)| matches!(a, Action::AskApproval { reason } if reason.contains("5000 ms"))), "{log:?}");
     // Nobody answered: traffic stays until someone does.
     assert_eq!(f.active(), "us-east-1");
@@ -145,7 +145,7 @@ fn over_the_rpo_a_person_decides() {
 
 #[test]
 fn the_primary_takes_traffic_back_after_being_healthy_long_enough() {
-    let (f, log) = drill("{ mode: warm-standby, failback_after: 2m }", 600, 2, 0, |r, s| r == "us-east-1" && (30..200).contains(&s));
+    let (f, log) = scripted("{ mode: warm-standby, failback_after: 2m }", 600, 2, 0, |r, s| r == "us-east-1" && (30..200).contains(&s));
     let shifts: Vec<&(u64, Action)> = log.iter().filter(|(_, a)| matches!(a, Action::ShiftTraffic { .. })).collect();
     // Away, then home in two steps (10%, then all).
     assert_eq!(shifts.len(), 3, "{log:?}");
@@ -164,4 +164,54 @@ fn recovery_needs_somewhere_to_go_and_a_sane_quorum() {
             .validate();
     assert!(diags.iter().any(|d| d.pointer == "/recovery/probe/quorum"), "{diags:?}");
     assert!(diags.iter().any(|d| d.pointer == "/recovery/rto" && d.message.contains("shorter than detection")), "{diags:?}");
+}
+
+use lift_core::recovery::{Scenario, drill};
+
+fn shop_drill(scenario: Scenario) -> lift_core::recovery::Drill {
+    let spec = "app: t\nregions: { primary: us-east-1, standby: [us-west-2] }\nrecovery: { mode: warm-standby, rto: 2m, rpo: 5s, probe: { interval: 1s, failures: 3, quorum: 2/3 } }\n";
+    let app = App::from_text(spec).unwrap();
+    let regions = app.regions().to_vec();
+    drill(app.spec().recovery.as_ref().unwrap(), &regions, scenario, 3_600_000).unwrap()
+}
+
+#[test]
+fn every_drill_scenario_keeps_its_promises() {
+    let outage = shop_drill(Scenario::RegionOutage);
+    let i = &outage.ledger[0];
+    assert!(i.detected_at - i.first_failure_at <= outage.detection_bound_ms, "{}", outage.to_text());
+    assert_eq!(i.met(), Some(true), "{}", outage.to_text());
+    // The primary came back after ten minutes and took traffic back after 30 healthy ones.
+    assert_eq!(outage.active, "us-east-1", "{}", outage.to_text());
+    assert!(
+        outage.timeline.iter().any(|(t, what)| what.starts_with("notify: failed back") && *t > 11 * 60_000 + 30 * 60_000),
+        "{}",
+        outage.to_text()
+    );
+    // One vantage point cut off, or probes flapping faster than the threshold: no failover.
+    for quiet in [Scenario::Partial, Scenario::Flapping] {
+        let d = shop_drill(quiet);
+        assert!(d.ledger.is_empty() && d.active == "us-east-1", "{}", d.to_text());
+    }
+    // Replication lag beyond the RPO: a person is asked before any data is promoted.
+    let lag = shop_drill(Scenario::ReplicationLag);
+    assert!(lag.timeline.iter().any(|(_, t)| t.starts_with("ask a person")), "{}", lag.to_text());
+    assert!(!lag.timeline.iter().any(|(_, t)| t.starts_with("promote")), "{}", lag.to_text());
+}
+
+#[test]
+fn a_month_long_drill_skips_what_cannot_change() {
+    let spec = format!(
+        "app: t\nregions: {{ primary: r0, standby: [{}] }}\nrecovery: {{ probe: {{ interval: 1s }} }}\n",
+        (1..20).map(|i| format!("r{i}")).collect::<Vec<_>>().join(", ")
+    );
+    let app = App::from_text(&spec).unwrap();
+    let regions = app.regions().to_vec();
+    assert_eq!(regions.len(), 20);
+    let d = drill(app.spec().recovery.as_ref().unwrap(), &regions, Scenario::RegionOutage, 30 * 86_400_000).unwrap();
+    // 30 days of 1-second probes from 3 vantage points in 20 regions would be 155 million results.
+    assert!(d.probes_evaluated < 200_000, "{}", d.probes_evaluated);
+    assert_eq!(d.ledger.len(), 1);
+    // Back home after the primary's 30 healthy minutes.
+    assert_eq!(d.active, "r0", "{}", d.to_text());
 }

@@ -244,6 +244,21 @@ class App:
         except _lift.SpecError as e:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
 
+    def drill(self, scenario: str = "region-outage", duration: str = "1h") -> Dict[str, Any]:
+        """Run a disaster-recovery drill in the simulator (no cloud touched): `region-outage`,
+        `partial`, `flapping` or `replication-lag`. The timeline, the RTO/RPO ledger, where traffic ended."""
+        return json.loads(self._drill(scenario, duration, "json"))
+
+    def drill_text(self, scenario: str = "region-outage", duration: str = "1h") -> str:
+        """The drill's timeline and ledger as text."""
+        return self._drill(scenario, duration, "text")
+
+    def _drill(self, scenario: str, duration: str, format: str) -> str:
+        try:
+            return self._inner.drill(scenario, duration, format)
+        except _lift.SpecError as e:
+            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+
     def slo_rules(self, format: str = "prometheus", rules_file: str = "slo-rules.yaml") -> Dict[str, str]:
         """SLO alerting rules: for `prometheus`, `{rules_file: rules, "<name>.test.yaml": promtool unit tests}`;
         for `openslo`, `{"openslo.yaml": the OpenSLO v1 documents}`.

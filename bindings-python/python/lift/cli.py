@@ -133,6 +133,20 @@ def cmd_plan(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_drill(args: argparse.Namespace) -> int:
+    app = _load(args.spec)
+    try:
+        if args.format == "json":
+            text = json.dumps(app.drill(args.scenario, args.duration), indent=2) + "\n"
+        else:
+            text = app.drill_text(args.scenario, args.duration)
+    except ValueError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    _emit(text, args.output)
+    return EXIT_OK
+
+
 def cmd_slo_rules(args: argparse.Namespace) -> int:
     app = _load(args.spec)
     files = app.slo_rules(args.format)
@@ -217,6 +231,19 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--format", choices=["text", "json", "svg"], default="text", help="a readable timeline, JSON for tools, or an SVG picture")
     pl.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     pl.set_defaults(func=cmd_plan)
+
+    dr = sub.add_parser("drill", help="rehearse losing a region in the simulator: a timeline, and the RTO/RPO ledger")
+    dr.add_argument("spec", metavar="SPEC")
+    dr.add_argument(
+        "--scenario",
+        choices=["region-outage", "partial", "flapping", "replication-lag"],
+        default="region-outage",
+        help="the primary fails everywhere; one vantage point loses it; its probes flap; an outage with replication lag over the RPO",
+    )
+    dr.add_argument("--duration", default="1h", help="how long to simulate (default 1h)")
+    dr.add_argument("--format", choices=["text", "json"], default="text")
+    dr.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
+    dr.set_defaults(func=cmd_drill)
 
     slo = sub.add_parser("slo", help="service level objectives: alerting rules")
     slo_sub = slo.add_subparsers(dest="slo_command", metavar="COMMAND")

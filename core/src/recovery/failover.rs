@@ -178,6 +178,8 @@ pub struct Failover {
     primary_healthy_since: Option<u64>,
     /// Incidents, the open one last.
     ledger: Vec<Incident>,
+    /// The runbook running is a failback (its steps are not an incident's).
+    failing_back: bool,
 }
 
 impl Failover {
@@ -199,6 +201,7 @@ impl Failover {
             pending: vec![],
             primary_healthy_since: None,
             ledger: vec![],
+            failing_back: false,
         }
     }
 
@@ -277,6 +280,9 @@ impl Failover {
     }
 
     fn record_step(&mut self, step: usize, now: u64) {
+        if self.failing_back {
+            return;
+        }
         let Some(i) = self.ledger.last_mut() else { return };
         match self.runbook.get(step) {
             Some(Action::ShiftTraffic { .. }) => i.shifted_at = Some(now),
@@ -356,8 +362,10 @@ impl Failover {
     }
 
     fn finish(&mut self, _now: u64, outcome: &str) {
-        if let Some(i) = self.ledger.last_mut() {
-            i.outcome = outcome.to_owned();
+        if !std::mem::take(&mut self.failing_back) {
+            if let Some(i) = self.ledger.last_mut() {
+                i.outcome = outcome.to_owned();
+            }
         }
         self.state = State::Steady;
         self.runbook.clear();
@@ -421,8 +429,14 @@ impl Failover {
             Action::Verify { region: home.clone() },
             Action::ShiftTraffic { weights: vec![(home.clone(), 1_000_000)] },
             Action::Verify { region: home.clone() },
-            Action::Notify { message: format!("failed back from {away} to {home}, healthy for {} ms", now - since) },
+            Action::Notify {
+                message: format!(
+                    "failed back from {away} to {home}, healthy for {}",
+                    crate::spec::units::Duration::from_millis(now - since)
+                ),
+            },
         ];
+        self.failing_back = true;
         self.state = State::Running { step: 0, handed: false };
     }
 

@@ -10,6 +10,8 @@
 
 mod detector;
 mod failover;
+mod sim;
 
 pub use detector::{Detector, Health, Probe, ProbeConfig, Transition};
 pub use failover::{Action, Event, Failover, Incident, mode_name};
+pub use sim::{Drill, Scenario, drill};
