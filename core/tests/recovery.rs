@@ -215,3 +215,56 @@ fn a_month_long_drill_skips_what_cannot_change() {
     // Back home after the primary's 30 healthy minutes.
     assert_eq!(d.active, "r0", "{}", d.to_text());
 }
+
+fn any_event(regions: usize) -> impl Strategy<Value = Event> {
+    let region = (0..regions).prop_map(|i| format!("r{i}"));
+    prop_oneof![
+        4 => (region.clone(), any::<bool>(), prop::bool::weighted(0.1)).prop_map(|(region, down, fail_open)| Event::Health(Transition {
+            region,
+            to: if down { Health::Down } else { Health::Up },
+            at: 0,
+            first_sign_at: 0,
+            fail_open,
+            evidence: String::new(),
+        })),
+        3 => Just(Event::StepDone),
+        1 => Just(Event::StepFailed { reason: "boom".into() }),
+        1 => (region.clone(), 0u64..10_000_000).prop_map(|(region, lag_ms)| Event::ReplicationLag { region, lag_ms }),
+        1 => Just(Event::Approve),
+        1 => Just(Event::Deny),
+        1 => any::<bool>().prop_map(|active| Event::Rollout { active }),
+        1 => (region, 0u64..5_000_000).prop_map(|(region, until)| Event::Pin { region, until }),
+    ]
+}
+
+proptest! {
+    /// Whatever happens, every traffic shift leaves at least one region serving, never
+    /// one the machine last heard was down, and traffic is always on a known region.
+    #[test]
+    fn a_failover_never_leaves_zero_regions_serving(
+        mode in prop::sample::select(vec!["backup-restore", "pilot-light", "warm-standby", "active-active"]),
+        events in prop::collection::vec((any_event(3), 0u64..60_000), 1..200),
+    ) {
+        let spec = format!("app: t\nregions: {{ primary: r0, standby: [r1, r2] }}\nrecovery: {{ mode: {mode}, failback_after: 1m }}\n");
+        let app = App::from_text(&spec).unwrap();
+        let regions = app.regions().to_vec();
+        let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &regions);
+        let mut down: std::collections::BTreeSet<String> = Default::default();
+        let mut now = 0;
+        for (event, gap) in events {
+            now += gap;
+            if let Event::Health(t) = &event {
+                if t.to == Health::Down { down.insert(t.region.clone()); } else { down.remove(&t.region); }
+            }
+            f.handle(event, now);
+            while let Some(a) = f.poll(now) {
+                if let Action::ShiftTraffic { weights } = &a {
+                    prop_assert!(weights.iter().any(|(_, w)| *w > 0), "{:?}", a);
+                    prop_assert!(weights.iter().all(|(r, _)| regions.contains(r)), "{:?}", a);
+                    prop_assert!(weights.iter().all(|(r, _)| !down.contains(r)), "shifted to a region known down: {:?} (down: {:?})", a, down);
+                }
+            }
+            prop_assert!(regions.iter().any(|r| r == f.active()));
+        }
+    }
+}

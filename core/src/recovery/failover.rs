@@ -383,6 +383,19 @@ impl Failover {
             self.state = State::Running { step: 0, handed: false };
         }
         if let State::Running { step, handed: false } = self.state {
+            // Health may have changed since the runbook was planned: never send traffic to a region known down.
+            if let Some(Action::ShiftTraffic { weights }) = self.runbook.get(step).cloned() {
+                let healthy: Vec<(String, u32)> = weights.into_iter().filter(|(r, _)| self.healthy(r)).collect();
+                if healthy.is_empty() {
+                    self.replan(now);
+                    return self.poll(now);
+                }
+                let share = 1_000_000 / u32::try_from(healthy.len()).unwrap_or(1);
+                let weights = if self.failing_back { healthy } else { healthy.into_iter().map(|(r, _)| (r, share)).collect() };
+                if let Some(slot) = self.runbook.get_mut(step) {
+                    *slot = Action::ShiftTraffic { weights };
+                }
+            }
             match self.runbook.get(step).cloned() {
                 Some(action) => {
                     // A notification needs no confirmation.
@@ -410,6 +423,31 @@ impl Failover {
         }
         self.maybe_fail_back(now);
         if self.pending.is_empty() { None } else { Some(self.pending.remove(0)) }
+    }
+
+    /// The region a runbook was moving traffic to went down: move to another
+    /// healthy one from the start, or, with none left, stop and keep traffic where it is.
+    fn replan(&mut self, now: u64) {
+        if self.failing_back {
+            self.pending.push(Action::Notify { message: "failback stopped: the region going home to is down again".into() });
+            self.finish(now, "");
+            return;
+        }
+        let from = self.ledger.last().map(|i| i.region.clone()).unwrap_or_default();
+        match self.target(now).filter(|t| *t != from) {
+            Some(to) => {
+                if let Some(i) = self.ledger.last_mut() {
+                    i.to = to.clone();
+                }
+                let evidence = format!("{from} is down and the first choice went down during the failover");
+                self.runbook = self.failover_runbook(&from, &to, &evidence);
+                self.state = State::Running { step: 0, handed: false };
+            }
+            None => {
+                self.pending.push(Action::Notify { message: format!("{from} is down and no other region is healthy: traffic stays") });
+                self.finish(now, "stopped: no healthy region to move to");
+            }
+        }
     }
 
     /// Traffic goes home once the primary has been healthy long enough: a planned, gradual move.
