@@ -217,12 +217,7 @@ class App:
 
     def _files(self, format: str, regions: Optional[List[str]] = None):
         _format_kind(format)
-        try:
-            files, warnings = self._inner.files(format, regions)
-        except _lift.SpecError as e:
-            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
-        except _lift.RegionError as e:
-            raise RegionError(str(e)) from None
+        files, warnings = self._core("files", format, regions)
         return files, _diagnostics(warnings, self.file)
 
     def plan(self) -> Dict[str, Any]:
@@ -239,10 +234,7 @@ class App:
         return self._plan("svg")
 
     def _plan(self, format: str) -> str:
-        try:
-            return self._inner.plan(format)
-        except _lift.SpecError as e:
-            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        return self._core("plan", format)
 
     def drill(self, scenario: str = "region-outage", duration: str = "1h") -> Dict[str, Any]:
         """Run a disaster-recovery drill in the simulator (no cloud touched): `region-outage`,
@@ -254,10 +246,7 @@ class App:
         return self._drill(scenario, duration, "text")
 
     def _drill(self, scenario: str, duration: str, format: str) -> str:
-        try:
-            return self._inner.drill(scenario, duration, format)
-        except _lift.SpecError as e:
-            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        return self._core("drill", scenario, duration, format)
 
     def slo_rules(self, format: str = "prometheus", rules_file: str = "slo-rules.yaml") -> Dict[str, str]:
         """SLO alerting rules: for `prometheus`, `{rules_file: rules, "<name>.test.yaml": promtool unit tests}`;
@@ -266,10 +255,7 @@ class App:
         The rules are Sloth-compatible recording rules and multi-window,
         multi-burn-rate alerts derived from each SLO's objective and window.
         """
-        try:
-            rules, tests = self._inner.slo_rules(format, rules_file)
-        except _lift.SpecError as e:
-            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
+        rules, tests = self._core("slo_rules", format, rules_file)
         if format == "openslo":
             return {"openslo.yaml": rules}
         test_file = rules_file.rsplit(".", 1)[0] + ".test.yaml"
@@ -293,13 +279,17 @@ class App:
         return {r: self.synth(format, region=r, text=text) for r in self.regions}
 
     def _synth(self, format: str, region: str):
+        out, warnings = self._core("synth", region, format)
+        return out, _diagnostics(warnings, self.file)
+
+    def _core(self, method: str, *args: Any) -> Any:
+        """Call the extension's `method`, its errors raised as this package's."""
         try:
-            out, warnings = self._inner.synth(region, format)
+            return getattr(self._inner, method)(*args)
         except _lift.SpecError as e:
             raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
         except _lift.RegionError as e:
             raise RegionError(str(e)) from None
-        return out, _diagnostics(warnings, self.file)
 
 
 _FORMAT_ALIASES = {"cfn": "cloudformation", "cfn-json": "cloudformation", "cloudformation-json": "cloudformation", "cfn-yaml": "cloudformation-yaml"}
