@@ -233,7 +233,8 @@ fn any_event(regions: usize) -> impl Strategy<Value = Event> {
         1 => Just(Event::Approve),
         1 => Just(Event::Deny),
         1 => any::<bool>().prop_map(|active| Event::Rollout { active }),
-        1 => (region, 0u64..5_000_000).prop_map(|(region, until)| Event::Pin { region, until }),
+        1 => (region.clone(), 0u64..5_000_000).prop_map(|(region, until)| Event::Pin { region, until }),
+        1 => (region, 0u64..5_000_000).prop_map(|(region, until)| Event::Drain { region, until }),
     ]
 }
 
@@ -267,4 +268,51 @@ proptest! {
             prop_assert!(regions.iter().any(|r| r == f.active()));
         }
     }
+}
+
+fn health(region: &str, to: Health, at: u64) -> Event {
+    Event::Health(Transition { region: region.into(), to, at, first_sign_at: at, fail_open: false, evidence: "test".into() })
+}
+
+fn until_steady(f: &mut Failover, now: u64) -> Vec<Action> {
+    let mut out = vec![];
+    for _ in 0..20 {
+        while let Some(a) = f.poll(now) {
+            out.push(a);
+        }
+        f.handle(Event::StepDone, now);
+    }
+    out
+}
+
+#[test]
+fn a_pin_outranks_the_detector_until_it_expires() {
+    let app = App::from_text("app: t\nregions: { primary: r0, standby: [r1] }\nrecovery: {}\n").unwrap();
+    let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
+    f.handle(Event::Pin { region: "r0".into(), until: 60_000 }, 0);
+    f.handle(health("r0", Health::Down, 1_000), 1_000);
+    let held = until_steady(&mut f, 1_000);
+    assert!(held.iter().any(|a| matches!(a, Action::Notify { message } if message.contains("pinned"))), "{held:?}");
+    assert!(!held.iter().any(|a| matches!(a, Action::ShiftTraffic { .. })) && f.active() == "r0");
+    // The pin expires with r0 still down: the held failure starts the failover.
+    let moved = until_steady(&mut f, 60_000);
+    assert!(moved.iter().any(|a| matches!(a, Action::ShiftTraffic { weights } if weights[0].0 == "r1")), "{moved:?}");
+    assert_eq!((f.active(), f.ledger().len()), ("r1", 1));
+}
+
+#[test]
+fn a_drain_moves_traffic_away_as_a_planned_change() {
+    let app = App::from_text("app: t\nregions: { primary: r0, standby: [r1, r2] }\nrecovery: {}\n").unwrap();
+    let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
+    // r1 drained: a failure of r0 goes to r2.
+    f.handle(Event::Drain { region: "r1".into(), until: 600_000 }, 0);
+    f.handle(health("r0", Health::Down, 1_000), 1_000);
+    until_steady(&mut f, 1_000);
+    assert_eq!(f.active(), "r2");
+    // Draining the active region moves traffic on (r1 is drained too: to r0), and is no incident.
+    f.handle(health("r0", Health::Up, 2_000), 2_000);
+    f.handle(Event::Drain { region: "r2".into(), until: 600_000 }, 2_000);
+    let moved = until_steady(&mut f, 2_000);
+    assert!(moved.iter().any(|a| matches!(a, Action::ShiftTraffic { .. })), "{moved:?}");
+    assert_eq!((f.active(), f.ledger().len()), ("r0", 1));
 }

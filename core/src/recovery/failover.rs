@@ -98,11 +98,20 @@ pub enum Event {
         /// Mid-step.
         active: bool,
     },
-    /// A person pins traffic to a region until `until` (ms).
+    /// A person pins traffic to a region until `until` (ms): it outranks the
+    /// detector, which cannot move traffic off a pinned region while the pin lasts.
     Pin {
         /// The region.
         region: String,
         /// When the pin expires.
+        until: u64,
+    },
+    /// A person drains a region until `until` (ms): it gets no traffic, and
+    /// traffic on it moves away as a planned change.
+    Drain {
+        /// The region.
+        region: String,
+        /// When the drain expires.
         until: u64,
     },
 }
@@ -178,8 +187,12 @@ pub struct Failover {
     primary_healthy_since: Option<u64>,
     /// Incidents, the open one last.
     ledger: Vec<Incident>,
-    /// The runbook running is a failback (its steps are not an incident's).
-    failing_back: bool,
+    /// The runbook running is planned (a failback or a drain): its steps are not an incident's.
+    planned: bool,
+    /// Regions a person drained, until when (ms): they get no traffic.
+    drains: Vec<(String, u64)>,
+    /// A failure the pin on the active region holds back, until the pin expires.
+    held: Option<Transition>,
 }
 
 impl Failover {
@@ -201,7 +214,9 @@ impl Failover {
             pending: vec![],
             primary_healthy_since: None,
             ledger: vec![],
-            failing_back: false,
+            planned: false,
+            drains: vec![],
+            held: None,
         }
     }
 
@@ -233,13 +248,34 @@ impl Failover {
                 if t.region == self.primary() {
                     self.primary_healthy_since = (t.to == Health::Up && self.active != t.region).then_some(t.at);
                 }
+                if t.to == Health::Up && self.held.as_ref().is_some_and(|h| h.region == t.region) {
+                    self.held = None;
+                }
                 // Fail open: when every region looks down, the probes are wrong; move nothing.
                 if t.to == Health::Down && t.region == self.active && !t.fail_open && self.state == State::Steady {
-                    self.start(&t, now);
+                    if self.pinned(&t.region, now) {
+                        let until = self.pin.as_ref().map_or(0, |p| p.1);
+                        self.pending.push(Action::Notify {
+                            message: format!(
+                                "{} looks down but a person pinned traffic to it until {until}: no automatic failover before then",
+                                t.region
+                            ),
+                        });
+                        self.held = Some(t);
+                    } else {
+                        self.start(&t, now);
+                    }
                 }
             }
             Event::Rollout { active } => self.rollout_active = active,
             Event::Pin { region, until } => self.pin = Some((region, until)),
+            Event::Drain { region, until } => {
+                self.drains.retain(|(r, _)| *r != region);
+                self.drains.push((region.clone(), until));
+                if region == self.active && self.state == State::Steady {
+                    self.move_planned(now, &format!("{region} drained by a person until {until}"));
+                }
+            }
             Event::ReplicationLag { region: _, lag_ms } => {
                 if let Some(i) = self.ledger.last_mut() {
                     i.data_loss_ms = Some(lag_ms);
@@ -280,7 +316,7 @@ impl Failover {
     }
 
     fn record_step(&mut self, step: usize, now: u64) {
-        if self.failing_back {
+        if self.planned {
             return;
         }
         let Some(i) = self.ledger.last_mut() else { return };
@@ -294,14 +330,35 @@ impl Failover {
         }
     }
 
-    /// The standby to move to: pinned if the pin is live and healthy, else the first healthy region in preference order.
+    fn pinned(&self, region: &str, now: u64) -> bool {
+        self.pin.as_ref().is_some_and(|(r, until)| r == region && now < *until)
+    }
+
+    fn drained(&self, region: &str, now: u64) -> bool {
+        self.drains.iter().any(|(r, until)| r == region && now < *until)
+    }
+
+    /// The region to move to: pinned if the pin is live and healthy, else the
+    /// first healthy, undrained region in preference order.
     fn target(&self, now: u64) -> Option<String> {
         if let Some((r, until)) = &self.pin {
             if now < *until && self.healthy(r) && *r != self.active {
                 return Some(r.clone());
             }
         }
-        self.regions.iter().find(|r| **r != self.active && self.healthy(r)).cloned()
+        self.regions.iter().find(|r| **r != self.active && self.healthy(r) && !self.drained(r, now)).cloned()
+    }
+
+    /// A move a person asked for (a drain): the mode's runbook, no incident.
+    fn move_planned(&mut self, now: u64, why: &str) {
+        let from = self.active.clone();
+        let Some(to) = self.target(now) else {
+            self.pending.push(Action::Notify { message: format!("{why}, but no other region is healthy: traffic stays") });
+            return;
+        };
+        self.runbook = self.failover_runbook(&from, &to, why);
+        self.planned = true;
+        self.state = State::Running { step: 0, handed: false };
     }
 
     fn start(&mut self, t: &Transition, now: u64) {
@@ -362,7 +419,7 @@ impl Failover {
     }
 
     fn finish(&mut self, _now: u64, outcome: &str) {
-        if !std::mem::take(&mut self.failing_back) {
+        if !std::mem::take(&mut self.planned) {
             if let Some(i) = self.ledger.last_mut() {
                 i.outcome = outcome.to_owned();
             }
@@ -379,6 +436,15 @@ impl Failover {
                 self.pin = None;
             }
         }
+        self.drains.retain(|(_, until)| now < *until);
+        // A failure a pin held back: the pin is gone and the region still down.
+        if self.state == State::Steady && self.pin.is_none() {
+            if let Some(t) = self.held.take() {
+                if t.region == self.active && !self.healthy(&t.region) {
+                    self.start(&t, now);
+                }
+            }
+        }
         if self.state == State::Waiting && !self.rollout_active {
             self.state = State::Running { step: 0, handed: false };
         }
@@ -391,7 +457,7 @@ impl Failover {
                     return self.poll(now);
                 }
                 let share = 1_000_000 / u32::try_from(healthy.len()).unwrap_or(1);
-                let weights = if self.failing_back { healthy } else { healthy.into_iter().map(|(r, _)| (r, share)).collect() };
+                let weights = if self.planned { healthy } else { healthy.into_iter().map(|(r, _)| (r, share)).collect() };
                 if let Some(slot) = self.runbook.get_mut(step) {
                     *slot = Action::ShiftTraffic { weights };
                 }
@@ -428,7 +494,7 @@ impl Failover {
     /// The region a runbook was moving traffic to went down: move to another
     /// healthy one from the start, or, with none left, stop and keep traffic where it is.
     fn replan(&mut self, now: u64) {
-        if self.failing_back {
+        if self.planned {
             self.pending.push(Action::Notify { message: "failback stopped: the region going home to is down again".into() });
             self.finish(now, "");
             return;
@@ -456,7 +522,7 @@ impl Failover {
         if self.state != State::Steady || now < since + self.failback_after_ms || self.active == self.primary() {
             return;
         }
-        if self.pin.as_ref().is_some_and(|(r, until)| now < *until && *r == self.active) {
+        if self.pin.as_ref().is_some_and(|(r, until)| now < *until && *r == self.active) || self.drained(self.primary(), now) {
             return;
         }
         let (home, away) = (self.primary().to_owned(), self.active.clone());
@@ -474,15 +540,16 @@ impl Failover {
                 ),
             },
         ];
-        self.failing_back = true;
+        self.planned = true;
         self.state = State::Running { step: 0, handed: false };
     }
 
     /// When to poll again without new events.
     pub fn next_deadline(&self) -> Option<u64> {
         let pin = self.pin.as_ref().map(|(_, until)| *until);
+        let drains = self.drains.iter().map(|(_, until)| *until);
         let failback = self.primary_healthy_since.map(|s| s + self.failback_after_ms);
-        pin.into_iter().chain(failback).min()
+        pin.into_iter().chain(drains).chain(failback).min()
     }
 }
 
