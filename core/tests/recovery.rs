@@ -316,3 +316,26 @@ fn a_drain_moves_traffic_away_as_a_planned_change() {
     assert!(moved.iter().any(|a| matches!(a, Action::ShiftTraffic { .. })), "{moved:?}");
     assert_eq!((f.active(), f.ledger().len()), ("r0", 1));
 }
+
+#[test]
+fn a_paging_slo_in_the_serving_region_fails_it_over_when_asked() {
+    let spec = "app: t\nregions: { primary: r0, standby: [r1] }\nslos:\n  availability: { objective: 99.9% }\nrecovery: { fail_on_slo: [availability] }\n";
+    let app = App::from_text(spec).unwrap();
+    let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
+    // An SLO not listed, or a page in a region not serving, moves nothing.
+    f.handle(Event::Slo { region: "r0".into(), slo: "latency".into(), paging: true, evidence: String::new() }, 0);
+    f.handle(Event::Slo { region: "r1".into(), slo: "availability".into(), paging: true, evidence: String::new() }, 0);
+    assert!(until_steady(&mut f, 0).iter().all(|a| !matches!(a, Action::ShiftTraffic { .. })));
+    f.handle(Event::Slo { region: "r0".into(), slo: "availability".into(), paging: true, evidence: "14.4x over 1h".into() }, 1_000);
+    let moved = until_steady(&mut f, 1_000);
+    assert!(
+        moved.iter().any(|a| matches!(a, Action::Notify { message } if message.contains("SLO availability paging in r0"))),
+        "{moved:?}"
+    );
+    assert_eq!(f.active(), "r1");
+    let bad = App::from_text("app: t\nregions: { primary: r0, standby: [r1] }\nslos:\n  availability: { objective: 99% }\nrecovery: { fail_on_slo: [availabilty] }\n").unwrap().validate();
+    assert!(
+        bad.iter().any(|d| d.pointer == "/recovery/fail_on_slo/0" && d.hint.as_deref() == Some("did you mean `availability`?")),
+        "{bad:?}"
+    );
+}

@@ -106,6 +106,17 @@ pub enum Event {
         /// When the pin expires.
         until: u64,
     },
+    /// An SLO's paging state in a region (from that region's evaluator).
+    Slo {
+        /// The region.
+        region: String,
+        /// The SLO.
+        slo: String,
+        /// Whether a page rule is firing.
+        paging: bool,
+        /// The evaluator's evidence.
+        evidence: String,
+    },
     /// A person drains a region until `until` (ms): it gets no traffic, and
     /// traffic on it moves away as a planned change.
     Drain {
@@ -189,6 +200,8 @@ pub struct Failover {
     ledger: Vec<Incident>,
     /// The runbook running is planned (a failback or a drain): its steps are not an incident's.
     planned: bool,
+    /// SLOs whose page in the serving region counts as a failure.
+    fail_on_slo: Vec<String>,
     /// Regions a person drained, until when (ms): they get no traffic.
     drains: Vec<(String, u64)>,
     /// A failure the pin on the active region holds back, until the pin expires.
@@ -217,6 +230,7 @@ impl Failover {
             planned: false,
             drains: vec![],
             held: None,
+            fail_on_slo: recovery.fail_on_slo.clone(),
         }
     }
 
@@ -265,6 +279,23 @@ impl Failover {
                     } else {
                         self.start(&t, now);
                     }
+                }
+            }
+            Event::Slo { region, slo, paging, evidence } => {
+                // A paging SLO in the serving region is a failure the probes cannot see.
+                if paging && region == self.active && self.fail_on_slo.contains(&slo) && self.state == State::Steady {
+                    let t = Transition {
+                        region: region.clone(),
+                        to: Health::Down,
+                        at: now,
+                        first_sign_at: now,
+                        fail_open: false,
+                        evidence: format!("SLO {slo} paging in {region}: {evidence}"),
+                    };
+                    if let Some(h) = self.health.iter_mut().find(|(r, _)| *r == region) {
+                        h.1 = Health::Down;
+                    }
+                    self.start(&t, now);
                 }
             }
             Event::Rollout { active } => self.rollout_active = active,

@@ -79,6 +79,10 @@ pub struct Recovery {
     /// Whether a failover may happen while a rollout is mid-step (the rollout then halts).
     #[serde(default)]
     pub during_rollout: DuringRollout,
+    /// SLOs whose page in the serving region counts as that region failing,
+    /// as a probe quorum would (a region can answer probes and still fail its users).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fail_on_slo: Vec<String>,
 }
 
 fn default_rto() -> Duration {

@@ -676,6 +676,12 @@ impl Rules<'_> {
                 }
             }
         }
+        for (i, slo) in r.fail_on_slo.iter().enumerate() {
+            if !self.spec.slos.contains_key(slo) {
+                let hint = did_you_mean(slo, self.spec.slos.keys().map(String::as_str)).map(|m| format!("did you mean `{m}`?"));
+                self.err(Code::DanglingRef, format!("/recovery/fail_on_slo/{i}"), format!("`{slo}` is not an SLO of this spec"), hint);
+            }
+        }
         if r.mode != crate::spec::RecoveryMode::ActiveActive && self.spec.regions.standby.is_empty() {
             self.err(
                 Code::MissingField,
