@@ -39,6 +39,8 @@ class Block:
     objects: Dict[str, "Block"] = field(default_factory=dict)  # struct-typed attributes (not blocks)
     required: Set[str] = field(default_factory=set)
     computed: Set[str] = field(default_factory=set)
+    # Computed attributes of the resource's nested blocks (their output references' getters).
+    nested_computed: Set[str] = field(default_factory=set)
 
 
 def _attrs_body(js: str, start: int, method: bool) -> str:
@@ -95,6 +97,7 @@ def terraform(modules: Path, type_name: str, data: bool = False) -> Optional[Blo
     body = _parse_block(js, dts, js.index("synthesizeHclAttributes()", start), cls + "Config", method=True)
     end = js.index(f"{cls}.{kind}", start)
     body.computed = set(re.findall(r"get\w*Attribute\('(\w+)'\)", js[start:end])) | set(re.findall(r"interpolationForAttribute\('(\w+)'\)", js[start:end]))
+    body.nested_computed = set(re.findall(r"get\w*Attribute\('(\w+)'\)", js))
     return body
 
 

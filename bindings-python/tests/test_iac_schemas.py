@@ -18,7 +18,7 @@ import schemas
 from conftest import EXAMPLES, VALID, node_modules
 
 META = {"depends_on", "lifecycle", "provider", "count", "for_each"}
-TF_REF = re.compile(r"\b(data\.)?(aws_\w+)\.(\w+)\.(\w+)")
+TF_REF = re.compile(r"\b(data\.)?(aws_\w+)\.(\w+)\.(\w+)(?:\[0\]\.(\w+))?")
 
 
 def check_tf_body(schema, body, where, problems):
@@ -75,10 +75,15 @@ def test_terraform_names_exist_in_the_provider_schema(name):
         # Every reference names a declared resource and one of its attributes.
         for s in tf_strings({k: v for k, v in doc.items() if k in ("resource", "output")}):
             for expr in re.findall(r"\$\{([^}]*)\}", s):
-                for data, t, n, attr in TF_REF.findall(expr):
+                for data, t, n, attr, nested in TF_REF.findall(expr):
                     schema = schemas.terraform(modules, t, data=bool(data))
                     if not data and (t, n) not in declared:
                         problems.append(f"`{expr}`: no resource {t}.{n}")
+                    elif nested:
+                        # `block[0].attr`: a nested block and one of its attributes, set or computed.
+                        block = schema.blocks.get(attr) if schema else None
+                        if block is None or nested not in (set(block.attributes) | schema.nested_computed):
+                            problems.append(f"`{expr}`: {t} has no `{attr}[0].{nested}`")
                     elif schema is None or attr not in (schema.computed | set(schema.attributes)):
                         problems.append(f"`{expr}`: {t} has no attribute `{attr}`")
         assert not problems, f"{name}/{region}:\n" + "\n".join(problems)
@@ -213,6 +218,10 @@ KINDS = {
     "AWS::EC2::InternetGateway": ("aws_internet_gateway", "aws:ec2:InternetGateway"),
     "AWS::EC2::VPCGatewayAttachment": ("aws_internet_gateway_attachment", "aws:ec2:InternetGatewayAttachment"),
     "AWS::EC2::EIP": ("aws_eip", "aws:ec2:Eip"),
+    "AWS::ApiGatewayV2::DomainName": ("aws_apigatewayv2_domain_name", "aws:apigatewayv2:DomainName"),
+    "AWS::ApiGatewayV2::ApiMapping": ("aws_apigatewayv2_api_mapping", "aws:apigatewayv2:ApiMapping"),
+    "AWS::Route53::HealthCheck": ("aws_route53_health_check", "aws:route53:HealthCheck"),
+    "AWS::Route53::RecordSet": ("aws_route53_record", "aws:route53:Record"),
     "AWS::EC2::NatGateway": ("aws_nat_gateway", "aws:ec2:NatGateway"),
     "AWS::EC2::Route": ("aws_route", "aws:ec2:Route"),
 }

@@ -21,6 +21,8 @@ ADDED_BY_LIFT = {
     "AWS::ApiGatewayV2::Stage",
     "AWS::ApiGatewayV2::Integration",
     "AWS::ApiGatewayV2::Route",
+    "AWS::ApiGatewayV2::DomainName",
+    "AWS::ApiGatewayV2::ApiMapping",
     "AWS::DynamoDB::GlobalTable",
     "AWS::SNS::Subscription",
     "AWS::CloudWatch::Alarm",
@@ -69,6 +71,12 @@ def _upload_code(app, template, region, url):
             b = f"lift-artifacts-{app.name}-{region}"
             bucket(b)
             params.append({"ParameterKey": name, "ParameterValue": b})
+    for name, p in template.get("Parameters", {}).items():
+        if name == "CertificateArn":
+            # The region's own certificate for the app's DNS name, as ACM in moto issues it.
+            acm = _client("acm", region, url)
+            arn = acm.request_certificate(DomainName=app.resolved()["recovery"]["dns"]["name"])["CertificateArn"]
+            params.append({"ParameterKey": name, "ParameterValue": arn})
     for name, p in template.get("Parameters", {}).items():
         if name.endswith("CodeKey"):
             b = next(x["ParameterValue"] for x in params if x["ParameterKey"] == "ArtifactBucket")
@@ -136,6 +144,15 @@ def _exists(rtype, physical, region, url):
         return c("sns").get_subscription_attributes(SubscriptionArn=physical)["Attributes"]
     if rtype == "AWS::DynamoDB::GlobalTable":
         return c("dynamodb").describe_table(TableName=physical)["Table"]
+    if rtype == "AWS::ApiGatewayV2::DomainName":
+        return c("apigatewayv2").get_domain_name(DomainName=physical)
+    if rtype == "AWS::ApiGatewayV2::ApiMapping":
+        return bool(physical)
+    if rtype == "AWS::Route53::HealthCheck":
+        return c("route53").get_health_check(HealthCheckId=physical)["HealthCheck"]
+    if rtype == "AWS::Route53::RecordSet":
+        zones = c("route53").list_hosted_zones()["HostedZones"]
+        return any(physical.rstrip(".") == r["Name"].rstrip(".") for z in zones for r in c("route53").list_resource_record_sets(HostedZoneId=z["Id"])["ResourceRecordSets"])
     return bool(physical)
 
 
@@ -159,6 +176,12 @@ def test_moto_creates_every_stack(name, endpoint):
         cf = _client("cloudformation", region, endpoint)
         stack = f"{app.name}-{region}"
         body = app.synth("cloudformation", region=region, text=True)
+        dns = (app.resolved().get("recovery") or {}).get("dns")
+        if dns:
+            # The records go in a hosted zone of the emulator's own, which has its own ID.
+            r53 = _client("route53", region, endpoint)
+            zone = r53.create_hosted_zone(Name=dns["name"].split(".", 1)[1], CallerReference=f"{app.name}-{region}")["HostedZone"]["Id"]
+            body = body.replace(dns["zone_id"], zone.split("/")[-1])
         where = {"TemplateBody": body}
         if len(body.encode()) > 51_200:
             # Over CloudFormation's inline limit: through S3, as a deployer does (Lift warns W301).

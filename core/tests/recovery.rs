@@ -339,3 +339,36 @@ fn a_paging_slo_in_the_serving_region_fails_it_over_when_asked() {
         "{bad:?}"
     );
 }
+
+#[test]
+fn route53_sends_the_apps_name_to_the_healthy_region() {
+    let spec = |mode: &str| {
+        format!(
+            "app: t\nregions: {{ primary: us-east-1, standby: [eu-west-1, ap-south-1] }}\nfunctions:\n  api: {{ runtime: python3.12, handler: app.handler, code: {{ bucket: b, key: k.zip }} }}\nhttp:\n  routes: {{ 'GET /': api }}\nrecovery: {{ mode: {mode}, probe: {{ path: /ping, interval: 1s, failures: 3 }}, dns: {{ zone_id: Z123, name: api.t.example.com }} }}\n"
+        )
+    };
+    let record = |mode: &str, region: &str| -> Option<serde_json::Value> {
+        let app = App::from_text(&spec(mode)).unwrap();
+        let text = app.synth(region, lift_core::Format::CloudFormationJson).unwrap().text;
+        let t: serde_json::Value = serde_json::from_str(&text).unwrap();
+        t["Resources"].get("DnsRecord").map(|r| r["Properties"].clone())
+    };
+    let primary = record("warm-standby", "us-east-1").unwrap();
+    assert_eq!((primary["Failover"].as_str(), primary["SetIdentifier"].as_str()), (Some("PRIMARY"), Some("us-east-1")));
+    assert_eq!(primary["AliasTarget"]["DNSName"], serde_json::json!({ "Fn::GetAtt": ["ApiDomain", "RegionalDomainName"] }));
+    assert_eq!(record("warm-standby", "eu-west-1").unwrap()["Failover"], "SECONDARY");
+    // Failover routing has one secondary; the failover machine reaches later standbys.
+    assert!(record("warm-standby", "ap-south-1").is_none());
+    // Active-active: every region weighted equally.
+    for region in ["us-east-1", "eu-west-1", "ap-south-1"] {
+        assert_eq!(record("active-active", region).unwrap()["Weight"], 1);
+    }
+    // The health check probes the region's own endpoint, on the spec's path.
+    let app = App::from_text(&spec("warm-standby")).unwrap();
+    let t: serde_json::Value = serde_json::from_str(&app.synth("us-east-1", lift_core::Format::CloudFormationJson).unwrap().text).unwrap();
+    let check = &t["Resources"]["RegionHealthCheck"]["Properties"]["HealthCheckConfig"];
+    assert_eq!(
+        (check["ResourcePath"].as_str(), check["RequestInterval"].as_i64(), check["FailureThreshold"].as_i64()),
+        (Some("/ping"), Some(10), Some(3))
+    );
+}

@@ -37,6 +37,10 @@ pub enum Attr {
     Endpoint,
     /// Its allocation ID (elastic IPs).
     AllocationId,
+    /// The regional domain name API Gateway gives a custom domain (the alias target).
+    RegionalDomainName,
+    /// The hosted zone of that regional domain name.
+    RegionalHostedZoneId,
 }
 
 /// Values known only at deploy time, the same in every IaC tool.

@@ -382,6 +382,71 @@ pub enum Resource {
         /// True when the target is a NAT gateway.
         via_nat: bool,
     },
+    /// A regional custom domain for the HTTP API.
+    ApiDomain {
+        /// The domain name.
+        name: String,
+        /// The region's ACM certificate ARN.
+        certificate: Expr,
+    },
+    /// Maps the custom domain to the API's default stage.
+    ApiMapping {
+        /// API ID.
+        api: Expr,
+        /// Domain name.
+        domain: Expr,
+    },
+    /// A Route 53 HTTPS health check of the region's API.
+    HealthCheck {
+        /// The host probed.
+        fqdn: Expr,
+        /// The path probed.
+        path: String,
+        /// Seconds between checks (10 or 30).
+        interval_s: u32,
+        /// Failures in a row before unhealthy (1 to 10).
+        failures: u32,
+    },
+    /// A Route 53 alias record of the region's custom domain.
+    DnsRecord {
+        /// Hosted zone ID.
+        zone_id: String,
+        /// The name.
+        name: String,
+        /// The record's set identifier (the region).
+        set_id: String,
+        /// `PRIMARY` or `SECONDARY` for failover routing, or a weight for weighted routing.
+        routing: DnsRouting,
+        /// Health check ID.
+        health_check: Expr,
+        /// Alias target name.
+        target: Expr,
+        /// Alias target hosted zone.
+        target_zone: Expr,
+    },
+}
+
+/// How a DNS record shares its name with the other regions'.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DnsRouting {
+    /// Failover routing: this record serves while healthy.
+    Primary,
+    /// Failover routing: this record serves when the primary is unhealthy.
+    Secondary,
+    /// Weighted routing, each healthy record its share.
+    Weighted(u32),
+}
+
+impl DnsRouting {
+    /// Route 53's failover type, for failover routing.
+    pub fn failover(self) -> Option<&'static str> {
+        match self {
+            DnsRouting::Primary => Some("PRIMARY"),
+            DnsRouting::Secondary => Some("SECONDARY"),
+            DnsRouting::Weighted(_) => None,
+        }
+    }
 }
 
 impl Resource {
@@ -447,6 +512,10 @@ impl Resource {
             Resource::GatewayAttachment { vpc, gateway } => each(&[vpc, gateway]),
             Resource::NatGateway { subnet, allocation } => each(&[subnet, allocation]),
             Resource::DefaultRoute { route_table, target, .. } => each(&[route_table, target]),
+            Resource::ApiDomain { certificate, .. } => each(&[certificate]),
+            Resource::ApiMapping { api, domain } => each(&[api, domain]),
+            Resource::HealthCheck { fqdn, .. } => each(&[fqdn]),
+            Resource::DnsRecord { health_check, target, target_zone, .. } => each(&[health_check, target, target_zone]),
         }
     }
 }

@@ -87,6 +87,10 @@ pub fn type_name(r: &Resource) -> &'static str {
         Resource::ElasticIp => "AWS::EC2::EIP",
         Resource::NatGateway { .. } => "AWS::EC2::NatGateway",
         Resource::DefaultRoute { .. } => "AWS::EC2::Route",
+        Resource::ApiDomain { .. } => "AWS::ApiGatewayV2::DomainName",
+        Resource::ApiMapping { .. } => "AWS::ApiGatewayV2::ApiMapping",
+        Resource::HealthCheck { .. } => "AWS::Route53::HealthCheck",
+        Resource::DnsRecord { .. } => "AWS::Route53::RecordSet",
     }
 }
 
@@ -99,7 +103,7 @@ enum TagStyle {
 
 fn tag_style(r: &Resource) -> TagStyle {
     match r {
-        Resource::HttpApi { .. } | Resource::Stage { .. } => TagStyle::Map,
+        Resource::HttpApi { .. } | Resource::Stage { .. } | Resource::ApiDomain { .. } => TagStyle::Map,
         Resource::LogGroup { .. }
         | Resource::Role { .. }
         | Resource::Function { .. }
@@ -449,6 +453,31 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             let key = if *via_nat { "NatGatewayId" } else { "GatewayId" };
             builder!(a; "RouteTableId" => e(route_table), "DestinationCidrBlock" => "0.0.0.0/0", key => e(target))
         }
+        Resource::ApiDomain { name, certificate } => builder!(a;
+            "DomainName" => name,
+            "DomainNameConfigurations" => tlist![a; tmap! { a; "CertificateArn" => e(certificate), "EndpointType" => "REGIONAL", "SecurityPolicy" => "TLS_1_2" }],
+        ),
+        Resource::ApiMapping { api, domain } => builder!(a; "ApiId" => e(api), "DomainName" => e(domain), "Stage" => "$default"),
+        Resource::HealthCheck { fqdn, path, interval_s, failures } => builder!(a;
+            "HealthCheckConfig" => tmap! { a;
+                "Type" => "HTTPS",
+                "FullyQualifiedDomainName" => e(fqdn),
+                "Port" => 443u32,
+                "ResourcePath" => path,
+                "RequestInterval" => *interval_s,
+                "FailureThreshold" => *failures,
+            },
+        ),
+        Resource::DnsRecord { zone_id, name, set_id, routing, health_check, target, target_zone } => {
+            let mut m = builder!(a; "HostedZoneId" => zone_id, "Name" => name, "Type" => "A", "SetIdentifier" => set_id);
+            match routing {
+                crate::graph::DnsRouting::Weighted(w) => m.push("Weight", Tree::Int(i64::from(*w))),
+                other => m.push("Failover", Tree::Str(other.failover().unwrap_or_default())),
+            }
+            m.push("HealthCheckId", e(health_check));
+            m.push("AliasTarget", tmap! { a; "DNSName" => e(target), "HostedZoneId" => e(target_zone), "EvaluateTargetHealth" => true });
+            m
+        }
     }
 }
 
@@ -518,6 +547,8 @@ fn attribute(g: &Graph, id: &str, attr: Attr) -> Option<&'static str> {
         Attr::Version => "Version",
         Attr::Endpoint => "ApiEndpoint",
         Attr::AllocationId => "AllocationId",
+        Attr::RegionalDomainName => "RegionalDomainName",
+        Attr::RegionalHostedZoneId => "RegionalHostedZoneId",
     })
 }
 

@@ -108,6 +108,8 @@ impl<'a> Module<'a> {
             Attr::Version => ("version", ""),
             Attr::Endpoint => ("api_endpoint", ""),
             Attr::AllocationId => ("allocation_id", ""),
+            Attr::RegionalDomainName => ("domain_name_configuration[0].target_domain_name", ""),
+            Attr::RegionalHostedZoneId => ("domain_name_configuration[0].hosted_zone_id", ""),
             Attr::Name => ("name", ""),
             Attr::Id => (id_attr(r), ""),
         };
@@ -168,6 +170,10 @@ pub fn type_name(r: &Resource) -> &'static str {
         Resource::ElasticIp => "aws_eip",
         Resource::NatGateway { .. } => "aws_nat_gateway",
         Resource::DefaultRoute { .. } => "aws_route",
+        Resource::ApiDomain { .. } => "aws_apigatewayv2_domain_name",
+        Resource::ApiMapping { .. } => "aws_apigatewayv2_api_mapping",
+        Resource::HealthCheck { .. } => "aws_route53_health_check",
+        Resource::DnsRecord { .. } => "aws_route53_record",
     }
 }
 
@@ -617,6 +623,38 @@ fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> Option<()> 
         Resource::DefaultRoute { route_table, target, via_nat } => {
             let key = if *via_nat { "nat_gateway_id" } else { "gateway_id" };
             body!(a; "route_table_id" => e(route_table), "destination_cidr_block" => s("0.0.0.0/0"), key => e(target))
+        }
+        Resource::ApiDomain { name, certificate } => body!(a;
+            "domain_name" => s(name),
+            "domain_name_configuration" => body!(a;
+                "certificate_arn" => e(certificate),
+                "endpoint_type" => s("REGIONAL"),
+                "security_policy" => s("TLS_1_2"),
+            ).block(),
+        ),
+        Resource::ApiMapping { api, domain } => body!(a; "api_id" => e(api), "domain_name" => e(domain), "stage" => s("$default")),
+        Resource::HealthCheck { fqdn, path, interval_s, failures } => body!(a;
+            "type" => s("HTTPS"),
+            "fqdn" => e(fqdn),
+            "port" => Lit(443u32),
+            "resource_path" => s(path),
+            "request_interval" => Lit(*interval_s),
+            "failure_threshold" => Lit(*failures),
+        ),
+        Resource::DnsRecord { zone_id, name, set_id, routing, health_check, target, target_zone } => {
+            let mut b = body!(a; "zone_id" => s(zone_id), "name" => s(name), "type" => s("A"), "set_identifier" => s(set_id));
+            match routing {
+                crate::graph::DnsRouting::Weighted(w) => {
+                    b.push("weighted_routing_policy", list(a, [body!(a; "weight" => Lit(*w)).block()]))
+                }
+                other => b.push("failover_routing_policy", list(a, [body!(a; "type" => s(other.failover().unwrap_or_default())).block()])),
+            }
+            b.push("health_check_id", e(health_check));
+            b.push(
+                "alias",
+                list(a, [body!(a; "name" => e(target), "zone_id" => e(target_zone), "evaluate_target_health" => Lit(true)).block()]),
+            );
+            b
         }
     };
     push(id, type_name(r), body, depends_on);

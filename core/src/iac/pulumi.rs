@@ -14,6 +14,10 @@ use crate::tmap;
 pub fn token(type_name: &str) -> &'static str {
     match type_name {
         "aws_cloudwatch_log_group" => "aws:cloudwatch:LogGroup",
+        "aws_apigatewayv2_domain_name" => "aws:apigatewayv2:DomainName",
+        "aws_apigatewayv2_api_mapping" => "aws:apigatewayv2:ApiMapping",
+        "aws_route53_health_check" => "aws:route53:HealthCheck",
+        "aws_route53_record" => "aws:route53:Record",
         "aws_iam_role" => "aws:iam:Role",
         "aws_lambda_function" => "aws:lambda:Function",
         "aws_lambda_alias" => "aws:lambda:Alias",
@@ -154,7 +158,10 @@ impl<'a> Ctx<'_, 'a> {
         let Some(t) = self.m.target(id, attr) else { return literal(out, id) };
         let _ = out.write_str("${");
         push_name(out, t.name, self.region());
-        for part in [".", pulumi_key(t.type_name, t.attr, false, self.a), "}"] {
+        // Pulumi flattens single blocks into objects: `block[0].x` is `block.x`.
+        let attr = pulumi_key(t.type_name, t.attr, false, self.a);
+        let attr: &str = if attr.contains("[0]") { self.a.alloc_str(&attr.replace("[0]", "")) } else { attr };
+        for part in [".", attr, "}"] {
             let _ = out.write_str(part);
         }
         literal(out, t.suffix);

@@ -83,6 +83,20 @@ pub struct Recovery {
     /// as a probe quorum would (a region can answer probes and still fail its users).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fail_on_slo: Vec<String>,
+    /// The DNS name clients use: Route 53 failover records (weighted for
+    /// active-active) with a health check per region send it where traffic should go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dns: Option<Dns>,
+}
+
+/// A name in a Route 53 hosted zone, served by each region's HTTP API through a custom domain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Dns {
+    /// The hosted zone's ID (`Z0123456789ABCDEFGHIJ`).
+    pub zone_id: String,
+    /// The name, such as `api.shop.example.com`.
+    pub name: String,
 }
 
 fn default_rto() -> Duration {

@@ -172,6 +172,30 @@ class HttpApiModel(_Adapter, CloudFormationModel):
         return cls(api.api_id, {"ApiEndpoint": api.api_endpoint, "ApiId": api.api_id}, lambda: b.delete_api(api.api_id))
 
 
+class ApiDomainModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::ApiGatewayV2::DomainName"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = apigatewayv2_backends[account_id][region]
+        domain = props["DomainName"]
+        b.create_domain_name(domain, _camel(props.get("DomainNameConfigurations", [])), {}, props.get("Tags") or {})
+        # The regional name API Gateway would give it, and that name's hosted zone, for alias records.
+        attrs = {"RegionalDomainName": f"d-{_suffix()}.execute-api.{region}.amazonaws.com", "RegionalHostedZoneId": "Z1UJRXOUMOOFQ8"}
+        return cls(domain, attrs, lambda: b.delete_domain_name(domain))
+
+
+class ApiMappingModel(_Adapter, CloudFormationModel):
+    TYPE = "AWS::ApiGatewayV2::ApiMapping"
+
+    @classmethod
+    def make(cls, name, props, account_id, region):
+        b = apigatewayv2_backends[account_id][region]
+        domain = props["DomainName"]
+        mapping = b.create_api_mapping(props["ApiId"], props.get("ApiMappingKey", ""), domain, props["Stage"])
+        return cls(mapping.api_mapping_id, {}, lambda: b.delete_api_mapping(mapping.api_mapping_id, domain))
+
+
 class HttpStageModel(_Adapter, CloudFormationModel):
     TYPE = "AWS::ApiGatewayV2::Stage"
 
