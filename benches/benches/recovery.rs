@@ -9,20 +9,14 @@ use std::hint::black_box;
 static ALLOC: Counting = Counting;
 
 fn detector(c: &mut Criterion) {
-    let cfg = ProbeConfig {
-        interval_ms: 1000,
-        timeout_ms: 2000,
-        failures: 3,
-        successes: 5,
-        quorum: 2,
-        vantage_points: vec!["a".into(), "b".into(), "c".into()],
-        slow_ms: Some(500),
-    };
+    // The spec's default probes (1 s, 2 s timeout, 3 failures, 5 successes, 2 of 3), slow at 500 ms.
+    let spec = lift_core::spec::ProbeSpec { slow: Some(lift_core::spec::units::Duration::from_millis(500)), ..Default::default() };
+    let Some(cfg) = ProbeConfig::from_spec(&spec) else { return };
     let regions: Vec<String> = (0..20).map(|i| format!("region-{i}")).collect();
-    let mut d = Detector::new(cfg, &regions);
+    let mut d = Detector::new(cfg.clone(), &regions);
     let probes: Vec<Probe> = regions
         .iter()
-        .flat_map(|r| ["a", "b", "c"].map(|v| Probe { region: r.clone(), vantage: v.into(), ok: true, latency_ms: 40 }))
+        .flat_map(|r| cfg.vantage_points.iter().map(|v| Probe { region: r.clone(), vantage: v.clone(), ok: true, latency_ms: 40 }))
         .collect();
     let mut stream = probes.iter().cycle().enumerate();
     c.bench_function("recovery/observe_probe", |b| b.iter(|| stream.next().and_then(|(n, p)| d.observe(black_box(p), n as u64))));

@@ -115,6 +115,23 @@ struct Vantage {
     run_start: u64,
 }
 
+impl Vantage {
+    /// Count one probe: its outcome's run grows and the other's ends; after
+    /// `needed` in a row this vantage point's verdict follows it.
+    fn count(&mut self, failed: bool, now: u64, needed: u32) {
+        let Vantage { fails, oks, down, run_start } = self;
+        let (run, other) = if failed { (fails, oks) } else { (oks, fails) };
+        if *run == 0 {
+            *run_start = now;
+        }
+        *run = run.saturating_add(1);
+        *other = 0;
+        if *run >= needed {
+            *down = failed;
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 struct Region {
     health: Health,
@@ -154,25 +171,7 @@ impl Detector {
         let failed = !probe.ok || probe.latency_ms > cfg.timeout_ms || cfg.slow_ms.is_some_and(|s| probe.latency_ms > s);
         let region = self.regions.get_mut(&probe.region)?;
         let v = region.vantages.get_mut(vp)?;
-        if failed {
-            if v.fails == 0 {
-                v.run_start = now;
-            }
-            v.fails = v.fails.saturating_add(1);
-            v.oks = 0;
-            if v.fails >= cfg.failures {
-                v.down = true;
-            }
-        } else {
-            if v.oks == 0 {
-                v.run_start = now;
-            }
-            v.oks = v.oks.saturating_add(1);
-            v.fails = 0;
-            if v.oks >= cfg.successes {
-                v.down = false;
-            }
-        }
+        v.count(failed, now, if failed { cfg.failures } else { cfg.successes });
         let downs: Vec<usize> = region.vantages.iter().enumerate().filter(|(_, v)| v.down).map(|(i, _)| i).collect();
         let ups = region.vantages.len() - downs.len();
         let quorum = cfg.quorum as usize;
