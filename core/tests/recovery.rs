@@ -67,50 +67,27 @@ use lift_core::recovery::{Action, Event, Failover};
 
 /// A scripted drill: probes every second from three vantage points; `down(region, second)` says
 /// which fail. The host takes `step_s` seconds per runbook step and reports `lag_ms` of replication.
-fn scripted(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&str, u64) -> bool) -> (Failover, Vec<(u64, Action)>) {
+fn scripted(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&str, u64) -> bool) -> (Drill, Vec<(u64, Action)>) {
     let spec = format!("app: t\nregions: {{ primary: us-east-1, standby: [us-west-2] }}\nrecovery: {yaml}\n");
     let app = App::from_text(&spec).unwrap();
     assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
     let recovery = app.spec().recovery.clone().unwrap();
-    let cfg = ProbeConfig::from_spec(&recovery.probe).unwrap();
-    let regions: Vec<String> = vec!["us-east-1".into(), "us-west-2".into()];
-    let mut detector = Detector::new(cfg.clone(), &regions);
-    let mut failover = Failover::new(&recovery, &regions);
-    let mut log = vec![];
-    let mut busy_until: Option<u64> = None;
-    for s in 0..seconds {
-        let now = s * 1000;
-        for region in &regions {
-            for vp in &cfg.vantage_points {
-                let probe = Probe { region: region.clone(), vantage: vp.clone(), ok: !down(region, s), latency_ms: 30 };
-                if let Some(t) = detector.observe(&probe, now) {
-                    failover.handle(Event::Health(t), now);
-                }
-            }
-        }
-        if busy_until.is_some_and(|b| now >= b) {
-            busy_until = None;
-            failover.handle(Event::StepDone, now);
-        }
-        while let Some(a) = failover.poll(now) {
-            match &a {
-                Action::CheckReplication { region } => failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms }, now),
-                Action::Notify { .. } | Action::AskApproval { .. } | Action::UnfreezeDeployments => {}
-                _ => busy_until = Some(now + step_s * 1000),
-            }
-            if let Action::ShiftTraffic { weights } = &a {
-                assert!(!weights.is_empty() && weights.iter().map(|w| w.1).sum::<u32>() > 0, "no region would serve: {a:?}");
-            }
-            log.push((s, a));
+    let fails = |region: &str, _vp: usize, t: u64| down(region, t / 1000);
+    let script = Script { fails: &fails, changes: None, lag_ms, step_ms: step_s * 1000 };
+    let d = lift_core::recovery::run(&recovery, &app.regions(), &script, seconds * 1000).unwrap();
+    for (_, a) in &d.actions {
+        if let Action::ShiftTraffic { weights } = a {
+            assert!(!weights.is_empty() && weights.iter().map(|w| w.1).sum::<u32>() > 0, "no region would serve: {a:?}");
         }
     }
-    (failover, log)
+    let log = d.actions.iter().map(|(t, a)| (t / 1000, a.clone())).collect();
+    (d, log)
 }
 
 #[test]
 fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
     let (f, log) = scripted("{ mode: warm-standby, rto: 2m, rpo: 1s }", 300, 5, 300, |r, s| r == "us-east-1" && (60..240).contains(&s));
-    let i = &f.ledger()[0];
+    let i = &f.ledger[0];
     // First failed probe at 60 s; three in a row from a quorum: detected at 62 s.
     assert_eq!((i.first_failure_at, i.detected_at), (60_000, 62_000), "{i:?}");
     // Freeze, replication checked, promote, shift, verify: each host step 5 s.
@@ -132,7 +109,7 @@ fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
         })
         .collect();
     assert_eq!(&kinds[..7], ["freeze", "check", "promote", "shift", "verify", "notify", "unfreeze"], "{log:?}");
-    assert_eq!(f.active(), "us-west-2");
+    assert_eq!(f.active, "us-west-2");
 }
 
 #[test]
@@ -140,7 +117,7 @@ fn over_the_rpo_a_person_decides() {
     let (f, log) = scripted("{ mode: pilot-light, rto: 5m, rpo: 1s }", 120, 2, 5_000, |r, s| r == "us-east-1" && s >= 30);
     assert!(log.iter().any(|(_, a)| matches!(a, Action::AskApproval { reason } if reason.contains("5000 ms"))), "{log:?}");
     // Nobody answered: traffic stays until someone does.
-    assert_eq!(f.active(), "us-east-1");
+    assert_eq!(f.active, "us-east-1");
 }
 
 #[test]
@@ -150,7 +127,7 @@ fn the_primary_takes_traffic_back_after_being_healthy_long_enough() {
     // Away, then home in two steps (10%, then all).
     assert_eq!(shifts.len(), 3, "{log:?}");
     assert!(shifts[1].0 >= 200 + 120, "failback came too early: {shifts:?}");
-    assert_eq!(f.active(), "us-east-1");
+    assert_eq!(f.active, "us-east-1");
 }
 
 #[test]
@@ -166,7 +143,7 @@ fn recovery_needs_somewhere_to_go_and_a_sane_quorum() {
     assert!(diags.iter().any(|d| d.pointer == "/recovery/rto" && d.message.contains("shorter than detection")), "{diags:?}");
 }
 
-use lift_core::recovery::{Scenario, drill};
+use lift_core::recovery::{Drill, Scenario, Script, drill};
 
 fn shop_drill(scenario: Scenario) -> lift_core::recovery::Drill {
     let spec = "app: t\nregions: { primary: us-east-1, standby: [us-west-2] }\nrecovery: { mode: warm-standby, rto: 2m, rpo: 5s, probe: { interval: 1s, failures: 3, quorum: 2/3 } }\n";

@@ -14,4 +14,4 @@ mod sim;
 
 pub use detector::{Detector, Health, Probe, ProbeConfig, Transition};
 pub use failover::{Action, Event, Failover, Incident, mode_name};
-pub use sim::{Drill, Scenario, drill};
+pub use sim::{Drill, Scenario, Script, drill, run};

@@ -45,8 +45,8 @@ impl Scenario {
 /// What a drill did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Drill {
-    /// The scenario.
-    pub scenario: Scenario,
+    /// The scenario, for a named one.
+    pub scenario: Option<Scenario>,
     /// What happened, in order: (ms since the start, what).
     pub timeline: Vec<(u64, String)>,
     /// The incidents and what they cost.
@@ -57,6 +57,21 @@ pub struct Drill {
     pub detection_bound_ms: u64,
     /// Probe results the simulator evaluated (the rest were skipped as unchanged).
     pub probes_evaluated: u64,
+    /// Every action the failover machine asked for: (ms, action).
+    pub actions: Vec<(u64, Action)>,
+}
+
+/// A scripted world for [`run`]: which probes fail, and how the host behaves.
+pub struct Script<'a> {
+    /// Whether a probe of the region from vantage point `vp` (an index) fails at `t` ms.
+    pub fails: &'a dyn Fn(&str, usize, u64) -> bool,
+    /// When `fails` changes its answers, so the clock may jump between them;
+    /// `None` steps through every probe round.
+    pub changes: Option<Vec<u64>>,
+    /// The replication lag the host measures on the standby (ms).
+    pub lag_ms: u64,
+    /// How long the host takes per runbook step (ms).
+    pub step_ms: u64,
 }
 
 /// When the scripted failure starts (ms), and how long a host step takes.
@@ -70,7 +85,6 @@ pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, durati
     let primary = regions.first()?.clone();
     let lag_ms = if scenario == Scenario::ReplicationLag { recovery.rpo.as_millis() * 3 + 1_000 } else { recovery.rpo.as_millis() / 4 };
     let flap_ms = cfg.interval_ms * u64::from(cfg.failures.saturating_sub(1).max(1));
-    // Whether a probe of `region` from vantage point `vp` fails at `t`.
     let fails = |region: &str, vp: usize, t: u64| -> bool {
         if region != primary || t < FAILURE_AT_MS {
             return false;
@@ -82,18 +96,30 @@ pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, durati
             Scenario::Flapping => t < FAILURE_AT_MS + OUTAGE_MS && ((t - FAILURE_AT_MS) / flap_ms) % 2 == 0,
         }
     };
-    // The times the scripted conditions change.
     let mut changes = vec![FAILURE_AT_MS, FAILURE_AT_MS + OUTAGE_MS];
     if scenario == Scenario::Flapping {
         changes.extend((0..OUTAGE_MS / flap_ms).map(|k| FAILURE_AT_MS + k * flap_ms));
     }
     changes.sort_unstable();
+    let script = Script { fails: &fails, changes: Some(changes), lag_ms, step_ms: STEP_MS };
+    let mut d = run(recovery, regions, &script, duration_ms)?;
+    d.scenario = Some(scenario);
+    Some(d)
+}
 
+/// Run a scripted world over `regions` (primary first) for `duration_ms`:
+/// probes every interval from every vantage point, the detector, the failover
+/// machine, and a host that carries out its runbook.
+pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duration_ms: u64) -> Option<Drill> {
+    let cfg = ProbeConfig::from_spec(&recovery.probe)?;
+    let primary = regions.first()?.clone();
+    let lag_ms = script.lag_ms;
     let mut detector = Detector::new(cfg.clone(), regions);
     let mut failover = Failover::new(recovery, regions);
     let mut timeline =
         vec![(0, format!("traffic on {primary}; probes every {} ms from {} vantage points", cfg.interval_ms, cfg.vantage_points.len()))];
     let mut busy_until: Option<u64> = None;
+    let mut actions = vec![];
     let mut quiet_rounds = 0u32;
     let mut evaluated = 0u64;
     let settle = cfg.failures.max(cfg.successes) + 1;
@@ -102,7 +128,7 @@ pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, durati
         let mut changed = false;
         for region in regions {
             for (i, vp) in cfg.vantage_points.iter().enumerate() {
-                let ok = !fails(region, i, now);
+                let ok = !(script.fails)(region, i, now);
                 evaluated += 1;
                 let probe = Probe { region: region.clone(), vantage: vp.clone(), ok, latency_ms: if ok { 25 } else { cfg.timeout_ms } };
                 if let Some(t) = detector.observe(&probe, now) {
@@ -130,13 +156,14 @@ pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, durati
                     failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms }, now);
                 }
                 Action::Notify { .. } | Action::AskApproval { .. } | Action::UnfreezeDeployments => {}
-                _ => busy_until = Some(now + STEP_MS),
+                _ => busy_until = Some(now + script.step_ms),
             }
+            actions.push((now, action));
         }
         quiet_rounds = if changed { 0 } else { quiet_rounds + 1 };
         let mut next = now + cfg.interval_ms;
         // Nothing can change until the next scripted change, host step or deadline: jump there.
-        if quiet_rounds >= settle {
+        if let (Some(changes), true) = (&script.changes, quiet_rounds >= settle) {
             let wake = [changes.iter().copied().find(|c| *c > now), busy_until, failover.next_deadline()]
                 .into_iter()
                 .flatten()
@@ -149,12 +176,13 @@ pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, durati
         now = next;
     }
     Some(Drill {
-        scenario,
+        scenario: None,
         timeline,
         ledger: failover.ledger().to_vec(),
         active: failover.active().to_owned(),
         detection_bound_ms: cfg.detection_bound_ms(),
         probes_evaluated: evaluated,
+        actions,
     })
 }
 
@@ -182,7 +210,7 @@ impl Drill {
     /// The timeline and the ledger as text.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
-        let mut out = format!("drill: {}\n\n", self.scenario.name());
+        let mut out = format!("drill: {}\n\n", self.scenario.map_or("scripted", Scenario::name));
         for (t, what) in &self.timeline {
             let _ = writeln!(out, "{:>9}  {what}", crate::spec::units::Duration::from_millis(*t).to_string());
         }

@@ -28,22 +28,30 @@ fn prom_window(d: Duration) -> String {
 }
 
 /// The PromQL of an SLO's bad and all events, `{{window}}` standing for the
-/// range: its own queries, or Lift's default metric. For an SLO judged per
-/// timeslice the events are slices, counted by a subquery at the slice's
-/// resolution: `sum_over_time` of the bad ones over `count_over_time` of all.
+/// range. For an SLO judged per timeslice the events are its slices: the
+/// recorded verdicts ([`SLICE_RECORD`]) summed and counted over the window.
 pub(crate) fn queries(spec: &Spec, name: &str, slo: &crate::spec::Slo) -> (String, String) {
-    let (errors, total) = match &slo.prometheus {
+    if !records_slices(slo) {
+        return request_queries(spec, name, slo);
+    }
+    let series = format!("{SLICE_RECORD}{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
+    (format!("sum_over_time({series}[{{{{window}}}}])"), format!("count_over_time({series}[{{{{window}}}}])"))
+}
+
+/// The rates of bad and all requests: the SLO's own queries, or Lift's default metric.
+fn request_queries(spec: &Spec, name: &str, slo: &crate::spec::Slo) -> (String, String) {
+    match &slo.prometheus {
         Some(q) => (q.errors.clone(), q.total.clone()),
         None => (
             format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"bad\"}}[{{{{window}}}}]))", spec.app),
             format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\"}}[{{{{window}}}}]))", spec.app),
         ),
-    };
-    if !sliced(slo) || !slo.composite.is_empty() {
-        return (errors, total);
     }
-    let series = format!("{SLICE_RECORD}{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
-    (format!("sum_over_time({series}[{{{{window}}}}])"), format!("count_over_time({series}[{{{{window}}}}])"))
+}
+
+/// Whether the SLO's rule group records a verdict per slice (a composite reads its parts' instead).
+fn records_slices(slo: &crate::spec::Slo) -> bool {
+    sliced(slo) && slo.composite.is_empty()
 }
 
 /// The recorded verdict of each timeslice (1 bad, 0 good; a ratio for
@@ -54,16 +62,10 @@ const SLICE_RECORD: &str = "slo:timeslice_bad:ratio";
 
 /// The recording rule of a sliced SLO's verdicts, and the group interval.
 fn slice_rule(spec: &Spec, name: &str, slo: &crate::spec::Slo) -> Option<(String, String)> {
-    if !sliced(slo) || !slo.composite.is_empty() {
+    if !records_slices(slo) {
         return None;
     }
-    let (errors, total) = match &slo.prometheus {
-        Some(q) => (q.errors.clone(), q.total.clone()),
-        None => (
-            format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\",outcome=\"bad\"}}[{{{{window}}}}]))", spec.app),
-            format!("sum(rate(lift_events_total{{app=\"{}\",slo=\"{name}\"}}[{{{{window}}}}]))", spec.app),
-        ),
-    };
+    let (errors, total) = request_queries(spec, name, slo);
     Some((slice_predicate(spec, name, slo, &errors, &total)?, prom_window(slo.timeslice)))
 }
 
