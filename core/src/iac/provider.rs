@@ -86,6 +86,9 @@ pub struct Target<'a> {
     pub type_name: &'static str,
     /// Resource name.
     pub name: &'a str,
+    /// The single nested block holding the attribute, if it is not top-level
+    /// (Terraform indexes it, `block[0].attr`; Pulumi flattens it, `block.attr`).
+    pub block: Option<&'static str>,
     /// Attribute, in Terraform's snake_case.
     pub attr: &'static str,
     /// Appended literally.
@@ -97,10 +100,11 @@ impl<'a> Module<'a> {
     pub fn target(&self, id: &str, attr: Attr) -> Option<Target<'a>> {
         if let Some(function) = self.folded.get(id) {
             let attr = if attr == Attr::Version { "version" } else { "qualified_arn" };
-            return Some(Target { type_name: "aws_lambda_function", name: function, attr, suffix: "" });
+            return Some(Target { type_name: "aws_lambda_function", name: function, block: None, attr, suffix: "" });
         }
         let (name, node) = self.graph.nodes.get_key_value(id)?;
         let r: &Resource = &node.resource;
+        let block = matches!(attr, Attr::RegionalDomainName | Attr::RegionalHostedZoneId).then_some("domain_name_configuration");
         let (attr, suffix) = match attr {
             Attr::Arn if matches!(r, Resource::LogGroup { .. }) => ("arn", ":*"),
             Attr::Arn => ("arn", ""),
@@ -108,12 +112,12 @@ impl<'a> Module<'a> {
             Attr::Version => ("version", ""),
             Attr::Endpoint => ("api_endpoint", ""),
             Attr::AllocationId => ("allocation_id", ""),
-            Attr::RegionalDomainName => ("domain_name_configuration[0].target_domain_name", ""),
-            Attr::RegionalHostedZoneId => ("domain_name_configuration[0].hosted_zone_id", ""),
+            Attr::RegionalDomainName => ("target_domain_name", ""),
+            Attr::RegionalHostedZoneId => ("hosted_zone_id", ""),
             Attr::Name => ("name", ""),
             Attr::Id => (id_attr(r), ""),
         };
-        Some(Target { type_name: type_name(r), name, attr, suffix })
+        Some(Target { type_name: type_name(r), name, block, attr, suffix })
     }
 }
 

@@ -158,10 +158,12 @@ impl<'a> Ctx<'_, 'a> {
         let Some(t) = self.m.target(id, attr) else { return literal(out, id) };
         let _ = out.write_str("${");
         push_name(out, t.name, self.region());
-        // Pulumi flattens single blocks into objects: `block[0].x` is `block.x`.
-        let attr = pulumi_key(t.type_name, t.attr, false, self.a);
-        let attr: &str = if attr.contains("[0]") { self.a.alloc_str(&attr.replace("[0]", "")) } else { attr };
-        for part in [".", attr, "}"] {
+        // Pulumi flattens a single nested block into an object: `block.attr`.
+        if let Some(block) = t.block {
+            let _ = out.write_str(".");
+            let _ = out.write_str(pulumi_key(t.type_name, block, false, self.a));
+        }
+        for part in [".", pulumi_key(t.type_name, t.attr, false, self.a), "}"] {
             let _ = out.write_str(part);
         }
         literal(out, t.suffix);

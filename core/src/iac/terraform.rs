@@ -51,9 +51,14 @@ fn interp(out: &mut String, f: impl FnOnce(&mut String)) {
 fn push_ref(m: &Module<'_>, id: &str, attr: Attr, out: &mut String, literal: &mut dyn FnMut(&mut String, &str)) {
     let Some(t) = m.target(id, attr) else { return literal(out, id) };
     interp(out, |o| {
-        for part in [t.type_name, ".", t.name, ".", t.attr] {
+        for part in [t.type_name, ".", t.name, "."] {
             o.push_str(part);
         }
+        if let Some(block) = t.block {
+            o.push_str(block);
+            o.push_str("[0].");
+        }
+        o.push_str(t.attr);
     });
     if !t.suffix.is_empty() {
         literal(out, t.suffix);
