@@ -369,6 +369,7 @@ impl Rollout {
                     failure_limit: self.failure_limit,
                     error_limit: self.error_limit,
                     no_data: self.no_data,
+                    now,
                 };
                 let next = policy.on_gate(&view);
                 match next {

@@ -166,6 +166,9 @@ pub struct View<'a> {
     pub error_limit: u32,
     /// What no data means.
     pub no_data: NoData,
+    /// When the gate reported, as the host passes time in (milliseconds since
+    /// the epoch it chose; hosts that run calendar-aware strategies use Unix time).
+    pub now: super::machine::Timestamp,
 }
 
 /// What comes next after a gate, as a strategy decides, with a reason a person can read.

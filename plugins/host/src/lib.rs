@@ -1,88 +1,24 @@
-//! Lift's plugin host. It starts with the contract: the WIT package
-//! `lift:plugin` that plugins implement, compiled in and resolved as the
-//! component model defines it, and each world's imports and exports (what
-//! `lift plugin inspect` shows, and what the host will check a component's
-//! imports against before it instantiates one). The wasmtime sandbox builds
-//! on this.
+//! Lift's plugin host: it loads WebAssembly components that implement the
+//! worlds of `lift:plugin` and runs each in a sandbox it cannot leave.
 //!
-//! Evolving the package: additive changes only within a minor version (new
-//! functions in an interface, new worlds); anything else is a new minor
-//! version, which the host refuses with a message naming both versions.
+//! - [`contract`]: the WIT package, compiled in, and the versioning rule.
+//! - [`manifest`]: the manifest beside each plugin, checked before loading.
+//! - [`sandbox`]: the wasmtime engine, the compile cache and the per-call limits
+//!   (memory cap, fuel, wall-clock timeout); no filesystem, environment or sockets.
+//! - [`http`]: the one way out, checked against the plugin's allowlist.
+//! - [`plugin`]: loading (hash, imports, version) and the typed handles per world.
+//! - [`strategy`]: a strategy component as the core's [`lift_core::rollout::GatePolicy`].
 
-use std::collections::BTreeMap;
-use wit_parser::{Resolve, SourceMap, WorldItem};
+mod bindings;
+pub mod contract;
+pub mod http;
+pub mod manifest;
+pub mod plugin;
+pub mod sandbox;
+pub mod strategy;
 
-/// The package plugins implement.
-pub const PACKAGE: &str = "lift:plugin@0.1.0";
-
-/// The package's files, compiled in: the host needs no source tree.
-pub const WIT: [(&str, &str); 2] =
-    [("types.wit", include_str!("../../wit/types.wit")), ("worlds.wit", include_str!("../../wit/worlds.wit"))];
-
-/// What a world asks of the host and offers it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct WorldShape {
-    /// The world's name.
-    pub name: String,
-    /// Interfaces and functions it imports (`lift:plugin/log@0.1.0`, ...).
-    pub imports: Vec<String>,
-    /// Interfaces and functions it exports.
-    pub exports: Vec<String>,
-}
-
-/// Resolve the package: every world, by name. An error names the file and line.
-pub fn worlds() -> Result<BTreeMap<String, WorldShape>, String> {
-    let mut map = SourceMap::new();
-    for (path, text) in WIT {
-        map.push_str(path, text);
-    }
-    let group = map.parse().map_err(|(_, e)| format!("{e:?}"))?;
-    let mut resolve = Resolve::default();
-    let pkg = resolve.push_group(group).map_err(|e| format!("{e:?}"))?;
-    let package = resolve.packages.get(pkg).ok_or("the package is missing after resolving")?;
-    let name = package.name.to_string();
-    if name != PACKAGE {
-        return Err(format!("the WIT package is `{name}`, the host speaks `{PACKAGE}`"));
-    }
-    let describe = |items: &wit_parser::IndexMap<wit_parser::WorldKey, WorldItem>| -> Vec<String> {
-        items
-            .iter()
-            .filter_map(|(key, item)| match item {
-                // Types a world uses are not a capability.
-                WorldItem::Type { .. } => None,
-                WorldItem::Interface { id, .. } => Some(resolve.id_of(*id).unwrap_or_else(|| resolve.name_world_key(key))),
-                WorldItem::Function(f) => Some(format!("{}()", f.name)),
-            })
-            .collect()
-    };
-    Ok(package
-        .worlds
-        .iter()
-        .filter_map(|(name, id)| resolve.worlds.get(*id).map(|w| (name.clone(), w)))
-        .map(|(name, w)| (name.clone(), WorldShape { name, imports: describe(&w.imports), exports: describe(&w.exports) }))
-        .collect())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn three_worlds_with_the_capabilities_the_design_gives_them() {
-        let worlds = worlds().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(worlds.keys().map(String::as_str).collect::<Vec<_>>(), ["deployer", "prober", "strategy"]);
-        let w = |n: &str| worlds.get(n).cloned().unwrap_or_else(|| panic!("no world {n}"));
-        // A strategy is pure: logging is all it may import (its types come from `types`, which has no functions).
-        let strategy = w("strategy");
-        assert_eq!(strategy.imports.iter().filter(|i| !i.contains("/types")).collect::<Vec<_>>(), ["lift:plugin/log@0.1.0"]);
-        assert_eq!(strategy.exports, ["name()", "decide()"]);
-        // Deployer and prober reach out only through the host's HTTP interface.
-        for (name, exports) in
-            [("deployer", vec!["configure()", "apply()", "poll()", "roll-back()", "delete()"]), ("prober", vec!["probe()"])]
-        {
-            let world = w(name);
-            assert_eq!(world.imports, ["lift:plugin/log@0.1.0", "lift:plugin/http@0.1.0"], "{name}");
-            assert_eq!(world.exports, exports, "{name}");
-        }
-    }
-}
+pub use contract::{PACKAGE, World, WorldShape, compatible, worlds};
+pub use manifest::{HttpPolicy, Limits, Manifest, ManifestError};
+pub use plugin::{Deployer, Health, Inspection, Plugin, PluginError, Prober, Progress, Stack, StackStatus, Target};
+pub use sandbox::{Host, LogRecord};
+pub use strategy::WasmStrategy;

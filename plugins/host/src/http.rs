@@ -1,0 +1,191 @@
+//! The HTTP capability: the one way out of the sandbox. Every request is
+//! checked against the plugin's allowlist (scheme, host, port) before a socket
+//! is opened; redirects are not followed (they could leave the allowlist);
+//! each request has a timeout within the call's own, and bodies are capped
+//! both ways. Failures are values the plugin sees, never traps.
+
+use crate::bindings::http::{Header, HttpError, Request, Response};
+use std::time::{Duration, Instant};
+use ureq::http::Uri;
+
+/// The response header in which the host tells a plugin how long a request took.
+pub const ELAPSED_HEADER: &str = "x-lift-elapsed-ms";
+
+/// One allowlist entry: `scheme://host[:port]`, `*.` for any subdomain, `*` for any port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    scheme: String,
+    host: String,
+    /// `None` is any port.
+    port: Option<u16>,
+}
+
+fn default_port(scheme: &str) -> u16 {
+    if scheme == "https" { 443 } else { 80 }
+}
+
+impl Rule {
+    /// Parse a rule; the error says what is wrong.
+    pub fn parse(rule: &str) -> Result<Rule, String> {
+        let (scheme, rest) = rule.split_once("://").ok_or_else(|| format!("`{rule}` needs a scheme: `https://host`"))?;
+        if scheme != "http" && scheme != "https" {
+            return Err(format!("`{rule}`: only http and https"));
+        }
+        let rest = rest.strip_suffix('/').unwrap_or(rest);
+        if rest.contains(['/', '?', '#', '@']) {
+            return Err(format!("`{rule}`: a rule is a scheme, a host and a port, no path or user"));
+        }
+        let (host, port) = match rest.rsplit_once(':') {
+            Some((h, "*")) => (h, None),
+            Some((h, p)) => (h, Some(p.parse::<u16>().map_err(|_| format!("`{rule}`: `{p}` is not a port"))?)),
+            None => (rest, Some(default_port(scheme))),
+        };
+        let bare = host.strip_prefix("*.").unwrap_or(host);
+        if bare.is_empty() || bare.contains('*') || !bare.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-') {
+            return Err(format!("`{rule}`: `{host}` is not a host name or address (a wildcard goes first: `*.example.com`)"));
+        }
+        Ok(Rule { scheme: scheme.into(), host: host.to_ascii_lowercase(), port })
+    }
+
+    fn allows(&self, scheme: &str, host: &str, port: u16) -> bool {
+        let host_ok = match self.host.strip_prefix("*.") {
+            Some(suffix) => host.len() > suffix.len() + 1 && host.ends_with(suffix) && host[..host.len() - suffix.len()].ends_with('.'),
+            None => self.host == host,
+        };
+        self.scheme == scheme && host_ok && self.port.is_none_or(|p| p == port)
+    }
+}
+
+/// A plugin's allowlist and limits, as the host enforces them.
+#[derive(Debug, Clone)]
+pub struct Capability {
+    rules: Vec<Rule>,
+    timeout: Duration,
+    max_body: u64,
+    agent: ureq::Agent,
+}
+
+impl Capability {
+    /// From a manifest's policy (whose rules were checked when it was parsed).
+    pub fn new(policy: &crate::HttpPolicy) -> Capability {
+        let agent = ureq::Agent::config_builder()
+            .max_redirects(0)
+            .http_status_as_error(false)
+            .proxy(None)
+            .user_agent("lift-plugin-host")
+            .build()
+            .into();
+        Capability {
+            rules: policy.allow.iter().filter_map(|r| Rule::parse(r).ok()).collect(),
+            timeout: Duration::from_millis(policy.timeout_ms),
+            max_body: policy.max_body_bytes,
+            agent,
+        }
+    }
+
+    /// Whether the allowlist covers `url`; the error is the reason a plugin sees.
+    pub fn check(&self, url: &str) -> Result<Uri, HttpError> {
+        let uri: Uri = url.parse().map_err(|e| HttpError::InvalidRequest(format!("`{url}` is not a URL: {e}")))?;
+        let scheme = uri.scheme_str().unwrap_or_default().to_ascii_lowercase();
+        let host = uri.host().unwrap_or_default().trim_matches(['[', ']']).to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" || host.is_empty() {
+            return Err(HttpError::InvalidRequest(format!("`{url}` is not an http(s) URL with a host")));
+        }
+        let port = uri.port_u16().unwrap_or_else(|| default_port(&scheme));
+        if self.rules.iter().any(|r| r.allows(&scheme, &host, port)) {
+            Ok(uri)
+        } else if self.rules.is_empty() {
+            Err(HttpError::Denied(format!("{scheme}://{host}:{port}: the manifest allows no hosts")))
+        } else {
+            Err(HttpError::Denied(format!("{scheme}://{host}:{port} is not in the manifest's http.allow")))
+        }
+    }
+
+    /// Send a request the allowlist covers, within `deadline` (the call's own).
+    pub fn send(&self, request: Request, deadline: Instant) -> Result<Response, HttpError> {
+        let uri = self.check(&request.url)?;
+        if request.body.len() as u64 > self.max_body {
+            return Err(HttpError::TooLarge(request.body.len() as u64));
+        }
+        let asked = if request.timeout_ms == 0 { self.timeout } else { Duration::from_millis(request.timeout_ms.into()).min(self.timeout) };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(HttpError::Timeout);
+        }
+        let mut builder = ureq::http::Request::builder().method(request.method.as_str()).uri(uri);
+        for h in &request.headers {
+            builder = builder.header(h.name.as_str(), h.value.as_str());
+        }
+        let built = builder.body(request.body).map_err(|e| HttpError::InvalidRequest(e.to_string()))?;
+        let started = Instant::now();
+        let config = self.agent.configure_request(built).timeout_global(Some(asked.min(left))).build();
+        let mut response = self.agent.run(config).map_err(|e| self.failure(e))?;
+        let status = response.status().as_u16();
+        let mut headers: Vec<Header> = response
+            .headers()
+            .iter()
+            .map(|(k, v)| Header { name: k.as_str().to_string(), value: String::from_utf8_lossy(v.as_bytes()).into_owned() })
+            .collect();
+        let body = response.body_mut().with_config().limit(self.max_body).read_to_vec().map_err(|e| self.failure(e))?;
+        // Plugins read no clock: the host says how long the exchange took.
+        headers.push(Header { name: ELAPSED_HEADER.into(), value: started.elapsed().as_millis().to_string() });
+        Ok(Response { status, headers, body })
+    }
+
+    fn failure(&self, e: ureq::Error) -> HttpError {
+        match e {
+            ureq::Error::Timeout(_) => HttpError::Timeout,
+            ureq::Error::BodyExceedsLimit(_) => HttpError::TooLarge(self.max_body + 1),
+            ureq::Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => HttpError::Timeout,
+            other => HttpError::Connection(other.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn cap(rules: &[&str]) -> Capability {
+        Capability::new(&crate::HttpPolicy { allow: rules.iter().map(|r| r.to_string()).collect(), ..Default::default() })
+    }
+
+    #[test]
+    fn the_allowlist_matches_scheme_host_and_port() {
+        let c = cap(&["http://127.0.0.1:*", "https://*.amazonaws.com", "https://example.com:8443"]);
+        for ok in [
+            "http://127.0.0.1:5000/x",
+            "http://127.0.0.1/",
+            "https://cloudformation.us-east-1.amazonaws.com/",
+            "https://EXAMPLE.com:8443/a?b",
+        ] {
+            assert!(c.check(ok).is_ok(), "{ok}");
+        }
+        for denied in [
+            "https://127.0.0.1:5000/",
+            "https://amazonaws.com/",
+            "https://evil-amazonaws.com/",
+            "https://amazonaws.com.evil.net/",
+            "https://example.com/",
+            "http://localhost:5000/",
+        ] {
+            assert!(matches!(c.check(denied), Err(HttpError::Denied(_))), "{denied}");
+        }
+        assert!(matches!(c.check("file:///etc/passwd"), Err(HttpError::InvalidRequest(_))));
+        assert!(matches!(cap(&[]).check("http://127.0.0.1/"), Err(HttpError::Denied(m)) if m.contains("allows no hosts")));
+    }
+
+    #[test]
+    fn bad_rules_say_what_is_wrong() {
+        assert!(Rule::parse("example.com").unwrap_err().contains("scheme"));
+        assert!(Rule::parse("ftp://example.com").unwrap_err().contains("only http"));
+        assert!(Rule::parse("https://example.com/path").unwrap_err().contains("no path"));
+        assert!(Rule::parse("https://ex*ample.com").unwrap_err().contains("wildcard"));
+        assert!(Rule::parse("https://example.com:99999").unwrap_err().contains("not a port"));
+        assert_eq!(
+            Rule::parse("https://Example.com/").unwrap(),
+            Rule { scheme: "https".into(), host: "example.com".into(), port: Some(443) }
+        );
+    }
+}
