@@ -2,6 +2,8 @@
 //! `lift-core`, hand results over as JSON text, map errors in one place.
 //! The Python package (`python/lift`) wraps these in friendly types.
 
+mod plugins;
+
 use lift_core::{App, Diagnostic, Format, SynthError};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
@@ -319,6 +321,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(import_openslo, m)?)?;
     m.add("SpecError", m.py().get_type::<SpecError>())?;
     m.add("RegionError", m.py().get_type::<RegionError>())?;
+    plugins::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

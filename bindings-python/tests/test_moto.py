@@ -1,10 +1,6 @@
 """Deploy every example's templates to moto's CloudFormation (server mode, on
 loopback) and check that what moto supports was really created."""
 
-import io
-import time
-import zipfile
-
 import pytest
 
 import lift
@@ -38,57 +34,15 @@ REPLACED_BY_LIFT = {"AWS::Lambda::Version", "AWS::EC2::VPCEndpoint", "AWS::EC2::
 
 
 @pytest.fixture(scope="module")
-def endpoint():
+def target():
     from lift.local import LocalTarget
 
-    with LocalTarget() as target:
-        yield target.url
+    with LocalTarget() as t:
+        yield t
 
 
 def _client(service, region, url):
     return boto3.client(service, region_name=region, endpoint_url=url, aws_access_key_id="testing", aws_secret_access_key="testing")
-
-
-def _zip():
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
-        z.writestr("app.py", "def handler(event, context):\n    return {'statusCode': 200}\n")
-    return buf.getvalue()
-
-
-def _upload_code(app, template, region, url):
-    """What a deployer does: put each function's zip where the template expects it."""
-    s3 = _client("s3", region, url)
-    params = []
-    create = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
-
-    def bucket(name):
-        if name not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
-            s3.create_bucket(Bucket=name, **create)
-
-    for name, p in template.get("Parameters", {}).items():
-        if name == "ArtifactBucket":
-            b = f"lift-artifacts-{app.name}-{region}"
-            bucket(b)
-            params.append({"ParameterKey": name, "ParameterValue": b})
-    for name, p in template.get("Parameters", {}).items():
-        if name == "CertificateArn":
-            # The region's own certificate for the app's DNS name, as ACM in moto issues it.
-            acm = _client("acm", region, url)
-            arn = acm.request_certificate(DomainName=app.resolved()["recovery"]["dns"]["name"])["CertificateArn"]
-            params.append({"ParameterKey": name, "ParameterValue": arn})
-    for name, p in template.get("Parameters", {}).items():
-        if name.endswith("CodeKey"):
-            b = next(x["ParameterValue"] for x in params if x["ParameterKey"] == "ArtifactBucket")
-            s3.put_object(Bucket=b, Key=p["Default"], Body=_zip())
-    for r in template["Resources"].values():
-        if r["Type"] == "AWS::Lambda::Function":
-            code = r["Properties"]["Code"]
-            if isinstance(code["S3Bucket"], str) or "Fn::Sub" in code["S3Bucket"]:
-                b = code["S3Bucket"] if isinstance(code["S3Bucket"], str) else code["S3Bucket"]["Fn::Sub"].replace("${AWS::Region}", region)
-                bucket(b)
-                s3.put_object(Bucket=b, Key=code["S3Key"], Body=_zip())
-    return params
 
 
 # EC2 resources whose existence is one describe call: (method, ID argument, result key).
@@ -156,42 +110,27 @@ def _exists(rtype, physical, region, url):
     return bool(physical)
 
 
-def _wait(cf, name, until):
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        status = cf.describe_stacks(StackName=name)["Stacks"][0]["StackStatus"]
-        if not status.endswith("IN_PROGRESS"):
-            return status
-        time.sleep(0.5)
-    return "TIMEOUT"
-
-
 @pytest.mark.parametrize("name", VALID)
-def test_moto_creates_every_stack(name, endpoint):
+def test_moto_creates_every_stack(name, target):
+    """The shipped CloudFormation deployer plugin creates each example's stack in
+    each region, through the host's HTTP capability, and deletes it again."""
+    endpoint = target.url
     app = lift.load(EXAMPLES / name)
+    deployer = lift.plugins.Deployer(
+        "cloudformation", endpoint=endpoint, access_key_id="testing", secret_access_key="testing", settings={"template-bucket": target.template_bucket(app)}
+    )
     seen_unsupported = set()
     for region in app.regions:
         template = app.synth("cloudformation", region=region)
-        params = _upload_code(app, template, region, endpoint)
+        body, params = target.prepare(app, region)
         cf = _client("cloudformation", region, endpoint)
         stack = f"{app.name}-{region}"
-        body = app.synth("cloudformation", region=region, text=True)
-        dns = (app.resolved().get("recovery") or {}).get("dns")
-        if dns:
-            # The records go in a hosted zone of the emulator's own, which has its own ID.
-            r53 = _client("route53", region, endpoint)
-            zone = r53.create_hosted_zone(Name=dns["name"].split(".", 1)[1], CallerReference=f"{app.name}-{region}")["HostedZone"]["Id"]
-            body = body.replace(dns["zone_id"], zone.split("/")[-1])
-        where = {"TemplateBody": body}
-        if len(body.encode()) > 51_200:
-            # Over CloudFormation's inline limit: through S3, as a deployer does (Lift warns W301).
-            s3 = _client("s3", region, endpoint)
-            bucket = f"lift-templates-{app.name}-{region}"
-            s3.create_bucket(Bucket=bucket, **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}))
-            s3.put_object(Bucket=bucket, Key="template.json", Body=body.encode())
-            where = {"TemplateURL": f"https://{bucket}.s3.amazonaws.com/template.json"}
-        stack_id = cf.create_stack(StackName=stack, Parameters=params, Capabilities=["CAPABILITY_IAM"], **where)["StackId"]
-        assert _wait(cf, stack, "CREATE_COMPLETE") == "CREATE_COMPLETE", cf.describe_stack_events(StackName=stack)
+        events = []
+        done = deployer.deploy(stack, region, body, params, timeout=120, interval=0.2, on_event=events.append)
+        assert done["status"] == "complete"
+        assert events and events[-1].split()[1:4] == [stack, "AWS::CloudFormation::Stack", "CREATE_COMPLETE"], events[-3:]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName=stack)["Stacks"][0].get("Outputs", [])}
+        assert done["outputs"] == outputs
         listed = {r["LogicalResourceId"]: r for r in cf.list_stack_resources(StackName=stack)["StackResourceSummaries"]}
         supported = {k for k, r in template["Resources"].items() if r["Type"] not in UNSUPPORTED_BY_MOTO}
         assert supported <= set(listed), f"moto did not create {sorted(supported - set(listed))}"
@@ -234,8 +173,9 @@ def test_moto_creates_every_stack(name, endpoint):
             if r["Type"] == "AWS::DynamoDB::Table":
                 t = _exists(r["Type"], physical, region, endpoint)
                 assert t["KeySchema"] == r["Properties"]["KeySchema"]
-        cf.delete_stack(StackName=stack_id)
-        assert _wait(cf, stack_id, "DELETE_COMPLETE") == "DELETE_COMPLETE"
+        deployer.delete(stack, region)
+        assert deployer.wait(stack, region, "deleted", timeout=120, interval=0.2)["status"] == "deleted"
+        assert all(s["StackName"] != stack for s in cf.describe_stacks()["Stacks"])
     if seen_unsupported:
         print(f"\n{name}: not implemented by moto's CloudFormation, so not checked: {', '.join(sorted(seen_unsupported))}")
 

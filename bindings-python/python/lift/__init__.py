@@ -35,6 +35,7 @@ __all__ = [
     "Tracker",
     "Evaluator",
     "PercentileSlices",
+    "plugins",
     "__version__",
 ]
 
@@ -362,3 +363,4 @@ def schema() -> Dict[str, Any]:
 def schema_path() -> Path:
     """The JSON Schema shipped with the package, for editors."""
     return Path(__file__).with_name("app-spec.schema.json")
+from . import plugins  # noqa: E402  (WebAssembly plugins: lift.plugins.list(), inspect, check, probe)

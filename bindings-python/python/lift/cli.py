@@ -266,6 +266,58 @@ def parser() -> argparse.ArgumentParser:
     si.add_argument("file", metavar="FILE")
     si.set_defaults(func=cmd_slo_import)
 
+    pg = sub.add_parser("plugin", help="WebAssembly plugins: list, inspect, check, probe, decide")
+    pg_sub = pg.add_subparsers(dest="plugin_command", metavar="COMMAND")
+    pg.set_defaults(func=lambda a: (pg.print_help(), EXIT_USAGE)[1])
+    pgl = pg_sub.add_parser("list", help="the plugins in a directory (default: the ones Lift ships) and whether each loads")
+    pgl.add_argument("dir", nargs="?", help="a directory of NAME.toml manifests beside NAME.wasm components")
+    pgl.add_argument("--format", choices=["text", "json"], default="text")
+    pgl.set_defaults(func=cmd_plugin_list)
+    pgi = pg_sub.add_parser("inspect", help="what a plugin is, imports and exports")
+    pgi.add_argument("plugin", help="a manifest, a .wasm with its manifest beside it, or a shipped plugin's name")
+    pgi.add_argument("--format", choices=["text", "json"], default="text")
+    pgi.set_defaults(func=cmd_plugin_inspect)
+    pgc = pg_sub.add_parser("check", help="whether a plugin would load: manifest, sha256, version, imports, exports")
+    pgc.add_argument("plugin", help="a manifest, a .wasm with its manifest beside it, or a shipped plugin's name")
+    pgc.set_defaults(func=cmd_plugin_check)
+    pgp = pg_sub.add_parser("probe", help="probe a URL once with a prober plugin, in its sandbox")
+    pgp.add_argument("plugin", help="a prober plugin (default shipped: http-prober)")
+    pgp.add_argument("url")
+    pgp.add_argument("--expect-status", type=int)
+    pgp.add_argument("--body-contains")
+    pgp.add_argument("--timeout-ms", type=int, default=1000)
+    pgp.add_argument("--format", choices=["text", "json"], default="text")
+    pgp.set_defaults(func=cmd_plugin_probe)
+    pgd = pg_sub.add_parser("decide", help="ask a strategy plugin what follows a gate, in its sandbox")
+    pgd.add_argument("plugin", help="a strategy plugin (shipped: business-hours)")
+    pgd.add_argument("--verdict", choices=["pass", "fail", "inconclusive", "error", "no-data"], default="pass")
+    pgd.add_argument("--step", type=int, default=1, help="the step whose gate reported, from 1 (default 1)")
+    pgd.add_argument("--steps", type=int, default=1, help="steps in the plan (default 1)")
+    pgd.add_argument("--at", metavar="TIME", help="the time, ISO 8601 (default: now)")
+    pgd.add_argument("--evidence", default="", help="the numbers behind the verdict")
+    pgd.add_argument("--format", choices=["text", "json"], default="text")
+    pgd.set_defaults(func=cmd_plugin_decide)
+
+    d = sub.add_parser(
+        "deploy",
+        help="deploy every region's stack with the CloudFormation deployer plugin",
+        description="Deploy the app's stack to each region with a deployer plugin (default: the shipped "
+        "CloudFormation one), streaming CloudFormation's events. --local deploys to the local target (moto on "
+        "loopback, started for the run: no AWS account needed). Otherwise it deploys to AWS with the credentials "
+        "in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and --parameter supplies the stack's parameters.",
+    )
+    d.add_argument("spec", metavar="SPEC")
+    d.add_argument("--local", action="store_true", help="deploy to the local target (moto on loopback) for this run")
+    d.add_argument("--endpoint", metavar="URL", help="a CloudFormation endpoint other than AWS's")
+    d.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable)")
+    d.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE", help="a stack parameter (repeatable)")
+    d.add_argument("--template-bucket", metavar="BUCKET", help="where templates over 51,200 bytes are uploaded; {region} stands for the region")
+    d.add_argument("--plugin", default="cloudformation", help="the deployer plugin (default: cloudformation)")
+    d.add_argument("--delete", action="store_true", help="delete each stack again once it is up (a round trip)")
+    d.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="per stack (default 600)")
+    d.add_argument("--format", choices=["text", "json"], default="text")
+    d.set_defaults(func=cmd_deploy)
+
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     c.set_defaults(func=cmd_schema)
@@ -276,12 +328,163 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _inspection_text(path: str, i: dict) -> str:
+    m = i.get("manifest") or {}
+    lines = [f"{m.get('name', path)} {m.get('version', '')}  ({m.get('world', '?')} world, {m.get('package', '?')})".rstrip()]
+    if m.get("description"):
+        lines.append(f"  {m['description']}")
+    lines.append(f"  component  {i['component']}  {i['bytes']:,} bytes  sha256 {i['sha256'][:16]}...")
+    if m:
+        lim = m["limits"]
+        lines.append(f"  limits     memory {lim['memory_mib']} MiB, fuel {lim['fuel']:,} per call, timeout {lim['timeout_ms']} ms per call")
+        lines.append(f"  http       {', '.join(m['http']['allow']) or 'none'}")
+    lines.append(f"  imports    {', '.join(i['imports']) or 'nothing'}")
+    lines.append(f"  exports    {', '.join(i['exports']) or 'nothing'}")
+    lines.extend(f"  problem    {f}" for f in i["findings"])
+    return "\n".join(lines)
+
+
+def cmd_plugin_list(args: argparse.Namespace) -> int:
+    from . import plugins
+
+    rows = plugins.list(args.dir)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    bad = 0
+    for row in rows:
+        if "error" in row:
+            bad += 1
+            print(f"{row['path']}: {row['error']}")
+            continue
+        i = row["inspection"]
+        m = i.get("manifest") or {}
+        state = "ok" if not i["findings"] else f"REFUSED: {'; '.join(i['findings'])}"
+        print(f"{m.get('name', row['path']):<18} {m.get('world', '?'):<9} {m.get('version', ''):<8} {i['bytes']:>8,} B  {state}")
+        bad += bool(i["findings"])
+    return EXIT_INVALID if bad else EXIT_OK
+
+
+def cmd_plugin_inspect(args: argparse.Namespace) -> int:
+    from . import plugins
+
+    i = plugins.inspect(args.plugin)
+    sys.stdout.write(json.dumps(i, indent=2) + "\n" if args.format == "json" else _inspection_text(args.plugin, i) + "\n")
+    return EXIT_INVALID if i["findings"] else EXIT_OK
+
+
+def cmd_plugin_check(args: argparse.Namespace) -> int:
+    from . import plugins
+
+    i = plugins.inspect(args.plugin)
+    for f in i["findings"]:
+        print(f"{args.plugin}: {f}", file=sys.stderr)
+    if not i["findings"]:
+        m = i["manifest"]
+        print(f"{args.plugin}: ok: {m['name']} {m['version']} implements {m['world']} ({m['package']})")
+    return EXIT_INVALID if i["findings"] else EXIT_OK
+
+
+def cmd_plugin_probe(args: argparse.Namespace) -> int:
+    from . import plugins
+
+    h = plugins.probe(args.plugin, args.url, args.expect_status, args.body_contains, args.timeout_ms)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(h, indent=2) + "\n")
+    else:
+        print(f"{'healthy' if h['ok'] else 'UNHEALTHY'}: {h['detail']}")
+        for r in h["log"]:
+            print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+    return EXIT_OK if h["ok"] else EXIT_INVALID
+
+
+def cmd_plugin_decide(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+
+    from . import plugins
+
+    try:
+        at = datetime.fromisoformat(args.at.replace("Z", "+00:00")) if args.at else datetime.now(timezone.utc)
+    except ValueError:
+        raise ValueError(f"--at {args.at}: not an ISO 8601 time (2026-12-07T10:00:00Z)") from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=timezone.utc)
+    if not 1 <= args.step <= max(args.steps, 1):
+        raise ValueError(f"--step {args.step}: steps count from 1 to --steps ({args.steps})")
+    d = plugins.decide(args.plugin, verdict=args.verdict, step=args.step - 1, steps=args.steps, now=at, evidence=args.evidence)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(d, indent=2) + "\n")
+    else:
+        n = d["next"]
+        print(f"{d['strategy']}: {n['kind']}: {n['why']}")
+        for r in d["log"]:
+            print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_deploy(args: argparse.Namespace) -> int:
+    from . import plugins
+
+    app = _load(args.spec)
+    regions = args.region or app.regions
+    unknown = [r for r in regions if r not in app.regions]
+    if unknown:
+        raise lift.RegionError(f"{', '.join(unknown)}: not among {args.spec}'s regions ({', '.join(app.regions)})")
+    given = dict(kv.split("=", 1) for kv in args.parameter if "=" in kv)
+    if len(given) != len(args.parameter):
+        raise ValueError("--parameter takes KEY=VALUE")
+    target = None
+    if args.local:
+        from .local import LocalTarget
+
+        print("starting the local target (moto on loopback)...", file=sys.stderr)
+        target = LocalTarget().start()
+    try:
+        endpoint = target.url if target else args.endpoint
+        creds = {"access_key_id": "testing", "secret_access_key": "testing"} if target else {}
+        bucket = args.template_bucket or (target.template_bucket(app) if target else None)
+        deployer = plugins.Deployer(args.plugin, endpoint=endpoint, settings={"template-bucket": bucket} if bucket else None, **creds)
+        results = {}
+        for region in regions:
+            stack = f"{app.name}-{region}"
+            if target:
+                body, params = target.prepare(app, region)
+            else:
+                body, params = app.synth("cloudformation", region=region, text=True), {}
+            params.update(given)
+            print(f"{stack}: deploying to {region}{' (local target)' if target else ''}", file=sys.stderr)
+            done = deployer.deploy(stack, region, body, params, timeout=args.timeout, on_event=lambda line: print(f"  {line}", file=sys.stderr))
+            for r in deployer.log():
+                if r["level"] != "debug":
+                    print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+            results[region] = {"stack": stack, "status": done["status"], "outputs": done["outputs"]}
+            if args.format == "text":
+                print(f"{stack}: {done['status']}")
+                for k, v in done["outputs"].items():
+                    print(f"  {k} = {v}")
+            if args.delete:
+                deployer.delete(stack, region)
+                gone = deployer.wait(stack, region, "deleted", timeout=args.timeout)
+                results[region]["deleted"] = gone["status"] == "deleted"
+                if args.format == "text":
+                    print(f"{stack}: deleted")
+        if args.format == "json":
+            sys.stdout.write(json.dumps(results, indent=2) + "\n")
+        return EXIT_OK
+    finally:
+        if target:
+            target.stop()
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
     except lift.ValidationError as e:
         _print_diagnostics(e.diagnostics, args.format if args.command == "validate" else "text")
+        return EXIT_INVALID
+    except lift.plugins.PluginError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_INVALID
     except (lift.SpecNotFoundError, lift.RegionError) as e:
         print(f"lift: error: {e}", file=sys.stderr)

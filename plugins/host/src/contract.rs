@@ -143,7 +143,7 @@ mod tests {
         assert_eq!(strategy.exports, ["name()", "decide()"]);
         // Deployer and prober reach out only through the host's HTTP interface.
         for (name, exports) in
-            [("deployer", vec!["configure()", "apply()", "poll()", "roll-back()", "delete()"]), ("prober", vec!["probe()"])]
+            [("deployer", vec!["configure()", "apply()", "describe()", "roll-back()", "delete()"]), ("prober", vec!["probe()"])]
         {
             let world = w(name);
             assert_eq!(world.imports, ["lift:plugin/log@0.1.0", "lift:plugin/http@0.1.0"], "{name}");

@@ -355,7 +355,7 @@ impl<B: Bindings> Runner<B> {
             Some(live) => live,
             None => {
                 let http = (self.manifest.world != World::Strategy).then(|| crate::http::Capability::new(&self.manifest.http));
-                let state = State::new(self.name.clone(), &self.manifest.limits, http, self.log.clone());
+                let state = State::new(self.name.clone(), &self.manifest, http, self.log.clone());
                 let mut store = store_for(&self.engine, state);
                 self.arm(&mut store)?;
                 match B::instantiate(&self.pre, &mut store) {
@@ -438,7 +438,7 @@ impl Plugin {
 
     /// A deployer's handle.
     pub fn deployer(&self) -> Result<Deployer, PluginError> {
-        Ok(Deployer(Runner::new(self, World::Deployer)?))
+        Ok(Deployer(Runner::new(self, World::Deployer)?, None))
     }
 
     pub(crate) fn strategy_runner(&self) -> Result<Runner<strategy::Strategy>, PluginError> {
@@ -456,8 +456,9 @@ impl Prober {
     }
 }
 
-/// A deployer plugin, ready to deploy.
-pub struct Deployer(Runner<deployer::Deployer>);
+/// A deployer plugin, ready to deploy. It keeps its settings, and configures
+/// an instance made again after a failure before its next call.
+pub struct Deployer(Runner<deployer::Deployer>, Option<Vec<(String, String)>>);
 
 impl Deployer {
     fn flat<T>(
@@ -466,20 +467,31 @@ impl Deployer {
         f: impl FnOnce(&deployer::Deployer, &mut Store<State>) -> wasmtime::Result<Result<T, String>>,
     ) -> Result<T, PluginError> {
         let plugin = self.0.name.to_string();
+        if let (None, Some(settings)) = (&self.0.live, &self.1) {
+            let settings = settings.clone();
+            self.0.call("configure", |b, s| b.call_configure(s, &settings))?.map_err(|message| PluginError::Reported {
+                plugin: plugin.clone(),
+                call: "configure".into(),
+                message,
+            })?;
+        }
         self.0.call(call, f)?.map_err(|message| PluginError::Reported { plugin, call: call.to_string(), message })
     }
 
     /// Settings: endpoint, credentials.
     pub fn configure(&mut self, settings: &[(String, String)]) -> Result<(), PluginError> {
-        self.flat("configure", |b, s| b.call_configure(s, settings))
+        self.1 = None;
+        self.flat("configure", |b, s| b.call_configure(s, settings))?;
+        self.1 = Some(settings.to_vec());
+        Ok(())
     }
     /// Create or update a stack; an operation ID.
     pub fn apply(&mut self, stack: &Stack) -> Result<String, PluginError> {
         self.flat("apply", |b, s| b.call_apply(s, stack))
     }
     /// Where the stack's operation stands.
-    pub fn poll(&mut self, name: &str, region: &str) -> Result<Progress, PluginError> {
-        self.flat("poll", |b, s| b.call_poll(s, name, region))
+    pub fn describe(&mut self, name: &str, region: &str) -> Result<Progress, PluginError> {
+        self.flat("describe", |b, s| b.call_describe(s, name, region))
     }
     /// Put the stack back as it was.
     pub fn roll_back(&mut self, name: &str, region: &str) -> Result<(), PluginError> {

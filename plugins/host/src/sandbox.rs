@@ -5,7 +5,6 @@
 //! and `http` capabilities.
 
 use crate::bindings::{http, log};
-use crate::manifest::Limits;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -149,7 +148,9 @@ impl WasiView for State {
     }
 }
 
-/// Plugins read no clock: time comes in as an argument. WASI's clocks stand still.
+/// Strategies and probers read no clock: time comes in as an argument, and
+/// WASI's clocks stand still. A deployer reads the wall clock, which AWS's
+/// request signatures need (they expire after 15 minutes).
 struct Frozen;
 
 impl wasmtime_wasi::HostWallClock for Frozen {
@@ -171,7 +172,7 @@ impl wasmtime_wasi::HostMonotonicClock for Frozen {
 }
 
 impl State {
-    pub(crate) fn new(plugin: Arc<str>, limits: &Limits, http: Option<crate::http::Capability>, log: Log) -> State {
+    pub(crate) fn new(plugin: Arc<str>, manifest: &crate::Manifest, http: Option<crate::http::Capability>, log: Log) -> State {
         let stderr = MemoryOutputPipe::new(STDERR_CAP);
         let mut wasi = WasiCtx::builder();
         // Nothing is inherited or granted: no args, env, stdin, preopens or sockets.
@@ -179,9 +180,11 @@ impl State {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
-            .socket_addr_check(|_, _| Box::pin(async { false }))
-            .wall_clock(Frozen)
-            .monotonic_clock(Frozen);
+            .socket_addr_check(|_, _| Box::pin(async { false }));
+        if manifest.world != crate::World::Deployer {
+            wasi.wall_clock(Frozen).monotonic_clock(Frozen);
+        }
+        let limits = &manifest.limits;
         State {
             plugin,
             wasi: wasi.build(),

@@ -1,0 +1,193 @@
+//! The plugin host for Python: inspect, check and list plugins, and run a
+//! prober. Thin: one host per process, results as JSON text.
+
+use lift_host::{Deployer, Host, PluginError as HostError, Stack, StackStatus, Target};
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use std::path::Path;
+use std::sync::OnceLock;
+
+create_exception!(_lift, PluginError, PyException, "Raised when a plugin cannot be loaded or a call into it fails.");
+
+static HOST: OnceLock<Result<Host, String>> = OnceLock::new();
+
+fn host() -> PyResult<&'static Host> {
+    HOST.get_or_init(|| Host::new(Host::default_cache_dir())).as_ref().map_err(|e| PluginError::new_err(e.clone()))
+}
+
+fn err(e: HostError) -> PyErr {
+    PluginError::new_err(e.to_string())
+}
+
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
+/// What a plugin is, imports and exports, and every finding against it (JSON).
+#[pyfunction]
+pub fn plugin_inspect(path: &str) -> PyResult<String> {
+    Ok(json(&host()?.inspect(Path::new(path)).map_err(err)?))
+}
+
+/// Every plugin in a directory: `[{path, inspection}]` or `[{path, error}]` (JSON).
+#[pyfunction]
+pub fn plugin_list(dir: &str) -> PyResult<String> {
+    let listed = host()?.list(Path::new(dir)).map_err(err)?;
+    let rows: Vec<_> = listed
+        .into_iter()
+        .map(|(path, r)| match r {
+            Ok(i) => serde_json::json!({ "path": path, "inspection": i }),
+            Err(e) => serde_json::json!({ "path": path, "error": e.to_string() }),
+        })
+        .collect();
+    Ok(json(&rows))
+}
+
+/// Load a prober plugin and probe `url` once: its health and its log (JSON).
+#[pyfunction]
+#[pyo3(signature = (path, url, expect_status=None, body_contains=None, timeout_ms=1000))]
+pub fn plugin_probe(
+    py: Python<'_>,
+    path: &str,
+    url: &str,
+    expect_status: Option<u16>,
+    body_contains: Option<String>,
+    timeout_ms: u32,
+) -> PyResult<String> {
+    let host = host()?;
+    // Without the GIL: the plugin's HTTP may reach a server in this very process.
+    let (plugin, health) = py
+        .detach(|| {
+            let plugin = host.load(Path::new(path))?;
+            let health = plugin.prober()?.probe(&Target { url: url.into(), expect_status, body_contains, timeout_ms })?;
+            Ok((plugin, health))
+        })
+        .map_err(err)?;
+    let value = serde_json::json!({
+        "ok": health.ok, "status": health.status, "latency_ms": health.latency_ms, "detail": health.detail,
+        "log": plugin.drain_log(),
+    });
+    Ok(json(&value))
+}
+
+/// Ask a strategy plugin what follows a gate. `view` is a JSON object with the
+/// core's view fields (`step`, `steps`, `wave`, `weights`, `verdict`,
+/// `evidence`, `failures_in_a_row`, `errors_in_a_row`, `failure_limit`,
+/// `error_limit`, `no_data`, `now` in ms since the Unix epoch); absent ones
+/// take a first step's values. The decision and the plugin's log (JSON).
+#[pyfunction]
+pub fn plugin_decide(py: Python<'_>, path: &str, view: &str) -> PyResult<String> {
+    let v: serde_json::Value = serde_json::from_str(view).map_err(|e| PluginError::new_err(format!("the view is not JSON: {e}")))?;
+    let int = |k: &str, d: u64| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(d);
+    let pick = |k: &str, d: &str| serde_json::Value::String(v.get(k).and_then(|x| x.as_str()).unwrap_or(d).to_string());
+    let verdict = serde_json::from_value(pick("verdict", "pass")).map_err(|e| PluginError::new_err(format!("verdict: {e}")))?;
+    let no_data = serde_json::from_value(pick("no_data", "wait")).map_err(|e| PluginError::new_err(format!("no_data: {e}")))?;
+    let weights = v
+        .get("weights")
+        .and_then(|w| w.as_object())
+        .map(|w| w.iter().map(|(k, x)| (k.clone(), x.as_u64().unwrap_or(0) as u32)).collect())
+        .unwrap_or_default();
+    let evidence = v.get("evidence").and_then(|e| e.as_str()).unwrap_or_default();
+    let view = lift_core::rollout::View {
+        step: int("step", 0) as usize,
+        steps: int("steps", 1) as usize,
+        wave: int("wave", 0) as usize,
+        weights,
+        verdict,
+        evidence,
+        failures_in_a_row: int("failures_in_a_row", 0) as u32,
+        errors_in_a_row: int("errors_in_a_row", 0) as u32,
+        failure_limit: int("failure_limit", 3) as u32,
+        error_limit: int("error_limit", 3) as u32,
+        no_data,
+        now: int("now", 0),
+    };
+    let host = host()?;
+    let (plugin, strategy, next) = py
+        .detach(|| {
+            let plugin = host.load(Path::new(path))?;
+            let strategy = lift_host::WasmStrategy::new(&plugin)?;
+            let next = strategy.decide(&view)?;
+            Ok((plugin, strategy, next))
+        })
+        .map_err(err)?;
+    Ok(json(&serde_json::json!({ "strategy": strategy.name(), "next": next, "log": plugin.drain_log() })))
+}
+
+/// A deployer plugin in its sandbox: configure it, then apply, describe,
+/// roll back and delete stacks. One instance, kept between calls.
+#[pyclass(module = "lift._lift")]
+pub struct PluginDeployer {
+    // A mutex: Python objects may be shared between threads, a store may not.
+    deployer: std::sync::Mutex<Deployer>,
+    plugin: lift_host::Plugin,
+}
+
+impl PluginDeployer {
+    fn deployer(&self) -> std::sync::MutexGuard<'_, Deployer> {
+        self.deployer.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[pymethods]
+impl PluginDeployer {
+    /// Load the deployer plugin at `path` (its manifest or component).
+    #[new]
+    fn new(py: Python<'_>, path: &str) -> PyResult<Self> {
+        let host = host()?;
+        let plugin = py.detach(|| host.load(Path::new(path))).map_err(err)?;
+        Ok(PluginDeployer { deployer: std::sync::Mutex::new(plugin.deployer().map_err(err)?), plugin })
+    }
+
+    /// Settings for the plugin (endpoint, credentials), as `(key, value)` pairs.
+    fn configure(&self, py: Python<'_>, settings: Vec<(String, String)>) -> PyResult<()> {
+        py.detach(|| self.deployer().configure(&settings)).map_err(err)
+    }
+
+    /// Create or update a stack; the operation's ID.
+    #[pyo3(signature = (name, region, template, parameters=Vec::new()))]
+    fn apply(&self, py: Python<'_>, name: String, region: String, template: String, parameters: Vec<(String, String)>) -> PyResult<String> {
+        py.detach(|| self.deployer().apply(&Stack { name, region, template, parameters })).map_err(err)
+    }
+
+    /// Where the stack's operation stands: `{status, events, outputs, reason}` (JSON).
+    fn describe(&self, py: Python<'_>, name: &str, region: &str) -> PyResult<String> {
+        let p = py.detach(|| self.deployer().describe(name, region)).map_err(err)?;
+        let status = match p.status {
+            StackStatus::InProgress => "in-progress",
+            StackStatus::Complete => "complete",
+            StackStatus::Failed => "failed",
+            StackStatus::RolledBack => "rolled-back",
+            StackStatus::Deleted => "deleted",
+        };
+        let outputs: serde_json::Map<String, serde_json::Value> = p.outputs.into_iter().map(|(k, v)| (k, v.into())).collect();
+        Ok(json(&serde_json::json!({ "status": status, "events": p.events, "outputs": outputs, "reason": p.reason })))
+    }
+
+    /// Put the stack back as it was before the current operation.
+    fn roll_back(&self, py: Python<'_>, name: &str, region: &str) -> PyResult<()> {
+        py.detach(|| self.deployer().roll_back(name, region)).map_err(err)
+    }
+
+    /// Delete the stack.
+    fn delete(&self, py: Python<'_>, name: &str, region: &str) -> PyResult<()> {
+        py.detach(|| self.deployer().delete(name, region)).map_err(err)
+    }
+
+    /// The plugin's log since the last drain (JSON list).
+    fn drain_log(&self) -> String {
+        json(&self.plugin.drain_log())
+    }
+}
+
+/// Register the functions and the exception.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(plugin_inspect, m)?)?;
+    m.add_function(wrap_pyfunction!(plugin_list, m)?)?;
+    m.add_function(wrap_pyfunction!(plugin_probe, m)?)?;
+    m.add_function(wrap_pyfunction!(plugin_decide, m)?)?;
+    m.add_class::<PluginDeployer>()?;
+    m.add("PluginError", m.py().get_type::<PluginError>())?;
+    Ok(())
+}

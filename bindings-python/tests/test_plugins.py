@@ -1,0 +1,122 @@
+"""The plugins Lift ships, loaded from the installed package: list, inspect and
+check them, probe a loopback server with the HTTP prober, and the CLI's exit codes."""
+
+import http.server
+import json
+import shutil
+import threading
+
+import pytest
+
+import lift
+from conftest import EXAMPLES
+from lift import plugins
+
+SHIPPED = {"business-hours": "strategy", "cloudformation": "deployer", "http-prober": "prober"}
+
+
+@pytest.fixture(scope="module")
+def server():
+    """A loopback HTTP server: /ok answers 200 with a body, /fail 503."""
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status = 200 if self.path == "/ok" else 503
+            body = b"all good" if status == 200 else b"down"
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{srv.server_address[1]}"
+    srv.shutdown()
+
+
+def test_the_shipped_plugins_come_with_the_package_and_load():
+    rows = plugins.list()
+    seen = {r["inspection"]["manifest"]["name"]: r["inspection"] for r in rows}
+    assert {n: i["manifest"]["world"] for n, i in seen.items()} == SHIPPED
+    for name, i in seen.items():
+        assert i["findings"] == [], name
+        assert plugins.check(name)["manifest"]["name"] == name
+        assert str(plugins.builtin_dir()) in plugins.resolve(name).as_posix() or plugins.resolve(name).exists()
+    assert "lift:plugin/http@0.1.0" in seen["cloudformation"]["imports"]
+    assert seen["business-hours"]["exports"] == ["name", "decide"]
+    assert "lift:plugin/http@0.1.0" not in seen["business-hours"]["imports"]
+
+
+def test_the_prober_probes_a_loopback_server(server):
+    ok = plugins.probe("http-prober", server + "/ok", body_contains="good")
+    assert ok["ok"] and ok["status"] == 200
+    down = plugins.probe("http-prober", server + "/fail")
+    assert not down["ok"] and down["status"] == 503 and "expected 200" in down["detail"]
+    missing = plugins.probe("http-prober", server + "/ok", body_contains="nope")
+    assert not missing["ok"] and "nope" in missing["detail"]
+    denied = plugins.probe("http-prober", "http://example.com/")
+    assert not denied["ok"] and "denied" in denied["detail"]
+    assert any("denied" in r["message"] for r in denied["log"])
+
+
+def test_a_tampered_plugin_is_refused_with_every_finding(tmp_path):
+    for ext in ("toml", "wasm"):
+        shutil.copy(plugins.builtin_dir() / f"http-prober.{ext}", tmp_path / f"http-prober.{ext}")
+    wasm = tmp_path / "http-prober.wasm"
+    wasm.write_bytes(wasm.read_bytes() + b"\0")
+    manifest = tmp_path / "http-prober.toml"
+    manifest.write_text(manifest.read_text().replace('world = "prober"', 'world = "deployer"'))
+    with pytest.raises(plugins.PluginError) as e:
+        plugins.check(manifest)
+    assert "sha256" in str(e.value)
+    with pytest.raises(FileNotFoundError, match="shipped: business-hours, cloudformation, http-prober"):
+        plugins.resolve("no-such-plugin")
+
+
+def test_the_cli_lists_inspects_checks_and_probes(run, server, tmp_path):
+    r = run("plugin", "list")
+    assert r.returncode == 0, r.stderr
+    assert all(name in r.stdout for name in SHIPPED) and "REFUSED" not in r.stdout
+    r = run("plugin", "inspect", "cloudformation", "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["manifest"]["world"] == "deployer"
+    r = run("plugin", "inspect", "business-hours")
+    assert r.returncode == 0 and "imports    lift:plugin/log@0.1.0" in r.stdout, r.stdout
+    r = run("plugin", "check", "http-prober")
+    assert r.returncode == 0 and "ok: http-prober 0.1.0 implements prober" in r.stdout
+    r = run("plugin", "probe", "http-prober", server + "/ok")
+    assert r.returncode == 0 and r.stdout.startswith("healthy")
+    r = run("plugin", "probe", "http-prober", server + "/fail")
+    assert r.returncode == 1 and r.stdout.startswith("UNHEALTHY: status 503")
+    (tmp_path / "x.toml").write_text('name = "x"\nworld = "nope"\n')
+    r = run("plugin", "check", tmp_path / "x.toml")
+    assert r.returncode == 1 and "x.toml" in r.stderr
+    r = run("plugin", "list", tmp_path)
+    assert r.returncode == 1
+
+
+def test_the_cli_asks_a_strategy_plugin(run):
+    r = run("plugin", "decide", "business-hours", "--at", "2026-12-07T10:00:00Z", "--step", "2", "--steps", "3")
+    assert r.returncode == 0 and r.stdout == "business-hours: continue: step 2 passed inside business hours\n", r.stdout + r.stderr
+    r = run("plugin", "decide", "business-hours", "--at", "2026-12-05T10:00:00Z")
+    assert r.returncode == 0 and r.stdout.startswith("business-hours: ask-person: outside business hours"), r.stdout
+    r = run("plugin", "decide", "business-hours", "--verdict", "fail", "--format", "json")
+    assert r.returncode == 0 and json.loads(r.stdout)["next"]["kind"] == "retry"
+    r = run("plugin", "decide", "http-prober")
+    assert r.returncode == 1 and "not a strategy" in r.stderr
+    r = run("plugin", "decide", "business-hours", "--at", "tuesday")
+    assert r.returncode == 2 and "ISO 8601" in r.stderr
+
+
+def test_lift_deploy_to_the_local_target(run):
+    pytest.importorskip("moto")
+    r = run("deploy", "examples/minimal", "--local", "--delete", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    results = json.loads(r.stdout)
+    assert sorted(results) == sorted(lift.load(EXAMPLES / "minimal").regions)
+    assert all(v["status"] == "complete" and v["deleted"] for v in results.values())
+    assert "CREATE_COMPLETE" in r.stderr
+    r = run("deploy", "examples/minimal", "--local", "--region", "xx-nowhere-1")
+    assert r.returncode == 2 and "xx-nowhere-1" in r.stderr
