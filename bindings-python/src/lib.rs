@@ -71,6 +71,11 @@ impl PyApp {
         Ok((f.files, diagnostics_json(&f.warnings)))
     }
 
+    /// One region's resource graph as an SVG picture.
+    fn graph_svg(&self, region: &str) -> PyResult<String> {
+        Ok(self.0.graph(region).map_err(to_py)?.to_svg())
+    }
+
     /// The rollout plan as `json`, a readable `text` timeline or an `svg` picture.
     fn plan(&self, format: &str) -> PyResult<String> {
         let plan = self.0.plan().map_err(to_py)?;

@@ -9,6 +9,7 @@ use std::fmt;
 
 /// How bad a diagnostic is. Errors stop synthesis; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// The spec cannot be turned into infrastructure as it is.
@@ -28,6 +29,7 @@ impl fmt::Display for Severity {
 
 /// A position in a source file, 1-based like compilers print them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Location {
     /// Line, starting at 1.
     pub line: u32,
@@ -37,6 +39,7 @@ pub struct Location {
 
 /// One finding about a spec or a generated template.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "tsify", derive(tsify::Tsify))]
 pub struct Diagnostic {
     /// Stable code, such as `E101`; documented in the README.
     pub code: String,

@@ -281,3 +281,28 @@ fn literal_template_markers_are_escaped_in_every_format() {
     let pulumi = app.synth("us-east-1", Format::Pulumi).map(|s| s.text).unwrap_or_default();
     assert!(pulumi.contains("GREETING: \"$${aws:username} %{x}\""), "{pulumi}");
 }
+
+/// The graph picture: every resource drawn once, every dependency an arrow,
+/// and each resource in a column right of everything it depends on.
+#[test]
+fn graph_pictures_draw_every_resource_right_of_its_dependencies() {
+    for (name, path) in valid_examples() {
+        let app = load(&path);
+        for region in app.regions() {
+            let graph = app.graph(&region).unwrap();
+            let depths = graph.depths();
+            let svg = graph.to_svg();
+            let mut arrows = 0;
+            for (id, node) in &graph.nodes {
+                assert_eq!(svg.matches(&format!("<g class=\"node\" data-id=\"{id}\">")).count(), 1, "{name} {region}: {id}");
+                for dep in node.dependencies().into_iter().filter(|d| *d != id) {
+                    assert!(depths[dep] < depths[id.as_str()], "{name} {region}: {dep} is not left of {id}");
+                    assert!(svg.contains(&format!("data-from=\"{dep}\" data-to=\"{id}\"")), "{name} {region}: no arrow {dep} -> {id}");
+                    arrows += 1;
+                }
+            }
+            assert_eq!(svg.matches("class=\"edge\"").count(), arrows, "{name} {region}");
+            assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
+        }
+    }
+}

@@ -226,6 +226,11 @@ class App:
         share and regions at risk, the fastest promotion and worst-case rollback."""
         return json.loads(self._plan("json"))
 
+    def graph_svg(self, region: Optional[str] = None) -> str:
+        """A region's resource graph (default: the primary's) as an SVG picture:
+        resources in columns by depth, an arrow from each dependency to its dependent."""
+        return self._core("graph_svg", region or self.primary_region)
+
     def plan_text(self) -> str:
         """The rollout plan as a readable timeline."""
         return self._plan("text")

@@ -318,6 +318,17 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=["text", "json"], default="text")
     d.set_defaults(func=cmd_deploy)
 
+    pv = sub.add_parser(
+        "preview",
+        help="serve the template preview page on loopback and open it in a browser",
+        description="Serve the template preview page (Lift's core compiled to WebAssembly: type a spec, see its "
+        "CloudFormation, Terraform, Pulumi and CDK output, diagnostics, resource graph and rollout plan) from "
+        "127.0.0.1. Everything runs in the page; nothing is sent anywhere. Ctrl-C stops it.",
+    )
+    pv.add_argument("--port", type=int, default=8321, help="the port (default 8321; 0 picks a free one)")
+    pv.add_argument("--no-browser", action="store_true", help="only print the address")
+    pv.set_defaults(func=cmd_preview)
+
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     c.set_defaults(func=cmd_schema)
@@ -419,6 +430,36 @@ def cmd_plugin_decide(args: argparse.Namespace) -> int:
         print(f"{d['strategy']}: {n['kind']}: {n['why']}")
         for r in d["log"]:
             print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    import functools
+    import http.server
+    import webbrowser
+
+    root = Path(lift.__file__).parent / "preview"
+    if not (root / "index.html").is_file():
+        print(f"lift: error: the preview page is not installed in {root} (build it with scripts/build-web)", file=sys.stderr)
+        return EXIT_USAGE
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, ".wasm": "application/wasm", ".js": "text/javascript"}
+
+        def log_message(self, *a) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), functools.partial(Handler, directory=str(root)))
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    print(f"serving the preview page at {url} (Ctrl-C stops it)", flush=True)
+    if not args.no_browser:
+        webbrowser.open(url)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return EXIT_OK
 
 

@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod resource;
+mod svg;
 
 pub use build::{Collision, build};
 pub use resource::*;

@@ -164,7 +164,8 @@ fn template_source(stack: &Stack) -> Result<(String, String), String> {
     let key = format!("lift/{}/{digest}.template", stack.name);
     let (put_to, read_from) = STATE.with(|s| s.borrow().client.template_object(&bucket, &key, &stack.region));
     let body = stack.template.as_bytes();
-    let headers = STATE.with(|s| s.borrow().client.signed("PUT", &put_to, &stack.region, "s3", &[], body, &amz_date()));
+    let call = query::Call { method: "PUT", url: &put_to, region: &stack.region, service: "s3" };
+    let headers = STATE.with(|s| s.borrow().client.signed(&call, &[], body, &amz_date()));
     let request = http::Request {
         method: "PUT".into(),
         url: put_to.clone(),

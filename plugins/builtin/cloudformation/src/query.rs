@@ -46,7 +46,8 @@ impl Client {
         let body = form.finish();
         let url = self.url(region);
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        let headers = self.signed("POST", &url, region, "cloudformation", &[("content-type", content_type)], body.as_bytes(), amz_date);
+        let call = Call { method: "POST", url: &url, region, service: "cloudformation" };
+        let headers = self.signed(&call, &[("content-type", content_type)], body.as_bytes(), amz_date);
         Prepared { url, headers, body }
     }
 
@@ -59,18 +60,10 @@ impl Client {
         (put_to, read_from)
     }
 
-    /// `headers` plus the signature's headers for a request to `service`
+    /// `headers` plus the signature's headers for `call`
     /// (S3 also wants the payload's hash as a header of its own).
-    pub fn signed(
-        &self,
-        method: &str,
-        url: &str,
-        region: &str,
-        service: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-        amz_date: &str,
-    ) -> Vec<(String, String)> {
+    pub fn signed(&self, call: &Call, headers: &[(&str, &str)], body: &[u8], amz_date: &str) -> Vec<(String, String)> {
+        let Call { method, url, region, service } = *call;
         let mut all: Vec<(String, String)> = headers.iter().map(|(n, v)| (n.to_string(), v.to_string())).collect();
         if service == "s3" {
             all.push(("x-amz-content-sha256".into(), sigv4::hex(&<sha2::Sha256 as sha2::Digest>::digest(body))));
@@ -86,6 +79,19 @@ impl Client {
         all.extend(signature);
         all
     }
+}
+
+/// One request to sign: what, where, and to which service in which region.
+#[derive(Clone, Copy)]
+pub struct Call<'a> {
+    /// `POST`, `PUT`.
+    pub method: &'a str,
+    /// The full URL.
+    pub url: &'a str,
+    /// The region.
+    pub region: &'a str,
+    /// The signing name: `cloudformation`, `s3`.
+    pub service: &'a str,
 }
 
 /// An error the API answered with: its code and message.
