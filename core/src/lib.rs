@@ -29,6 +29,7 @@ pub mod app;
 pub mod diag;
 pub mod graph;
 pub mod iac;
+pub mod markup;
 pub mod recovery;
 pub mod rollout;
 pub mod slo;

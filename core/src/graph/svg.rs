@@ -3,6 +3,7 @@
 //! dependency to its dependent, each box colored by its AWS service.
 
 use super::Graph;
+use crate::markup::escape as esc;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -12,10 +13,6 @@ const COL: f64 = 260.0;
 const ROW: f64 = 46.0;
 const TOP: f64 = 56.0;
 const LEFT: f64 = 20.0;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 /// A fill per service, so the eye finds the functions, the tables, the network.
 fn fill(type_name: &str) -> &'static str {

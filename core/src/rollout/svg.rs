@@ -3,6 +3,7 @@
 //! waves separated by dashed lines.
 
 use super::plan::{Action, Plan};
+use crate::markup::escape as esc;
 use crate::spec::units::Duration;
 use std::fmt::Write;
 
@@ -12,10 +13,6 @@ const RIGHT: f64 = 20.0;
 const TOP: f64 = 74.0;
 const LANE: f64 = 44.0;
 const BAR: f64 = 30.0;
-
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
 
 impl Plan {
     /// The plan as a standalone SVG document.

@@ -414,7 +414,7 @@ impl Report {
 
     /// A self-contained HTML page: the table, and an SVG burn-down per SLO.
     pub fn to_html(&self) -> String {
-        let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+        let esc = crate::markup::escape;
         let mut out = String::new();
         let _ = write!(
             out,
