@@ -141,18 +141,17 @@ function setOutput(text) {
   output.replaceChildren(frag);
 }
 
-function showText(files) {
+// The current output's files, in the selector, with `selected` chosen.
+function setFiles(files, selected) {
   state.files = files;
-  if (state.file >= files.length) state.file = 0;
-  const options = files.map((f, i) => {
-    const o = document.createElement("option");
-    o.value = i;
-    o.textContent = f.path;
-    return o;
-  });
-  fileSelect.replaceChildren(...options);
+  state.file = selected < files.length ? selected : 0;
+  fileSelect.replaceChildren(...files.map((f, i) => new Option(f.path, i)));
   fileSelect.value = String(state.file);
   fileSelect.hidden = files.length === 0;
+}
+
+function showText(files) {
+  setFiles(files, state.file);
   output.hidden = false;
   picture.hidden = true;
   setOutput(files.length ? files[state.file].text : "");
@@ -180,21 +179,14 @@ function render(startedAt) {
     if (hasErrors) {
       // Keep the last good output on screen, dimmed by the status line.
     } else if (state.tab === "graph") {
-      const region = state.regions[Math.min(state.file, state.regions.length - 1)] || state.regions[0];
-      const svg = lift.graph(text, region);
-      const files = state.regions.map((r) => ({ path: `${checked.app}-${r}.graph.svg`, text: r === region ? svg : "" }));
-      state.files = files;
-      fileSelect.replaceChildren(...files.map((f, i) => new Option(f.path, i)));
-      fileSelect.value = String(state.regions.indexOf(region));
-      fileSelect.hidden = false;
-      files[state.regions.indexOf(region)].text = svg;
+      // One picture per region; the file selector picks the region.
+      const i = Math.min(state.file, state.regions.length - 1);
+      const svg = lift.graph(text, state.regions[i]);
+      setFiles(state.regions.map((r, j) => ({ path: `${checked.app}-${r}.graph.svg`, text: j === i ? svg : "" })), i);
       showPicture(svg);
     } else if (state.tab === "plan") {
       const p = lift.plan(text);
-      state.files = [{ path: `${checked.app}-rollout.svg`, text: p.svg }, { path: `${checked.app}-rollout.txt`, text: p.text }];
-      fileSelect.replaceChildren(...state.files.map((f, i) => new Option(f.path, i)));
-      fileSelect.value = "0";
-      fileSelect.hidden = false;
+      setFiles([{ path: `${checked.app}-rollout.svg`, text: p.svg }, { path: `${checked.app}-rollout.txt`, text: p.text }], state.file);
       showPicture(p.svg, p.text);
     } else {
       showText(lift.synth(text, state.tab).files);

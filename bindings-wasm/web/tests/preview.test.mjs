@@ -102,6 +102,10 @@ for (const [example, want] of Object.entries(expected.examples)) {
   check(plan[0] === want.plan_svg, `${example} plan: the SVG differs from App.plan_svg()`);
   check(plan[1] === want.plan_text, `${example} plan: the text differs from App.plan_text()`);
   check((await page.$$eval("#picture svg", (s) => s.length)) === 1, `${example} plan: no timeline drawn`);
+  before = await renders();
+  await page.selectOption("#file", "1");
+  await waitRendered(before);
+  check((await page.$eval("#file", (s) => s.value)) === "1", `${example} plan: choosing the text file did not stick`);
   report.examples[example] = Object.keys(seen).length;
 }
 
