@@ -1,5 +1,6 @@
-//! The plugin host for Python: inspect, check and list plugins, and run a
-//! prober. Thin: one host per process, results as JSON text.
+//! The plugin host for Python: inspect, check and list plugins; run a prober,
+//! ask a strategy, drive a deployer. Thin: one host per process, results as
+//! JSON text, and no GIL held while a plugin runs.
 
 use lift_host::{Deployer, Host, PluginError as HostError, Stack, StackStatus, Target};
 use pyo3::create_exception;

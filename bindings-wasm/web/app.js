@@ -32,6 +32,7 @@ const state = {
   lastFrameMs: 0,
   renders: 0,
   example: null,
+  pickPrimary: true,
 };
 
 // What the tests and the curious read: the state, and when the page is ready.
@@ -151,6 +152,12 @@ function setFiles(files, selected) {
 }
 
 function showText(files) {
+  if (state.pickPrimary) {
+    // A new tab or spec opens on the primary region's file, not the first by name.
+    const primary = files.findIndex((f) => f.path.includes(state.regions[0]));
+    state.file = Math.max(0, primary);
+    state.pickPrimary = false;
+  }
   setFiles(files, state.file);
   output.hidden = false;
   picture.hidden = true;
@@ -221,6 +228,7 @@ function schedule(startedAt) {
 function selectTab(name) {
   state.tab = name;
   state.file = 0;
+  state.pickPrimary = true;
   for (const b of $("tabs").children) b.setAttribute("aria-selected", String(b.dataset.tab === name));
   render(performance.now());
 }
@@ -240,6 +248,7 @@ async function loadExample(name) {
   const response = await fetch(`examples/${name}.yaml`);
   spec.value = await response.text();
   state.example = name;
+  state.pickPrimary = true;
   spec.scrollTop = 0;
   render(performance.now());
 }

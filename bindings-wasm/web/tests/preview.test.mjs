@@ -116,6 +116,8 @@ await waitRendered(before);
 before = await renders();
 await page.click('#tabs button[data-tab="cloudformation"]');
 await waitRendered(before);
+const opened = await page.$eval("#file", (s) => s.options[s.selectedIndex].textContent);
+check(opened === "shop-us-east-1.template.json", `the shop opens on ${opened}, not its primary region's template`);
 await page.screenshot({ path: join(out, "preview-shop.png") });
 before = await renders();
 await page.click('#tabs button[data-tab="graph"]');
