@@ -125,7 +125,8 @@ class Deployer:
             "session-token": session_token or os.environ.get("AWS_SESSION_TOKEN"),
             **(settings or {}),
         }
-        if not given["endpoint"] and not (given["access-key-id"] and given["secret-access-key"]):
+        aws = str(name_or_path) == "cloudformation"
+        if aws and not given["endpoint"] and not (given["access-key-id"] and given["secret-access-key"]):
             raise PluginError(
                 "AWS's endpoints need credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
                 "(or pass access_key_id and secret_access_key), or deploy to the local target (`lift deploy --local`)"
