@@ -84,6 +84,17 @@ fn bench(c: &mut Criterion) {
     let mut handle = prober.prober().unwrap();
     let target = Target { url: url.clone(), expect_status: None, body_contains: None, timeout_ms: 1000 };
     g.bench_function("probe_through_plugin", |b| b.iter(|| assert!(handle.probe(&target).unwrap().ok)));
+    // The host's side alone: allowlist check, request built, sent and read with caps.
+    let cap = lift_host::http::Capability::new(&lift_host::HttpPolicy {
+        allow: vec!["http://127.0.0.1:*".into()],
+        timeout_ms: 5_000,
+        max_body_bytes: 1 << 20,
+    });
+    let request =
+        lift_host::http::Request { method: "GET".into(), url: url.clone(), headers: Vec::new(), body: Vec::new(), timeout_ms: 1000 };
+    g.bench_function("capability_send", |b| {
+        b.iter(|| assert_eq!(cap.send(request.clone(), std::time::Instant::now() + std::time::Duration::from_secs(5)).unwrap().status, 200))
+    });
     let agent = ureq::Agent::new_with_defaults();
     g.bench_function("get_direct", |b| b.iter(|| assert_eq!(agent.get(&url).call().unwrap().body_mut().read_to_string().unwrap(), "ok")));
     g.finish();

@@ -4,7 +4,7 @@
 //! each request has a timeout within the call's own, and bodies are capped
 //! both ways. Failures are values the plugin sees, never traps.
 
-use crate::bindings::http::{Header, HttpError, Request, Response};
+pub use crate::bindings::http::{Header, HttpError, Request, Response};
 use std::time::{Duration, Instant};
 use ureq::http::Uri;
 
