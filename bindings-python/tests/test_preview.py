@@ -57,3 +57,13 @@ def test_the_preview_page_in_chromium(tmp_path):
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_lift_preview_says_when_its_port_is_taken(run):
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        r = run("preview", "--no-browser", "--port", s.getsockname()[1])
+    assert r.returncode == 2 and "try another --port, or --port 0" in r.stderr, r.stderr

@@ -449,7 +449,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
         def log_message(self, *a) -> None:
             pass
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), functools.partial(Handler, directory=str(root)))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), functools.partial(Handler, directory=str(root)))
+    except OSError as e:
+        print(f"lift: error: cannot serve on 127.0.0.1:{args.port} ({e.strerror}); try another --port, or --port 0 for a free one", file=sys.stderr)
+        return EXIT_USAGE
     url = f"http://127.0.0.1:{server.server_address[1]}/"
     print(f"serving the preview page at {url} (Ctrl-C stops it)", flush=True)
     if not args.no_browser:
