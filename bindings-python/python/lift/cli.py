@@ -355,6 +355,13 @@ def _inspection_text(path: str, i: dict) -> str:
     return "\n".join(lines)
 
 
+def _print_plugin_log(records, skip_debug: bool = False) -> None:
+    """A plugin's log records on stderr, each with the plugin's name."""
+    for r in records:
+        if not (skip_debug and r["level"] == "debug"):
+            print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+
+
 def cmd_plugin_list(args: argparse.Namespace) -> int:
     from . import plugins
 
@@ -404,8 +411,7 @@ def cmd_plugin_probe(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(h, indent=2) + "\n")
     else:
         print(f"{'healthy' if h['ok'] else 'UNHEALTHY'}: {h['detail']}")
-        for r in h["log"]:
-            print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+        _print_plugin_log(h["log"])
     return EXIT_OK if h["ok"] else EXIT_INVALID
 
 
@@ -428,8 +434,7 @@ def cmd_plugin_decide(args: argparse.Namespace) -> int:
     else:
         n = d["next"]
         print(f"{d['strategy']}: {n['kind']}: {n['why']}")
-        for r in d["log"]:
-            print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+        _print_plugin_log(d["log"])
     return EXIT_OK
 
 
@@ -499,9 +504,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             params.update(given)
             print(f"{stack}: deploying to {region}{' (local target)' if target else ''}", file=sys.stderr)
             done = deployer.deploy(stack, region, body, params, timeout=args.timeout, on_event=lambda line: print(f"  {line}", file=sys.stderr))
-            for r in deployer.log():
-                if r["level"] != "debug":
-                    print(f"  [{r['plugin']}] {r['level']}: {r['message']}", file=sys.stderr)
+            _print_plugin_log(deployer.log(), skip_debug=True)
             results[region] = {"stack": stack, "status": done["status"], "outputs": done["outputs"]}
             if args.format == "text":
                 print(f"{stack}: {done['status']}")

@@ -49,6 +49,8 @@ struct Described {
     status: String,
     reason: Option<String>,
     outputs: Vec<(String, String)>,
+    /// Its parameters now: what an update's rollback puts back.
+    parameters: Vec<(String, String)>,
 }
 
 fn amz_date() -> String {
@@ -56,8 +58,14 @@ fn amz_date() -> String {
     format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
 }
 
-/// One API call; the answer's text, or the error as a sentence.
-fn call(region: &str, action: &str, params: &[(String, String)]) -> Result<String, query::ApiError> {
+/// One API call: `read` takes what it needs from the answer's XML, parsed
+/// once; or the API's error.
+fn call<T>(
+    region: &str,
+    action: &str,
+    params: &[(String, String)],
+    read: impl FnOnce(&roxmltree::Document) -> T,
+) -> Result<T, query::ApiError> {
     let prepared = STATE.with(|s| s.borrow().client.prepare(region, action, params, &amz_date()));
     let request = http::Request {
         method: "POST".into(),
@@ -76,8 +84,22 @@ fn call(region: &str, action: &str, params: &[(String, String)]) -> Result<Strin
             HttpError::InvalidRequest(why) => format!("invalid request: {why}"),
         })
     })?;
-    query::read(response.status, &response.body)?;
-    String::from_utf8(response.body).map_err(|_| fail("the answer is not UTF-8".into()))
+    Ok(read(&query::read(response.status, &response.body)?))
+}
+
+/// A call whose answer says nothing the deployer needs, its error as a sentence.
+fn call_only(region: &str, action: &str, params: &[(String, String)]) -> Result<(), String> {
+    call(region, action, params, |_| ()).map_err(|e| e.to_string())
+}
+
+/// The text of the first element named `name` in an answer.
+fn text_in(doc: &roxmltree::Document, name: &str) -> String {
+    find(doc, name).and_then(|n| n.text()).unwrap_or_default().to_string()
+}
+
+/// `(key, value)` pairs of the list element `list` under `node`.
+fn pairs(node: roxmltree::Node, list: &str, key: &str, value: &str) -> Vec<(String, String)> {
+    members(node, list).into_iter().filter_map(|m| Some((text_of(m, key)?, text_of(m, value).unwrap_or_default()))).collect()
 }
 
 fn stack_params(name: &str) -> Vec<(String, String)> {
@@ -89,34 +111,32 @@ fn not_found(e: &query::ApiError) -> bool {
 }
 
 fn describe(name: &str, region: &str) -> Result<Option<Described>, String> {
-    let text = match call(region, "DescribeStacks", &stack_params(name)) {
-        Err(e) if not_found(&e) => return Ok(None),
-        other => other.map_err(|e| e.to_string())?,
+    let read = |doc: &roxmltree::Document| {
+        let stack = find(doc, "Stacks").and_then(|s| s.children().find(|m| m.has_tag_name("member")))?;
+        Some(Described {
+            status: text_of(stack, "StackStatus").unwrap_or_default(),
+            reason: text_of(stack, "StackStatusReason").filter(|r| !r.is_empty()),
+            outputs: pairs(stack, "Outputs", "OutputKey", "OutputValue"),
+            parameters: pairs(stack, "Parameters", "ParameterKey", "ParameterValue"),
+        })
     };
-    let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-    let Some(stack) = find(&doc, "Stacks").and_then(|s| s.children().find(|m| m.has_tag_name("member"))) else {
-        return Ok(None);
-    };
-    let outputs = members(stack, "Outputs")
-        .into_iter()
-        .filter_map(|o| Some((text_of(o, "OutputKey")?, text_of(o, "OutputValue").unwrap_or_default())))
-        .collect();
-    Ok(Some(Described {
-        status: text_of(stack, "StackStatus").unwrap_or_default(),
-        reason: text_of(stack, "StackStatusReason").filter(|r| !r.is_empty()),
-        outputs,
-    }))
+    match call(region, "DescribeStacks", &stack_params(name), read) {
+        Err(e) if not_found(&e) => Ok(None),
+        other => other.map_err(|e| e.to_string()),
+    }
 }
 
 /// The stack's events, newest first, as lines; and their IDs.
 fn events(name: &str, region: &str) -> Result<Vec<(String, String)>, String> {
-    let text = match call(region, "DescribeStackEvents", &stack_params(name)) {
-        Err(e) if not_found(&e) => return Ok(Vec::new()),
-        other => other.map_err(|e| e.to_string())?,
-    };
-    let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-    let Some(list) = find(&doc, "DescribeStackEventsResult") else { return Ok(Vec::new()) };
-    Ok(members(list, "StackEvents")
+    let read = |doc: &roxmltree::Document| find(doc, "DescribeStackEventsResult").map(event_lines).unwrap_or_default();
+    match call(region, "DescribeStackEvents", &stack_params(name), read) {
+        Err(e) if not_found(&e) => Ok(Vec::new()),
+        other => other.map_err(|e| e.to_string()),
+    }
+}
+
+fn event_lines(list: roxmltree::Node) -> Vec<(String, String)> {
+    members(list, "StackEvents")
         .into_iter()
         .map(|e| {
             let field = |n: &str| text_of(e, n).unwrap_or_default();
@@ -130,7 +150,7 @@ fn events(name: &str, region: &str) -> Result<Vec<(String, String)>, String> {
             );
             (field("EventId"), line)
         })
-        .collect())
+        .collect()
 }
 
 fn status_of(status: &str) -> StackStatus {
@@ -200,6 +220,11 @@ fn remember(name: &str, region: &str, op: Operation) {
     STATE.with(|s| s.borrow_mut().operations.insert((name.to_string(), region.to_string()), op));
 }
 
+/// Change what this instance remembers of the operation on a stack, if any.
+fn with_operation(name: &str, region: &str, f: impl FnOnce(&mut Operation)) {
+    STATE.with(|s| s.borrow_mut().operations.get_mut(&(name.to_string(), region.to_string())).map(f));
+}
+
 fn newest_event(name: &str, region: &str) -> Result<Option<String>, String> {
     Ok(events(name, region)?.into_iter().next().map(|(id, _)| id))
 }
@@ -208,20 +233,10 @@ fn newest_event(name: &str, region: &str) -> Result<Option<String>, String> {
 pub struct CloudFormation;
 
 impl CloudFormation {
-    fn update(stack: &Stack, region: &str) -> Result<String, String> {
+    fn update(stack: &Stack, region: &str, previous_params: Vec<(String, String)>) -> Result<String, String> {
         let since_event = newest_event(&stack.name, region)?;
-        let text = call(region, "GetTemplate", &stack_params(&stack.name)).map_err(|e| e.to_string())?;
-        let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-        let previous_template = find(&doc, "TemplateBody").and_then(|n| n.text()).unwrap_or_default().to_string();
-        let text = call(region, "DescribeStacks", &stack_params(&stack.name)).map_err(|e| e.to_string())?;
-        let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-        let previous_params = find(&doc, "Stacks")
-            .and_then(|s| s.children().find(|m| m.has_tag_name("member")))
-            .map(|s| members(s, "Parameters"))
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|p| Some((text_of(p, "ParameterKey")?, text_of(p, "ParameterValue").unwrap_or_default())))
-            .collect();
+        let previous_template =
+            call(region, "GetTemplate", &stack_params(&stack.name), |doc| text_in(doc, "TemplateBody")).map_err(|e| e.to_string())?;
         let serial = STATE.with(|s| {
             let mut s = s.borrow_mut();
             s.serial += 1;
@@ -232,7 +247,7 @@ impl CloudFormation {
         params.push(("ChangeSetType".into(), "UPDATE".into()));
         params.push(("Description".into(), "Lift's update".into()));
         let mut op = Operation { since_event, previous: Some((previous_template, previous_params)), ..Default::default() };
-        match call(region, "CreateChangeSet", &params) {
+        match call(region, "CreateChangeSet", &params, |doc| text_in(doc, "Id")) {
             // moto refuses an update that changes nothing; AWS makes a change set that fails (see `describe`).
             Err(e) if e.message.contains("No updates are to be performed") => {
                 op.no_changes = true;
@@ -240,9 +255,7 @@ impl CloudFormation {
                 Ok("no changes".into())
             }
             Err(e) => Err(e.to_string()),
-            Ok(text) => {
-                let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-                let id = find(&doc, "Id").and_then(|n| n.text()).unwrap_or_default().to_string();
+            Ok(id) => {
                 op.change_set = Some(id.clone());
                 remember(&stack.name, region, op);
                 Ok(id)
@@ -252,48 +265,45 @@ impl CloudFormation {
 
     /// A pending change set: still being made, failed, empty, or executed now.
     fn advance_change_set(name: &str, region: &str, id: &str) -> Result<Option<Progress>, String> {
-        let text = call(region, "DescribeChangeSet", &[("ChangeSetName".into(), id.into()), ("StackName".into(), name.into())])
-            .map_err(|e| e.to_string())?;
-        let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-        let result = find(&doc, "DescribeChangeSetResult");
-        let status = result.and_then(|r| text_of(r, "Status")).unwrap_or_default();
-        let reason = result.and_then(|r| text_of(r, "StatusReason")).filter(|r| !r.is_empty());
+        let change_set = [("ChangeSetName".to_string(), id.to_string()), ("StackName".to_string(), name.to_string())];
+        let read = |doc: &roxmltree::Document| {
+            let result = find(doc, "DescribeChangeSetResult");
+            let status = result.and_then(|r| text_of(r, "Status")).unwrap_or_default();
+            let reason = result.and_then(|r| text_of(r, "StatusReason")).filter(|r| !r.is_empty());
+            let changes: Vec<String> = result
+                .map(|r| members(r, "Changes"))
+                .unwrap_or_default()
+                .into_iter()
+                .filter_map(|c| c.children().find(|n| n.has_tag_name("ResourceChange")))
+                .map(|rc| {
+                    let f = |n: &str| text_of(rc, n).unwrap_or_default();
+                    let replacement = text_of(rc, "Replacement").map(|r| format!(" (replacement: {r})")).unwrap_or_default();
+                    format!("change: {} {} {}{replacement}", f("Action"), f("LogicalResourceId"), f("ResourceType"))
+                })
+                .collect();
+            (status, reason, changes)
+        };
+        let (status, reason, changes) = call(region, "DescribeChangeSet", &change_set, read).map_err(|e| e.to_string())?;
         let progress = |status, events: Vec<String>, reason| Progress { status, events, outputs: Vec::new(), reason };
         match status.as_str() {
             "CREATE_PENDING" | "CREATE_IN_PROGRESS" => {
                 Ok(Some(progress(StackStatus::InProgress, vec![format!("change set {status}")], None)))
             }
             "FAILED" if reason.as_deref().is_some_and(|r| r.contains("didn't contain changes") || r.contains("No updates")) => {
-                let _ = call(region, "DeleteChangeSet", &[("ChangeSetName".into(), id.into())]);
-                STATE.with(|s| {
-                    if let Some(op) = s.borrow_mut().operations.get_mut(&(name.to_string(), region.to_string())) {
-                        op.change_set = None;
-                        op.no_changes = true;
-                    }
+                let _ = call_only(region, "DeleteChangeSet", &change_set[..1]);
+                with_operation(name, region, |op| {
+                    op.change_set = None;
+                    op.no_changes = true;
                 });
                 Ok(None)
             }
             "FAILED" => Ok(Some(progress(StackStatus::Failed, vec!["change set FAILED".into()], reason))),
             _ => {
-                let changes: Vec<String> = result
-                    .map(|r| members(r, "Changes"))
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter_map(|c| c.children().find(|n| n.has_tag_name("ResourceChange")))
-                    .map(|rc| {
-                        let f = |n: &str| text_of(rc, n).unwrap_or_default();
-                        let replacement = text_of(rc, "Replacement").map(|r| format!(" (replacement: {r})")).unwrap_or_default();
-                        format!("change: {} {} {}{replacement}", f("Action"), f("LogicalResourceId"), f("ResourceType"))
-                    })
-                    .collect();
-                call(region, "ExecuteChangeSet", &[("ChangeSetName".into(), id.into()), ("StackName".into(), name.into())])
-                    .map_err(|e| e.to_string())?;
+                call_only(region, "ExecuteChangeSet", &change_set)?;
                 log(Level::Info, &format!("executing change set for {name} in {region}: {} changes", changes.len()));
-                STATE.with(|s| {
-                    if let Some(op) = s.borrow_mut().operations.get_mut(&(name.to_string(), region.to_string())) {
-                        op.change_set = None;
-                        op.changes = changes;
-                    }
+                with_operation(name, region, |op| {
+                    op.change_set = None;
+                    op.changes = changes;
                 });
                 Ok(None)
             }
@@ -336,11 +346,10 @@ impl Guest for CloudFormation {
             Some(d) if status_of(&d.status) == StackStatus::InProgress && d.status != "REVIEW_IN_PROGRESS" => {
                 Err(format!("stack {} in {region} is busy ({})", stack.name, d.status))
             }
-            Some(d) if status_of(&d.status) != StackStatus::Deleted => Self::update(&stack, &region),
+            Some(d) if status_of(&d.status) != StackStatus::Deleted => Self::update(&stack, &region, d.parameters),
             _ => {
-                let text = call(&region, "CreateStack", &template_params(&stack)?).map_err(|e| e.to_string())?;
-                let doc = query::read(200, text.as_bytes()).map_err(|e| e.to_string())?;
-                let id = find(&doc, "StackId").and_then(|n| n.text()).unwrap_or_default().to_string();
+                let id =
+                    call(&region, "CreateStack", &template_params(&stack)?, |doc| text_in(doc, "StackId")).map_err(|e| e.to_string())?;
                 remember(&stack.name, &region, Operation { created: true, ..Default::default() });
                 Ok(id)
             }
@@ -379,10 +388,10 @@ impl Guest for CloudFormation {
         let key = (name.clone(), region.clone());
         let op = STATE.with(|s| s.borrow_mut().operations.remove(&key)).unwrap_or_default();
         if let Some(id) = op.change_set {
-            return call(&region, "DeleteChangeSet", &[("ChangeSetName".into(), id)]).map(|_| ()).map_err(|e| e.to_string());
+            return call_only(&region, "DeleteChangeSet", &[("ChangeSetName".into(), id)]);
         }
         let Some(stack) = describe(&name, &region)? else { return Err(format!("stack {name} in {region} does not exist")) };
-        let simple = |action: &str| call(&region, action, &stack_params(&name)).map(|_| ()).map_err(|e| e.to_string());
+        let simple = |action: &str| call_only(&region, action, &stack_params(&name));
         match stack.status.as_str() {
             "UPDATE_IN_PROGRESS" => return simple("CancelUpdateStack"),
             "UPDATE_ROLLBACK_FAILED" => return simple("ContinueUpdateRollback"),
@@ -398,7 +407,7 @@ impl Guest for CloudFormation {
             Some((template, parameters)) => {
                 let since_event = newest_event(&name, &region)?;
                 let before = Stack { name: name.clone(), region: region.clone(), template, parameters };
-                call(&region, "UpdateStack", &template_params(&before)?).map_err(|e| e.to_string())?;
+                call_only(&region, "UpdateStack", &template_params(&before)?)?;
                 remember(&name, &region, Operation { since_event, ..Default::default() });
                 Ok(())
             }
@@ -408,7 +417,7 @@ impl Guest for CloudFormation {
 
     fn delete(name: String, region: String) -> Result<(), String> {
         let since_event = newest_event(&name, &region)?;
-        call(&region, "DeleteStack", &stack_params(&name)).map_err(|e| e.to_string())?;
+        call_only(&region, "DeleteStack", &stack_params(&name))?;
         remember(&name, &region, Operation { since_event, ..Default::default() });
         Ok(())
     }
