@@ -19,7 +19,9 @@ fn detector(c: &mut Criterion) {
         .flat_map(|r| cfg.vantage_points.iter().map(|v| Probe { region: r.clone(), vantage: v.clone(), ok: true, latency_ms: 40 }))
         .collect();
     let mut stream = probes.iter().cycle().enumerate();
-    c.bench_function("recovery/observe_probe", |b| b.iter(|| stream.next().and_then(|(n, p)| d.observe(black_box(p), n as u64))));
+    c.bench_function("recovery/observe_probe", |b| {
+        b.iter(|| stream.next().and_then(|(n, p)| d.observe(black_box(p), lift_core::time::Timestamp::from_millis(n as u64))))
+    });
 }
 
 /// A 30-day drill with 1-second probes from three vantage points in 20 regions:

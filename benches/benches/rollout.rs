@@ -3,7 +3,10 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use lift_benches::Counting;
 use lift_core::App;
+use lift_core::evidence::Evidence;
+use lift_core::machine::Machine;
 use lift_core::rollout::{Event, Rollout, RolloutAction, Verdict};
+use lift_core::time::Timestamp;
 use std::hint::black_box;
 
 #[global_allocator]
@@ -45,7 +48,7 @@ fn spec() -> String {
 
 /// Drive a whole rollout where every gate passes; returns the number of events handled.
 fn drive(machine: &mut Rollout) -> usize {
-    let mut now = 0;
+    let mut now = Timestamp::ZERO;
     let mut events = 0;
     loop {
         let mut pending = Vec::new();
@@ -53,7 +56,9 @@ fn drive(machine: &mut Rollout) -> usize {
             match action {
                 RolloutAction::Deploy { region } => pending.push(Event::Deployed { region }),
                 RolloutAction::SetWeight { region, weight_ppm } => pending.push(Event::WeightSet { region, weight_ppm }),
-                RolloutAction::RunGate { step, .. } => pending.push(Event::Gate { step, verdict: Verdict::Pass, evidence: String::new() }),
+                RolloutAction::RunGate { step, .. } => {
+                    pending.push(Event::Gate { step, verdict: Verdict::Pass, evidence: Evidence::none() })
+                }
                 RolloutAction::Finish { .. } => return events,
                 _ => {}
             }

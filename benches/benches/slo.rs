@@ -4,6 +4,7 @@ use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
 use lift_benches::Counting;
 use lift_core::slo::{PercentileSlices, Tracker, burn_rate, default_rules};
 use lift_core::spec::units::{Duration, Percent};
+use lift_core::time::Timestamp;
 use std::hint::black_box;
 
 #[global_allocator]
@@ -22,7 +23,7 @@ fn slo(c: &mut Criterion) {
     c.bench_function("slo/record_sample", |b| {
         b.iter(|| {
             at += 10;
-            tracker.record(black_box(at), 99, 100);
+            tracker.record(black_box(Timestamp::from_millis(at)), 99, 100);
         })
     });
 
@@ -41,12 +42,12 @@ fn slo(c: &mut Criterion) {
         .map(|i| {
             let mut t = Tracker::new(period);
             for m in 0..1440u64 {
-                t.record(m * 60_000, 1000 - (i % 7), 1000);
+                t.record(Timestamp::from_millis(m * 60_000), 1000 - (i % 7), 1000);
             }
             t
         })
         .collect();
-    let now = 1439 * 60_000;
+    let now = Timestamp::from_millis(1439 * 60_000);
     c.bench_function("slo/evaluate_1000_slos", |b| {
         b.iter_batched(
             || (),

@@ -5,7 +5,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use lift_benches::{Counting, SHOP, allocations, generated_spec, render};
 use lift_core::iac::cloudformation;
 use lift_core::iac::tree::Bump;
-use lift_core::{App, Format};
+use lift_core::{App, Format, Named};
 use std::hint::black_box;
 
 #[global_allocator]

@@ -1,10 +1,14 @@
-//! Python bindings for Lift. Thin by design: convert arguments, call
-//! `lift-core`, hand results over as JSON text, map errors in one place.
-//! The Python package (`python/lift`) wraps these in friendly types.
+//! Python bindings for Lift. Thin by design: convert arguments, call the
+//! core's [`App`], map its one error type with one adapter ([`to_py`]).
+//! Diagnostics cross as objects ([`PyDiagnostic`]), never as JSON inside a
+//! message. The Python package (`python/lift`) wraps these in friendly types.
 
 mod plugins;
 
-use lift_core::{App, Diagnostic, Format, SynthError};
+use lift_core::app::{DrillFormat, PlanFormat, ReportFormat, RulesFormat};
+use lift_core::machine::Machine;
+use lift_core::time::Timestamp;
+use lift_core::{App, AppError, Diagnostic, Format, Named};
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
@@ -16,19 +20,101 @@ use pyo3::prelude::*;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-create_exception!(_lift, SpecError, PyException, "Raised with the diagnostics (as JSON) of a spec that cannot be used.");
+create_exception!(_lift, SpecError, PyException, "Raised for a spec that cannot be used: `args` is (summary, [Diagnostic, ...]).");
 create_exception!(_lift, RegionError, PyValueError, "Raised for a region the app does not have.");
+create_exception!(_lift, ArgumentError, PyValueError, "Raised for an argument Lift cannot use: an unknown name, a bad duration.");
 
-fn diagnostics_json(d: &[Diagnostic]) -> String {
-    serde_json::to_string(d).unwrap_or_else(|_| "[]".into())
+/// One diagnostic, as the core made it.
+#[pyclass(frozen, name = "Diagnostic", module = "lift._lift")]
+#[derive(Clone)]
+struct PyDiagnostic(Diagnostic);
+
+#[pymethods]
+impl PyDiagnostic {
+    /// A diagnostic as Python holds it (for rendering one built or changed in Python).
+    #[new]
+    #[pyo3(signature = (code, severity, pointer, message, line=None, column=None, hint=None))]
+    fn new(
+        code: String,
+        severity: &str,
+        pointer: String,
+        message: String,
+        line: Option<u32>,
+        column: Option<u32>,
+        hint: Option<String>,
+    ) -> PyResult<Self> {
+        let severity = match severity {
+            "error" => lift_core::Severity::Error,
+            "warning" => lift_core::Severity::Warning,
+            other => return Err(ArgumentError::new_err(format!("unknown severity `{other}`; use `error` or `warning`"))),
+        };
+        let location = line.map(|line| lift_core::Location { line, column: column.unwrap_or(1) });
+        Ok(PyDiagnostic(Diagnostic { code, severity, pointer, location, message, hint }))
+    }
+    /// Stable code, such as `E101`.
+    #[getter]
+    fn code(&self) -> &str {
+        &self.0.code
+    }
+    /// `error` or `warning`.
+    #[getter]
+    fn severity(&self) -> String {
+        self.0.severity.to_string()
+    }
+    /// JSON pointer into the spec.
+    #[getter]
+    fn pointer(&self) -> &str {
+        &self.0.pointer
+    }
+    /// What is wrong.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.0.message
+    }
+    /// Line, from 1, where the pointer maps to one.
+    #[getter]
+    fn line(&self) -> Option<u32> {
+        self.0.location.map(|l| l.line)
+    }
+    /// Column, from 1.
+    #[getter]
+    fn column(&self) -> Option<u32> {
+        self.0.location.map(|l| l.column)
+    }
+    /// How to fix it, when Lift can tell.
+    #[getter]
+    fn hint(&self) -> Option<&str> {
+        self.0.hint.as_deref()
+    }
+    /// Rendered like a compiler's message, as every front end prints it.
+    fn render(&self, file: &str) -> String {
+        self.0.render(file)
+    }
+}
+
+/// Files by relative path and text, and the warnings that came with them.
+type FilesAndWarnings = (Vec<(String, String)>, Vec<PyDiagnostic>);
+
+fn diagnostics(d: Vec<Diagnostic>) -> Vec<PyDiagnostic> {
+    d.into_iter().map(PyDiagnostic).collect()
+}
+
+fn spec_error(d: Vec<Diagnostic>) -> PyErr {
+    let summary = lift_core::app::summary(&d);
+    SpecError::new_err((summary, diagnostics(d)))
 }
 
 /// The one error adapter: every core error becomes a Python exception.
-fn to_py(e: SynthError) -> PyErr {
+fn to_py(e: AppError) -> PyErr {
     match e {
-        SynthError::Invalid(d) => SpecError::new_err(diagnostics_json(&d)),
-        e @ SynthError::UnknownRegion { .. } => RegionError::new_err(e.to_string()),
+        AppError::Invalid(d) => spec_error(d),
+        e @ AppError::UnknownRegion { .. } => RegionError::new_err(e.to_string()),
+        e => ArgumentError::new_err(e.to_string()),
     }
+}
+
+fn named<T: Named>(name: &str) -> PyResult<T> {
+    T::parse(name).map_err(to_py)
 }
 
 /// A loaded app spec.
@@ -49,103 +135,66 @@ impl PyApp {
         self.0.regions()
     }
 
-    /// Every diagnostic, as a JSON list.
-    fn validate(&self, py: Python<'_>) -> String {
-        py.detach(|| diagnostics_json(&self.0.validate()))
+    /// Every diagnostic, sorted by place.
+    fn validate(&self, py: Python<'_>) -> Vec<PyDiagnostic> {
+        diagnostics(py.detach(|| self.0.validate()))
     }
 
-    /// One region's template as text, and its warnings as JSON.
-    fn synth(&self, py: Python<'_>, region: &str, format: &str) -> PyResult<(String, String)> {
-        let format = parse_format(format)?;
+    /// One region's output as text, and its warnings.
+    fn synth(&self, py: Python<'_>, region: &str, format: &str) -> PyResult<(String, Vec<PyDiagnostic>)> {
+        let format = named::<Format>(format)?;
         let s = py.detach(|| self.0.synth(region, format)).map_err(to_py)?;
-        Ok((s.text, diagnostics_json(&s.warnings)))
+        Ok((s.text, diagnostics(s.warnings)))
     }
 
     /// Every file of `format` for the whole app, or only of `regions` for the
-    /// per-region formats (paths and texts), and the warnings as JSON.
+    /// per-region formats (paths and texts), and the warnings.
     #[pyo3(signature = (format, regions=None))]
-    fn files(&self, py: Python<'_>, format: &str, regions: Option<Vec<String>>) -> PyResult<(Vec<(String, String)>, String)> {
-        let format = parse_format(format)?;
+    fn files(&self, py: Python<'_>, format: &str, regions: Option<Vec<String>>) -> PyResult<FilesAndWarnings> {
+        let format = named::<Format>(format)?;
         let regions = regions.unwrap_or_else(|| self.0.regions());
         let f = py.detach(|| self.0.files_in(format, &regions)).map_err(to_py)?;
-        Ok((f.files, diagnostics_json(&f.warnings)))
+        Ok((f.files, diagnostics(f.warnings)))
     }
 
     /// One region's resource graph as an SVG picture.
-    fn graph_svg(&self, region: &str) -> PyResult<String> {
-        Ok(self.0.graph(region).map_err(to_py)?.to_svg())
+    fn graph_svg(&self, py: Python<'_>, region: &str) -> PyResult<String> {
+        py.detach(|| self.0.graph_svg(region)).map_err(to_py)
     }
 
     /// The rollout plan as `json`, a readable `text` timeline or an `svg` picture.
     fn plan(&self, format: &str) -> PyResult<String> {
-        let plan = self.0.plan().map_err(to_py)?;
-        match format {
-            "json" => Ok(serde_json::to_string(&plan).unwrap_or_default()),
-            "text" => Ok(plan.to_text()),
-            "svg" => Ok(plan.to_svg()),
-            other => Err(PyValueError::new_err(format!("unknown plan format `{other}`; use `text`, `json` or `svg`"))),
-        }
+        self.0.plan_as(named::<PlanFormat>(format)?).map_err(to_py)
     }
 
-    /// Run a disaster-recovery drill in the simulator: `scenario` (`region-outage`, `partial`,
-    /// `flapping`, `replication-lag`) for `duration` (such as `"1h"`); the timeline and ledger as
-    /// `text` or `json`.
-    fn drill(&self, scenario: &str, duration: &str, format: &str) -> PyResult<String> {
-        let diags = self.0.validate();
-        if diags.iter().any(|d| d.severity == lift_core::Severity::Error) {
-            return Err(SpecError::new_err(diagnostics_json(&diags)));
-        }
-        let names: Vec<&str> = lift_core::recovery::Scenario::ALL.iter().map(|s| s.name()).collect();
-        let scenario = lift_core::recovery::Scenario::from_name(scenario)
-            .ok_or_else(|| PyValueError::new_err(format!("unknown scenario `{scenario}`; use {}", names.join(", "))))?;
-        let recovery = self.0.spec().recovery.as_ref().ok_or_else(|| {
-            PyValueError::new_err("the spec has no `recovery:` section, such as `recovery: { mode: warm-standby, rto: 5m, rpo: 1m }`")
-        })?;
-        let regions = self.0.regions().to_vec();
-        let d = lift_core::recovery::drill(recovery, &regions, scenario, duration_ms(duration)?)
-            .ok_or_else(|| PyValueError::new_err("the probe quorum does not read `k/n`"))?;
-        match format {
-            "json" => Ok(serde_json::to_string(&d).unwrap_or_default()),
-            "text" => Ok(d.to_text()),
-            other => Err(PyValueError::new_err(format!("unknown drill format `{other}`; use `text` or `json`"))),
-        }
+    /// A disaster-recovery drill in the simulator: `scenario` for `duration`
+    /// (such as `"1h"`); the timeline and ledger as `text` or `json`.
+    fn drill(&self, py: Python<'_>, scenario: &str, duration: &str, format: &str) -> PyResult<String> {
+        let format = named::<DrillFormat>(format)?;
+        py.detach(|| self.0.drill_as(scenario, duration, format)).map_err(to_py)
     }
 
-    /// SLO alerting rules in `format` (`prometheus`): the rules file and its promtool test file.
-    fn slo_rules(&self, format: &str, rules_file: &str) -> PyResult<(String, String)> {
-        let diags = self.0.validate();
-        if diags.iter().any(Diagnostic::is_error) {
-            return Err(SpecError::new_err(diagnostics_json(&diags)));
-        }
-        match format {
-            "prometheus" => Ok((lift_core::slo::rules_yaml(self.0.spec()), lift_core::slo::promtool_tests_yaml(self.0.spec(), rules_file))),
-            "openslo" => Ok((lift_core::slo::openslo_yaml(self.0.spec()), String::new())),
-            other => Err(PyValueError::new_err(format!("unknown SLO rules format `{other}`; use `prometheus` or `openslo`"))),
-        }
+    /// SLO rules in `format` as files: `[(path, text)]`.
+    fn slo_rules(&self, format: &str, rules_file: &str) -> PyResult<Vec<(String, String)>> {
+        self.0.slo_rules(named::<RulesFormat>(format)?, rules_file).map_err(to_py)
     }
 
     /// The SLA report of CSV samples (`time_ms,slo,good,total`) as `markdown`, `json` or `html`.
-    fn slo_report(&self, samples: &str, format: &str) -> PyResult<String> {
-        let parsed = lift_core::slo::parse_samples(samples).map_err(|errors| PyValueError::new_err(errors.join("\n")))?;
-        let report = lift_core::slo::report(self.0.spec(), &parsed);
-        match format {
-            "markdown" | "md" => Ok(report.to_markdown()),
-            "json" => Ok(serde_json::to_string_pretty(&report).unwrap_or_default()),
-            "html" => Ok(report.to_html()),
-            other => Err(PyValueError::new_err(format!("unknown report format `{other}`; use `markdown`, `json` or `html`"))),
-        }
+    fn slo_report(&self, py: Python<'_>, samples: &str, format: &str) -> PyResult<String> {
+        let format = named::<ReportFormat>(format)?;
+        py.detach(|| self.0.slo_report(samples, format)).map_err(to_py)
     }
 
-    /// The alert evaluator of SLO `name` (its window, time zone, maintenance and floor), with
-    /// escalation steps `[(target, after)]`, such as `[("oncall", "0s"), ("lead", "30m")]`.
+    /// The SLOs' diagnostics and their summary.
+    fn slo_check(&self, py: Python<'_>) -> (Vec<PyDiagnostic>, String) {
+        let c = py.detach(|| self.0.slo_check());
+        (diagnostics(c.diagnostics), c.summary)
+    }
+
+    /// The alert evaluator of SLO `name`, with escalation steps `[(target, after)]`.
     #[pyo3(signature = (name, escalation = Vec::new()))]
     fn slo_evaluator(&self, name: &str, escalation: Vec<(String, String)>) -> PyResult<PyEvaluator> {
-        let slo = self.0.spec().slos.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self.0.spec().slos.keys().map(String::as_str).collect();
-            PyValueError::new_err(format!("no SLO `{name}`; the spec has: {}", known.join(", ")))
-        })?;
-        let steps = escalation.into_iter().map(|(target, after)| Ok((target, duration(&after)?))).collect::<PyResult<Vec<_>>>()?;
-        Ok(PyEvaluator(lift_core::slo::Evaluator::for_slo(slo, lift_core::slo::Escalation { steps })))
+        self.0.slo_evaluator(name, &escalation).map(PyEvaluator).map_err(to_py)
     }
 
     /// A readable summary of the SLOs and their alert rules.
@@ -166,12 +215,12 @@ struct PyTracker {
     objective: lift_core::spec::units::Percent,
 }
 
-fn duration_ms(text: &str) -> PyResult<u64> {
-    duration(text).map(|d| d.as_millis())
+fn duration(text: &str) -> PyResult<lift_core::time::Duration> {
+    lift_core::app::parse_duration("duration", text).map_err(to_py)
 }
 
-fn duration(text: &str) -> PyResult<lift_core::spec::units::Duration> {
-    text.parse().map_err(|e: lift_core::spec::units::UnitError| PyValueError::new_err(e.to_string()))
+fn percent(text: &str) -> PyResult<lift_core::spec::units::Percent> {
+    text.parse().map_err(|e: lift_core::spec::units::UnitError| ArgumentError::new_err(e.to_string()))
 }
 
 #[pymethods]
@@ -179,23 +228,22 @@ impl PyTracker {
     /// A tracker for an objective such as `"99.9%"` over a period such as `"30d"`.
     #[new]
     fn new(objective: &str, period: &str) -> PyResult<Self> {
-        let objective = objective.parse().map_err(|e: lift_core::spec::units::UnitError| PyValueError::new_err(e.to_string()))?;
-        Ok(PyTracker { tracker: lift_core::slo::Tracker::new(duration(period)?), objective })
+        Ok(PyTracker { tracker: lift_core::slo::Tracker::new(duration(period)?), objective: percent(objective)? })
     }
 
     /// Record `good` of `total` events at time `at_ms`.
     fn record(&mut self, at_ms: u64, good: u64, total: u64) {
-        self.tracker.record(at_ms, good, total);
+        self.tracker.record(Timestamp::from_millis(at_ms), good, total);
     }
 
     /// `(good, total)` over `window` (such as `"1h"`) ending at `now_ms`, or None beyond the period.
     fn counts(&self, now_ms: u64, window: &str) -> PyResult<Option<(u64, u64)>> {
-        Ok(self.tracker.counts(now_ms, duration(window)?).map(|c| (c.good, c.total)))
+        Ok(self.tracker.counts(Timestamp::from_millis(now_ms), duration(window)?).map(|c| (c.good, c.total)))
     }
 
     /// The burn rate over `window` ending at `now_ms`; None with no data.
     fn burn_rate(&self, now_ms: u64, window: &str) -> PyResult<Option<f64>> {
-        let counts = self.tracker.counts(now_ms, duration(window)?);
+        let counts = self.tracker.counts(Timestamp::from_millis(now_ms), duration(window)?);
         Ok(counts.and_then(|c| lift_core::slo::burn_rate(self.objective, c)).map(lift_core::slo::Ratio::to_f64))
     }
 }
@@ -213,8 +261,7 @@ impl PyPercentileSlices {
     /// Slices `slice` wide (such as `"1m"`), good when their `percentile` (`"99%"`) is at most `threshold` (`"300ms"`).
     #[new]
     fn new(percentile: &str, threshold: &str, slice: &str) -> PyResult<Self> {
-        let pct = percentile.parse().map_err(|e: lift_core::spec::units::UnitError| PyValueError::new_err(e.to_string()))?;
-        Ok(PyPercentileSlices(lift_core::slo::PercentileSlices::new(duration(slice)?, pct, duration(threshold)?)))
+        Ok(PyPercentileSlices(lift_core::slo::PercentileSlices::new(duration(slice)?, percent(percentile)?, duration(threshold)?)))
     }
 
     /// Add one request's latency (ms) at `at_ms`; the verdict `(end_ms, good, latency_ms, count)` of the slice it closed, if any.
@@ -232,53 +279,90 @@ impl PyPercentileSlices {
 #[pyclass(name = "Evaluator", module = "lift._lift")]
 struct PyEvaluator(lift_core::slo::Evaluator);
 
+fn json<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
+}
+
 #[pymethods]
 impl PyEvaluator {
     /// Record `good` of `total` events at `at_ms` and return the actions now
     /// due, each as JSON (`fire`, `resolve`, `notify`, `freeze-rollouts`).
     fn record(&mut self, at_ms: u64, good: u64, total: u64) -> Vec<String> {
-        self.0.handle(lift_core::slo::AlertEvent::Sample { good, total }, at_ms);
+        self.0.handle(lift_core::slo::AlertEvent::Sample { good, total }, Timestamp::from_millis(at_ms));
         self.poll(at_ms)
     }
 
     /// Record one request's latency (ms) at `at_ms`, for a percentile SLO; the actions now due, as JSON.
     fn record_latency(&mut self, at_ms: u64, latency_ms: f64) -> Vec<String> {
-        self.0.handle(lift_core::slo::AlertEvent::Latency { ms: latency_ms }, at_ms);
+        self.0.handle(lift_core::slo::AlertEvent::Latency { ms: latency_ms }, Timestamp::from_millis(at_ms));
         self.poll(at_ms)
     }
 
     /// The actions due at `now_ms` without new samples (escalations), as JSON.
     fn poll(&mut self, now_ms: u64) -> Vec<String> {
-        std::iter::from_fn(|| self.0.poll(now_ms)).map(|a| serde_json::to_string(&a).unwrap_or_default()).collect()
+        lift_core::machine::drain(&mut self.0, Timestamp::from_millis(now_ms)).iter().map(json).collect()
+    }
+
+    /// When to poll next without new samples (ms).
+    fn next_deadline(&self) -> Option<u64> {
+        self.0.next_deadline().map(Timestamp::as_millis)
+    }
+
+    /// What a person sees (JSON): every rule, whether rollouts are frozen, the SLO gate's verdict.
+    fn status(&self) -> String {
+        json(&self.0.status())
     }
 
     /// Stop escalating the alert of rule `rule`.
     fn acknowledge(&mut self, now_ms: u64, rule: usize) {
-        self.0.handle(lift_core::slo::AlertEvent::Acknowledge { rule }, now_ms);
+        self.0.handle(lift_core::slo::AlertEvent::Acknowledge { rule }, Timestamp::from_millis(now_ms));
     }
 
-    /// A rollout SLO gate's verdict and evidence: `pass`, `fail`, `inconclusive` or `no-data`.
+    /// A rollout SLO gate's verdict (`pass`, `fail`, `inconclusive` or `no-data`) and its evidence as JSON.
     fn gate(&self) -> (String, String) {
         let (verdict, evidence) = self.0.gate();
-        (serde_json::to_value(verdict).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), evidence)
+        (serde_json::to_value(verdict).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(), json(&evidence))
     }
 
     /// The whole state as JSON, to keep across restarts.
     fn to_json(&self) -> String {
-        serde_json::to_string(&self.0).unwrap_or_default()
+        json(&self.0)
     }
 
     /// An evaluator from the state `to_json` wrote.
     #[staticmethod]
     fn from_json(text: &str) -> PyResult<Self> {
-        serde_json::from_str(text).map(PyEvaluator).map_err(|e| PyValueError::new_err(format!("not an evaluator's state: {e}")))
+        serde_json::from_str(text).map(PyEvaluator).map_err(|e| ArgumentError::new_err(format!("not an evaluator's state: {e}")))
     }
 }
 
 /// Read a spec from YAML or JSON text.
 #[pyfunction]
 fn parse(py: Python<'_>, text: &str) -> PyResult<PyApp> {
-    py.detach(|| App::from_text(text)).map(PyApp).map_err(|d| SpecError::new_err(diagnostics_json(&d)))
+    py.detach(|| App::from_text(text)).map(PyApp).map_err(spec_error)
+}
+
+/// Read a spec from a file's bytes (UTF-8 is checked by the core).
+#[pyfunction]
+fn parse_bytes(py: Python<'_>, bytes: &[u8]) -> PyResult<PyApp> {
+    py.detach(|| App::from_bytes(bytes)).map(PyApp).map_err(spec_error)
+}
+
+/// The core's one-line summary of a list of diagnostics ("the spec has 2 error(s); the first: ...").
+#[pyfunction]
+fn summary(diagnostics: Vec<PyRef<'_, PyDiagnostic>>) -> String {
+    let d: Vec<Diagnostic> = diagnostics.iter().map(|d| d.0.clone()).collect();
+    lift_core::app::summary(&d)
+}
+
+/// The diagnostic for a spec built in code that cannot be written as JSON.
+#[pyfunction]
+fn not_json(message: &str) -> PyDiagnostic {
+    PyDiagnostic(lift_core::diag::Diagnostic::error(
+        lift_core::diag::Code::WrongType,
+        "",
+        format!("the spec cannot be written as JSON: {message}"),
+    ))
 }
 
 /// The JSON Schema of an app spec, as JSON text.
@@ -287,45 +371,52 @@ fn schema() -> String {
     serde_json::to_string_pretty(lift_core::spec::schema()).unwrap_or_default()
 }
 
-/// One diagnostic (as JSON) rendered like a compiler's message, by the core.
-#[pyfunction]
-fn render(diagnostic: &str, file: &str) -> PyResult<String> {
-    let d: Diagnostic = serde_json::from_str(diagnostic).map_err(|e| PyValueError::new_err(format!("not a diagnostic: {e}")))?;
-    Ok(d.render(file))
-}
-
 /// The SLOs of OpenSLO v1 documents, as the spec's `slos:` section in YAML.
 #[pyfunction]
 fn import_openslo(text: &str) -> PyResult<String> {
-    let slos = lift_core::slo::import_openslo(text).map_err(|errors| PyValueError::new_err(errors.join("\n")))?;
+    let slos = lift_core::slo::import_openslo(text).map_err(|errors| ArgumentError::new_err(errors.join("\n")))?;
     let value = serde_json::json!({ "slos": slos });
     Ok(lift_core::iac::yaml::to_yaml(&value))
 }
 
-fn parse_format(name: &str) -> PyResult<Format> {
-    name.parse().map_err(|e: lift_core::app::UnknownFormat| PyValueError::new_err(e.to_string()))
+/// The canonical name of a format or one of its aliases (`tf` is `terraform`).
+#[pyfunction]
+fn format_name(name: &str) -> PyResult<&'static str> {
+    named::<Format>(name).map(Format::name)
 }
 
-/// Output formats `synth` accepts.
+/// What a format's text is: `json`, `yaml` or `text`.
+#[pyfunction]
+fn format_syntax(name: &str) -> PyResult<&'static str> {
+    named::<Format>(name).map(Format::syntax)
+}
+
+/// Output formats `synth` accepts (canonical names).
 #[pyfunction]
 fn formats() -> Vec<&'static str> {
-    Format::ALL.iter().map(|f| f.name()).collect()
+    Format::canonical()
 }
 
 /// The extension module.
 #[pymodule]
 fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyApp>()?;
+    m.add_class::<PyDiagnostic>()?;
     m.add_class::<PyTracker>()?;
     m.add_class::<PyEvaluator>()?;
     m.add_class::<PyPercentileSlices>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
+    m.add_function(wrap_pyfunction!(parse_bytes, m)?)?;
+    m.add_function(wrap_pyfunction!(not_json, m)?)?;
+    m.add_function(wrap_pyfunction!(summary, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
-    m.add_function(wrap_pyfunction!(render, m)?)?;
+    m.add_function(wrap_pyfunction!(format_name, m)?)?;
+    m.add_function(wrap_pyfunction!(format_syntax, m)?)?;
     m.add_function(wrap_pyfunction!(import_openslo, m)?)?;
     m.add("SpecError", m.py().get_type::<SpecError>())?;
     m.add("RegionError", m.py().get_type::<RegionError>())?;
+    m.add("ArgumentError", m.py().get_type::<ArgumentError>())?;
     plugins::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

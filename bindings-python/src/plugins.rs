@@ -76,34 +76,12 @@ pub fn plugin_probe(
 /// core's view fields (`step`, `steps`, `wave`, `weights`, `verdict`,
 /// `evidence`, `failures_in_a_row`, `errors_in_a_row`, `failure_limit`,
 /// `error_limit`, `no_data`, `now` in ms since the Unix epoch); absent ones
-/// take a first step's values. The decision and the plugin's log (JSON).
+/// take what the first step of a spec with the default gate policy would see,
+/// so the answer is the one a real rollout would get. The decision and the plugin's log (JSON).
 #[pyfunction]
 pub fn plugin_decide(py: Python<'_>, path: &str, view: &str) -> PyResult<String> {
-    let v: serde_json::Value = serde_json::from_str(view).map_err(|e| PluginError::new_err(format!("the view is not JSON: {e}")))?;
-    let int = |k: &str, d: u64| v.get(k).and_then(serde_json::Value::as_u64).unwrap_or(d);
-    let pick = |k: &str, d: &str| serde_json::Value::String(v.get(k).and_then(|x| x.as_str()).unwrap_or(d).to_string());
-    let verdict = serde_json::from_value(pick("verdict", "pass")).map_err(|e| PluginError::new_err(format!("verdict: {e}")))?;
-    let no_data = serde_json::from_value(pick("no_data", "wait")).map_err(|e| PluginError::new_err(format!("no_data: {e}")))?;
-    let weights = v
-        .get("weights")
-        .and_then(|w| w.as_object())
-        .map(|w| w.iter().map(|(k, x)| (k.clone(), x.as_u64().unwrap_or(0) as u32)).collect())
-        .unwrap_or_default();
-    let evidence = v.get("evidence").and_then(|e| e.as_str()).unwrap_or_default();
-    let view = lift_core::rollout::View {
-        step: int("step", 0) as usize,
-        steps: int("steps", 1) as usize,
-        wave: int("wave", 0) as usize,
-        weights,
-        verdict,
-        evidence,
-        failures_in_a_row: int("failures_in_a_row", 0) as u32,
-        errors_in_a_row: int("errors_in_a_row", 0) as u32,
-        failure_limit: int("failure_limit", 3) as u32,
-        error_limit: int("error_limit", 3) as u32,
-        no_data,
-        now: int("now", 0),
-    };
+    let view: lift_core::rollout::View =
+        serde_json::from_str(view).map_err(|e| PluginError::new_err(format!("the view does not read: {e}")))?;
     let host = host()?;
     let (plugin, strategy, next) = py
         .detach(|| {

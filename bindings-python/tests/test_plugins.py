@@ -3,6 +3,7 @@ check them, probe a loopback server with the HTTP prober, and the CLI's exit cod
 
 import http.server
 import json
+import re
 import shutil
 import threading
 
@@ -44,7 +45,9 @@ def test_the_shipped_plugins_come_with_the_package_and_load():
     for name, i in seen.items():
         assert i["findings"] == [], name
         assert plugins.check(name)["manifest"]["name"] == name
-        assert str(plugins.builtin_dir()) in plugins.resolve(name).as_posix() or plugins.resolve(name).exists()
+        # A shipped name resolves to the manifest in the package's own plugin directory.
+        assert plugins.resolve(name) == plugins.builtin_dir() / f"{name}.toml"
+        assert plugins.resolve(name).is_file()
     assert "lift:plugin/http@0.1.0" in seen["cloudformation"]["imports"]
     assert seen["business-hours"]["exports"] == ["name", "decide"]
     assert "lift:plugin/http@0.1.0" not in seen["business-hours"]["imports"]
@@ -65,13 +68,20 @@ def test_the_prober_probes_a_loopback_server(server):
 def test_a_tampered_plugin_is_refused_with_every_finding(tmp_path):
     for ext in ("toml", "wasm"):
         shutil.copy(plugins.builtin_dir() / f"http-prober.{ext}", tmp_path / f"http-prober.{ext}")
-    wasm = tmp_path / "http-prober.wasm"
-    wasm.write_bytes(wasm.read_bytes() + b"\0")
     manifest = tmp_path / "http-prober.toml"
-    manifest.write_text(manifest.read_text().replace('world = "prober"', 'world = "deployer"'))
+    # Two findings at once: a checksum that does not match, and a world the component does not export.
+    text = re.sub(r'sha256 = "[0-9a-f]{64}"', 'sha256 = "' + "0" * 64 + '"', manifest.read_text())
+    manifest.write_text(text.replace('world = "prober"', 'world = "deployer"'))
+    findings = plugins.inspect(manifest)["findings"]
+    assert len(findings) == 2, findings
+    assert "the manifest says 0000" in findings[0] and "does not export the deployer world" in findings[1], findings
     with pytest.raises(plugins.PluginError) as e:
         plugins.check(manifest)
-    assert "sha256" in str(e.value)
+    assert all(f in str(e.value) for f in findings), str(e.value)
+    # A component cut short cannot even be read: that is said too.
+    wasm = tmp_path / "http-prober.wasm"
+    wasm.write_bytes(wasm.read_bytes()[:-16])
+    assert any("not a WebAssembly component" in f for f in plugins.inspect(manifest)["findings"])
     with pytest.raises(FileNotFoundError, match="shipped: business-hours, cloudformation, http-prober"):
         plugins.resolve("no-such-plugin")
 
@@ -102,8 +112,9 @@ def test_the_cli_asks_a_strategy_plugin(run):
     assert r.returncode == 0 and r.stdout == "business-hours: continue: step 2 passed inside business hours\n", r.stdout + r.stderr
     r = run("plugin", "decide", "business-hours", "--at", "2026-12-05T10:00:00Z")
     assert r.returncode == 0 and r.stdout.startswith("business-hours: ask-person: outside business hours"), r.stdout
+    # With the spec's default gate policy (one failed check rolls back), as a real rollout would decide.
     r = run("plugin", "decide", "business-hours", "--verdict", "fail", "--format", "json")
-    assert r.returncode == 0 and json.loads(r.stdout)["next"]["kind"] == "retry"
+    assert r.returncode == 0 and json.loads(r.stdout)["next"] == {"kind": "roll-back", "why": "gate of step 1 failed"}, r.stdout
     r = run("plugin", "decide", "http-prober")
     assert r.returncode == 1 and "not a strategy" in r.stderr
     r = run("plugin", "decide", "business-hours", "--at", "tuesday")

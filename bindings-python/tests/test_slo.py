@@ -191,7 +191,13 @@ def test_a_streaming_evaluator_pages_escalates_and_gates_rollouts():
         for a in ev.record(minute * 60_000, good, 1000):
             actions.append((minute, a))
         if minute == 65:
-            assert ev.gate()[0] == "fail" and "burn over 1h and 5m" in ev.gate()[1]
+            verdict, evidence = ev.gate()
+            assert verdict == "fail", (verdict, evidence)
+            # The numbers behind it: the page's windows, each burning over its 14.4x threshold.
+            burns = [(m["window"], m["threshold"]) for m in evidence["measurements"]][:2]
+            assert burns == [("1h", 14.4), ("5m", 14.4)], evidence
+            assert all(m["value"] >= m["threshold"] for m in evidence["measurements"][:2]), evidence
+            assert ev.status()["rules"][0]["firing_since"] is not None
             # The state survives a restart, byte for byte.
             ev = lift.Evaluator.from_json(ev.to_json())
     kinds = [(m, a["kind"]) for m, a in actions]
@@ -199,7 +205,7 @@ def test_a_streaming_evaluator_pages_escalates_and_gates_rollouts():
     assert 60 <= first_fire <= 62, kinds
     assert (first_fire, "notify") in kinds and any(k == "notify" and m >= first_fire + 30 for m, k in kinds)
     assert any(k == "freeze-rollouts" for _, k in kinds)
-    with pytest.raises(ValueError, match="no SLO `nope`"):
+    with pytest.raises(ValueError, match="unknown SLO `nope`; use `availability`"):
         app.slo_evaluator("nope")
 
 

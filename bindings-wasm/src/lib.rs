@@ -1,11 +1,13 @@
-//! Lift in the browser: a thin wasm-bindgen layer over `lift-core`. Specs go
-//! in as text; results come out as plain JavaScript objects whose TypeScript
-//! declarations are generated from these types (tsify); a spec that cannot be
-//! used throws an `Error` whose `diagnostics` property lists every problem.
-//! Nothing here decides anything the Python package would also need: that
-//! lives in the core.
+//! Lift in the browser: a thin wasm-bindgen layer over the core's `App`.
+//! Specs go in as text; results come out as plain JavaScript objects whose
+//! TypeScript declarations are generated from these types (tsify). Every
+//! error goes through one adapter ([`into_error`]): an `Error` whose
+//! `diagnostics` property lists every problem when the spec is at fault.
+//! Nothing here decides anything: that lives in the core, so the page and
+//! the Python package answer alike.
 
-use lift_core::{App, Diagnostic, Format, Severity, SynthError};
+use lift_core::app::{DrillFormat, PlanFormat, RulesFormat};
+use lift_core::{App, AppError, Diagnostic, Format, Named};
 use serde::Serialize;
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
@@ -37,6 +39,13 @@ pub struct Planned {
     pub svg: String,
 }
 
+/// SLO rules as files.
+#[derive(Serialize, Tsify)]
+pub struct RuleFiles {
+    /// The files, by the names `lift slo rules --output DIR` writes.
+    pub files: Vec<File>,
+}
+
 /// Every diagnostic of a spec, and what it is.
 #[derive(Serialize, Tsify)]
 pub struct Checked {
@@ -48,42 +57,29 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// A JavaScript `Error` with the diagnostics attached as `error.diagnostics`.
-fn invalid(message: &str, diagnostics: &[Diagnostic]) -> JsValue {
-    let error = js_sys::Error::new(message);
-    let list = serde_wasm_bindgen::to_value(diagnostics).unwrap_or(JsValue::NULL);
-    // Setting a property on a fresh Error object cannot fail.
-    let _ = js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &list);
+/// The one error adapter: a JavaScript `Error` with the core's message, and
+/// the diagnostics attached as `error.diagnostics` when the spec is at fault.
+fn into_error(e: AppError) -> JsValue {
+    let error = js_sys::Error::new(&e.to_string());
+    if let AppError::Invalid(d) = &e {
+        let list = serde_wasm_bindgen::to_value(d).unwrap_or(JsValue::NULL);
+        // Setting a property on a fresh Error object cannot fail.
+        let _ = js_sys::Reflect::set(&error, &JsValue::from_str("diagnostics"), &list);
+    }
     error.into()
 }
 
 fn load(spec: &str) -> Result<App, JsValue> {
-    App::from_text(spec).map_err(|d| invalid(&summary(&d), &d))
+    App::from_text(spec).map_err(|d| into_error(AppError::Invalid(d)))
 }
 
-fn summary(d: &[Diagnostic]) -> String {
-    let errors = d.iter().filter(|d| d.severity == Severity::Error).count();
-    match d.iter().find(|d| d.severity == Severity::Error) {
-        Some(first) => format!("the spec has {errors} error(s); the first: {}", first.message),
-        None => "the spec cannot be used".into(),
-    }
-}
-
-fn usable(app: &App) -> Result<(), JsValue> {
-    let d = app.validate();
-    if d.iter().any(Diagnostic::is_error) { Err(invalid(&summary(&d), &d)) } else { Ok(()) }
+fn named<T: Named>(name: &str) -> Result<T, JsValue> {
+    T::parse(name).map_err(into_error)
 }
 
 /// A result as a plain JavaScript object, typed by its generated declaration.
 fn js<T: Tsify + Serialize>(value: T) -> Result<Ts<T>, JsValue> {
     value.into_ts().map_err(|e| js_sys::Error::new(&e.to_string()).into())
-}
-
-fn core_error(e: SynthError) -> JsValue {
-    match e {
-        SynthError::Invalid(d) => invalid(&summary(&d), &d),
-        other => js_sys::Error::new(&other.to_string()).into(),
-    }
 }
 
 /// Check a spec (YAML or JSON text): every diagnostic, at once. Never throws.
@@ -96,13 +92,13 @@ pub fn validate(spec: &str) -> Result<Ts<Checked>, JsValue> {
 }
 
 /// Generate `format` (`cloudformation`, `cloudformation-yaml`, `terraform`,
-/// `terraform-json`, `pulumi`, `cdk`) for every region: the same files, byte
-/// for byte, as `lift synth --format FORMAT --output DIR`.
+/// `terraform-json`, `pulumi`, `cdk`, or an alias such as `tf`) for every
+/// region: the same files, byte for byte, as `lift synth --format FORMAT --output DIR`.
 #[wasm_bindgen]
 pub fn synth(spec: &str, format: &str) -> Result<Ts<Synthesized>, JsValue> {
-    let format: Format = format.parse().map_err(|e: lift_core::app::UnknownFormat| JsValue::from(js_sys::Error::new(&e.to_string())))?;
+    // The spec is read first, then the arguments, as in every binding.
     let app = load(spec)?;
-    let f = app.files(format).map_err(core_error)?;
+    let f = app.files(named::<Format>(format)?).map_err(into_error)?;
     js(Synthesized { files: f.files.into_iter().map(|(path, text)| File { path, text }).collect(), warnings: f.warnings })
 }
 
@@ -110,17 +106,43 @@ pub fn synth(spec: &str, format: &str) -> Result<Ts<Synthesized>, JsValue> {
 #[wasm_bindgen]
 pub fn plan(spec: &str) -> Result<Ts<Planned>, JsValue> {
     let app = load(spec)?;
-    usable(&app)?;
-    let plan = app.plan().map_err(core_error)?;
-    js(Planned { text: plan.to_text(), svg: plan.to_svg() })
+    let text = app.plan_as(PlanFormat::Text).map_err(into_error)?;
+    let svg = app.plan_as(PlanFormat::Svg).map_err(into_error)?;
+    js(Planned { text, svg })
+}
+
+/// The rollout plan as JSON text, as `lift plan --format json` prints it.
+#[wasm_bindgen(js_name = planJson)]
+pub fn plan_json(spec: &str) -> Result<String, JsValue> {
+    load(spec)?.plan_as(PlanFormat::Json).map_err(into_error)
 }
 
 /// One region's resource graph as an SVG document.
 #[wasm_bindgen]
 pub fn graph(spec: &str, region: &str) -> Result<String, JsValue> {
+    load(spec)?.graph_svg(region).map_err(into_error)
+}
+
+/// A disaster-recovery drill in the simulator (`region-outage`, `partial`,
+/// `flapping`, `replication-lag`) for `duration` (such as `1h`), as `text` or `json`.
+#[wasm_bindgen]
+pub fn drill(spec: &str, scenario: &str, duration: &str, format: &str) -> Result<String, JsValue> {
     let app = load(spec)?;
-    usable(&app)?;
-    Ok(app.graph(region).map_err(core_error)?.to_svg())
+    app.drill_as(scenario, duration, named::<DrillFormat>(format)?).map_err(into_error)
+}
+
+/// SLO rules in `format` (`prometheus`, `openslo`) as files.
+#[wasm_bindgen(js_name = sloRules)]
+pub fn slo_rules(spec: &str, format: &str, rules_file: &str) -> Result<Ts<RuleFiles>, JsValue> {
+    let app = load(spec)?;
+    let files = app.slo_rules(named::<RulesFormat>(format)?, rules_file).map_err(into_error)?;
+    js(RuleFiles { files: files.into_iter().map(|(path, text)| File { path, text }).collect() })
+}
+
+/// The spec with every default filled in, as JSON text.
+#[wasm_bindgen]
+pub fn resolve(spec: &str) -> Result<String, JsValue> {
+    Ok(load(spec)?.resolved().to_string())
 }
 
 /// The JSON Schema of app specs, as text.
@@ -129,10 +151,10 @@ pub fn schema() -> String {
     serde_json::to_string_pretty(lift_core::spec::schema()).unwrap_or_default()
 }
 
-/// The formats `synth` takes.
+/// The formats `synth` takes (canonical names; aliases are accepted too).
 #[wasm_bindgen]
 pub fn formats() -> Vec<String> {
-    Format::ALL.iter().map(|f| f.name().to_string()).collect()
+    Format::canonical().into_iter().map(str::to_owned).collect()
 }
 
 /// Lift's version.

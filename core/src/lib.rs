@@ -27,14 +27,17 @@
 
 pub mod app;
 pub mod diag;
+pub mod evidence;
 pub mod graph;
 pub mod iac;
+pub mod machine;
 pub mod markup;
 pub mod recovery;
 pub mod rollout;
 pub mod slo;
 pub mod spec;
+pub mod time;
 pub mod validate;
 
-pub use app::{App, Format, SynthError};
+pub use app::{App, AppError, Format, Named};
 pub use diag::{Diagnostic, Location, Severity};

@@ -206,7 +206,7 @@ fn limits_warn_at_ninety_percent_and_fail_past_the_limit() {
     assert!(!near.iter().any(Diagnostic::is_error));
     let over = App::from_text(&many_functions(72)).unwrap();
     assert!(over.validate().iter().any(|d| d.code == "E301" && d.message.contains("504 resources")));
-    assert!(matches!(over.synth("us-east-1", Format::CloudFormationJson), Err(lift_core::SynthError::Invalid(_))));
+    assert!(matches!(over.synth("us-east-1", Format::CloudFormationJson), Err(lift_core::AppError::Invalid(_))));
 }
 
 /// The formats other than CloudFormation, each snapshotted file by file.
@@ -263,7 +263,7 @@ fn terraform_json_is_valid_json_with_a_module_per_region() {
 fn spec_errors_stop_every_format() {
     let app = load(&examples_dir().join("invalid/dangling-references.yaml"));
     for format in Format::ALL {
-        assert!(matches!(app.files(format), Err(lift_core::SynthError::Invalid(_))), "{format}");
+        assert!(matches!(app.files(format), Err(lift_core::AppError::Invalid(_))), "{format}");
     }
 }
 

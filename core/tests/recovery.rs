@@ -3,6 +3,12 @@
 #![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, reason = "tests fail loudly by design")]
 
 use lift_core::App;
+use lift_core::machine::Machine;
+use lift_core::time::Timestamp;
+
+fn ts(ms: u64) -> Timestamp {
+    Timestamp::from_millis(ms)
+}
 use lift_core::recovery::{Detector, Health, Probe, ProbeConfig, Transition};
 use proptest::prelude::*;
 
@@ -25,7 +31,7 @@ fn run(cfg: &ProbeConfig, rounds: u64, ok: impl Fn(u64, usize) -> bool) -> Vec<T
     for round in 0..rounds {
         for (i, vp) in cfg.vantage_points.iter().enumerate() {
             let probe = Probe { region: "r1".into(), vantage: vp.clone(), ok: ok(round, i), latency_ms: 10 };
-            out.extend(d.observe(&probe, round * cfg.interval_ms + i as u64));
+            out.extend(d.observe(&probe, ts(round * cfg.interval_ms + i as u64)));
         }
     }
     out
@@ -46,8 +52,8 @@ proptest! {
         let cfg = config(failures, successes);
         let t = run(&cfg, start + 30, |round, _| round < start);
         let down = t.iter().find(|t| t.to == Health::Down).unwrap();
-        prop_assert!(down.at - down.first_sign_at <= cfg.detection_bound_ms(), "{:?} bound {}", down, cfg.detection_bound_ms());
-        prop_assert_eq!(down.first_sign_at, start * 1000);
+        prop_assert!((down.at - down.first_sign_at).as_millis() <= cfg.detection_bound_ms(), "{:?} bound {}", down, cfg.detection_bound_ms());
+        prop_assert_eq!(down.first_sign_at, ts(start * 1000));
     }
 
     /// Flapping probes move a region at most once per `failures` (down) or `successes` (up) rounds.
@@ -57,7 +63,7 @@ proptest! {
         let t = run(&cfg, pattern.len() as u64, |round, _| pattern[round as usize]);
         for pair in t.windows(2) {
             let need = if pair[1].to == Health::Down { failures } else { successes };
-            prop_assert!(pair[1].at - pair[0].at >= u64::from(need - 1) * 1000, "{:?}", pair);
+            prop_assert!((pair[1].at - pair[0].at).as_millis() >= u64::from(need - 1) * 1000, "{:?}", pair);
             prop_assert_ne!(pair[0].to, pair[1].to);
         }
     }
@@ -89,7 +95,7 @@ fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
     let (f, log) = scripted("{ mode: warm-standby, rto: 2m, rpo: 1s }", 300, 5, 300, |r, s| r == "us-east-1" && (60..240).contains(&s));
     let i = &f.ledger[0];
     // First failed probe at 60 s; three in a row from a quorum: detected at 62 s.
-    assert_eq!((i.first_failure_at, i.detected_at), (60_000, 62_000), "{i:?}");
+    assert_eq!((i.first_failure_at, i.detected_at), (ts(60_000), ts(62_000)), "{i:?}");
     // Freeze, replication checked, promote, shift, verify: each host step 5 s.
     assert_eq!(i.to, "us-west-2");
     assert!(i.shifted_at.unwrap() < i.healthy_at.unwrap());
@@ -115,7 +121,7 @@ fn a_warm_standby_fails_over_within_its_rto_and_records_it() {
 #[test]
 fn over_the_rpo_a_person_decides() {
     let (f, log) = scripted("{ mode: pilot-light, rto: 5m, rpo: 1s }", 120, 2, 5_000, |r, s| r == "us-east-1" && s >= 30);
-    assert!(log.iter().any(|(_, a)| matches!(a, Action::AskApproval { reason } if reason.contains("5000 ms"))), "{log:?}");
+    assert!(log.iter().any(|(_, a)| matches!(a, Action::AskApproval { reason, evidence } if reason.contains("5000 ms") && evidence.measurements[0].value == Some(5000.0) && evidence.measurements[0].threshold == Some(1000.0))), "{log:?}");
     // Nobody answered: traffic stays until someone does.
     assert_eq!(f.active, "us-east-1");
 }
@@ -156,7 +162,7 @@ fn shop_drill(scenario: Scenario) -> lift_core::recovery::Drill {
 fn every_drill_scenario_keeps_its_promises() {
     let outage = shop_drill(Scenario::RegionOutage);
     let i = &outage.ledger[0];
-    assert!(i.detected_at - i.first_failure_at <= outage.detection_bound_ms, "{}", outage.to_text());
+    assert!((i.detected_at - i.first_failure_at).as_millis() <= outage.detection_bound_ms, "{}", outage.to_text());
     assert_eq!(i.met(), Some(true), "{}", outage.to_text());
     // The primary came back after ten minutes and took traffic back after 30 healthy ones.
     assert_eq!(outage.active, "us-east-1", "{}", outage.to_text());
@@ -199,8 +205,8 @@ fn any_event(regions: usize) -> impl Strategy<Value = Event> {
         4 => (region.clone(), any::<bool>(), prop::bool::weighted(0.1)).prop_map(|(region, down, fail_open)| Event::Health(Transition {
             region,
             to: if down { Health::Down } else { Health::Up },
-            at: 0,
-            first_sign_at: 0,
+            at: Timestamp::ZERO,
+            first_sign_at: Timestamp::ZERO,
             fail_open,
             evidence: String::new(),
         })),
@@ -210,8 +216,8 @@ fn any_event(regions: usize) -> impl Strategy<Value = Event> {
         1 => Just(Event::Approve),
         1 => Just(Event::Deny),
         1 => any::<bool>().prop_map(|active| Event::Rollout { active }),
-        1 => (region.clone(), 0u64..5_000_000).prop_map(|(region, until)| Event::Pin { region, until }),
-        1 => (region, 0u64..5_000_000).prop_map(|(region, until)| Event::Drain { region, until }),
+        1 => (region.clone(), 0u64..5_000_000).prop_map(|(region, until)| Event::Pin { region, until: ts(until) }),
+        1 => (region, 0u64..5_000_000).prop_map(|(region, until)| Event::Drain { region, until: ts(until) }),
     ]
 }
 
@@ -234,8 +240,8 @@ proptest! {
             if let Event::Health(t) = &event {
                 if t.to == Health::Down { down.insert(t.region.clone()); } else { down.remove(&t.region); }
             }
-            f.handle(event, now);
-            while let Some(a) = f.poll(now) {
+            f.handle(event, ts(now));
+            while let Some(a) = f.poll(ts(now)) {
                 if let Action::ShiftTraffic { weights } = &a {
                     prop_assert!(weights.iter().any(|(_, w)| *w > 0), "{:?}", a);
                     prop_assert!(weights.iter().all(|(r, _)| regions.contains(r)), "{:?}", a);
@@ -248,16 +254,16 @@ proptest! {
 }
 
 fn health(region: &str, to: Health, at: u64) -> Event {
-    Event::Health(Transition { region: region.into(), to, at, first_sign_at: at, fail_open: false, evidence: "test".into() })
+    Event::Health(Transition { region: region.into(), to, at: ts(at), first_sign_at: ts(at), fail_open: false, evidence: "test".into() })
 }
 
 fn until_steady(f: &mut Failover, now: u64) -> Vec<Action> {
     let mut out = vec![];
     for _ in 0..20 {
-        while let Some(a) = f.poll(now) {
+        while let Some(a) = f.poll(ts(now)) {
             out.push(a);
         }
-        f.handle(Event::StepDone, now);
+        f.handle(Event::StepDone, ts(now));
     }
     out
 }
@@ -266,8 +272,8 @@ fn until_steady(f: &mut Failover, now: u64) -> Vec<Action> {
 fn a_pin_outranks_the_detector_until_it_expires() {
     let app = App::from_text("app: t\nregions: { primary: r0, standby: [r1] }\nrecovery: {}\n").unwrap();
     let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
-    f.handle(Event::Pin { region: "r0".into(), until: 60_000 }, 0);
-    f.handle(health("r0", Health::Down, 1_000), 1_000);
+    f.handle(Event::Pin { region: "r0".into(), until: ts(60_000) }, ts(0));
+    f.handle(health("r0", Health::Down, 1_000), ts(1_000));
     let held = until_steady(&mut f, 1_000);
     assert!(held.iter().any(|a| matches!(a, Action::Notify { message } if message.contains("pinned"))), "{held:?}");
     assert!(!held.iter().any(|a| matches!(a, Action::ShiftTraffic { .. })) && f.active() == "r0");
@@ -282,13 +288,13 @@ fn a_drain_moves_traffic_away_as_a_planned_change() {
     let app = App::from_text("app: t\nregions: { primary: r0, standby: [r1, r2] }\nrecovery: {}\n").unwrap();
     let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
     // r1 drained: a failure of r0 goes to r2.
-    f.handle(Event::Drain { region: "r1".into(), until: 600_000 }, 0);
-    f.handle(health("r0", Health::Down, 1_000), 1_000);
+    f.handle(Event::Drain { region: "r1".into(), until: ts(600_000) }, ts(0));
+    f.handle(health("r0", Health::Down, 1_000), ts(1_000));
     until_steady(&mut f, 1_000);
     assert_eq!(f.active(), "r2");
     // Draining the active region moves traffic on (r1 is drained too: to r0), and is no incident.
-    f.handle(health("r0", Health::Up, 2_000), 2_000);
-    f.handle(Event::Drain { region: "r2".into(), until: 600_000 }, 2_000);
+    f.handle(health("r0", Health::Up, 2_000), ts(2_000));
+    f.handle(Event::Drain { region: "r2".into(), until: ts(600_000) }, ts(2_000));
     let moved = until_steady(&mut f, 2_000);
     assert!(moved.iter().any(|a| matches!(a, Action::ShiftTraffic { .. })), "{moved:?}");
     assert_eq!((f.active(), f.ledger().len()), ("r0", 1));
@@ -300,10 +306,10 @@ fn a_paging_slo_in_the_serving_region_fails_it_over_when_asked() {
     let app = App::from_text(spec).unwrap();
     let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
     // An SLO not listed, or a page in a region not serving, moves nothing.
-    f.handle(Event::Slo { region: "r0".into(), slo: "latency".into(), paging: true, evidence: String::new() }, 0);
-    f.handle(Event::Slo { region: "r1".into(), slo: "availability".into(), paging: true, evidence: String::new() }, 0);
+    f.handle(Event::Slo { region: "r0".into(), slo: "latency".into(), paging: true, evidence: Default::default() }, ts(0));
+    f.handle(Event::Slo { region: "r1".into(), slo: "availability".into(), paging: true, evidence: Default::default() }, ts(0));
     assert!(until_steady(&mut f, 0).iter().all(|a| !matches!(a, Action::ShiftTraffic { .. })));
-    f.handle(Event::Slo { region: "r0".into(), slo: "availability".into(), paging: true, evidence: "14.4x over 1h".into() }, 1_000);
+    f.handle(Event::Slo { region: "r0".into(), slo: "availability".into(), paging: true, evidence: "14.4x over 1h".into() }, ts(1_000));
     let moved = until_steady(&mut f, 1_000);
     assert!(
         moved.iter().any(|a| matches!(a, Action::Notify { message } if message.contains("SLO availability paging in r0"))),

@@ -36,7 +36,7 @@ fn shop_canary_in_two_waves() {
         .collect();
     assert_eq!(weights, vec![100_000, 500_000, 1_000_000, 100_000, 500_000, 1_000_000]);
     // deploy 2m + 5m + 10m + wave bake 10m, stagger 5m, the same again: 59m.
-    assert_eq!(plan.fastest_promotion_ms, (2 + 5 + 10 + 10 + 5 + 2 + 5 + 10 + 10) * 60_000);
+    assert_eq!(plan.fastest_promotion.as_millis(), (2 + 5 + 10 + 10 + 5 + 2 + 5 + 10 + 10) * 60_000);
     // The first wave's canary puts 10% of us-east-1 on the new version: 5% of the app.
     assert_eq!(plan.steps[1].traffic_ppm, 50_000);
     assert_eq!(plan.max_regions_at_risk, 1);
@@ -49,11 +49,11 @@ fn presets_expand_like_codedeploy() {
     };
     let plan = |s: &str| App::from_text(&text(s)).unwrap().plan().unwrap();
     let p = plan("LambdaCanary10Percent5Minutes");
-    assert_eq!(p.fastest_promotion_ms, 5 * 60_000);
+    assert_eq!(p.fastest_promotion.as_millis(), 5 * 60_000);
     let p = plan("linear-10pct-every-1m");
     assert_eq!(p.steps.iter().filter(|s| matches!(s.action, Action::Shift { .. })).count(), 10);
-    assert_eq!(p.fastest_promotion_ms, 9 * 60_000);
-    assert_eq!(plan("LambdaAllAtOnce").fastest_promotion_ms, 0);
+    assert_eq!(p.fastest_promotion.as_millis(), 9 * 60_000);
+    assert_eq!(plan("LambdaAllAtOnce").fastest_promotion.as_millis(), 0);
     let bad = App::from_text(&text("canary-ten-5m")).unwrap().validate();
     assert!(bad.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/strategy"), "{bad:?}");
     let typo = App::from_text(&text("canari")).unwrap().validate();
@@ -90,19 +90,19 @@ fn check(plan: &Plan) -> Result<(), TestCaseError> {
     let mut t = 0;
     for s in &plan.steps {
         // Steps follow each other; only the stagger between waves leaves a gap.
-        prop_assert!(s.start_ms >= t, "step at {} before {}", s.start_ms, t);
-        t = s.start_ms + s.duration_ms;
+        prop_assert!(s.start.as_millis() >= t, "step at {} before {}", s.start, t);
+        t = s.start.as_millis() + s.duration.as_millis();
         prop_assert!(s.regions_at_risk <= total);
         prop_assert!(s.traffic_ppm <= 1_000_000);
-        prop_assert!(s.worst_rollback_ms >= s.duration_ms);
+        prop_assert!(s.worst_rollback >= s.duration);
     }
-    prop_assert_eq!(t, plan.fastest_promotion_ms);
+    prop_assert_eq!(t, plan.fastest_promotion.as_millis());
     // Traffic never goes down and ends with every region on the new version.
     let traffic: Vec<u32> = plan.steps.iter().map(|s| s.traffic_ppm).collect();
     prop_assert!(traffic.windows(2).all(|w| w[0] <= w[1]), "{:?}", traffic);
     prop_assert!(plan.steps.last().is_some_and(|s| s.traffic_ppm >= 999_999 && s.regions_at_risk == total));
     // A wave starts only after the one before has ended.
-    prop_assert!(plan.waves.windows(2).all(|w| w[1].start_ms >= w[0].end_ms));
+    prop_assert!(plan.waves.windows(2).all(|w| w[1].start >= w[0].end));
     Ok(())
 }
 

@@ -5,7 +5,10 @@
 #![allow(clippy::indexing_slicing, clippy::panic, clippy::unwrap_used, reason = "tests fail loudly by design")]
 
 use lift_core::App;
+use lift_core::evidence::{Comparison, Evidence, Measurement};
+use lift_core::machine::Machine;
 use lift_core::rollout::{Action as PlanAction, Event, Outcome, Plan, Rollout, RolloutAction as Action, Verdict};
+use lift_core::time::Timestamp;
 use proptest::prelude::*;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap};
@@ -39,6 +42,8 @@ struct Sim {
     set_weights: BTreeMap<String, Vec<u32>>,
     gate_attempts: BTreeMap<usize, usize>,
     outcome: Option<(u64, Outcome)>,
+    /// Actions carried out again after a crash, from `outstanding()`.
+    redriven: usize,
 }
 
 impl Sim {
@@ -56,6 +61,7 @@ impl Sim {
             set_weights: BTreeMap::new(),
             gate_attempts: BTreeMap::new(),
             outcome: None,
+            redriven: 0,
         }
     }
 
@@ -82,7 +88,11 @@ impl Sim {
                 let at_risk = self.weights.values().filter(|w| **w > 0).count();
                 let allowed = self.plan.steps[self.machine.status().step].regions_at_risk;
                 self.over_risk = self.over_risk.max(at_risk.saturating_sub(allowed));
-                self.set_weights.entry(region.clone()).or_default().push(*weight_ppm);
+                let set = self.set_weights.entry(region.clone()).or_default();
+                // A weight set again after a crash is the same step, not a new one.
+                if set.last() != Some(weight_ppm) {
+                    set.push(*weight_ppm);
+                }
                 self.at(0, Event::WeightSet { region: region.clone(), weight_ppm: *weight_ppm });
             }
             Action::RunGate { step, .. } => {
@@ -90,7 +100,12 @@ impl Sim {
                 let verdict = script.gates.get(step).and_then(|v| v.get(*counter)).copied().unwrap_or(Verdict::Pass);
                 *counter += 1;
                 let attempt = *counter;
-                self.at(0, Event::Gate { step: *step, verdict, evidence: format!("error rate 0.4% vs threshold 1% (attempt {attempt})") });
+                // The numbers a metrics plugin would bring: over the threshold when the script fails the step.
+                let rate = if verdict == Verdict::Fail { 0.05 } else { 0.004 };
+                let measured =
+                    Measurement::new("error rate", Some(rate), Some(0.01), Comparison::AtMost, "ratio").counted(attempt as u64, 250);
+                let evidence = Evidence::of(vec![measured]);
+                self.at(0, Event::Gate { step: *step, verdict, evidence });
             }
             Action::AskApproval { .. } => {
                 let answer = if script.approve { Event::Approve } else { Event::Abort { reason: "operator said no".into() } };
@@ -107,19 +122,29 @@ impl Sim {
 
     fn run(&mut self, script: &Script) {
         for _ in 0..100_000 {
-            while let Some(action) = self.machine.poll(self.now) {
+            while let Some(action) = self.machine.poll(Timestamp::from_millis(self.now)) {
                 self.carry_out(action, script);
                 if script.resumes.contains(&self.actions.len()) {
-                    // A crash: the host journals the state and starts again from it.
+                    // A crash: the host journalled the state; what the world answered
+                    // since is lost with the process. Started again from the journal,
+                    // the host re-drives the outstanding actions, and only those: an
+                    // action missing from them would leave the rollout stuck.
                     let journal = serde_json::to_string(&self.machine).unwrap();
                     self.machine = serde_json::from_str(&journal).unwrap();
+                    self.queue.clear();
+                    for action in self.machine.outstanding() {
+                        self.redriven += 1;
+                        self.carry_out(action, script);
+                        // A repeat by design (idempotent), not a new action: the invariants count new ones.
+                        self.actions.pop();
+                    }
                 }
                 if self.outcome.is_some() {
                     return;
                 }
             }
             let next_event = self.queue.peek().map(|Reverse((t, ..))| *t);
-            let next = match (next_event, self.machine.next_deadline()) {
+            let next = match (next_event, self.machine.next_deadline().map(Timestamp::as_millis)) {
                 (Some(a), Some(b)) => a.min(b),
                 (Some(a), None) | (None, Some(a)) => a,
                 (None, None) => panic!("stuck at {}: {:?}", self.now, self.machine.status()),
@@ -128,7 +153,7 @@ impl Sim {
             self.now = next;
             while self.queue.peek().is_some_and(|Reverse((t, ..))| *t <= self.now) {
                 let Reverse((_, _, event)) = self.queue.pop().unwrap();
-                self.machine.handle(serde_json::from_str(&event).unwrap(), self.now);
+                self.machine.handle(serde_json::from_str(&event).unwrap(), Timestamp::from_millis(self.now));
             }
         }
         panic!("did not finish");
@@ -179,7 +204,7 @@ fn check_invariants(plan: &Plan, sim: &Sim, script: &Script) -> Result<(), TestC
             prop_assert!(sim.weights.values().all(|w| *w == 1_000_000), "{:?}", sim.weights);
             if nothing_scripted {
                 // The plan's predicted timeline is the simulated one when every gate passes.
-                prop_assert_eq!(end, plan.fastest_promotion_ms);
+                prop_assert_eq!(end, plan.fastest_promotion.as_millis());
             }
         }
         Outcome::RolledBack { .. } => {
@@ -220,10 +245,10 @@ fn a_clean_rollout_follows_the_plan_to_the_minute() {
     let mut sim = Sim::new(&plan);
     sim.run(&script);
     assert_eq!(sim.outcome.as_ref().map(|o| o.1.clone()), Some(Outcome::Promoted));
-    assert_eq!(sim.outcome.as_ref().map(|o| o.0), Some(plan.fastest_promotion_ms));
+    assert_eq!(sim.outcome.as_ref().map(|o| o.0), Some(plan.fastest_promotion.as_millis()));
     check_invariants(&plan, &sim, &script).unwrap();
     let status = sim.machine.status();
-    assert!(status.decisions.iter().any(|d| d.evidence.contains("error rate 0.4%")));
+    assert!(status.decisions.iter().any(|d| d.evidence.summary == "error rate: 0.4% (1 bad of 250) <= 1%"), "{:?}", status.decisions);
 }
 
 #[test]
@@ -242,7 +267,9 @@ fn a_failing_gate_rolls_back_every_touched_region_with_its_evidence() {
         sim.actions.iter().filter_map(|a| if let Action::RollBack { region } = a { Some(region.clone()) } else { None }).collect();
     assert_eq!(rolled, vec!["eu-west-1", "ap-south-1", "us-east-1"]);
     let why = sim.machine.status().decisions.into_iter().find(|d| d.decision.starts_with("roll back")).unwrap();
-    assert!(why.evidence.contains("threshold"), "{why:?}");
+    // The numbers behind it: the measured rate over the gate's threshold.
+    let m = &why.evidence.measurements[0];
+    assert_eq!((m.value, m.threshold, m.within()), (Some(0.05), Some(0.01), Some(false)), "{why:?}");
 }
 
 #[test]
@@ -264,22 +291,23 @@ fn pausing_holds_the_bake() {
         "app: p\nregions: { primary: us-east-1 }\nrollout: { strategy: canary-10pct-5m, deploy_time: 0s, wave_bake: 0s, bake: 0s, gates: [{ error_rate: 1% }] }\n",
     );
     let mut m = Rollout::new(&plan);
-    let mut now = 0;
+    let ts = Timestamp::from_millis;
+    let mut now = ts(0);
     assert_eq!(m.poll(now), Some(Action::Deploy { region: "us-east-1".into() }));
     m.handle(Event::Deployed { region: "us-east-1".into() }, now);
     assert_eq!(m.poll(now), Some(Action::SetWeight { region: "us-east-1".into(), weight_ppm: 100_000 }));
     m.handle(Event::WeightSet { region: "us-east-1".into(), weight_ppm: 100_000 }, now);
     assert_eq!(m.poll(now), None);
-    assert_eq!(m.next_deadline(), Some(300_000));
-    now = 100_000;
+    assert_eq!(m.next_deadline(), Some(ts(300_000)));
+    now = ts(100_000);
     m.handle(Event::Pause, now);
     assert_eq!(m.next_deadline(), None);
-    assert_eq!(m.poll(400_000), None);
-    now = 400_000;
+    assert_eq!(m.poll(ts(400_000)), None);
+    now = ts(400_000);
     m.handle(Event::Resume, now);
     // Paused for 300 s: the bake ends 300 s later than planned.
-    assert_eq!(m.next_deadline(), Some(600_000));
-    let got = m.poll(600_000);
+    assert_eq!(m.next_deadline(), Some(ts(600_000)));
+    let got = m.poll(ts(600_000));
     assert!(matches!(got, Some(Action::RunGate { step: 1, .. })), "{got:?} {:?}", m.status());
 }
 
@@ -317,7 +345,7 @@ proptest! {
             failing_deploys: failing.and_then(|i| regions.get(i)).map(|r| vec![(*r).to_owned()]).unwrap_or_default(),
             approve,
             resumes,
-            deploy_ms: plan.steps[0].duration_ms,
+            deploy_ms: plan.steps[0].duration.as_millis(),
             rollback_ms: 15_000,
         };
         let mut sim = Sim::new(&plan);
@@ -334,14 +362,14 @@ fn a_failure_in_any_step_of_any_strategy_ends_rolled_back() {
         );
         let plan = plan_for(&spec);
         for (i, step) in plan.steps.iter().enumerate() {
-            let mut script = Script { deploy_ms: step.duration_ms.min(120_000), rollback_ms: 30_000, ..Script::default() };
+            let mut script = Script { deploy_ms: step.duration.as_millis().min(120_000), rollback_ms: 30_000, ..Script::default() };
             match step.action {
                 PlanAction::Deploy => script.failing_deploys = step.regions.clone(),
                 PlanAction::Shift { .. } => {
                     script.gates.insert(i, vec![Verdict::Fail]);
                 }
             }
-            script.deploy_ms = plan.steps[0].duration_ms;
+            script.deploy_ms = plan.steps[0].duration.as_millis();
             let mut sim = Sim::new(&plan);
             sim.run(&script);
             assert!(matches!(sim.outcome, Some((_, Outcome::RolledBack { .. }))), "{strategy} step {i}: {:?}", sim.outcome);
@@ -355,7 +383,7 @@ fn a_failure_in_any_step_of_any_strategy_ends_rolled_back() {
 struct Strict;
 
 impl lift_core::rollout::GatePolicy for Strict {
-    fn on_gate(&self, view: &lift_core::rollout::View<'_>) -> lift_core::rollout::Next {
+    fn on_gate(&self, view: &lift_core::rollout::View) -> lift_core::rollout::Next {
         match view.verdict {
             Verdict::Pass => lift_core::rollout::Next::Continue { why: "strict: pass".into() },
             other => lift_core::rollout::Next::RollBack { why: format!("strict: {other:?} at step {}", view.step + 1) },
@@ -367,7 +395,7 @@ impl lift_core::rollout::GatePolicy for Strict {
 fn a_user_strategy_judges_the_gates() {
     let plan = plan_for(SHOP_LIKE);
     let mut m = Rollout::new(&plan);
-    let mut now = 0;
+    let mut now = Timestamp::ZERO;
     let mut rolled_back = vec![];
     for _ in 0..1000 {
         let mut events = vec![];
@@ -400,4 +428,17 @@ fn a_user_strategy_judges_the_gates() {
         }
     }
     panic!("did not finish");
+}
+
+#[test]
+fn a_crash_while_a_gate_runs_re_drives_the_gate() {
+    let plan = plan_for(SHOP_LIKE);
+    // The third action is the first gate (deploy, 10%, gate): the host dies before its verdict comes back.
+    let script = Script { resumes: vec![3], deploy_ms: 1000, rollback_ms: 1000, ..Script::default() };
+    let mut sim = Sim::new(&plan);
+    sim.run(&script);
+    assert!(matches!(sim.actions[2], Action::RunGate { step: 1, .. }), "{:?}", sim.actions);
+    assert_eq!(sim.redriven, 1, "the gate in flight is outstanding after the restart");
+    assert_eq!(sim.gate_attempts[&1], 2, "run once before the crash, once after");
+    assert_eq!(sim.outcome.map(|o| o.1), Some(Outcome::Promoted));
 }

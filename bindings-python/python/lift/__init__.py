@@ -10,9 +10,10 @@ Read an app spec, validate it, and synthesize CloudFormation::
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -24,6 +25,7 @@ __all__ = [
     "LiftError",
     "ValidationError",
     "RegionError",
+    "ArgumentError",
     "SpecNotFoundError",
     "load",
     "loads",
@@ -63,41 +65,28 @@ class Diagnostic:
     column: Optional[int] = None
     hint: Optional[str] = None
     file: Optional[str] = None
+    # The core's own object: it renders the diagnostic, so every front end prints it the same way.
+    _core: Any = field(default=None, compare=False, repr=False)
 
     @property
     def is_error(self) -> bool:
         return self.severity == "error"
 
     @classmethod
-    def _from_json(cls, d: Dict[str, Any], file: Optional[str]) -> "Diagnostic":
-        loc = d.get("location") or {}
-        return cls(
-            code=d["code"],
-            severity=d["severity"],
-            pointer=d.get("pointer", ""),
-            message=d["message"],
-            line=loc.get("line"),
-            column=loc.get("column"),
-            hint=d.get("hint"),
-            file=file,
-        )
+    def _from_core(cls, d: Any, file: Optional[str]) -> "Diagnostic":
+        return cls(d.code, d.severity, d.pointer, d.message, d.line, d.column, d.hint, file, d)
 
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready dict (what `lift validate --format json` prints)."""
-        return {k: v for k, v in self.__dict__.items() if v is not None}
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "_core" and getattr(self, f.name) is not None}
 
     def __str__(self) -> str:
-        # The core renders diagnostics, so every front end prints them the same way.
-        raw: Dict[str, Any] = {"code": self.code, "severity": self.severity, "pointer": self.pointer, "message": self.message}
-        if self.line is not None:
-            raw["location"] = {"line": self.line, "column": self.column}
-        if self.hint is not None:
-            raw["hint"] = self.hint
-        return _lift.render(json.dumps(raw), self.file or "<spec>")
+        core = self._core or _lift.Diagnostic(self.code, self.severity, self.pointer, self.message, self.line, self.column, self.hint)
+        return core.render(self.file or "<spec>")
 
 
-def _diagnostics(raw: str, file: Optional[str]) -> List[Diagnostic]:
-    return [Diagnostic._from_json(d, file) for d in json.loads(raw)]
+def _diagnostics(raw: List[Any], file: Optional[str]) -> List[Diagnostic]:
+    return [Diagnostic._from_core(d, file) for d in raw]
 
 
 class ValidationError(LiftError, ValueError):
@@ -105,9 +94,9 @@ class ValidationError(LiftError, ValueError):
 
     def __init__(self, diagnostics: List[Diagnostic]):
         self.diagnostics = diagnostics
-        errors = [d for d in diagnostics if d.is_error]
-        summary = f"the spec has {len(errors)} error(s)"
-        super().__init__(summary + "".join("\n" + str(d) for d in errors))
+        # The summary is the core's, as the browser shows it.
+        summary = _lift.summary([d._core or _lift.Diagnostic(d.code, d.severity, d.pointer, d.message) for d in diagnostics])
+        super().__init__(summary + "".join("\n" + str(d) for d in diagnostics if d.is_error))
 
     @property
     def errors(self) -> List[Diagnostic]:
@@ -116,6 +105,10 @@ class ValidationError(LiftError, ValueError):
 
 class RegionError(LiftError, ValueError):
     """A region was asked for that the app does not have."""
+
+
+class ArgumentError(LiftError, ValueError):
+    """An argument Lift cannot use: an unknown format or scenario, a bad duration, bad samples."""
 
 
 class SpecNotFoundError(LiftError, FileNotFoundError):
@@ -144,9 +137,23 @@ class Evaluator:
         """Stop escalating rule `rule`'s alert."""
         self._inner.acknowledge(now_ms, rule)
 
-    def gate(self) -> Tuple[str, str]:
-        """A rollout SLO gate's `(verdict, evidence)`: `pass`, `fail`, `inconclusive` or `no-data`."""
-        return self._inner.gate()
+    def gate(self) -> Tuple[str, Dict[str, Any]]:
+        """A rollout SLO gate's `(verdict, evidence)`: the verdict `pass`, `fail`, `inconclusive`
+        or `no-data`; the evidence `{"measurements": [...], "summary": "..."}`, each measurement
+        with its value, threshold, window and counts."""
+        verdict, evidence = self._core("gate")
+        return verdict, json.loads(evidence)
+
+    def status(self) -> Dict[str, Any]:
+        """What a person sees: every rule (firing since, acknowledged), frozen, the gate's verdict."""
+        return json.loads(self._core("status"))
+
+    def next_deadline(self) -> Optional[int]:
+        """When to poll next without new samples (ms)."""
+        return self._inner.next_deadline()
+
+    def _core(self, method: str, *args: Any) -> Any:
+        return _call(self._inner, method, args, None)
 
     def to_json(self) -> str:
         """The whole state, to keep across restarts."""
@@ -226,6 +233,12 @@ class App:
         share and regions at risk, the fastest promotion and worst-case rollback."""
         return json.loads(self._plan("json"))
 
+    def files(self, format: str = "cloudformation", regions: Optional[List[str]] = None) -> Tuple[Dict[str, str], List[Diagnostic]]:
+        """Every file of `format` (only those of `regions`, for the per-region formats) by relative
+        path, and the warnings that came with them."""
+        files, warnings = self._files(format, regions)
+        return dict(files), warnings
+
     def graph_svg(self, region: Optional[str] = None) -> str:
         """A region's resource graph (default: the primary's) as an SVG picture:
         resources in columns by depth, an arrow from each dependency to its dependent."""
@@ -261,20 +274,21 @@ class App:
         The rules are Sloth-compatible recording rules and multi-window,
         multi-burn-rate alerts derived from each SLO's objective and window.
         """
-        rules, tests = self._core("slo_rules", format, rules_file)
-        if format == "openslo":
-            return {"openslo.yaml": rules}
-        test_file = rules_file.rsplit(".", 1)[0] + ".test.yaml"
-        return {rules_file: rules, test_file: tests}
+        return dict(self._core("slo_rules", format, rules_file))
 
     def slo_report(self, samples: str, format: str = "markdown") -> str:
         """The SLA report of CSV samples (`time_ms,slo,good,total`): `markdown`, `json` or `html`."""
-        return self._inner.slo_report(samples, format)
+        return self._core("slo_report", samples, format)
+
+    def slo_check(self) -> Tuple[List[Diagnostic], str]:
+        """The SLOs' own diagnostics (and those of what refers to them), and their budgets and rules in words."""
+        diags, summary = self._inner.slo_check()
+        return _diagnostics(diags, self.file), summary
 
     def slo_evaluator(self, name: str, escalation: Optional[List[Tuple[str, str]]] = None) -> "Evaluator":
         """A streaming alert evaluator for SLO `name`: `record(at_ms, good, total)` returns the
         actions due (fire, resolve, notify, freeze-rollouts); `gate()` is a rollout SLO gate's verdict."""
-        return Evaluator(self._inner.slo_evaluator(name, escalation or []))
+        return Evaluator(self._core("slo_evaluator", name, escalation or []))
 
     def slo_summary(self) -> str:
         """Every SLO's budget and alert rules, with how fast an outage fires each."""
@@ -289,32 +303,33 @@ class App:
         return out, _diagnostics(warnings, self.file)
 
     def _core(self, method: str, *args: Any) -> Any:
-        """Call the extension's `method`, its errors raised as this package's."""
-        try:
-            return getattr(self._inner, method)(*args)
-        except _lift.SpecError as e:
-            raise ValidationError(_diagnostics(str(e.args[0]), self.file)) from None
-        except _lift.RegionError as e:
-            raise RegionError(str(e)) from None
+        return _call(self._inner, method, args, self.file)
 
 
-_FORMAT_ALIASES = {"cfn": "cloudformation", "cfn-json": "cloudformation", "cloudformation-json": "cloudformation", "cfn-yaml": "cloudformation-yaml"}
+def _call(inner: Any, method: str, args: Tuple[Any, ...], file: Optional[str]) -> Any:
+    """The one error adapter: call the extension's `method`, its errors raised as this package's."""
+    try:
+        return getattr(inner, method)(*args)
+    except _lift.SpecError as e:
+        raise ValidationError(_diagnostics(e.args[1], file)) from None
+    except _lift.RegionError as e:
+        raise RegionError(str(e)) from None
+    except _lift.ArgumentError as e:
+        raise ArgumentError(str(e)) from None
 
 
 def _format_kind(format: str) -> str:
-    """How `synth` returns a format: `json` (a dict), `yaml` (a dict from the JSON twin), `text` or `cdk`."""
-    name = _FORMAT_ALIASES.get(format, format)
-    if name not in FORMATS:
-        raise ValueError(f"unknown format `{format}`; use one of {', '.join(FORMATS)}")
-    return {"cloudformation": "json", "terraform-json": "json", "cloudformation-yaml": "yaml", "cdk": "cdk"}.get(name, "text")
+    """How `synth` returns a format: `json` (a dict), `yaml` (a dict from the JSON twin), `text` or `cdk`.
+    The names and aliases are the core's."""
+    name = _call(_lift, "format_name", (format,), None)
+    if name in ("cdk", "pulumi"):
+        return "cdk" if name == "cdk" else "text"
+    return {"json": "json", "yaml": "yaml"}.get(_lift.format_syntax(name), "text")
 
 
 def loads(text: str, file: Optional[str] = None) -> App:
     """Read a spec from YAML or JSON text. Raises `ValidationError` with every problem found."""
-    try:
-        return App(_lift.parse(text), file)
-    except _lift.SpecError as e:
-        raise ValidationError(_diagnostics(str(e.args[0]), file)) from None
+    return App(_call(_lift, "parse", (text,), file), file)
 
 
 def find_spec(path: Union[str, "os.PathLike[str]"]) -> Path:
@@ -333,11 +348,8 @@ def find_spec(path: Union[str, "os.PathLike[str]"]) -> Path:
 def load(path: Union[str, "os.PathLike[str]"]) -> App:
     """Read a spec from a file, or from the `lift.yaml` in a directory."""
     p = find_spec(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError as e:
-        raise ValidationError([Diagnostic("E001", "error", "", f"the file is not UTF-8 text ({e.reason} at byte {e.start})", file=str(p))]) from None
-    return loads(text, file=str(p))
+    # The core checks the bytes are UTF-8 and says where they are not.
+    return App(_call(_lift, "parse_bytes", (p.read_bytes(),), str(p)), str(p))
 
 
 def from_dict(spec: Dict[str, Any]) -> App:
@@ -345,14 +357,12 @@ def from_dict(spec: Dict[str, Any]) -> App:
     try:
         text = json.dumps(spec)
     except (TypeError, ValueError) as e:
-        raise ValidationError([Diagnostic("E103", "error", "", f"the spec cannot be written as JSON: {e}")]) from None
+        raise ValidationError([Diagnostic._from_core(_lift.not_json(str(e)), None)]) from None
     try:
         return loads(text)
     except ValidationError as e:
         # Lines of a generated JSON text mean nothing to the caller: the pointer is the place.
-        import dataclasses
-
-        raise ValidationError([dataclasses.replace(d, line=None, column=None) for d in e.diagnostics]) from None
+        raise ValidationError([dataclasses.replace(d, line=None, column=None, _core=None) for d in e.diagnostics]) from None
 
 
 def import_openslo(text: str) -> str:

@@ -123,27 +123,13 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 def cmd_plan(args: argparse.Namespace) -> int:
     app = _load(args.spec)
-    if args.format == "json":
-        text = json.dumps(app.plan(), indent=2) + "\n"
-    elif args.format == "svg":
-        text = app.plan_svg()
-    else:
-        text = app.plan_text()
-    _emit(text, args.output)
+    _emit(app._plan(args.format), args.output)
     return EXIT_OK
 
 
 def cmd_drill(args: argparse.Namespace) -> int:
     app = _load(args.spec)
-    try:
-        if args.format == "json":
-            text = json.dumps(app.drill(args.scenario, args.duration), indent=2) + "\n"
-        else:
-            text = app.drill_text(args.scenario, args.duration)
-    except ValueError as e:
-        print(f"lift: error: {e}", file=sys.stderr)
-        return EXIT_USAGE
-    _emit(text, args.output)
+    _emit(app._drill(args.scenario, args.duration, args.format), args.output)
     return EXIT_OK
 
 
@@ -164,9 +150,9 @@ def cmd_slo_rules(args: argparse.Namespace) -> int:
 
 def cmd_slo_check(args: argparse.Namespace) -> int:
     app = _load(args.spec)
-    diags = [d for d in app.validate() if d.pointer.startswith("/slos") or d.code == "W501" or "/slo" in d.pointer]
+    diags, summary = app.slo_check()
     _print_diagnostics(diags, "text")
-    sys.stdout.write(app.slo_summary() or "no SLOs in this spec\n")
+    sys.stdout.write(summary or "no SLOs in this spec\n")
     return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
 
 

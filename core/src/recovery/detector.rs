@@ -1,5 +1,6 @@
 //! Per-region failure detection from several vantage points.
 
+use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -94,10 +95,10 @@ pub struct Transition {
     pub region: String,
     /// Its new health.
     pub to: Health,
-    /// When the detector decided (ms).
-    pub at: u64,
-    /// When this episode's first failed probe (going down) or first good one (coming back) came in (ms).
-    pub first_sign_at: u64,
+    /// When the detector decided.
+    pub at: Timestamp,
+    /// When this episode's first failed probe (going down) or first good one (coming back) came in.
+    pub first_sign_at: Timestamp,
     /// Every region is down with it: the probes are more likely wrong than
     /// the world, so no traffic should move (fail open).
     pub fail_open: bool,
@@ -112,13 +113,13 @@ struct Vantage {
     /// This vantage point's own verdict, with hysteresis.
     down: bool,
     /// When its current run of failures (or successes) began.
-    run_start: u64,
+    run_start: Timestamp,
 }
 
 impl Vantage {
     /// Count one probe: its outcome's run grows and the other's ends; after
     /// `needed` in a row this vantage point's verdict follows it.
-    fn count(&mut self, failed: bool, now: u64, needed: u32) {
+    fn count(&mut self, failed: bool, now: Timestamp, needed: u32) {
         let Vantage { fails, oks, down, run_start } = self;
         let (run, other) = if failed { (fails, oks) } else { (oks, fails) };
         if *run == 0 {
@@ -165,7 +166,7 @@ impl Detector {
 
     /// Take one probe result seen at `now`; a transition when the region changes state.
     /// Results from unknown regions or vantage points are ignored.
-    pub fn observe(&mut self, probe: &Probe, now: u64) -> Option<Transition> {
+    pub fn observe(&mut self, probe: &Probe, now: Timestamp) -> Option<Transition> {
         let cfg = &self.config;
         let vp = cfg.vantage_points.iter().position(|v| *v == probe.vantage)?;
         let failed = !probe.ok || probe.latency_ms > cfg.timeout_ms || cfg.slow_ms.is_some_and(|s| probe.latency_ms > s);
@@ -226,16 +227,19 @@ mod tests {
         for s in 0..20u64 {
             let ok = !(5..12).contains(&s);
             for vp in ["a", "b", "c"] {
-                transitions.extend(d.observe(&probe("us-east-1", vp, ok), s * 1000));
+                transitions.extend(d.observe(&probe("us-east-1", vp, ok), Timestamp::from_millis(s * 1000)));
             }
         }
         assert_eq!(transitions.len(), 2, "{transitions:?}");
         let down = &transitions[0];
         // Failures from second 5: the third in a row (second 7) from two vantage points decides.
-        assert_eq!((down.to, down.at, down.first_sign_at, down.fail_open), (Health::Down, 7000, 5000, false));
+        assert_eq!(
+            (down.to, down.at, down.first_sign_at, down.fail_open),
+            (Health::Down, Timestamp::from_millis(7000), Timestamp::from_millis(5000), false)
+        );
         assert!(down.evidence.starts_with("2 of 3 vantage points"), "{}", down.evidence);
         // Good again from second 12: five in a row (second 16).
-        assert_eq!((transitions[1].to, transitions[1].at), (Health::Up, 16_000));
+        assert_eq!((transitions[1].to, transitions[1].at), (Health::Up, Timestamp::from_millis(16_000)));
     }
 
     #[test]
@@ -243,7 +247,7 @@ mod tests {
         let mut d = Detector::new(config(), &["us-east-1".into()]);
         for s in 0..100u64 {
             for vp in ["a", "b", "c"] {
-                assert_eq!(d.observe(&probe("us-east-1", vp, vp != "c"), s * 1000), None);
+                assert_eq!(d.observe(&probe("us-east-1", vp, vp != "c"), Timestamp::from_millis(s * 1000)), None);
             }
         }
         assert_eq!(d.health("us-east-1"), Some(Health::Up));
@@ -256,7 +260,7 @@ mod tests {
         for s in 0..5u64 {
             for region in ["us-east-1", "eu-west-1"] {
                 for vp in ["a", "b", "c"] {
-                    last = d.observe(&probe(region, vp, false), s * 1000).or(last);
+                    last = d.observe(&probe(region, vp, false), Timestamp::from_millis(s * 1000)).or(last);
                 }
             }
         }
@@ -272,7 +276,7 @@ mod tests {
         let mut t = None;
         for s in 0..4u64 {
             for vp in ["a", "b", "c"] {
-                t = d.observe(&Probe { latency_ms: 900, ..probe("us-east-1", vp, true) }, s * 1000).or(t);
+                t = d.observe(&Probe { latency_ms: 900, ..probe("us-east-1", vp, true) }, Timestamp::from_millis(s * 1000)).or(t);
             }
         }
         assert_eq!(t.map(|t| t.to), Some(Health::Down));

@@ -13,11 +13,14 @@
 //! moves nothing.
 
 use super::detector::{Health, Transition};
+use crate::evidence::{Comparison, Evidence, Measurement};
+use crate::machine::Machine;
 use crate::spec::{DuringRollout, Recovery, RecoveryMode};
+use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// A step of a runbook, for the host to carry out and confirm with [`Event::StepDone`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Action {
     /// Stop starting deployments (a rollout mid-step halts when `halt_rollout`).
@@ -32,8 +35,10 @@ pub enum Action {
     },
     /// Promoting would lose more writes than the RPO allows: a person decides ([`Event::Approve`] or [`Event::Deny`]).
     AskApproval {
-        /// Why, with the numbers.
+        /// Why, in words.
         reason: String,
+        /// The lag measured against the RPO.
+        evidence: Evidence,
     },
     /// Restore the data from the latest backup in the region (backup and restore).
     RestoreBackup {
@@ -104,7 +109,7 @@ pub enum Event {
         /// The region.
         region: String,
         /// When the pin expires.
-        until: u64,
+        until: Timestamp,
     },
     /// An SLO's paging state in a region (from that region's evaluator).
     Slo {
@@ -115,7 +120,7 @@ pub enum Event {
         /// Whether a page rule is firing.
         paging: bool,
         /// The evaluator's evidence.
-        evidence: String,
+        evidence: Evidence,
     },
     /// A person drains a region until `until` (ms): it gets no traffic, and
     /// traffic on it moves away as a planned change.
@@ -123,7 +128,7 @@ pub enum Event {
         /// The region.
         region: String,
         /// When the drain expires.
-        until: u64,
+        until: Timestamp,
     },
 }
 
@@ -134,16 +139,16 @@ pub struct Incident {
     pub region: String,
     /// Where traffic went.
     pub to: String,
-    /// The first failed probe (ms).
-    pub first_failure_at: u64,
-    /// When the detector decided (ms).
-    pub detected_at: u64,
-    /// When the failover started (ms): after a rollout's step, or at once.
-    pub decided_at: u64,
-    /// When traffic moved (ms).
-    pub shifted_at: Option<u64>,
-    /// When the new region was verified serving (ms).
-    pub healthy_at: Option<u64>,
+    /// The first failed probe.
+    pub first_failure_at: Timestamp,
+    /// When the detector decided.
+    pub detected_at: Timestamp,
+    /// When the failover started: after a rollout's step, or at once.
+    pub decided_at: Timestamp,
+    /// When traffic moved.
+    pub shifted_at: Option<Timestamp>,
+    /// When the new region was verified serving.
+    pub healthy_at: Option<Timestamp>,
     /// Replication lag at the failover: the writes that may be lost (ms).
     pub data_loss_ms: Option<u64>,
     /// Achieved RTO: first failed probe to verified serving (ms).
@@ -161,6 +166,23 @@ impl Incident {
     pub fn met(&self) -> Option<bool> {
         Some(self.rto_ms? <= self.rto_objective_ms && self.data_loss_ms.unwrap_or(0) <= self.rpo_objective_ms)
     }
+}
+
+/// What a person sees of a failover machine.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Status {
+    /// Where traffic is.
+    pub active: String,
+    /// What the machine is doing, in words.
+    pub phase: String,
+    /// Each region, preference order, and whether the detector sees it up.
+    pub health: Vec<(String, bool)>,
+    /// A person's pin: the region and until when.
+    pub pin: Option<(String, Timestamp)>,
+    /// Regions a person drained, until when.
+    pub drains: Vec<(String, Timestamp)>,
+    /// Every incident so far, the open one last.
+    pub ledger: Vec<Incident>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,21 +203,21 @@ enum State {
 pub struct Failover {
     mode: RecoveryMode,
     during_rollout: DuringRollout,
-    rto_ms: u64,
-    rpo_ms: u64,
-    failback_after_ms: u64,
+    rto: Duration,
+    rpo: Duration,
+    failback_after: Duration,
     /// Regions in preference order: the primary first.
     regions: Vec<String>,
     /// Where traffic is.
     active: String,
     health: Vec<(String, Health)>,
     rollout_active: bool,
-    pin: Option<(String, u64)>,
+    pin: Option<(String, Timestamp)>,
     state: State,
     runbook: Vec<Action>,
     pending: Vec<Action>,
     /// The primary healthy since (ms), while traffic is elsewhere: failback when it has been long enough.
-    primary_healthy_since: Option<u64>,
+    primary_healthy_since: Option<Timestamp>,
     /// Incidents, the open one last.
     ledger: Vec<Incident>,
     /// The runbook running is planned (a failback or a drain): its steps are not an incident's.
@@ -203,7 +225,7 @@ pub struct Failover {
     /// SLOs whose page in the serving region counts as a failure.
     fail_on_slo: Vec<String>,
     /// Regions a person drained, until when (ms): they get no traffic.
-    drains: Vec<(String, u64)>,
+    drains: Vec<(String, Timestamp)>,
     /// A failure the pin on the active region holds back, until the pin expires.
     held: Option<Transition>,
 }
@@ -214,9 +236,9 @@ impl Failover {
         Failover {
             mode: recovery.mode,
             during_rollout: recovery.during_rollout,
-            rto_ms: recovery.rto.as_millis(),
-            rpo_ms: recovery.rpo.as_millis(),
-            failback_after_ms: recovery.failback_after.as_millis(),
+            rto: recovery.rto,
+            rpo: recovery.rpo,
+            failback_after: recovery.failback_after,
             regions: regions.to_vec(),
             active: regions.first().cloned().unwrap_or_default(),
             health: regions.iter().map(|r| (r.clone(), Health::Up)).collect(),
@@ -252,101 +274,7 @@ impl Failover {
         self.regions.first().map_or("", String::as_str)
     }
 
-    /// Feed an observation.
-    pub fn handle(&mut self, event: Event, now: u64) {
-        match event {
-            Event::Health(t) => {
-                if let Some(h) = self.health.iter_mut().find(|(r, _)| *r == t.region) {
-                    h.1 = t.to;
-                }
-                if t.region == self.primary() {
-                    self.primary_healthy_since = (t.to == Health::Up && self.active != t.region).then_some(t.at);
-                }
-                if t.to == Health::Up && self.held.as_ref().is_some_and(|h| h.region == t.region) {
-                    self.held = None;
-                }
-                // Fail open: when every region looks down, the probes are wrong; move nothing.
-                if t.to == Health::Down && t.region == self.active && !t.fail_open && self.state == State::Steady {
-                    if self.pinned(&t.region, now) {
-                        let until = self.pin.as_ref().map_or(0, |p| p.1);
-                        self.pending.push(Action::Notify {
-                            message: format!(
-                                "{} looks down but a person pinned traffic to it until {until}: no automatic failover before then",
-                                t.region
-                            ),
-                        });
-                        self.held = Some(t);
-                    } else {
-                        self.start(&t, now);
-                    }
-                }
-            }
-            Event::Slo { region, slo, paging, evidence } => {
-                // A paging SLO in the serving region is a failure the probes cannot see.
-                if paging && region == self.active && self.fail_on_slo.contains(&slo) && self.state == State::Steady {
-                    let t = Transition {
-                        region: region.clone(),
-                        to: Health::Down,
-                        at: now,
-                        first_sign_at: now,
-                        fail_open: false,
-                        evidence: format!("SLO {slo} paging in {region}: {evidence}"),
-                    };
-                    if let Some(h) = self.health.iter_mut().find(|(r, _)| *r == region) {
-                        h.1 = Health::Down;
-                    }
-                    self.start(&t, now);
-                }
-            }
-            Event::Rollout { active } => self.rollout_active = active,
-            Event::Pin { region, until } => self.pin = Some((region, until)),
-            Event::Drain { region, until } => {
-                self.drains.retain(|(r, _)| *r != region);
-                self.drains.push((region.clone(), until));
-                if region == self.active && self.state == State::Steady {
-                    self.move_planned(now, &format!("{region} drained by a person until {until}"));
-                }
-            }
-            Event::ReplicationLag { region: _, lag_ms } => {
-                if let Some(i) = self.ledger.last_mut() {
-                    i.data_loss_ms = Some(lag_ms);
-                }
-                if let State::Running { step, handed: true } = self.state {
-                    if lag_ms > self.rpo_ms {
-                        let reason = format!("promoting would lose up to {lag_ms} ms of writes, over the RPO of {} ms", self.rpo_ms);
-                        self.pending.push(Action::AskApproval { reason });
-                        self.state = State::Approval { step };
-                    } else {
-                        self.state = State::Running { step: step + 1, handed: false };
-                    }
-                }
-            }
-            Event::Approve => {
-                if let State::Approval { step } = self.state {
-                    self.state = State::Running { step: step + 1, handed: false };
-                }
-            }
-            Event::Deny => {
-                if let State::Approval { .. } = self.state {
-                    self.finish(now, "refused: the data loss was over the RPO and a person said no");
-                }
-            }
-            Event::StepDone => {
-                if let State::Running { step, handed: true } = self.state {
-                    self.record_step(step, now);
-                    self.state = State::Running { step: step + 1, handed: false };
-                }
-            }
-            Event::StepFailed { reason } => {
-                if let State::Running { .. } = self.state {
-                    self.pending.push(Action::Notify { message: format!("failover step failed: {reason}; a person takes over") });
-                    self.finish(now, &format!("failed: {reason}"));
-                }
-            }
-        }
-    }
-
-    fn record_step(&mut self, step: usize, now: u64) {
+    fn record_step(&mut self, step: usize, now: Timestamp) {
         if self.planned {
             return;
         }
@@ -355,23 +283,23 @@ impl Failover {
             Some(Action::ShiftTraffic { .. }) => i.shifted_at = Some(now),
             Some(Action::Verify { .. }) => {
                 i.healthy_at = Some(now);
-                i.rto_ms = Some(now.saturating_sub(i.first_failure_at));
+                i.rto_ms = Some((now - i.first_failure_at).as_millis());
             }
             _ => {}
         }
     }
 
-    fn pinned(&self, region: &str, now: u64) -> bool {
+    fn pinned(&self, region: &str, now: Timestamp) -> bool {
         self.pin.as_ref().is_some_and(|(r, until)| r == region && now < *until)
     }
 
-    fn drained(&self, region: &str, now: u64) -> bool {
+    fn drained(&self, region: &str, now: Timestamp) -> bool {
         self.drains.iter().any(|(r, until)| r == region && now < *until)
     }
 
     /// The region to move to: pinned if the pin is live and healthy, else the
     /// first healthy, undrained region in preference order.
-    fn target(&self, now: u64) -> Option<String> {
+    fn target(&self, now: Timestamp) -> Option<String> {
         if let Some((r, until)) = &self.pin {
             if now < *until && self.healthy(r) && *r != self.active {
                 return Some(r.clone());
@@ -381,7 +309,7 @@ impl Failover {
     }
 
     /// A move a person asked for (a drain): the mode's runbook, no incident.
-    fn move_planned(&mut self, now: u64, why: &str) {
+    fn move_planned(&mut self, now: Timestamp, why: &str) {
         let from = self.active.clone();
         let Some(to) = self.target(now) else {
             self.pending.push(Action::Notify { message: format!("{why}, but no other region is healthy: traffic stays") });
@@ -392,7 +320,7 @@ impl Failover {
         self.state = State::Running { step: 0, handed: false };
     }
 
-    fn start(&mut self, t: &Transition, now: u64) {
+    fn start(&mut self, t: &Transition, now: Timestamp) {
         let Some(to) = self.target(now) else {
             // At least one region always serves: with nowhere healthy to go, traffic stays.
             self.pending.push(Action::Notify { message: format!("{} is down and no other region is healthy: traffic stays", t.region) });
@@ -404,8 +332,8 @@ impl Failover {
             first_failure_at: t.first_sign_at,
             detected_at: t.at,
             decided_at: now,
-            rto_objective_ms: self.rto_ms,
-            rpo_objective_ms: self.rpo_ms,
+            rto_objective_ms: self.rto.as_millis(),
+            rpo_objective_ms: self.rpo.as_millis(),
             outcome: "in progress".into(),
             ..Incident::default()
         });
@@ -449,7 +377,7 @@ impl Failover {
         steps
     }
 
-    fn finish(&mut self, _now: u64, outcome: &str) {
+    fn finish(&mut self, _now: Timestamp, outcome: &str) {
         if !std::mem::take(&mut self.planned) {
             if let Some(i) = self.ledger.last_mut() {
                 i.outcome = outcome.to_owned();
@@ -460,8 +388,160 @@ impl Failover {
         self.pending.push(Action::UnfreezeDeployments);
     }
 
+    /// The region a runbook was moving traffic to went down: move to another
+    /// healthy one from the start, or, with none left, stop and keep traffic where it is.
+    fn replan(&mut self, now: Timestamp) {
+        if self.planned {
+            self.pending.push(Action::Notify { message: "failback stopped: the region going home to is down again".into() });
+            self.finish(now, "");
+            return;
+        }
+        let from = self.ledger.last().map(|i| i.region.clone()).unwrap_or_default();
+        match self.target(now).filter(|t| *t != from) {
+            Some(to) => {
+                if let Some(i) = self.ledger.last_mut() {
+                    i.to = to.clone();
+                }
+                let evidence = format!("{from} is down and the first choice went down during the failover");
+                self.runbook = self.failover_runbook(&from, &to, &evidence);
+                self.state = State::Running { step: 0, handed: false };
+            }
+            None => {
+                self.pending.push(Action::Notify { message: format!("{from} is down and no other region is healthy: traffic stays") });
+                self.finish(now, "stopped: no healthy region to move to");
+            }
+        }
+    }
+
+    /// Traffic goes home once the primary has been healthy long enough: a planned, gradual move.
+    fn maybe_fail_back(&mut self, now: Timestamp) {
+        let Some(since) = self.primary_healthy_since else { return };
+        if self.state != State::Steady || now < since + self.failback_after || self.active == self.primary() {
+            return;
+        }
+        if self.pin.as_ref().is_some_and(|(r, until)| now < *until && *r == self.active) || self.drained(self.primary(), now) {
+            return;
+        }
+        let (home, away) = (self.primary().to_owned(), self.active.clone());
+        self.primary_healthy_since = None;
+        self.runbook = vec![
+            Action::FreezeDeployments { halt_rollout: false },
+            Action::ShiftTraffic { weights: vec![(home.clone(), 100_000), (away.clone(), 900_000)] },
+            Action::Verify { region: home.clone() },
+            Action::ShiftTraffic { weights: vec![(home.clone(), 1_000_000)] },
+            Action::Verify { region: home.clone() },
+            Action::Notify { message: format!("failed back from {away} to {home}, healthy for {}", now - since) },
+        ];
+        self.planned = true;
+        self.state = State::Running { step: 0, handed: false };
+    }
+}
+
+impl Machine for Failover {
+    type Event = Event;
+    type Action = Action;
+    type Status = Status;
+
+    /// Feed an observation.
+    fn handle(&mut self, event: Event, now: Timestamp) {
+        match event {
+            Event::Health(t) => {
+                if let Some(h) = self.health.iter_mut().find(|(r, _)| *r == t.region) {
+                    h.1 = t.to;
+                }
+                if t.region == self.primary() {
+                    self.primary_healthy_since = (t.to == Health::Up && self.active != t.region).then_some(t.at);
+                }
+                if t.to == Health::Up && self.held.as_ref().is_some_and(|h| h.region == t.region) {
+                    self.held = None;
+                }
+                // Fail open: when every region looks down, the probes are wrong; move nothing.
+                if t.to == Health::Down && t.region == self.active && !t.fail_open && self.state == State::Steady {
+                    if self.pinned(&t.region, now) {
+                        let until = self.pin.as_ref().map_or(Timestamp::ZERO, |p| p.1);
+                        self.pending.push(Action::Notify {
+                            message: format!(
+                                "{} looks down but a person pinned traffic to it until {until}: no automatic failover before then",
+                                t.region
+                            ),
+                        });
+                        self.held = Some(t);
+                    } else {
+                        self.start(&t, now);
+                    }
+                }
+            }
+            Event::Slo { region, slo, paging, evidence } => {
+                // A paging SLO in the serving region is a failure the probes cannot see.
+                if paging && region == self.active && self.fail_on_slo.contains(&slo) && self.state == State::Steady {
+                    let t = Transition {
+                        region: region.clone(),
+                        to: Health::Down,
+                        at: now,
+                        first_sign_at: now,
+                        fail_open: false,
+                        evidence: format!("SLO {slo} paging in {region}: {}", evidence.summary),
+                    };
+                    if let Some(h) = self.health.iter_mut().find(|(r, _)| *r == region) {
+                        h.1 = Health::Down;
+                    }
+                    self.start(&t, now);
+                }
+            }
+            Event::Rollout { active } => self.rollout_active = active,
+            Event::Pin { region, until } => self.pin = Some((region, until)),
+            Event::Drain { region, until } => {
+                self.drains.retain(|(r, _)| *r != region);
+                self.drains.push((region.clone(), until));
+                if region == self.active && self.state == State::Steady {
+                    self.move_planned(now, &format!("{region} drained by a person until {until}"));
+                }
+            }
+            Event::ReplicationLag { region, lag_ms } => {
+                if let Some(i) = self.ledger.last_mut() {
+                    i.data_loss_ms = Some(lag_ms);
+                }
+                if let State::Running { step, handed: true } = self.state {
+                    let rpo_ms = self.rpo.as_millis();
+                    if lag_ms > rpo_ms {
+                        let reason = format!("promoting would lose up to {lag_ms} ms of writes, over the RPO of {rpo_ms} ms");
+                        #[expect(clippy::cast_precision_loss, reason = "evidence for people; lags are far below 2^53 ms")]
+                        let lag = Measurement::new("replication lag", Some(lag_ms as f64), Some(rpo_ms as f64), Comparison::AtMost, "ms")
+                            .scoped(region.clone());
+                        self.pending.push(Action::AskApproval { reason, evidence: Evidence::of(vec![lag]) });
+                        self.state = State::Approval { step };
+                    } else {
+                        self.state = State::Running { step: step + 1, handed: false };
+                    }
+                }
+            }
+            Event::Approve => {
+                if let State::Approval { step } = self.state {
+                    self.state = State::Running { step: step + 1, handed: false };
+                }
+            }
+            Event::Deny => {
+                if let State::Approval { .. } = self.state {
+                    self.finish(now, "refused: the data loss was over the RPO and a person said no");
+                }
+            }
+            Event::StepDone => {
+                if let State::Running { step, handed: true } = self.state {
+                    self.record_step(step, now);
+                    self.state = State::Running { step: step + 1, handed: false };
+                }
+            }
+            Event::StepFailed { reason } => {
+                if let State::Running { .. } = self.state {
+                    self.pending.push(Action::Notify { message: format!("failover step failed: {reason}; a person takes over") });
+                    self.finish(now, &format!("failed: {reason}"));
+                }
+            }
+        }
+    }
+
     /// The next action due, if any.
-    pub fn poll(&mut self, now: u64) -> Option<Action> {
+    fn poll(&mut self, now: Timestamp) -> Option<Action> {
         if let Some((_, until)) = &self.pin {
             if now >= *until {
                 self.pin = None;
@@ -522,65 +602,53 @@ impl Failover {
         if self.pending.is_empty() { None } else { Some(self.pending.remove(0)) }
     }
 
-    /// The region a runbook was moving traffic to went down: move to another
-    /// healthy one from the start, or, with none left, stop and keep traffic where it is.
-    fn replan(&mut self, now: u64) {
-        if self.planned {
-            self.pending.push(Action::Notify { message: "failback stopped: the region going home to is down again".into() });
-            self.finish(now, "");
-            return;
-        }
-        let from = self.ledger.last().map(|i| i.region.clone()).unwrap_or_default();
-        match self.target(now).filter(|t| *t != from) {
-            Some(to) => {
-                if let Some(i) = self.ledger.last_mut() {
-                    i.to = to.clone();
-                }
-                let evidence = format!("{from} is down and the first choice went down during the failover");
-                self.runbook = self.failover_runbook(&from, &to, &evidence);
-                self.state = State::Running { step: 0, handed: false };
-            }
-            None => {
-                self.pending.push(Action::Notify { message: format!("{from} is down and no other region is healthy: traffic stays") });
-                self.finish(now, "stopped: no healthy region to move to");
-            }
-        }
-    }
-
-    /// Traffic goes home once the primary has been healthy long enough: a planned, gradual move.
-    fn maybe_fail_back(&mut self, now: u64) {
-        let Some(since) = self.primary_healthy_since else { return };
-        if self.state != State::Steady || now < since + self.failback_after_ms || self.active == self.primary() {
-            return;
-        }
-        if self.pin.as_ref().is_some_and(|(r, until)| now < *until && *r == self.active) || self.drained(self.primary(), now) {
-            return;
-        }
-        let (home, away) = (self.primary().to_owned(), self.active.clone());
-        self.primary_healthy_since = None;
-        self.runbook = vec![
-            Action::FreezeDeployments { halt_rollout: false },
-            Action::ShiftTraffic { weights: vec![(home.clone(), 100_000), (away.clone(), 900_000)] },
-            Action::Verify { region: home.clone() },
-            Action::ShiftTraffic { weights: vec![(home.clone(), 1_000_000)] },
-            Action::Verify { region: home.clone() },
-            Action::Notify {
-                message: format!(
-                    "failed back from {away} to {home}, healthy for {}",
-                    crate::spec::units::Duration::from_millis(now - since)
-                ),
-            },
-        ];
-        self.planned = true;
-        self.state = State::Running { step: 0, handed: false };
-    }
-
     /// When to poll again without new events.
-    pub fn next_deadline(&self) -> Option<u64> {
+    fn next_deadline(&self) -> Option<Timestamp> {
         let pin = self.pin.as_ref().map(|(_, until)| *until);
         let drains = self.drains.iter().map(|(_, until)| *until);
-        let failback = self.primary_healthy_since.map(|s| s + self.failback_after_ms);
+        let failback = self.primary_healthy_since.map(|s| s + self.failback_after);
         pin.into_iter().chain(drains).chain(failback).min()
+    }
+
+    fn status(&self) -> Status {
+        let phase = match self.state {
+            State::Steady if self.planned => "moving traffic (planned)",
+            State::Steady => "steady",
+            State::Waiting => "waiting for the rollout's step",
+            State::Running { .. } if self.planned => "moving traffic (planned)",
+            State::Running { .. } => "failing over",
+            State::Approval { .. } => "awaiting approval",
+        };
+        Status {
+            active: self.active.clone(),
+            phase: phase.to_owned(),
+            health: self.health.iter().map(|(r, h)| (r.clone(), *h == Health::Up)).collect(),
+            pin: self.pin.clone(),
+            drains: self.drains.clone(),
+            ledger: self.ledger.clone(),
+        }
+    }
+
+    /// The runbook step handed out and not yet confirmed, or the approval asked for.
+    fn outstanding(&self) -> Vec<Action> {
+        match self.state {
+            State::Running { step, handed: true } => self.runbook.get(step).cloned().into_iter().collect(),
+            State::Approval { step } => {
+                let lag = self.ledger.last().and_then(|i| i.data_loss_ms).unwrap_or(0);
+                let region = self.runbook.get(step).map_or(String::new(), |a| match a {
+                    Action::CheckReplication { region } => region.clone(),
+                    _ => String::new(),
+                });
+                #[expect(clippy::cast_precision_loss, reason = "evidence for people; lags are far below 2^53 ms")]
+                let m = Measurement::new("replication lag", Some(lag as f64), Some(self.rpo.as_millis() as f64), Comparison::AtMost, "ms")
+                    .scoped(region);
+                vec![Action::AskApproval {
+                    reason: format!("promoting would lose up to {lag} ms of writes, over the RPO of {} ms", self.rpo.as_millis()),
+                    evidence: Evidence::of(vec![m]),
+                }]
+            }
+            _ => Vec::new(),
+        }
     }
 }
 

@@ -5,7 +5,9 @@
 //! 30-day drill with 1-second probes costs what its incidents cost.
 
 use super::{Action, Detector, Event, Failover, Incident, Probe, ProbeConfig};
+use crate::machine::Machine;
 use crate::spec::Recovery;
+use crate::time::Timestamp;
 use serde::Serialize;
 
 /// A drill's scenario.
@@ -23,23 +25,8 @@ pub enum Scenario {
 }
 
 impl Scenario {
-    /// Every scenario, for help texts.
+    /// Every scenario, for help texts; their names are in `app::formats` (`Named`).
     pub const ALL: [Scenario; 4] = [Scenario::RegionOutage, Scenario::Partial, Scenario::Flapping, Scenario::ReplicationLag];
-
-    /// The name `lift drill --scenario` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            Scenario::RegionOutage => "region-outage",
-            Scenario::Partial => "partial",
-            Scenario::Flapping => "flapping",
-            Scenario::ReplicationLag => "replication-lag",
-        }
-    }
-
-    /// A scenario by name.
-    pub fn from_name(name: &str) -> Option<Scenario> {
-        Scenario::ALL.into_iter().find(|s| s.name() == name)
-    }
 }
 
 /// What a drill did.
@@ -131,29 +118,29 @@ pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duratio
                 let ok = !(script.fails)(region, i, now);
                 evaluated += 1;
                 let probe = Probe { region: region.clone(), vantage: vp.clone(), ok, latency_ms: if ok { 25 } else { cfg.timeout_ms } };
-                if let Some(t) = detector.observe(&probe, now) {
+                if let Some(t) = detector.observe(&probe, Timestamp::from_millis(now)) {
                     let note = if t.fail_open { " (every region down: failing open, traffic stays)" } else { "" };
                     timeline.push((
                         now,
                         format!("{} {}: {}{note}", t.region, if t.to == super::Health::Down { "down" } else { "up" }, t.evidence),
                     ));
-                    failover.handle(Event::Health(t), now);
+                    failover.handle(Event::Health(t), Timestamp::from_millis(now));
                     changed = true;
                 }
             }
         }
         if busy_until.is_some_and(|b| now >= b) {
             busy_until = None;
-            failover.handle(Event::StepDone, now);
+            failover.handle(Event::StepDone, Timestamp::from_millis(now));
             changed = true;
         }
-        while let Some(action) = failover.poll(now) {
+        while let Some(action) = failover.poll(Timestamp::from_millis(now)) {
             changed = true;
             timeline.push((now, describe(&action)));
             match &action {
                 Action::CheckReplication { region } => {
                     timeline.push((now, format!("{region}: replication lag {lag_ms} ms")));
-                    failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms }, now);
+                    failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms }, Timestamp::from_millis(now));
                 }
                 Action::Notify { .. } | Action::AskApproval { .. } | Action::UnfreezeDeployments => {}
                 _ => busy_until = Some(now + script.step_ms),
@@ -164,7 +151,7 @@ pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duratio
         let mut next = now + cfg.interval_ms;
         // Nothing can change until the next scripted change, host step or deadline: jump there.
         if let (Some(changes), true) = (&script.changes, quiet_rounds >= settle) {
-            let wake = [changes.iter().copied().find(|c| *c > now), busy_until, failover.next_deadline()]
+            let wake = [changes.iter().copied().find(|c| *c > now), busy_until, failover.next_deadline().map(Timestamp::as_millis)]
                 .into_iter()
                 .flatten()
                 .min()
@@ -192,7 +179,7 @@ fn describe(a: &Action) -> String {
             format!("freeze deployments{}", if *halt_rollout { " and halt the rollout" } else { "" })
         }
         Action::CheckReplication { region } => format!("check replication lag of {region}"),
-        Action::AskApproval { reason } => format!("ask a person: {reason}"),
+        Action::AskApproval { reason, .. } => format!("ask a person: {reason}"),
         Action::RestoreBackup { region } => format!("restore the latest backup in {region}"),
         Action::ScaleUp { region } => format!("scale up {region}"),
         Action::PromoteData { region } => format!("promote {region}'s data to primary"),
@@ -210,7 +197,7 @@ impl Drill {
     /// The timeline and the ledger as text.
     pub fn to_text(&self) -> String {
         use std::fmt::Write;
-        let mut out = format!("drill: {}\n\n", self.scenario.map_or("scripted", Scenario::name));
+        let mut out = format!("drill: {}\n\n", self.scenario.map_or("scripted", crate::app::Named::name));
         for (t, what) in &self.timeline {
             let _ = writeln!(out, "{:>9}  {what}", crate::spec::units::Duration::from_millis(*t).to_string());
         }
@@ -225,10 +212,10 @@ impl Drill {
                 "incident {} -> {}: detected {} after the first failed probe (bound {}), traffic shifted at +{}, serving at +{}; RTO {} of {}; data loss up to {} of {} RPO; {}",
                 i.region,
                 i.to,
-                ms(Some(i.detected_at - i.first_failure_at)),
+                ms(Some((i.detected_at - i.first_failure_at).as_millis())),
                 ms(Some(self.detection_bound_ms)),
-                ms(i.shifted_at.map(|t| t - i.first_failure_at)),
-                ms(i.healthy_at.map(|t| t - i.first_failure_at)),
+                ms(i.shifted_at.map(|t| (t - i.first_failure_at).as_millis())),
+                ms(i.healthy_at.map(|t| (t - i.first_failure_at).as_millis())),
                 ms(i.rto_ms),
                 ms(Some(i.rto_objective_ms)),
                 ms(i.data_loss_ms),

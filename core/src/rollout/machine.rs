@@ -12,33 +12,15 @@
 //! action once returned by `poll` is never returned again (`outstanding`
 //! lists the ones still waiting for their result, for the host to re-drive).
 
+use super::gate::{GatePolicy, Next, Verdict, View};
 use super::plan::{Action as PlanAction, Plan};
-use super::strategy::{GatePolicy, Next, Strategy, View};
+use super::strategy::Strategy;
+use crate::evidence::Evidence;
+use crate::machine::Machine;
 use crate::spec::OnFailure;
+use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-
-/// Milliseconds since an epoch the host chooses.
-pub type Timestamp = u64;
-
-/// How long a broken measurement waits before the gate runs again.
-pub const GATE_RETRY_MS: u64 = 10_000;
-
-/// A gate's verdict.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Verdict {
-    /// The step is healthy: go on.
-    Pass,
-    /// The step is unhealthy: roll back.
-    Fail,
-    /// The data cannot tell: a person decides.
-    Inconclusive,
-    /// The measurement itself failed (no data source, timeout): retried, then a person decides.
-    Error,
-    /// There was nothing to measure (no traffic): the plan's `no_data` policy decides.
-    NoData,
-}
 
 /// What the host must do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -83,7 +65,7 @@ pub enum Action {
 }
 
 /// What the host observed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Event {
     /// A deploy finished.
@@ -112,7 +94,7 @@ pub enum Event {
         /// The verdict.
         verdict: Verdict,
         /// The values and thresholds that led to it.
-        evidence: String,
+        evidence: Evidence,
     },
     /// A person approves going on.
     Approve,
@@ -146,7 +128,7 @@ pub enum Outcome {
 }
 
 /// One decision and its evidence, for "why did it roll back?".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decision {
     /// When.
     pub at: Timestamp,
@@ -154,8 +136,8 @@ pub struct Decision {
     pub step: usize,
     /// What was decided.
     pub decision: String,
-    /// The evidence.
-    pub evidence: String,
+    /// The evidence: the values and thresholds behind it, and its sentence.
+    pub evidence: Evidence,
 }
 
 /// Where the rollout is.
@@ -196,7 +178,7 @@ struct RegionState {
 }
 
 /// A person-facing summary.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {
     /// Index of the current step.
     pub step: usize,
@@ -244,9 +226,9 @@ struct PlanStep {
     regions: Vec<String>,
     /// `None` for a deploy, else the weight to set.
     weight_ppm: Option<u32>,
-    bake_ms: u64,
+    bake: Duration,
     /// Pause before this step (the stagger between waves).
-    stagger_ms: u64,
+    stagger: Duration,
     /// Checks run at the end of the step.
     gated: bool,
     /// A person approves before the step starts.
@@ -258,22 +240,22 @@ impl Rollout {
     /// limits, what no data means).
     pub fn new(plan: &Plan) -> Rollout {
         let mut steps = Vec::with_capacity(plan.steps.len());
-        let mut last_end = 0;
+        let mut last_end = Timestamp::ZERO;
         let mut last_wave = 0;
         for s in &plan.steps {
-            let stagger_ms = if s.wave != last_wave && last_wave != 0 { s.start_ms.saturating_sub(last_end) } else { 0 };
+            let stagger = if s.wave != last_wave && last_wave != 0 { s.start - last_end } else { Duration::ZERO };
             last_wave = s.wave;
-            last_end = s.start_ms + s.duration_ms;
-            let (weight_ppm, bake_ms) = match s.action {
-                PlanAction::Deploy => (None, 0),
-                PlanAction::Shift { weight } => (Some(weight.ppm()), s.duration_ms),
+            last_end = s.start + s.duration;
+            let (weight_ppm, bake) = match s.action {
+                PlanAction::Deploy => (None, Duration::ZERO),
+                PlanAction::Shift { weight } => (Some(weight.ppm()), s.duration),
             };
             steps.push(PlanStep {
                 wave: s.wave,
                 regions: s.regions.clone(),
                 weight_ppm,
-                bake_ms,
-                stagger_ms,
+                bake,
+                stagger,
                 gated: !s.checks.is_empty(),
                 approval: s.approval,
             });
@@ -307,11 +289,11 @@ impl Rollout {
         self.steps.get(self.step)
     }
 
-    fn decide(&mut self, at: Timestamp, decision: impl Into<String>, evidence: impl Into<String>) {
+    fn decide(&mut self, at: Timestamp, decision: impl Into<String>, evidence: impl Into<Evidence>) {
         self.decisions.push(Decision { at, step: self.step, decision: decision.into(), evidence: evidence.into() });
     }
 
-    fn fail(&mut self, now: Timestamp, reason: String, evidence: String) {
+    fn fail(&mut self, now: Timestamp, reason: String, evidence: Evidence) {
         if matches!(self.phase, Phase::RollingBack { .. } | Phase::Done { .. }) {
             return;
         }
@@ -319,15 +301,7 @@ impl Rollout {
         self.phase = Phase::RollingBack { reason };
     }
 
-    /// Feed an observation. Events that do not fit the current state (late,
-    /// duplicated, for another step) are ignored: the host may deliver twice.
-    /// Gate verdicts are judged by the plan's built-in strategy.
-    pub fn handle(&mut self, event: Event, now: Timestamp) {
-        let builtin = self.strategy.clone();
-        self.handle_with(event, now, &builtin);
-    }
-
-    /// [`Rollout::handle`] with another judge of gate verdicts: a user's
+    /// [`Machine::handle`] with another judge of gate verdicts: a user's
     /// strategy (a WebAssembly plugin, adapted by the host) plugs in here.
     pub fn handle_with(&mut self, event: Event, now: Timestamp, policy: &dyn GatePolicy) {
         match event {
@@ -343,7 +317,7 @@ impl Rollout {
                 if let Some(r) = self.regions.get_mut(&region) {
                     r.waiting = None;
                 }
-                self.fail(now, format!("deploy to {region} failed"), reason);
+                self.fail(now, format!("deploy to {region} failed"), Evidence::said(reason));
             }
             Event::WeightSet { region, weight_ppm } => {
                 if let Some(r) = self.regions.get_mut(&region) {
@@ -363,7 +337,7 @@ impl Rollout {
                     wave: self.current().map_or(0, |s| s.wave),
                     weights: self.regions.iter().map(|(k, v)| (k.clone(), v.weight_ppm)).collect(),
                     verdict,
-                    evidence: &evidence,
+                    evidence: evidence.clone(),
                     failures_in_a_row: self.gate_failures,
                     errors_in_a_row: self.gate_errors,
                     failure_limit: self.failure_limit,
@@ -379,14 +353,14 @@ impl Rollout {
                         self.decide(now, format!("promote: {why}"), evidence);
                         self.advance(now);
                     }
-                    Next::Retry { why, after_ms, failed } => {
+                    Next::Retry { why, after, failed } => {
                         if failed {
                             self.gate_failures += 1;
                         } else {
                             self.gate_errors += 1;
                         }
                         self.decide(now, format!("check again: {why}"), evidence);
-                        self.phase = Phase::Retrying { until: now + after_ms };
+                        self.phase = Phase::Retrying { until: now + after };
                     }
                     Next::AskPerson { why } => {
                         self.decide(now, format!("ask a person: {why}"), evidence);
@@ -401,15 +375,15 @@ impl Rollout {
                     self.gate_failures = 0;
                     self.approved = Some(self.step);
                     if then_start {
-                        self.decide(now, "start: approved by a person", "");
+                        self.decide(now, "start: approved by a person", Evidence::none());
                         self.phase = Phase::Start;
                     } else {
-                        self.decide(now, "promote: approved by a person", "");
+                        self.decide(now, "promote: approved by a person", Evidence::none());
                         self.advance(now);
                     }
                 }
             }
-            Event::Abort { reason } => self.fail(now, format!("aborted: {reason}"), String::new()),
+            Event::Abort { reason } => self.fail(now, format!("aborted: {reason}"), Evidence::none()),
             Event::Pause => {
                 if self.paused_at.is_none() && !matches!(self.phase, Phase::Done { .. } | Phase::RollingBack { .. }) {
                     self.paused_at = Some(now);
@@ -418,7 +392,7 @@ impl Rollout {
             Event::Resume => {
                 if let Some(since) = self.paused_at.take() {
                     // Bakes do not count while paused.
-                    let held = now.saturating_sub(since);
+                    let held = now - since;
                     match &mut self.phase {
                         Phase::Baking { until } | Phase::Staggering { until } | Phase::Retrying { until } => *until += held,
                         _ => {}
@@ -437,6 +411,12 @@ impl Rollout {
         }
     }
 
+    /// The question to a person, with the last decision as its reason.
+    fn approval_request(&self) -> Action {
+        let reason = self.decisions.last().map(|d| d.decision.clone()).unwrap_or_default();
+        Action::AskApproval { step: self.step, reason }
+    }
+
     fn await_approval(&mut self, then_start: bool) {
         self.phase = Phase::AwaitingApproval { then_start };
         self.approval_asked = false;
@@ -446,10 +426,10 @@ impl Rollout {
         self.step += 1;
         match self.current() {
             None => {
-                self.decide(now, "promoted everywhere", "");
+                self.decide(now, "promoted everywhere", Evidence::none());
                 self.phase = Phase::Done { outcome: Outcome::Promoted };
             }
-            Some(s) if s.stagger_ms > 0 => self.phase = Phase::Staggering { until: now + s.stagger_ms },
+            Some(s) if s.stagger > Duration::ZERO => self.phase = Phase::Staggering { until: now + s.stagger },
             Some(_) => self.phase = Phase::Start,
         }
     }
@@ -467,9 +447,22 @@ impl Rollout {
             .cloned()
             .collect()
     }
+}
+
+impl Machine for Rollout {
+    type Event = Event;
+    type Action = Action;
+    type Status = Status;
+
+    /// Gate verdicts are judged by the plan's built-in strategy; see
+    /// [`Rollout::handle_with`] for a user's.
+    fn handle(&mut self, event: Event, now: Timestamp) {
+        let builtin = self.strategy.clone();
+        self.handle_with(event, now, &builtin);
+    }
 
     /// The next action, if any is due at `now`. Call until it returns `None`.
-    pub fn poll(&mut self, now: Timestamp) -> Option<Action> {
+    fn poll(&mut self, now: Timestamp) -> Option<Action> {
         if self.paused_at.is_some() && !matches!(self.phase, Phase::RollingBack { .. } | Phase::Done { .. }) {
             return None;
         }
@@ -477,7 +470,7 @@ impl Rollout {
             Phase::Start => {
                 let step = self.current()?.clone();
                 if step.approval && self.approved != Some(self.step) {
-                    self.decide(now, format!("ask a person: approval before step {}", self.step + 1), "");
+                    self.decide(now, format!("ask a person: approval before step {}", self.step + 1), Evidence::none());
                     self.await_approval(true);
                     return self.poll(now);
                 }
@@ -510,7 +503,7 @@ impl Rollout {
                 if !all_done {
                     return None;
                 }
-                self.phase = Phase::Baking { until: now + step.bake_ms };
+                self.phase = Phase::Baking { until: now + step.bake };
                 self.poll(now)
             }
             Phase::Baking { until } | Phase::Retrying { until } => {
@@ -539,8 +532,7 @@ impl Rollout {
                     return None;
                 }
                 self.approval_asked = true;
-                let reason = self.decisions.last().map(|d| d.decision.clone()).unwrap_or_default();
-                Some(Action::AskApproval { step: self.step, reason })
+                Some(self.approval_request())
             }
             Phase::RollingBack { reason } => {
                 for region in self.to_restore() {
@@ -572,7 +564,7 @@ impl Rollout {
 
     /// When `poll` has something to do next without any event (a bake or a
     /// stagger ending), if anything.
-    pub fn next_deadline(&self) -> Option<Timestamp> {
+    fn next_deadline(&self) -> Option<Timestamp> {
         if self.paused_at.is_some() {
             return None;
         }
@@ -584,12 +576,21 @@ impl Rollout {
 
     /// Actions returned by `poll` whose results have not arrived: after a
     /// restart, the host re-drives exactly these (they are idempotent).
-    pub fn outstanding(&self) -> Vec<Action> {
-        self.regions.values().filter_map(|r| r.waiting.clone()).collect()
+    fn outstanding(&self) -> Vec<Action> {
+        let mut out: Vec<Action> = self.regions.values().filter_map(|r| r.waiting.clone()).collect();
+        // A gate run or a question to a person is awaited as much as a deploy is.
+        match &self.phase {
+            Phase::Gating => {
+                out.extend(self.current().map(|s| Action::RunGate { step: self.step, regions: s.regions.clone() }));
+            }
+            Phase::AwaitingApproval { .. } if self.approval_asked => out.push(self.approval_request()),
+            _ => {}
+        }
+        out
     }
 
     /// What a person sees.
-    pub fn status(&self) -> Status {
+    fn status(&self) -> Status {
         let phase = match &self.phase {
             Phase::Start | Phase::Applying => "applying",
             Phase::Baking { .. } => "baking",

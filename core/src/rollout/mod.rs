@@ -6,11 +6,15 @@
 //! back from each step can take. The plan is pure data, computed without a
 //! clock; the state machine that drives a rollout builds on it.
 
+mod codedeploy;
+mod gate;
 mod machine;
 mod plan;
 mod strategy;
 mod svg;
 
-pub use machine::{Action as RolloutAction, Decision, Event, GATE_RETRY_MS, Outcome, Rollout, Status, Timestamp, Verdict};
+pub use codedeploy::CodeDeployConfig;
+pub use gate::{GATE_RETRY, GatePolicy, Next, Verdict, View, standard_policy};
+pub use machine::{Action as RolloutAction, Decision, Event, Outcome, Rollout, Status};
 pub use plan::{Action, Plan, PlanError, Step, Wave, plan, waves};
-pub use strategy::{CODEDEPLOY_PRESETS, CodeDeployConfig, GatePolicy, NAMES, Next, Shift, Strategy, View, standard_policy};
+pub use strategy::{CODEDEPLOY_PRESETS, NAMES, Shift, Strategy};

@@ -3,8 +3,9 @@
 //! starts, computed from the spec alone.
 
 use super::strategy::Strategy;
-use crate::spec::units::{Duration, Percent};
+use crate::spec::units::Percent;
 use crate::spec::{OnFailure, Spec};
+use crate::time::{Duration, Timestamp};
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -30,10 +31,12 @@ pub struct Step {
     pub regions: Vec<String>,
     /// What happens.
     pub action: Action,
-    /// When it starts, from the start of the rollout (ms).
-    pub start_ms: u64,
-    /// How long it takes, bake included (ms); gates are read at its end.
-    pub duration_ms: u64,
+    /// When it starts, from the start of the rollout (at zero).
+    #[serde(rename = "start_ms")]
+    pub start: Timestamp,
+    /// How long it takes, bake included; gates are read at its end.
+    #[serde(rename = "duration_ms", with = "crate::time::millis")]
+    pub duration: Duration,
     /// Share of the app's traffic on the new version once the step has begun (ppm),
     /// counting every region as carrying the same traffic.
     pub traffic_ppm: u32,
@@ -42,7 +45,8 @@ pub struct Step {
     /// Longest time from the start of this step until every affected region
     /// serves the previous version again, if this step fails (ms): a failure
     /// shows at the step's gate at the latest, then the rollback.
-    pub worst_rollback_ms: u64,
+    #[serde(rename = "worst_rollback_ms", with = "crate::time::millis")]
+    pub worst_rollback: Duration,
     /// Checks read at the end of the step; none means it goes on by itself.
     pub checks: Vec<String>,
     /// A person approves before the step starts.
@@ -56,10 +60,12 @@ pub struct Wave {
     pub index: usize,
     /// Its regions.
     pub regions: Vec<String>,
-    /// When it starts (ms).
-    pub start_ms: u64,
-    /// When it is fully promoted and baked (ms).
-    pub end_ms: u64,
+    /// When it starts.
+    #[serde(rename = "start_ms")]
+    pub start: Timestamp,
+    /// When it is fully promoted and baked.
+    #[serde(rename = "end_ms")]
+    pub end: Timestamp,
 }
 
 /// The whole plan.
@@ -77,10 +83,12 @@ pub struct Plan {
     pub waves: Vec<Wave>,
     /// Every step, in time order.
     pub steps: Vec<Step>,
-    /// Time to full promotion when every gate passes (ms).
-    pub fastest_promotion_ms: u64,
-    /// The longest rollback from any step (ms).
-    pub worst_rollback_ms: u64,
+    /// Time to full promotion when every gate passes.
+    #[serde(rename = "fastest_promotion_ms", with = "crate::time::millis")]
+    pub fastest_promotion: Duration,
+    /// The longest rollback from any step.
+    #[serde(rename = "worst_rollback_ms", with = "crate::time::millis")]
+    pub worst_rollback: Duration,
     /// Most regions serving the new version before the last wave is promoted.
     pub max_regions_at_risk: usize,
     /// How traffic moves, in words.
@@ -158,8 +166,8 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
     };
     let mut steps = Vec::new();
     let mut waves = Vec::new();
-    let mut t = 0u64;
-    let rollback = r.rollback_time.as_millis();
+    let mut t = Timestamp::ZERO;
+    let rollback = r.rollback_time;
     for (i, regions) in waves_in.iter().enumerate() {
         let wave_start = t;
         let batch = match strategy {
@@ -175,16 +183,17 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
                 _ => strategy.shifts(r.bake, final_bake),
             };
             let at_risk = |w: &std::collections::BTreeMap<&str, u32>| w.values().filter(|v| **v > 0).count();
-            let deploy = r.deploy_time.as_millis();
+            let deploy = r.deploy_time;
             steps.push(Step {
                 wave: i + 1,
                 regions: group.to_vec(),
                 action: Action::Deploy,
-                start_ms: t,
-                duration_ms: deploy,
+                start: t,
+                duration: deploy,
                 traffic_ppm: traffic(&weights),
                 regions_at_risk: at_risk(&weights),
-                worst_rollback_ms: deploy + if at_risk(&weights) > 0 && r.on_failure == OnFailure::RollbackAll { rollback } else { 0 },
+                worst_rollback: deploy
+                    + if at_risk(&weights) > 0 && r.on_failure == OnFailure::RollbackAll { rollback } else { Duration::ZERO },
                 checks: gates.pre_traffic.clone(),
                 approval: b == 0 && i > 0 && gates.approval.is_some(),
             });
@@ -198,39 +207,39 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
                 for region in group.iter() {
                     weights.insert(region.as_str(), s.weight.ppm());
                 }
-                let bake = s.bake.as_millis();
+                let bake = s.bake;
                 steps.push(Step {
                     wave: i + 1,
                     regions: group.to_vec(),
                     action: Action::Shift { weight: s.weight },
-                    start_ms: t,
-                    duration_ms: bake,
+                    start: t,
+                    duration: bake,
                     traffic_ppm: traffic(&weights),
                     regions_at_risk: at_risk(&weights),
-                    worst_rollback_ms: bake + rollback,
+                    worst_rollback: bake + rollback,
                     checks: step_checks,
                     approval: gates.approval == Some(crate::spec::ApprovalWhen::Step),
                 });
                 t += bake;
             }
         }
-        waves.push(Wave { index: i + 1, regions: regions.clone(), start_ms: wave_start, end_ms: t });
+        waves.push(Wave { index: i + 1, regions: regions.clone(), start: wave_start, end: t });
         if i + 1 < waves_in.len() {
-            t += r.stagger.as_millis();
+            t += r.stagger;
         }
     }
-    let last_wave_start = waves.last().map_or(0, |w| w.start_ms);
+    let last_wave_start = waves.last().map_or(Timestamp::ZERO, |w| w.start);
     let max_regions_at_risk =
-        steps.iter().filter(|s| s.start_ms < last_wave_start || waves.len() == 1).map(|s| s.regions_at_risk).max().unwrap_or(0);
+        steps.iter().filter(|s| s.start < last_wave_start || waves.len() == 1).map(|s| s.regions_at_risk).max().unwrap_or(0);
     Ok(Plan {
         app: spec.app.clone(),
         version: spec.version.clone(),
         on_failure: r.on_failure,
-        fastest_promotion_ms: t,
-        worst_rollback_ms: steps.iter().map(|s| s.worst_rollback_ms).max().unwrap_or(0),
+        fastest_promotion: t - Timestamp::ZERO,
+        worst_rollback: steps.iter().map(|s| s.worst_rollback).max().unwrap_or_default(),
         max_regions_at_risk,
         traffic_shifting: match (r.shift, strategy.codedeploy()) {
-            (crate::spec::ShiftBy::Codedeploy, Ok(crate::rollout::CodeDeployConfig::Predefined { name })) => {
+            (crate::spec::ShiftBy::Codedeploy, Ok(super::CodeDeployConfig::Predefined { name })) => {
                 format!("CodeDeploy ({name}) on each region's `live` alias, rolling back on the function's alarms")
             }
             (crate::spec::ShiftBy::Codedeploy, Ok(_)) => "CodeDeploy (a custom configuration) on each region's `live` alias, rolling back on the function's alarms".into(),
@@ -259,7 +268,6 @@ fn pct(ppm: u32) -> String {
 impl Plan {
     /// The plan as a readable timeline.
     pub fn to_text(&self) -> String {
-        let d = |ms: u64| Duration::from_millis(ms).to_string();
         let total: usize = self.waves.iter().map(|w| w.regions.len()).sum();
         let mut out = String::new();
         let _ =
@@ -301,8 +309,8 @@ impl Plan {
         );
         for s in &self.steps {
             let mut what = match s.action {
-                Action::Deploy => format!("deploy ({})", d(s.duration_ms)),
-                Action::Shift { weight } => format!("{weight} for {}", d(s.duration_ms)),
+                Action::Deploy => format!("deploy ({})", s.duration),
+                Action::Shift { weight } => format!("{weight} for {}", s.duration),
             };
             if s.approval {
                 what = format!("approve, {what}");
@@ -313,19 +321,19 @@ impl Plan {
             let _ = writeln!(
                 out,
                 "{:>8}  {:>4}  {:<28}  {:<22}  {:>7}  {:>4}/{:<2}  {:>9}",
-                d(s.start_ms),
+                (s.start - Timestamp::ZERO).to_string(),
                 s.wave,
                 s.regions.join(", "),
                 what,
                 pct(s.traffic_ppm),
                 s.regions_at_risk,
                 total,
-                d(s.worst_rollback_ms)
+                s.worst_rollback.to_string()
             );
         }
         let _ = writeln!(out);
-        let _ = writeln!(out, "fastest full promotion: {}", d(self.fastest_promotion_ms));
-        let _ = writeln!(out, "worst-case rollback from any step: {}", d(self.worst_rollback_ms));
+        let _ = writeln!(out, "fastest full promotion: {}", self.fastest_promotion);
+        let _ = writeln!(out, "worst-case rollback from any step: {}", self.worst_rollback);
         out
     }
 }

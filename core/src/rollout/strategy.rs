@@ -1,10 +1,8 @@
 //! Deployment strategies: what the spec names, resolved into traffic steps.
 
-use super::machine::Verdict;
+use crate::spec::Rollout;
 use crate::spec::units::{Duration, Percent};
-use crate::spec::{NoData, Rollout};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// A resolved strategy for one region (or one batch of regions).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,7 +47,8 @@ pub struct Shift {
 /// The strategy names Lift accepts besides presets.
 pub const NAMES: [&str; 5] = ["all-at-once", "rolling", "blue-green", "canary", "linear"];
 
-/// CodeDeploy's predefined Lambda configurations, by the name CodeDeploy gives them, and Lift's preset name.
+/// The strategy presets a spec may name: CodeDeploy's predefined Lambda
+/// configurations, by the name CodeDeploy gives them, and Lift's preset name.
 pub const CODEDEPLOY_PRESETS: [(&str, &str); 9] = [
     ("LambdaAllAtOnce", "all-at-once"),
     ("LambdaCanary10Percent5Minutes", "canary-10pct-5m"),
@@ -137,170 +136,5 @@ impl Strategy {
         }
         out.push(Shift { weight: all, bake: final_bake });
         out
-    }
-}
-
-/// What a strategy sees when a gate reports: read-only, and serialisable so a
-/// strategy running as a WebAssembly plugin can be handed the same view.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct View<'a> {
-    /// Index of the step whose gate reported.
-    pub step: usize,
-    /// Steps in the plan.
-    pub steps: usize,
-    /// Its wave.
-    pub wave: usize,
-    /// Confirmed share on the new version per region (ppm).
-    pub weights: BTreeMap<String, u32>,
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The numbers behind it.
-    pub evidence: &'a str,
-    /// Failed checks in a row before this one.
-    pub failures_in_a_row: u32,
-    /// Broken measurements in a row before this one.
-    pub errors_in_a_row: u32,
-    /// Failed checks in a row that roll back.
-    pub failure_limit: u32,
-    /// Broken measurements in a row before a person is asked.
-    pub error_limit: u32,
-    /// What no data means.
-    pub no_data: NoData,
-    /// When the gate reported, as the host passes time in (milliseconds since
-    /// the epoch it chose; hosts that run calendar-aware strategies use Unix time).
-    pub now: super::machine::Timestamp,
-}
-
-/// What comes next after a gate, as a strategy decides, with a reason a person can read.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Next {
-    /// Go on to the next step.
-    Continue {
-        /// Why.
-        why: String,
-    },
-    /// Run the gate again after `after_ms`; `failed` counts it as a failed
-    /// check, else as a broken measurement.
-    Retry {
-        /// Why.
-        why: String,
-        /// Wait before checking again (ms).
-        after_ms: u64,
-        /// A failed check (true) or a broken measurement (false).
-        failed: bool,
-    },
-    /// A person decides (approve or abort).
-    AskPerson {
-        /// Why.
-        why: String,
-    },
-    /// Put the previous version back.
-    RollBack {
-        /// Why.
-        why: String,
-    },
-}
-
-/// How a strategy answers gate verdicts. The built-in strategies share
-/// [`standard_policy`]; a user's strategy (a WebAssembly plugin, through the
-/// host) implements this trait with its own rules over the same view.
-pub trait GatePolicy {
-    /// Decide what follows a gate's verdict.
-    fn on_gate(&self, view: &View<'_>) -> Next;
-}
-
-impl GatePolicy for Strategy {
-    fn on_gate(&self, view: &View<'_>) -> Next {
-        standard_policy(view)
-    }
-}
-
-/// The policy of the built-in strategies: a pass goes on; a failure rolls back
-/// once `failure_limit` checks in a row have failed; inconclusive asks a person;
-/// a broken measurement is retried until `error_limit`, then a person decides;
-/// no data follows the spec's `no_data` and never passes silently.
-pub fn standard_policy(view: &View<'_>) -> Next {
-    let verdict = match (view.verdict, view.no_data) {
-        (Verdict::NoData, NoData::Pass) => return Next::Continue { why: "no data, and the policy says pass".into() },
-        (Verdict::NoData, NoData::Fail) => Verdict::Fail,
-        (Verdict::NoData, NoData::Wait) => Verdict::Error,
-        (v, _) => v,
-    };
-    match verdict {
-        Verdict::Pass | Verdict::NoData => Next::Continue { why: "gate passed".into() },
-        Verdict::Fail if view.failures_in_a_row + 1 >= view.failure_limit => {
-            Next::RollBack { why: format!("gate of step {} failed", view.step + 1) }
-        }
-        Verdict::Fail => Next::Retry {
-            why: format!("{} of {} failed checks allowed", view.failures_in_a_row + 1, view.failure_limit),
-            after_ms: super::machine::GATE_RETRY_MS,
-            failed: true,
-        },
-        Verdict::Inconclusive => Next::AskPerson { why: "gate inconclusive".into() },
-        Verdict::Error if view.errors_in_a_row + 1 >= view.error_limit => {
-            Next::AskPerson { why: format!("{} broken measurements in a row", view.errors_in_a_row + 1) }
-        }
-        Verdict::Error => Next::Retry { why: "measurement failed".into(), after_ms: super::machine::GATE_RETRY_MS, failed: false },
-    }
-}
-
-/// How CodeDeploy is told to shift traffic for a strategy.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum CodeDeployConfig {
-    /// One of CodeDeploy's predefined configurations, such as `CodeDeployDefault.LambdaCanary10Percent5Minutes`.
-    Predefined {
-        /// Its name.
-        name: String,
-    },
-    /// A custom time-based canary: `percent` first, the rest after `minutes`.
-    Canary {
-        /// Whole percent.
-        percent: u32,
-        /// Whole minutes.
-        minutes: u64,
-    },
-    /// A custom time-based linear shift: `percent` more every `minutes`.
-    Linear {
-        /// Whole percent.
-        percent: u32,
-        /// Whole minutes.
-        minutes: u64,
-    },
-}
-
-impl Strategy {
-    /// The CodeDeploy configuration that runs this strategy, or why none can:
-    /// CodeDeploy takes one canary step, whole percents and whole minutes.
-    pub fn codedeploy(&self) -> Result<CodeDeployConfig, String> {
-        let whole = |p: Percent, d: Duration| -> Result<(u32, u64), String> {
-            if p.ppm() % 10_000 != 0 || d.as_millis() % 60_000 != 0 || d.as_millis() == 0 {
-                return Err(format!("CodeDeploy takes whole percents and whole minutes, not {p} and {d}"));
-            }
-            Ok((p.ppm() / 10_000, d.as_millis() / 60_000))
-        };
-        let predefined =
-            |name: String| CODEDEPLOY_PRESETS.iter().any(|(cd, _)| name.ends_with(cd)).then_some(CodeDeployConfig::Predefined { name });
-        match self {
-            Strategy::AllAtOnce => Ok(CodeDeployConfig::Predefined { name: "CodeDeployDefault.LambdaAllAtOnce".into() }),
-            Strategy::Canary { steps } => match steps.as_slice() {
-                [(p, d)] => {
-                    let (percent, minutes) = whole(*p, *d)?;
-                    Ok(predefined(format!("CodeDeployDefault.LambdaCanary{percent}Percent{minutes}Minutes"))
-                        .unwrap_or(CodeDeployConfig::Canary { percent, minutes }))
-                }
-                _ => Err(format!("CodeDeploy runs a canary of one step, not {}", steps.len())),
-            },
-            Strategy::Linear { increment, interval } => {
-                let (percent, minutes) = whole(*increment, *interval)?;
-                let unit = if minutes == 1 { "Minute" } else { "Minutes" };
-                Ok(predefined(format!("CodeDeployDefault.LambdaLinear{percent}PercentEvery{minutes}{unit}"))
-                    .unwrap_or(CodeDeployConfig::Linear { percent, minutes }))
-            }
-            Strategy::BlueGreen { .. } | Strategy::Rolling { .. } => {
-                Err("CodeDeploy shifts Lambda traffic by canary, linear or all at once; blue-green and rolling are Lift's".into())
-            }
-        }
     }
 }

@@ -19,7 +19,7 @@ impl Plan {
     pub fn to_svg(&self) -> String {
         let regions: Vec<&String> = self.waves.iter().flat_map(|w| w.regions.iter()).collect();
         let height = TOP + LANE * regions.len() as f64 + 48.0;
-        let total = self.fastest_promotion_ms.max(1) as f64;
+        let total = self.fastest_promotion.as_millis().max(1) as f64;
         let x = |ms: u64| LEFT + (WIDTH - LEFT - RIGHT) * (ms as f64) / total;
         let lane = |r: &str| regions.iter().position(|x| x.as_str() == r).unwrap_or(0) as f64;
         let mut s = String::with_capacity(8 * 1024);
@@ -35,8 +35,8 @@ impl Plan {
             esc(&self.app),
             esc(&self.version),
             esc(&self.strategy.describe()),
-            Duration::from_millis(self.fastest_promotion_ms),
-            Duration::from_millis(self.worst_rollback_ms),
+            self.fastest_promotion,
+            self.worst_rollback,
         );
         for (i, r) in regions.iter().enumerate() {
             let y = TOP + LANE * i as f64;
@@ -50,7 +50,7 @@ impl Plan {
             );
         }
         for w in &self.waves {
-            let wx = x(w.start_ms);
+            let wx = x(w.start.as_millis());
             let _ = writeln!(
                 s,
                 r##"<line x1="{wx:.1}" y1="{:.1}" x2="{wx:.1}" y2="{:.1}" stroke="#999" stroke-dasharray="4 3"/>"##,
@@ -60,8 +60,8 @@ impl Plan {
             let _ = writeln!(s, r##"<text x="{:.1}" y="{:.1}" fill="#555">wave {}</text>"##, wx + 4.0, TOP - 8.0, w.index);
         }
         for step in &self.steps {
-            let x0 = x(step.start_ms);
-            let x1 = x(step.start_ms + step.duration_ms).max(x0 + 1.0);
+            let x0 = x(step.start.as_millis());
+            let x1 = x((step.start + step.duration).as_millis()).max(x0 + 1.0);
             for r in &step.regions {
                 let base = TOP + LANE * lane(r) + LANE - 4.0;
                 let (h, fill, label) = match step.action {
@@ -76,8 +76,8 @@ impl Plan {
                     esc(r),
                     step.wave,
                     esc(&label),
-                    Duration::from_millis(step.start_ms),
-                    Duration::from_millis(step.duration_ms)
+                    step.start - crate::time::Timestamp::ZERO,
+                    step.duration
                 );
                 if x1 - x0 > 34.0 {
                     let _ = writeln!(
@@ -110,9 +110,9 @@ impl Plan {
         let axis_y = height - 36.0;
         let _ = writeln!(s, r##"<line x1="{LEFT}" y1="{axis_y:.1}" x2="{:.1}" y2="{axis_y:.1}" stroke="#333"/>"##, WIDTH - RIGHT);
         let minute = 60_000u64;
-        let step_ms = ((self.fastest_promotion_ms / 8).div_ceil(minute) * minute).max(minute);
+        let step_ms = ((self.fastest_promotion.as_millis() / 8).div_ceil(minute) * minute).max(minute);
         let mut t = 0;
-        while t <= self.fastest_promotion_ms {
+        while t <= self.fastest_promotion.as_millis() {
             let tx = x(t);
             let _ = writeln!(
                 s,
@@ -121,7 +121,7 @@ impl Plan {
                 axis_y + 18.0,
                 Duration::from_millis(t)
             );
-            t += step_ms;
+            t = t.saturating_add(step_ms);
         }
         let _ = writeln!(
             s,

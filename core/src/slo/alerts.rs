@@ -9,13 +9,16 @@
 //! ```
 
 use super::{AlertRule, Counts, Ratio, Severity, Slicer, Tracker, budget_ppm, burn_rate, calendar, default_rules};
+use crate::evidence::{Comparison, Evidence, Measurement};
+use crate::machine::Machine;
 use crate::rollout::Verdict;
-use crate::spec::units::{CalendarUnit, Duration, Percent};
+use crate::spec::units::{CalendarUnit, Percent};
+use crate::time::{Duration, Timestamp};
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 /// How often the rules are evaluated.
-pub const EVALUATION_INTERVAL_MS: u64 = 60_000;
+pub const EVALUATION_INTERVAL: Duration = Duration::from_millis(60_000);
 
 /// What the evaluator observes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -41,7 +44,7 @@ pub enum AlertEvent {
 }
 
 /// What the host does.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum AlertAction {
     /// A rule started firing.
@@ -51,14 +54,14 @@ pub enum AlertAction {
         /// Page or ticket.
         severity: Severity,
         /// Burn rates and counts behind it.
-        evidence: String,
+        evidence: Evidence,
     },
     /// A rule stopped firing.
     Resolve {
         /// Index of the rule.
         rule: usize,
-        /// Why.
-        evidence: String,
+        /// Why: the burn rates now.
+        evidence: Evidence,
     },
     /// Tell someone (`level` 0 first, then up the escalation chain while unacknowledged).
     Notify {
@@ -74,8 +77,43 @@ pub enum AlertAction {
         /// Frozen or thawed.
         frozen: bool,
         /// Budget used, as a share of the period's budget.
-        evidence: String,
+        evidence: Evidence,
     },
+}
+
+/// One rule as a person sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleStatus {
+    /// Index of the rule.
+    pub rule: usize,
+    /// Page or ticket.
+    pub severity: Severity,
+    /// Its long window.
+    pub long_window: Duration,
+    /// Its short window.
+    pub short_window: Duration,
+    /// Firing since then; `None` when quiet.
+    pub firing_since: Option<Timestamp>,
+    /// A person acknowledged it.
+    pub acknowledged: bool,
+}
+
+/// What a person sees of an SLO's evaluator.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Status {
+    /// Every rule, in order.
+    pub rules: Vec<RuleStatus>,
+    /// The period's budget is spent: rollouts are frozen.
+    pub frozen: bool,
+    /// What a rollout's SLO gate would say now.
+    pub gate: (Verdict, Evidence),
+}
+
+impl Status {
+    /// Whether any rule fires.
+    pub fn firing(&self) -> bool {
+        self.rules.iter().any(|r| r.firing_since.is_some())
+    }
 }
 
 /// Who is told, and after how long unacknowledged.
@@ -89,7 +127,7 @@ pub struct Escalation {
 #[serde(tag = "state", rename_all = "kebab-case")]
 enum RuleState {
     Inactive,
-    Firing { since: u64, acknowledged: bool, notified: usize },
+    Firing { since: Timestamp, acknowledged: bool, notified: usize },
 }
 
 /// Evaluates one SLO's rules as samples stream in.
@@ -102,7 +140,7 @@ pub struct Evaluator {
     states: Vec<RuleState>,
     escalation: Escalation,
     tracker: Tracker,
-    next_eval: u64,
+    next_eval: Timestamp,
     frozen: bool,
     pending: Vec<AlertAction>,
     /// A calendar window's unit and IANA zone (UTC when `None`): the budget restarts with each period.
@@ -113,12 +151,25 @@ pub struct Evaluator {
     slicer: Option<Slicer>,
 }
 
-fn describe(label: &str, c: Option<Counts>, objective: Percent) -> String {
+/// The burn rate over `window` held against `threshold`, with its counts.
+fn burn(window: Duration, c: Option<Counts>, objective: Percent, threshold: Ratio) -> Measurement {
+    let value = c.filter(|c| c.total > 0).and_then(|c| burn_rate(objective, c)).map(Ratio::to_f64);
+    let m = Measurement::new("burn rate", value, Some(threshold.to_f64()), Comparison::Below, "x").over(window);
     match c {
-        Some(c) if c.total > 0 => {
-            format!("{label}: {} bad of {} (burn {}x)", c.bad(), c.total, burn_rate(objective, c).map_or("-".into(), Ratio::to_decimal))
-        }
-        _ => format!("{label}: no data"),
+        Some(c) if c.total > 0 => m.counted(c.bad(), c.total),
+        _ => m,
+    }
+}
+
+/// The share of the period's error budget spent, held against all of it.
+fn budget(label: &str, c: Option<Counts>, objective: Percent) -> Measurement {
+    let allowed = |c: Counts| c.total as f64 * f64::from(budget_ppm(objective)) / 1_000_000.0;
+    #[expect(clippy::cast_precision_loss, reason = "evidence for people; the decision itself is exact")]
+    let value = c.filter(|c| c.total > 0).map(|c| if allowed(c) > 0.0 { c.bad() as f64 / allowed(c) } else { f64::INFINITY });
+    let m = Measurement::new("budget used", value.filter(|v| v.is_finite()), Some(1.0), Comparison::Below, "ratio").scoped(label);
+    match c {
+        Some(c) if c.total > 0 => m.counted(c.bad(), c.total),
+        _ => m,
     }
 }
 
@@ -134,7 +185,7 @@ impl Evaluator {
             rules,
             escalation,
             tracker: Tracker::new(period),
-            next_eval: 0,
+            next_eval: Timestamp::ZERO,
             frozen: false,
             pending: vec![],
             calendar: None,
@@ -166,41 +217,7 @@ impl Evaluator {
         ev
     }
 
-    /// Feed an observation.
-    pub fn handle(&mut self, event: AlertEvent, now: u64) {
-        match event {
-            AlertEvent::Sample { good, total } => {
-                if calendar::in_maintenance(&self.maintenance, now) {
-                    return;
-                }
-                match &mut self.slicer {
-                    Some(slicer) => {
-                        for (at, good, total) in slicer.record(now, good, total) {
-                            self.tracker.record(at, good, total);
-                        }
-                    }
-                    None => self.tracker.record(now, good, total),
-                }
-            }
-            AlertEvent::Latency { ms } => {
-                if calendar::in_maintenance(&self.maintenance, now) {
-                    return;
-                }
-                if let Some(slicer) = &mut self.slicer {
-                    for (at, good, total) in slicer.record_latency(now, ms) {
-                        self.tracker.record(at, good, total);
-                    }
-                }
-            }
-            AlertEvent::Acknowledge { rule } => {
-                if let Some(RuleState::Firing { acknowledged, .. }) = self.states.get_mut(rule) {
-                    *acknowledged = true;
-                }
-            }
-        }
-    }
-
-    fn evaluate(&mut self, now: u64) {
+    fn evaluate(&mut self, now: Timestamp) {
         for i in 0..self.rules.len() {
             let Some(rule) = self.rules.get(i).copied() else { continue };
             let long = self.tracker.counts(now, rule.long_window);
@@ -209,12 +226,10 @@ impl Evaluator {
             // Low traffic: too few events in the long window is no page.
             let enough = long.is_some_and(|c| c.total >= self.min_events);
             let firing = hot(long) && hot(short) && enough;
-            let evidence = format!(
-                "{}; {}; threshold {}x",
-                describe(&format!("{} window", rule.long_window), long, self.objective),
-                describe(&format!("{} window", rule.short_window), short, self.objective),
-                rule.burn_rate.to_decimal()
-            );
+            let evidence = Evidence::of(vec![
+                burn(rule.long_window, long, self.objective, rule.burn_rate),
+                burn(rule.short_window, short, self.objective, rule.burn_rate),
+            ]);
             let Some(state) = self.states.get_mut(i) else { continue };
             match (*state, firing) {
                 (RuleState::Inactive, true) => {
@@ -231,13 +246,15 @@ impl Evaluator {
         // The error-budget policy: the period's budget spent freezes rollouts.
         // A calendar period counts from its start, so a new month thaws.
         let (period, label) = match &self.calendar {
-            Some((unit, zone)) => match calendar::period_bounds(*unit, &calendar::time_zone(zone.as_deref()).unwrap_or(TimeZone::UTC), now)
-            {
-                Some((start, _)) => {
-                    (self.tracker.counts(now, Duration::from_millis(now - start + 1)), format!("{} since {}", unit.as_str(), start))
+            Some((unit, zone)) => {
+                match calendar::period_bounds(*unit, &calendar::time_zone(zone.as_deref()).unwrap_or(TimeZone::UTC), now.as_millis()) {
+                    Some((start, _)) => (
+                        self.tracker.counts(now, (now - Timestamp::from_millis(start)) + Duration::from_millis(1)),
+                        format!("{} since {}", unit.as_str(), start),
+                    ),
+                    None => (None, unit.as_str().to_owned()),
                 }
-                None => (None, unit.as_str().to_owned()),
-            },
+            }
             None => (self.tracker.counts(now, self.period), format!("{} period", self.period)),
         };
         let spent = period.is_some_and(|c| {
@@ -245,15 +262,16 @@ impl Evaluator {
         });
         if spent != self.frozen {
             self.frozen = spent;
-            self.pending.push(AlertAction::FreezeRollouts { frozen: spent, evidence: describe(&label, period, self.objective) });
+            self.pending
+                .push(AlertAction::FreezeRollouts { frozen: spent, evidence: Evidence::of(vec![budget(&label, period, self.objective)]) });
         }
     }
 
-    fn escalate(&mut self, now: u64) {
+    fn escalate(&mut self, now: Timestamp) {
         for (i, state) in self.states.iter_mut().enumerate() {
             if let RuleState::Firing { since, acknowledged: false, notified } = state {
                 while let Some((target, after)) = self.escalation.steps.get(*notified) {
-                    if now < *since + after.as_millis() {
+                    if now < *since + *after {
                         break;
                     }
                     self.pending.push(AlertAction::Notify { rule: i, level: *notified, target: target.clone() });
@@ -263,59 +281,131 @@ impl Evaluator {
         }
     }
 
-    /// The next action, if any is due. Evaluates the rules once per interval.
-    pub fn poll(&mut self, now: u64) -> Option<AlertAction> {
+    /// The verdict of a rollout's SLO gate, as of the last evaluation: a
+    /// firing page rolls back (the new version may be what burns), a spent
+    /// budget with no page asks a person (the policy freezes releases, but a
+    /// fix may be what is rolling out), a quiet SLO with no events is no data.
+    /// The evidence holds each page rule's burn rates, or the budget spent.
+    pub fn gate(&self) -> (Verdict, Evidence) {
+        let last = self.next_eval.saturating_sub(Duration::from_millis(1));
+        let paging: Vec<Measurement> = self
+            .rules
+            .iter()
+            .zip(&self.states)
+            .filter(|(r, s)| r.severity == Severity::Page && matches!(s, RuleState::Firing { .. }))
+            .flat_map(|(r, _)| {
+                [r.long_window, r.short_window].map(|w| burn(w, self.tracker.counts(last, w), self.objective, r.burn_rate).scoped("page"))
+            })
+            .collect();
+        if !paging.is_empty() {
+            let mut e = Evidence::of(paging);
+            e.summary = format!("paging: {}", e.summary);
+            return (Verdict::Fail, e);
+        }
+        let period = self.tracker.counts(last, self.period);
+        if self.frozen {
+            let mut e = Evidence::of(vec![budget(&format!("{} period", self.period), period, self.objective)]);
+            e.summary = format!("error budget spent, the budget policy freezes releases: {}", e.summary);
+            return (Verdict::Inconclusive, e);
+        }
+        if period.is_none_or(|c| c.total == 0) {
+            return (Verdict::NoData, Evidence::said("no events in the SLO's window"));
+        }
+        let mut e = Evidence::of(vec![budget(&format!("{} period", self.period), period, self.objective)]);
+        e.summary = format!("no page firing and budget left: {}", e.summary);
+        (Verdict::Pass, e)
+    }
+}
+
+impl Machine for Evaluator {
+    type Event = AlertEvent;
+    type Action = AlertAction;
+    type Status = Status;
+
+    /// Feed an observation.
+    fn handle(&mut self, event: AlertEvent, now: Timestamp) {
+        match event {
+            AlertEvent::Sample { good, total } => {
+                if calendar::in_maintenance(&self.maintenance, now.as_millis()) {
+                    return;
+                }
+                match &mut self.slicer {
+                    Some(slicer) => {
+                        for (at, good, total) in slicer.record(now.as_millis(), good, total) {
+                            self.tracker.record(Timestamp::from_millis(at), good, total);
+                        }
+                    }
+                    None => self.tracker.record(now, good, total),
+                }
+            }
+            AlertEvent::Latency { ms } => {
+                if calendar::in_maintenance(&self.maintenance, now.as_millis()) {
+                    return;
+                }
+                if let Some(slicer) = &mut self.slicer {
+                    for (at, good, total) in slicer.record_latency(now.as_millis(), ms) {
+                        self.tracker.record(Timestamp::from_millis(at), good, total);
+                    }
+                }
+            }
+            AlertEvent::Acknowledge { rule } => {
+                if let Some(RuleState::Firing { acknowledged, .. }) = self.states.get_mut(rule) {
+                    *acknowledged = true;
+                }
+            }
+        }
+    }
+
+    /// Evaluates the rules once per interval, then hands out what is due.
+    fn poll(&mut self, now: Timestamp) -> Option<AlertAction> {
         if let Some(slicer) = &mut self.slicer {
-            for (at, good, total) in slicer.tick(now) {
-                self.tracker.record(at, good, total);
+            for (at, good, total) in slicer.tick(now.as_millis()) {
+                self.tracker.record(Timestamp::from_millis(at), good, total);
             }
         }
         if now >= self.next_eval {
             self.evaluate(now);
-            self.next_eval = now - now % EVALUATION_INTERVAL_MS + EVALUATION_INTERVAL_MS;
+            self.next_eval = now.floor(EVALUATION_INTERVAL) + EVALUATION_INTERVAL;
         }
         self.escalate(now);
         if self.pending.is_empty() { None } else { Some(self.pending.remove(0)) }
     }
 
-    /// When to poll next without new events.
-    pub fn next_deadline(&self) -> u64 {
+    /// The next evaluation, or an escalation due before it.
+    fn next_deadline(&self) -> Option<Timestamp> {
         let escalations = self.states.iter().filter_map(|s| match s {
             RuleState::Firing { since, acknowledged: false, notified } => {
-                self.escalation.steps.get(*notified).map(|(_, after)| since + after.as_millis())
+                self.escalation.steps.get(*notified).map(|(_, after)| *since + *after)
             }
             _ => None,
         });
-        escalations.fold(self.next_eval, u64::min)
+        Some(escalations.fold(self.next_eval, Timestamp::min))
     }
 
-    /// Which rules fire, and whether rollouts are frozen.
-    pub fn status(&self) -> (Vec<bool>, bool) {
-        (self.states.iter().map(|s| matches!(s, RuleState::Firing { .. })).collect(), self.frozen)
-    }
-
-    /// The verdict of a rollout's SLO gate, as of the last evaluation: a
-    /// firing page rolls back (the new version may be what burns), a spent
-    /// budget with no page asks a person (the policy freezes releases, but a
-    /// fix may be what is rolling out), a quiet SLO with no events is no data.
-    pub fn gate(&self) -> (Verdict, String) {
-        let paging: Vec<String> = self
+    fn status(&self) -> Status {
+        let rules = self
             .rules
             .iter()
             .zip(&self.states)
-            .filter(|(r, s)| r.severity == Severity::Page && matches!(s, RuleState::Firing { .. }))
-            .map(|(r, _)| format!("{} burn over {} and {}", r.burn_rate.to_decimal(), r.long_window, r.short_window))
+            .enumerate()
+            .map(|(rule, (r, s))| RuleStatus {
+                rule,
+                severity: r.severity,
+                long_window: r.long_window,
+                short_window: r.short_window,
+                firing_since: match s {
+                    RuleState::Firing { since, .. } => Some(*since),
+                    RuleState::Inactive => None,
+                },
+                acknowledged: matches!(s, RuleState::Firing { acknowledged: true, .. }),
+            })
             .collect();
-        if !paging.is_empty() {
-            return (Verdict::Fail, format!("paging: {}", paging.join("; ")));
-        }
-        if self.frozen {
-            return (Verdict::Inconclusive, "error budget spent: the budget policy freezes releases".to_owned());
-        }
-        if self.tracker.counts(self.next_eval.saturating_sub(1), self.period).is_none_or(|c| c.total == 0) {
-            return (Verdict::NoData, "no events in the SLO's window".to_owned());
-        }
-        (Verdict::Pass, "no page firing and budget left".to_owned())
+        Status { rules, frozen: self.frozen, gate: self.gate() }
+    }
+
+    /// None: alerts and notices need no result back; a notifier that fails retries on its own.
+    fn outstanding(&self) -> Vec<AlertAction> {
+        Vec::new()
     }
 }
 
@@ -327,7 +417,7 @@ mod tests {
     fn run(errors_per_min: impl Fn(u64) -> (u64, u64), minutes: u64, ev: &mut Evaluator) -> Vec<(u64, AlertAction)> {
         let mut out = vec![];
         for m in 0..minutes {
-            let now = m * 60_000;
+            let now = Timestamp::from_millis(m * 60_000);
             let (good, total) = errors_per_min(m);
             ev.handle(AlertEvent::Sample { good, total }, now);
             while let Some(a) = ev.poll(now) {
@@ -350,8 +440,8 @@ mod tests {
         let feb1 = jan31 + 3_600_000;
         let mut actions = vec![];
         for m in 0..120u64 {
-            let now = jan31 + m * 60_000;
-            let (good, total) = if now < feb1 { (0, 100) } else { (100, 100) };
+            let now = Timestamp::from_millis(jan31 + m * 60_000);
+            let (good, total) = if now < Timestamp::from_millis(feb1) { (0, 100) } else { (100, 100) };
             ev.handle(AlertEvent::Sample { good, total }, now);
             while let Some(a) = ev.poll(now) {
                 actions.push((now, a));
@@ -359,7 +449,7 @@ mod tests {
         }
         let freezes: Vec<(u64, bool)> = actions
             .iter()
-            .filter_map(|(t, a)| if let AlertAction::FreezeRollouts { frozen, .. } = a { Some((*t, *frozen)) } else { None })
+            .filter_map(|(t, a)| if let AlertAction::FreezeRollouts { frozen, .. } = a { Some((t.as_millis(), *frozen)) } else { None })
             .collect();
         assert_eq!(freezes.first(), Some(&(jan31, true)), "{actions:?}");
         // February's first evaluation counts February only: clean, so rollouts may go again.
@@ -392,16 +482,21 @@ mod tests {
         let mut ev = evaluator();
         let mut verdicts = BTreeMap::new();
         for m in 0..400u64 {
-            let now = m * 60_000;
+            let now = Timestamp::from_millis(m * 60_000);
             let sample = if (20..50).contains(&m) { (0, 1000) } else { (1000, 1000) };
             ev.handle(AlertEvent::Sample { good: sample.0, total: sample.1 }, now);
             while ev.poll(now).is_some() {}
             verdicts.insert(m, ev.gate());
         }
-        let at = |m: u64| verdicts.get(&m).cloned().unwrap_or((Verdict::Error, String::new()));
+        let at = |m: u64| verdicts.get(&m).cloned().unwrap_or((Verdict::Error, Evidence::none()));
         assert_eq!(at(19).0, Verdict::Pass);
         assert_eq!(at(30).0, Verdict::Fail);
-        assert!(at(30).1.contains("14.4 burn over 1h and 5m"), "{}", at(30).1);
+        // The evidence is the page's two windows, each burning over the 14.4x threshold.
+        let paging = at(30).1;
+        let windows: Vec<Option<Duration>> = paging.measurements.iter().map(|m| m.window).collect();
+        assert_eq!(windows[..2], [Some(Duration::from_secs(3600)), Some(Duration::from_secs(300))], "{paging:?}");
+        assert!(paging.measurements.iter().take(2).all(|m| m.threshold == Some(14.4) && m.within() == Some(false)), "{paging:?}");
+        assert!(paging.summary.starts_with("paging: burn rate in page over 1h: "), "{}", paging.summary);
         assert_eq!(at(399).0, Verdict::Inconclusive, "{}", at(399).1);
     }
 
@@ -416,12 +511,13 @@ mod tests {
             Escalation { steps: vec![] },
         );
         let actions = run(|m| if (30..35).contains(&m) { (900, 1000) } else { (1000, 1000) }, 60, &mut ev);
-        let fired: Vec<String> = actions
+        let fired: Vec<Evidence> = actions
             .iter()
             .filter_map(|(_, a)| if let AlertAction::Fire { evidence, .. } = a { Some(evidence.clone()) } else { None })
             .collect();
-        assert!(fired.iter().any(|e| e.starts_with("6h window: 2 bad of 32")), "{actions:?}");
-        assert!(!fired.iter().any(|e| e.starts_with("1h window")), "{actions:?}");
+        let long = |e: &Evidence| e.measurements.first().map(|m| (m.window, m.counts));
+        assert!(fired.iter().any(|e| long(e) == Some((Some(Duration::from_secs(6 * 3600)), Some((2, 32))))), "{actions:?}");
+        assert!(!fired.iter().any(|e| long(e).is_some_and(|(w, _)| w == Some(Duration::from_secs(3600)))), "{actions:?}");
         // Percentile SLOs take latencies.
         let mut ev = Evaluator::for_slo(
             &slo("{ objective: 99%, budgeting: timeslices, percentile: 99%, threshold: 100ms, timeslice: 1m }"),
@@ -429,11 +525,14 @@ mod tests {
         );
         for m in 0..20u64 {
             for i in 0..100u64 {
-                ev.handle(AlertEvent::Latency { ms: if m >= 10 && i < 5 { 900.0 } else { 20.0 } }, m * 60_000 + i * 10);
+                ev.handle(
+                    AlertEvent::Latency { ms: if m >= 10 && i < 5 { 900.0 } else { 20.0 } },
+                    Timestamp::from_millis(m * 60_000 + i * 10),
+                );
             }
-            while ev.poll(m * 60_000 + 59_000).is_some() {}
+            while ev.poll(Timestamp::from_millis(m * 60_000 + 59_000)).is_some() {}
         }
-        assert!(ev.status().0.iter().any(|f| *f), "slow minutes should page: {:?}", ev.status());
+        assert!(ev.status().firing(), "slow minutes should page: {:?}", ev.status());
     }
 
     fn evaluator() -> Evaluator {
@@ -460,7 +559,8 @@ mod tests {
             .iter()
             .find_map(|(_, a)| if let AlertAction::Fire { evidence, .. } = a { Some(evidence.clone()) } else { None })
             .unwrap_or_default();
-        assert!(evidence.contains("threshold 14.4x"), "{evidence}");
+        assert!(evidence.measurements.iter().all(|m| m.threshold == Some(14.4) && m.unit == "x"), "{evidence:?}");
+        assert_eq!(evidence.measurements.first().and_then(|m| m.counts), Some((1000, 60_000)), "{evidence:?}");
     }
 
     #[test]
@@ -468,7 +568,7 @@ mod tests {
         let mut ev = evaluator();
         let mut actions = vec![];
         for m in 0..120u64 {
-            let now = m * 60_000;
+            let now = Timestamp::from_millis(m * 60_000);
             let (good, total) = if m >= 60 { (0, 1000) } else { (1000, 1000) };
             ev.handle(AlertEvent::Sample { good, total }, now);
             if m == 61 {
@@ -493,6 +593,7 @@ mod tests {
         assert!(actions.iter().any(|(m, a)| *m == 0 && matches!(a, AlertAction::FreezeRollouts { frozen: true, .. })), "{actions:?}");
         // At twice the budget the 1x/3d ticket fires too; the pages stay quiet.
         assert!(!actions.iter().any(|(_, a)| matches!(a, AlertAction::Fire { severity: Severity::Page, .. })));
-        assert!(ev.status().1);
+        assert!(ev.status().frozen);
+        assert_eq!(ev.status().gate.0, Verdict::Inconclusive);
     }
 }

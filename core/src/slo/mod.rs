@@ -18,7 +18,7 @@ mod slicer;
 mod timeslices;
 mod tracker;
 
-pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL_MS, Escalation, Evaluator};
+pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL, Escalation, Evaluator, RuleStatus, Status as EvaluatorStatus};
 pub use openslo::{import_openslo, openslo_yaml};
 pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml, sliced};

@@ -4,6 +4,7 @@
 //! with an SVG burn-down chart. Samples come in as CSV text.
 
 use super::{AlertAction, Counts, Escalation, Evaluator, Ratio, budget_ppm};
+use crate::machine::Machine;
 use crate::spec::Spec;
 use crate::spec::units::Duration;
 use serde::Serialize;
@@ -59,7 +60,7 @@ pub fn parse_samples(text: &str) -> Result<Vec<Sample<'_>>, Vec<String>> {
 }
 
 /// When an alert fired.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Incident {
     /// `page` or `ticket`.
     pub severity: String,
@@ -69,8 +70,8 @@ pub struct Incident {
     pub from: u64,
     /// When it resolved (ms), if it did within the report.
     pub to: Option<u64>,
-    /// The evidence when it fired.
-    pub evidence: String,
+    /// The evidence when it fired: the burn rates and counts, and their sentence.
+    pub evidence: crate::evidence::Evidence,
 }
 
 /// The report of one SLO.
@@ -268,8 +269,8 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
                 Some(ms) => super::AlertEvent::Latency { ms },
                 None => super::AlertEvent::Sample { good: s.good, total: s.total },
             };
-            ev.handle(event, s.at);
-            while let Some(action) = ev.poll(s.at) {
+            ev.handle(event, crate::time::Timestamp::from_millis(s.at));
+            while let Some(action) = ev.poll(crate::time::Timestamp::from_millis(s.at)) {
                 match action {
                     AlertAction::Fire { rule, severity, evidence } => incidents.push(Incident {
                         severity: severity.as_str().to_owned(),
@@ -462,7 +463,7 @@ impl Report {
                         i.severity,
                         i.window,
                         when(i.from, self.from),
-                        esc(&i.evidence)
+                        esc(&i.evidence.summary)
                     );
                 }
                 for (at, what) in &s.policy {

@@ -9,7 +9,7 @@
 //! an hour beyond.
 
 use super::Counts;
-use crate::spec::units::Duration;
+use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 
 /// Width of the fine slices.
@@ -108,19 +108,19 @@ impl Tracker {
         }
     }
 
-    /// Record `good` of `total` events at time `at` (ms). Samples should
+    /// Record `good` of `total` events at time `at`. Samples should
     /// arrive in time order; a late one counts in the newest slice.
-    pub fn record(&mut self, at: u64, good: u64, total: u64) {
+    pub fn record(&mut self, at: Timestamp, good: u64, total: u64) {
         let before = self.cumulative;
         self.cumulative = [before[0].saturating_add(good.min(total)), before[1].saturating_add(total)];
-        self.fine.record(at, before, self.cumulative);
-        self.coarse.record(at, before, self.cumulative);
+        self.fine.record(at.as_millis(), before, self.cumulative);
+        self.coarse.record(at.as_millis(), before, self.cumulative);
     }
 
     /// Counts over the `window` ending at `now`: to the minute up to three
     /// days, to the hour beyond. `None` when the window is longer than the period.
-    pub fn counts(&self, now: u64, window: Duration) -> Option<Counts> {
-        let w = window.as_millis();
+    pub fn counts(&self, now: Timestamp, window: Duration) -> Option<Counts> {
+        let (now, w) = (now.as_millis(), window.as_millis());
         if w <= FINE_SPAN_MS {
             self.fine.window(now, w.div_ceil(FINE_SLICE_MS))
         } else if w <= self.period.as_millis().max(COARSE_SLICE_MS) {
@@ -167,16 +167,16 @@ mod tests {
     #[test]
     fn windows_over_a_quiet_then_busy_service() {
         let mut t = Tracker::new(Duration::from_secs(30 * 86_400));
-        assert_eq!(t.counts(0, Duration::from_secs(300)), None);
-        t.record(0, 10, 10);
-        t.record(90_000, 5, 10); // minute 1
-        t.record(10 * 60_000, 100, 100); // minute 10
-        assert_eq!(t.counts(10 * 60_000, Duration::from_secs(300)), Some(Counts { good: 100, total: 100 }));
-        assert_eq!(t.counts(10 * 60_000, Duration::from_secs(3600)), Some(Counts { good: 115, total: 120 }));
-        assert_eq!(t.counts(10 * 60_000, Duration::from_secs(10 * 86_400)), Some(Counts { good: 115, total: 120 }));
-        assert_eq!(t.counts(10 * 60_000, Duration::from_secs(31 * 86_400)), None);
+        assert_eq!(t.counts(Timestamp::from_millis(0), Duration::from_secs(300)), None);
+        t.record(Timestamp::from_millis(0), 10, 10);
+        t.record(Timestamp::from_millis(90_000), 5, 10); // minute 1
+        t.record(Timestamp::from_millis(10 * 60_000), 100, 100); // minute 10
+        assert_eq!(t.counts(Timestamp::from_millis(10 * 60_000), Duration::from_secs(300)), Some(Counts { good: 100, total: 100 }));
+        assert_eq!(t.counts(Timestamp::from_millis(10 * 60_000), Duration::from_secs(3600)), Some(Counts { good: 115, total: 120 }));
+        assert_eq!(t.counts(Timestamp::from_millis(10 * 60_000), Duration::from_secs(10 * 86_400)), Some(Counts { good: 115, total: 120 }));
+        assert_eq!(t.counts(Timestamp::from_millis(10 * 60_000), Duration::from_secs(31 * 86_400)), None);
         // Long after, the 5-minute window is empty: no data, not a ratio of zeros.
-        assert_eq!(t.counts(100 * 60_000, Duration::from_secs(300)).and_then(Counts::error_ratio), None);
+        assert_eq!(t.counts(Timestamp::from_millis(100 * 60_000), Duration::from_secs(300)).and_then(Counts::error_ratio), None);
         assert!(t.memory_bytes() < 100 * 1024, "{}", t.memory_bytes());
     }
 
@@ -194,11 +194,11 @@ mod tests {
                 at += gap;
                 // Now and then a sample stamped a little in the past.
                 let stamp = if late > 0 && i % 7 == 3 { at.saturating_sub(120_000) } else { at };
-                t.record(stamp, *good, good + bad);
+                t.record(Timestamp::from_millis(stamp), *good, good + bad);
                 samples.push((stamp, *good, good + bad));
             }
             for w in windows {
-                let got = t.counts(at, Duration::from_millis(w * FINE_SLICE_MS));
+                let got = t.counts(Timestamp::from_millis(at), Duration::from_millis(w * FINE_SLICE_MS));
                 prop_assert_eq!(got, Some(naive(&samples, at, w * FINE_SLICE_MS, FINE_SLICE_MS)));
             }
         }

@@ -28,36 +28,9 @@ pub enum UnitError {
     TooLarge(String),
 }
 
-/// A span of time, held exactly in milliseconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Duration {
-    millis: u64,
-}
+pub use crate::time::Duration;
 
 const UNITS: [(&str, u64); 5] = [("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1_000), ("ms", 1)];
-
-impl Duration {
-    /// A duration of `millis` milliseconds.
-    pub const fn from_millis(millis: u64) -> Self {
-        Duration { millis }
-    }
-    /// A duration of `secs` seconds.
-    pub const fn from_secs(secs: u64) -> Self {
-        Duration { millis: secs * 1000 }
-    }
-    /// Whole milliseconds.
-    pub const fn as_millis(self) -> u64 {
-        self.millis
-    }
-    /// Whole seconds, rounded down.
-    pub const fn as_secs(self) -> u64 {
-        self.millis / 1000
-    }
-    /// Whole days, rounded down.
-    pub const fn as_days(self) -> u64 {
-        self.millis / 86_400_000
-    }
-}
 
 impl FromStr for Duration {
     type Err = UnitError;
@@ -92,16 +65,16 @@ impl FromStr for Duration {
             let factor = UNITS.get(rank - 1).map_or(1, |(_, f)| *f);
             total = n.checked_mul(factor).and_then(|v| total.checked_add(v)).ok_or_else(|| UnitError::TooLarge(s.to_owned()))?;
         }
-        Ok(Duration { millis: total })
+        Ok(Duration::from_millis(total))
     }
 }
 
 impl fmt::Display for Duration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.millis == 0 {
+        if self.as_millis() == 0 {
             return f.write_str("0s");
         }
-        let mut rest = self.millis;
+        let mut rest = self.as_millis();
         for (unit, factor) in UNITS {
             if rest >= factor {
                 write!(f, "{}{unit}", rest / factor)?;

@@ -60,13 +60,13 @@ fn bench(c: &mut Criterion) {
         wave: 0,
         weights: BTreeMap::from([("us-east-1".to_string(), 100_000), ("eu-west-1".to_string(), 0)]),
         verdict: Verdict::Pass,
-        evidence: "availability 99.95% >= 99.9% over 5m",
+        evidence: "availability 99.95% >= 99.9% over 5m".into(),
         failures_in_a_row: 0,
         errors_in_a_row: 0,
         failure_limit: 2,
         error_limit: 3,
         no_data: NoData::Wait,
-        now: 1_796_119_200_000,
+        now: lift_core::time::Timestamp::from_millis(1_796_119_200_000),
     };
     let mut g = c.benchmark_group("plugins");
     g.bench_function("decide_round_trip", |b| b.iter(|| black_box(strategy.decide(black_box(&view)).unwrap())));

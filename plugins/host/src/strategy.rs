@@ -32,7 +32,7 @@ impl WasmStrategy {
     }
 
     /// What the plugin decides, or why it could not.
-    pub fn decide(&self, view: &View<'_>) -> Result<Next, PluginError> {
+    pub fn decide(&self, view: &View) -> Result<Next, PluginError> {
         let wit = to_wit(view);
         let mut runner = self.runner.lock().unwrap_or_else(|p| p.into_inner());
         let next = runner.call("decide", |b, s| b.call_decide(s, &wit))?;
@@ -41,12 +41,12 @@ impl WasmStrategy {
 }
 
 impl GatePolicy for WasmStrategy {
-    fn on_gate(&self, view: &View<'_>) -> Next {
+    fn on_gate(&self, view: &View) -> Next {
         self.decide(view).unwrap_or_else(|e| Next::AskPerson { why: format!("{e}; a person decides") })
     }
 }
 
-fn to_wit(view: &View<'_>) -> types::RolloutView {
+fn to_wit(view: &View) -> types::RolloutView {
     use lift_core::spec::NoData;
     types::RolloutView {
         step: view.step as u32,
@@ -60,7 +60,7 @@ fn to_wit(view: &View<'_>) -> types::RolloutView {
             Verdict::Error => types::Verdict::Error,
             Verdict::NoData => types::Verdict::NoData,
         },
-        evidence: view.evidence.to_string(),
+        evidence: view.evidence.summary.clone(),
         failures_in_a_row: view.failures_in_a_row,
         errors_in_a_row: view.errors_in_a_row,
         failure_limit: view.failure_limit,
@@ -70,7 +70,7 @@ fn to_wit(view: &View<'_>) -> types::RolloutView {
             NoData::Fail => types::NoDataPolicy::Fail,
             NoData::Pass => types::NoDataPolicy::Pass,
         },
-        now_ms: view.now,
+        now_ms: view.now.as_millis(),
     }
 }
 
@@ -84,6 +84,8 @@ fn from_wit(next: types::Next) -> Result<Next, String> {
         types::Next::Retry(r) if r.after_ms == 0 || r.after_ms > MAX_RETRY_MS => {
             return Err(format!("retry after {} ms is outside 1 ms to 24 h", r.after_ms));
         }
-        types::Next::Retry(r) => Next::Retry { why: why(r.why)?, after_ms: r.after_ms, failed: r.failed },
+        types::Next::Retry(r) => {
+            Next::Retry { why: why(r.why)?, after: lift_core::time::Duration::from_millis(r.after_ms), failed: r.failed }
+        }
     })
 }

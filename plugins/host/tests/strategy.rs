@@ -7,8 +7,10 @@ mod common;
 
 use common::{hostile, shipped};
 use lift_core::App;
+use lift_core::machine::Machine;
 use lift_core::rollout::{Event, GatePolicy, Next, Outcome, Rollout, RolloutAction as Action, Verdict, View};
 use lift_core::spec::NoData;
+use lift_core::time::{Duration, Timestamp};
 use lift_host::{Host, WasmStrategy};
 use std::collections::BTreeMap;
 
@@ -21,20 +23,20 @@ fn strategy(path: std::path::PathBuf) -> WasmStrategy {
     WasmStrategy::new(&host.load(&path).unwrap()).unwrap()
 }
 
-fn view(verdict: Verdict, evidence: &str, failures_in_a_row: u32, now: u64) -> View<'_> {
+fn view(verdict: Verdict, evidence: &str, failures_in_a_row: u32, now: u64) -> View {
     View {
         step: 0,
         steps: 3,
         wave: 0,
         weights: BTreeMap::from([("us-east-1".to_string(), 100_000)]),
         verdict,
-        evidence,
+        evidence: evidence.into(),
         failures_in_a_row,
         errors_in_a_row: 0,
         failure_limit: 2,
         error_limit: 3,
         no_data: NoData::Wait,
-        now,
+        now: Timestamp::from_millis(now),
     }
 }
 
@@ -55,7 +57,7 @@ fn business_hours_promotes_on_weekdays_and_asks_on_weekends() {
 fn drive(policy: &dyn GatePolicy, evidence: &str, start: u64) -> (Vec<String>, Outcome) {
     let plan = App::from_text(&std::fs::read_to_string(common::root().join("examples/shop/lift.yaml")).unwrap()).unwrap().plan().unwrap();
     let mut m = Rollout::new(&plan);
-    let (mut now, mut asked) = (start, vec![]);
+    let (mut now, mut asked) = (Timestamp::from_millis(start), vec![]);
     for _ in 0..10_000 {
         let mut events = vec![];
         while let Some(action) = m.poll(now) {
@@ -74,7 +76,7 @@ fn drive(policy: &dyn GatePolicy, evidence: &str, start: u64) -> (Vec<String>, O
         for e in events {
             m.handle_with(e, now, policy);
         }
-        now = m.next_deadline().map_or(now + 1000, |t| t.max(now));
+        now = m.next_deadline().map_or(now + Duration::from_secs(1), |t| t.max(now));
     }
     panic!("the rollout did not finish");
 }

@@ -1,4 +1,22 @@
-//! [`App`]: the entry point that ties reading, validating and rendering together.
+//! [`App`]: the one entry point. Every operation either binding (Python, the
+//! browser) or the CLI offers is a method here, so that the same question
+//! gets the same answer wherever it is asked.
+//!
+//! Which diagnostics block which operation, in one rule: an operation refuses
+//! a spec whose errors touch what it reads. Errors in the spec itself (what
+//! `validate::spec_rules` finds) block every operation; errors found in a
+//! region's resource graph or template (collisions, cycles, limits) block only
+//! the operations that read that region's graph: `synth`, `files`, `template`
+//! and `graph_svg`. `plan`, `drill` and the SLO operations read the spec alone.
+//! `validate` is never blocked; it is how the errors are found.
+
+mod error;
+mod formats;
+mod operations;
+
+pub use error::{AppError, summary};
+pub use formats::{DrillFormat, Format, Named, PlanFormat, ReportFormat, RulesFormat};
+pub use operations::{MAX_DRILL, SloCheck, parse_duration};
 
 use crate::diag::{self, Diagnostic};
 use crate::graph::{self, Graph};
@@ -7,101 +25,6 @@ use crate::iac::{cdk, cloudformation, provider, pulumi, terraform, yaml};
 use crate::spec::{self, Document, SourceMap, Spec};
 use crate::validate;
 use serde_json::Value;
-use std::fmt;
-use std::str::FromStr;
-
-/// An output format for `synth`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// CloudFormation as JSON, a template per region.
-    CloudFormationJson,
-    /// CloudFormation as YAML, long-form intrinsics.
-    CloudFormationYaml,
-    /// Terraform HCL, a root module per region.
-    Terraform,
-    /// Terraform JSON (`.tf.json`), a root module per region.
-    TerraformJson,
-    /// One Pulumi YAML program for every region.
-    Pulumi,
-    /// One AWS CDK TypeScript app with a stack per region.
-    Cdk,
-}
-
-impl Format {
-    /// Every format, for help texts.
-    pub const ALL: [Format; 6] =
-        [Format::CloudFormationJson, Format::CloudFormationYaml, Format::Terraform, Format::TerraformJson, Format::Pulumi, Format::Cdk];
-
-    /// File extension of a region's output.
-    pub fn extension(self) -> &'static str {
-        match self {
-            Format::CloudFormationJson => "json",
-            Format::CloudFormationYaml | Format::Pulumi => "yaml",
-            Format::Terraform => "tf",
-            Format::TerraformJson => "tf.json",
-            Format::Cdk => "ts",
-        }
-    }
-
-    /// The name `FromStr` accepts.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::CloudFormationJson => "cloudformation",
-            Format::CloudFormationYaml => "cloudformation-yaml",
-            Format::Terraform => "terraform",
-            Format::TerraformJson => "terraform-json",
-            Format::Pulumi => "pulumi",
-            Format::Cdk => "cdk",
-        }
-    }
-
-    /// Whether each region has output of its own (else one output holds every region).
-    pub fn per_region(self) -> bool {
-        !matches!(self, Format::Pulumi | Format::Cdk)
-    }
-}
-
-impl fmt::Display for Format {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// An unknown format name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown format `{0}`; use one of cloudformation, cloudformation-yaml, terraform, terraform-json, pulumi, cdk")]
-pub struct UnknownFormat(pub String);
-
-impl FromStr for Format {
-    type Err = UnknownFormat;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "cloudformation" | "cloudformation-json" | "cfn" | "cfn-json" => Ok(Format::CloudFormationJson),
-            "cloudformation-yaml" | "cfn-yaml" => Ok(Format::CloudFormationYaml),
-            "terraform" | "terraform-hcl" | "tf" | "hcl" => Ok(Format::Terraform),
-            "terraform-json" | "tf-json" => Ok(Format::TerraformJson),
-            "pulumi" | "pulumi-yaml" => Ok(Format::Pulumi),
-            "cdk" | "cdk-typescript" => Ok(Format::Cdk),
-            _ => Err(UnknownFormat(s.to_owned())),
-        }
-    }
-}
-
-/// Why synthesis did not produce a template.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SynthError {
-    /// The spec has errors; all of them are here, warnings too.
-    #[error("the spec has {} error(s)", .0.iter().filter(|d| d.is_error()).count())]
-    Invalid(Vec<Diagnostic>),
-    /// The region asked for is not one of the app's.
-    #[error("`{region}` is not a region of this app; its regions are {}", .known.join(", "))]
-    UnknownRegion {
-        /// The region asked for.
-        region: String,
-        /// The app's regions.
-        known: Vec<String>,
-    },
-}
 
 /// Every file of one format's output, and the warnings that came with it.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,6 +58,27 @@ impl App {
         spec::load(text).map(|doc| App { doc })
     }
 
+    /// Read a spec from the bytes of a file: [`App::from_text`] once they are
+    /// known to be UTF-8, else the place of the first byte that is not.
+    pub fn from_bytes(bytes: &[u8]) -> Result<App, Vec<Diagnostic>> {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => App::from_text(text),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let before = bytes.get(..at).unwrap_or_default();
+                let line = before.iter().filter(|b| **b == b'\n').count() + 1;
+                let column = at - before.iter().rposition(|b| *b == b'\n').map_or(0, |p| p + 1) + 1;
+                let location =
+                    diag::Location { line: u32::try_from(line).unwrap_or(u32::MAX), column: u32::try_from(column).unwrap_or(u32::MAX) };
+                Err(vec![
+                    Diagnostic::error(diag::Code::Syntax, "", format!("the file is not UTF-8 text: byte {at} cannot start a character"))
+                        .at(Some(location))
+                        .with_hint("save the file as UTF-8"),
+                ])
+            }
+        }
+    }
+
     /// Wrap a spec built in code (no source locations).
     pub fn from_spec(spec: Spec) -> App {
         App { doc: Document { spec, source: SourceMap::default() } }
@@ -156,14 +100,14 @@ impl App {
     }
 
     /// The resource graph of one region (no validation).
-    pub fn graph(&self, region: &str) -> Result<Graph, SynthError> {
+    pub fn graph(&self, region: &str) -> Result<Graph, AppError> {
         self.check_region(region)?;
         Ok(graph::build(&self.doc.spec, region).0)
     }
 
-    fn check_region(&self, region: &str) -> Result<(), SynthError> {
+    fn check_region(&self, region: &str) -> Result<(), AppError> {
         let known = self.regions();
-        if known.iter().any(|r| r == region) { Ok(()) } else { Err(SynthError::UnknownRegion { region: region.to_owned(), known }) }
+        if known.iter().any(|r| r == region) { Ok(()) } else { Err(AppError::UnknownRegion { region: region.to_owned(), known }) }
     }
 
     /// Every diagnostic for the spec and the templates of every region, sorted by place.
@@ -217,16 +161,16 @@ impl App {
     }
 
     /// Check the spec: its errors, or its warnings to carry on with.
-    fn spec_diagnostics(&self) -> Result<Vec<Diagnostic>, SynthError> {
+    fn spec_diagnostics(&self) -> Result<Vec<Diagnostic>, AppError> {
         let diags = validate::spec_rules(&self.doc.spec);
-        if diag::has_errors(&diags) { Err(SynthError::Invalid(self.finish(diags))) } else { Ok(diags) }
+        if diag::has_errors(&diags) { Err(AppError::Invalid(self.finish(diags))) } else { Ok(diags) }
     }
 
-    fn done<T>(&self, made: Option<T>, diags: Vec<Diagnostic>) -> Result<(T, Vec<Diagnostic>), SynthError> {
+    fn done<T>(&self, made: Option<T>, diags: Vec<Diagnostic>) -> Result<(T, Vec<Diagnostic>), AppError> {
         let diags = self.finish(diags);
         match made {
             Some(made) if !diag::has_errors(&diags) => Ok((made, diags)),
-            _ => Err(SynthError::Invalid(diags)),
+            _ => Err(AppError::Invalid(diags)),
         }
     }
 
@@ -237,7 +181,7 @@ impl App {
         make: impl FnOnce(&Graph, &Tree<'_>) -> T,
         size: impl FnOnce(&Option<T>) -> Option<usize>,
         cfn_limits: bool,
-    ) -> Result<(T, Vec<Diagnostic>), SynthError> {
+    ) -> Result<(T, Vec<Diagnostic>), AppError> {
         self.check_region(region)?;
         let mut diags = self.spec_diagnostics()?;
         let (g, collisions) = graph::build(&self.doc.spec, region);
@@ -247,14 +191,14 @@ impl App {
     }
 
     /// The template of one region as a JSON value, after validation, with its warnings.
-    pub fn template(&self, region: &str) -> Result<(Value, Vec<Diagnostic>), SynthError> {
+    pub fn template(&self, region: &str) -> Result<(Value, Vec<Diagnostic>), AppError> {
         self.region_with(region, |_, t| t.to_value(), |_| None, true)
     }
 
     /// Render one region's output. Errors stop it; warnings come back with it.
     /// For the formats that hold every region in one output (Pulumi), that output;
     /// for the CDK app, the region's stack.
-    pub fn synth(&self, region: &str, format: Format) -> Result<Synth, SynthError> {
+    pub fn synth(&self, region: &str, format: Format) -> Result<Synth, AppError> {
         let (text, warnings) = match format {
             Format::Pulumi => {
                 self.check_region(region)?;
@@ -271,13 +215,13 @@ impl App {
 
     /// Every file of `format` for the whole app: a template or module per
     /// region, or the one Pulumi program or CDK app.
-    pub fn files(&self, format: Format) -> Result<Files, SynthError> {
+    pub fn files(&self, format: Format) -> Result<Files, AppError> {
         self.files_in(format, &self.regions())
     }
 
     /// Like [`App::files`], for the per-region formats only the files of `regions`;
     /// the Pulumi program and the CDK app always hold every region.
-    pub fn files_in(&self, format: Format, regions: &[String]) -> Result<Files, SynthError> {
+    pub fn files_in(&self, format: Format, regions: &[String]) -> Result<Files, AppError> {
         let name = &self.doc.spec.app;
         if format.per_region() {
             let mut files = Vec::new();
@@ -322,18 +266,8 @@ impl App {
         Ok(Files { files, warnings })
     }
 
-    /// The rollout plan: every step of every wave with its timing and what is at stake.
-    pub fn plan(&self) -> Result<crate::rollout::Plan, SynthError> {
-        let diags = validate::spec_rules(&self.doc.spec);
-        if diag::has_errors(&diags) {
-            return Err(SynthError::Invalid(self.finish(diags)));
-        }
-        crate::rollout::plan(&self.doc.spec)
-            .map_err(|e| SynthError::Invalid(self.finish(vec![Diagnostic::error(diag::Code::BadValue, e.pointer, e.message)])))
-    }
-
     /// Render every region's output, primary first.
-    pub fn synth_all(&self, format: Format) -> Result<Vec<Synth>, SynthError> {
+    pub fn synth_all(&self, format: Format) -> Result<Vec<Synth>, AppError> {
         self.regions().iter().map(|r| self.synth(r, format)).collect()
     }
 }
