@@ -64,16 +64,16 @@ pub struct Recovery {
     /// The disaster-recovery strategy: it decides the failover runbook's steps.
     #[serde(default)]
     pub mode: RecoveryMode,
-    /// Recovery time objective: from the first failed probe to traffic served again.
+    /// Recovery time objective: from the first failed probe to traffic served again. At most `1d`.
     #[serde(default = "default_rto")]
     pub rto: Duration,
-    /// Recovery point objective: the most recent writes that may be lost.
+    /// Recovery point objective: the most recent writes that may be lost. At most `1d`.
     #[serde(default = "default_rpo")]
     pub rpo: Duration,
     /// How regions are probed.
     #[serde(default)]
     pub probe: ProbeSpec,
-    /// How long the primary must stay healthy before traffic moves back to it.
+    /// How long the primary must stay healthy before traffic moves back to it. At most `1d`.
     #[serde(default = "default_failback")]
     pub failback_after: Duration,
     /// Whether a failover may happen while a rollout is mid-step (the rollout then halts).
@@ -142,10 +142,10 @@ pub struct ProbeSpec {
     /// The path probed on each region's HTTP API.
     #[serde(default = "default_probe_path")]
     pub path: String,
-    /// Time between probes from one vantage point.
+    /// Time between probes from one vantage point. At most `1d`.
     #[serde(default = "default_probe_interval")]
     pub interval: Duration,
-    /// A probe slower than this fails.
+    /// A probe slower than this fails. At most `1d`.
     #[serde(default = "default_probe_timeout")]
     pub timeout: Duration,
     /// Consecutive failures before a vantage point sees a region down.
@@ -212,7 +212,7 @@ pub struct Slo {
     pub objective: Percent,
     /// What the objective is measured over: a rolling window (`30d`, the
     /// default) or a calendar period (`week`, `month`, `quarter`) whose
-    /// budget starts afresh at each period's start.
+    /// budget starts afresh at each period's start. At most `366d`.
     #[serde(default)]
     pub window: SloWindow,
     /// The IANA time zone calendar periods start in (`Europe/Berlin`); UTC when absent.
@@ -930,40 +930,40 @@ pub struct Rollout {
     /// CodeDeploy-style preset such as `canary-10pct-5m` or `linear-10pct-every-1m`.
     #[serde(default = "default_strategy")]
     pub strategy: String,
-    /// Canary steps: traffic weight on the new version and how long to bake at it.
+    /// Canary steps: traffic weight on the new version and how long to bake at it. At most 100 steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<CanaryStep>,
-    /// Linear: traffic added per step.
+    /// Linear: traffic added per step, at least `1%`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub increment: Option<Percent>,
-    /// Linear: time between steps.
+    /// Linear: time between steps. At most `7d`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<Duration>,
     /// Rolling: regions of a wave updated at a time.
     #[serde(default = "one")]
     pub batch: u32,
-    /// Blue-green and all-at-once: checks at full traffic before the next wave.
+    /// Blue-green and all-at-once: checks at full traffic before the next wave. At most `7d`.
     #[serde(default = "default_bake")]
     pub bake: Duration,
-    /// Blue-green: how long the old version stays ready after the switch.
+    /// Blue-green: how long the old version stays ready after the switch. At most `7d`.
     #[serde(default = "default_keep_old")]
     pub keep_old: Duration,
     /// Ordered groups of regions; each waits for the one before. Default: the primary, then the standbys.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waves: Vec<Vec<String>>,
-    /// Pause between the end of one wave and the start of the next.
+    /// Pause between the end of one wave and the start of the next. At most `7d`.
     #[serde(default)]
     pub stagger: Duration,
-    /// Bake at full traffic at the end of each wave before the next starts.
+    /// Bake at full traffic at the end of each wave before the next starts. At most `7d`.
     #[serde(default = "default_bake")]
     pub wave_bake: Duration,
     /// What a failure rolls back: the failing wave, or every region touched.
     #[serde(default)]
     pub on_failure: OnFailure,
-    /// Time to deploy a version to a region, for the timeline.
+    /// Time to deploy a version to a region, for the timeline. At most `1d`.
     #[serde(default = "default_deploy_time")]
     pub deploy_time: Duration,
-    /// Time to put the previous version back in a region (alias weights flip in seconds).
+    /// Time to put the previous version back in a region (alias weights flip in seconds). At most `1d`.
     #[serde(default = "default_rollback_time")]
     pub rollback_time: Duration,
     /// Checks read at the end of every step's bake; all must pass to go on.
@@ -1148,7 +1148,7 @@ fn default_rollback_time() -> Duration {
 pub struct CanaryStep {
     /// Share of traffic on the new version.
     pub weight: Percent,
-    /// How long to watch it before the next step.
+    /// How long to watch it before the next step. At most `7d`.
     pub bake: Duration,
 }
 

@@ -4,10 +4,12 @@
 //!
 //! Everything found is reported; errors stop synthesis, warnings do not.
 
+mod caps;
 mod limits;
 mod lints;
 mod rules;
 
+pub use caps::{DURATION_CAPS, MAX_BAKE, MAX_CANARY_STEPS, MAX_DEPLOY, MAX_RECOVERY, MAX_SLO_WINDOW, MIN_INCREMENT_PPM};
 pub use limits::{Limit, template_limits};
 pub use lints::graph_lints;
 pub use rules::spec_rules;

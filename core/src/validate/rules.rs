@@ -48,6 +48,11 @@ pub const REGIONS: [&str; 34] = [
 
 const HTTP_METHODS: [&str; 8] = ["ANY", "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
+/// A JSON pointer from its segments, each escaped.
+pub(super) fn pointer(parts: &[&str]) -> String {
+    p(parts)
+}
+
 fn p(parts: &[&str]) -> String {
     let mut out = String::with_capacity(parts.iter().map(|s| s.len() + 1).sum());
     for part in parts {
@@ -78,6 +83,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.rollout();
     v.slos();
     v.recovery();
+    out.extend(super::caps::caps(spec));
     out
 }
 
