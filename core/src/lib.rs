@@ -8,8 +8,9 @@
 //! day: text comes in as `&str`, results go out as values, and anything that
 //! needs time takes it as an argument. That is what lets the same core run in
 //! Python, in a browser tab and inside a WebAssembly host, and what lets every
-//! result be reproduced in a test. CI builds it for `wasm32-unknown-unknown`
-//! to hold it to that.
+//! result be reproduced in a test. CI holds it to that by linking every
+//! operation into one `wasm32-wasip1` module (`core/purity`) and checking its
+//! imports: a file, clock, socket or process call would show there.
 //!
 //! The data flow:
 //! ```text
@@ -18,10 +19,13 @@
 //!                       ├─ rollout::plan ─▶ Plan (timeline) ─▶ rollout::Rollout (state machine)
 //!                       └─ slo ─▶ rules, Tracker, Evaluator (state machine), exports, reports
 //! ```
-//! The state machines (`rollout::Rollout`, `slo::Evaluator`) share one shape:
+//! The state machines ([`rollout::Rollout`], [`recovery::Failover`],
+//! [`slo::Evaluator`]) share one contract, [`machine::Machine`]:
 //! `handle(event, now)` feeds an observation, `poll(now)` returns the next
 //! action until it returns `None`, `next_deadline()` says when to poll again,
-//! `status()` says what a person sees. Time is always an argument.
+//! `status()` says what a person sees, `outstanding()` lists what a restarted
+//! host must carry out again. Time is a [`time::Timestamp`], always an argument;
+//! every decision carries [`evidence::Evidence`].
 //!
 //! The usual entry point is [`App`].
 

@@ -119,7 +119,7 @@ enum Kind {
 
 struct Stack<'t, 'a> {
     /// Logical ID to construct kind, for references.
-    kinds: std::collections::HashMap<&'a str, Kind>,
+    kinds: std::collections::BTreeMap<&'a str, Kind>,
     params: Vec<&'a str>,
     template: &'t Tree<'a>,
     out: String,
@@ -277,7 +277,7 @@ impl<'a> Stack<'_, 'a> {
             Ok(o) => o,
             Err(_) => resources.iter().map(|(k, _)| *k).collect(),
         };
-        let by_id: std::collections::HashMap<&str, &Tree<'a>> = resources.iter().map(|(k, r)| (*k, r)).collect();
+        let by_id: std::collections::BTreeMap<&str, &Tree<'a>> = resources.iter().map(|(k, r)| (*k, r)).collect();
         for id in order {
             if let Some(r) = by_id.get(id) {
                 self.resource(id, r);

@@ -6,7 +6,7 @@
 
 use crate::diag::{Code, Diagnostic, Location, escape_pointer};
 use serde_json::{Map, Number, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -109,7 +109,7 @@ struct Builder<'a> {
     pos: usize,
     map: SourceMap,
     diags: Vec<Diagnostic>,
-    anchors: HashMap<usize, Value>,
+    anchors: BTreeMap<usize, Value>,
     nodes: usize,
     /// Accept several documents (else a second one is an error).
     multi: bool,
@@ -117,7 +117,7 @@ struct Builder<'a> {
 
 impl<'a> Builder<'a> {
     fn new(events: &'a [(Event, Marker)], multi: bool) -> Self {
-        Builder { events, pos: 0, map: SourceMap::default(), diags: vec![], anchors: HashMap::new(), nodes: 0, multi }
+        Builder { events, pos: 0, map: SourceMap::default(), diags: vec![], anchors: BTreeMap::new(), nodes: 0, multi }
     }
 
     fn next(&mut self) -> Option<&(Event, Marker)> {

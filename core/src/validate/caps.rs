@@ -80,7 +80,10 @@ pub fn caps(spec: &Spec) -> Vec<Diagnostic> {
                 Diagnostic::error(
                     Code::OutOfRange,
                     "/rollout/increment",
-                    format!("a linear increment of `{i}` makes {} shifts per region; the smallest is `1%`", 1_000_000_u32.div_ceil(i.ppm())),
+                    format!(
+                        "a linear increment of `{i}` makes {} shifts per region; the smallest is `1%`",
+                        1_000_000_u32.div_ceil(i.ppm())
+                    ),
                 )
                 .with_hint("use `1%` or more, or canary steps"),
             );
@@ -100,7 +103,8 @@ mod tests {
 
     #[test]
     fn what_would_overflow_or_explode_a_plan_is_refused_where_it_is_written() {
-        let e = errors("app: a\nregions: { primary: us-east-1 }\nrollout: { strategy: canary, steps: [{ weight: 10%, bake: 10000000d }] }\n");
+        let e =
+            errors("app: a\nregions: { primary: us-east-1 }\nrollout: { strategy: canary, steps: [{ weight: 10%, bake: 10000000d }] }\n");
         assert_eq!(e, [("/rollout/steps/0/bake".to_owned(), "`10000000d` is longer than Lift allows here, at most `7d`".to_owned())]);
         let e = errors("app: a\nregions: { primary: us-east-1 }\nrollout: { strategy: linear, increment: 0.0001%, interval: 1m }\n");
         assert_eq!(e.len(), 1, "{e:?}");
