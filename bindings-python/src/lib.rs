@@ -391,6 +391,12 @@ fn format_syntax(name: &str) -> PyResult<&'static str> {
     named::<Format>(name).map(Format::syntax)
 }
 
+/// Every diagnostic code Lift can report, such as `E101`.
+#[pyfunction]
+fn diagnostic_codes() -> Vec<&'static str> {
+    lift_core::diag::Code::ALL.iter().map(|c| c.as_str()).collect()
+}
+
 /// Output formats `synth` accepts (canonical names).
 #[pyfunction]
 fn formats() -> Vec<&'static str> {
@@ -411,6 +417,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(summary, m)?)?;
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostic_codes, m)?)?;
     m.add_function(wrap_pyfunction!(format_name, m)?)?;
     m.add_function(wrap_pyfunction!(format_syntax, m)?)?;
     m.add_function(wrap_pyfunction!(import_openslo, m)?)?;

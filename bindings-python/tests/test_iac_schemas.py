@@ -1,7 +1,10 @@
 """Every Terraform and Pulumi resource type, argument and attribute Lift writes
 exists in the AWS providers' own published definitions (see `schemas.py`),
-nested blocks included, with every required argument given; `terraform fmt`
-accepts the HCL; and every format holds the same resources."""
+nested blocks included, with every required argument given; the HCL parses
+with HashiCorp's HCL parser and is already in the form `terraform fmt` writes
+(hclwrite's Format, the formatter inside `terraform fmt`, both compiled to
+WebAssembly in @cdktf/hcl2json and @cdktf/hcl-tools: no terraform binary can be
+installed here); and every format holds the same resources."""
 
 import json
 import os
@@ -101,17 +104,41 @@ def test_terraform_schema_check_catches_mistakes():
     assert schemas.terraform(node_modules(), "aws_lambda_functions") is None
 
 
-@pytest.mark.skipif(not shutil.which("terraform"), reason="no terraform binary on this machine")
-def test_terraform_fmt_accepts_the_hcl(tmp_path):
-    for name in VALID:
-        for path, text in lift.load(EXAMPLES / name).synth_files("terraform").items():
-            p = tmp_path / name / path
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text)
-    env = dict(os.environ, TF_CLI_CONFIG_FILE="/dev/null", CHECKPOINT_DISABLE="1")
-    r = subprocess.run(["terraform", "fmt", "-check", "-recursive", "-diff", str(tmp_path)], capture_output=True, text=True, env=env, timeout=120)
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert len(list(tmp_path.rglob("main.tf"))) >= 3
+HCL_CHECK = r"""
+const { readFileSync } = require("node:fs");
+const { format } = require("@cdktf/hcl-tools");
+const { parse } = require("@cdktf/hcl2json");
+(async () => {
+  const out = [];
+  for (const [path, text] of JSON.parse(readFileSync(0, "utf8"))) {
+    let parsed = null, problem = null;
+    try { parsed = await parse(path, text); } catch (e) { problem = String(e); }
+    out.push({ path, formatted: await format(text), parsed: parsed !== null, problem });
+  }
+  process.stdout.write(JSON.stringify(out));
+})();
+"""
+
+
+def hcl_check(files):
+    """HashiCorp's own parser and formatter on each (path, text)."""
+    r = subprocess.run(["node", "-e", HCL_CHECK], input=json.dumps(files), capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, NODE_PATH=str(node_modules())))
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_the_hcl_parses_and_is_formatted_as_terraform_fmt_writes_it():
+    files = [(f"{name}/{path}", text) for name in VALID for path, text in lift.load(EXAMPLES / name).synth_files("terraform").items()]
+    assert len(files) >= 3
+    for f in hcl_check(files):
+        assert f["parsed"], f"{f['path']}: {f['problem']}"
+        original = dict(files)[f["path"]]
+        assert f["formatted"] == original, f"{f['path']} is not as `terraform fmt` writes it"
+    # The check can fail: HCL out of form, or not HCL at all, is caught.
+    bad = hcl_check([("a.tf", 'resource "aws_s3_bucket" "b" {\nbucket="x"\n}\n'), ("b.tf", 'resource "aws_s3_bucket" {')])
+    assert bad[0]["parsed"] and bad[0]["formatted"] != 'resource "aws_s3_bucket" "b" {\nbucket="x"\n}\n'
+    assert not bad[1]["parsed"] and bad[1]["problem"]
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,7 @@ const state = {
   files: [], // [{path, text}] of the current output
   file: 0,
   diagnostics: [],
+  failure: null, // the core's message when an operation failed without diagnostics
   regions: [],
   lastRenderMs: 0,
   lastFrameMs: 0,
@@ -110,10 +111,12 @@ function renderDiagnostics() {
   const errors = state.diagnostics.filter((d) => d.severity === "error").length;
   const warnings = state.diagnostics.length - errors;
   const status = $("status");
-  status.className = errors ? "bad" : "ok";
-  status.textContent = errors
-    ? `${errors} error(s), ${warnings} warning(s): fix the errors to see the output`
-    : `valid: ${state.regions.length} region(s) (${state.regions.join(", ")})${warnings ? `, ${warnings} warning(s)` : ""}`;
+  status.className = errors || state.failure ? "bad" : "ok";
+  status.textContent = state.failure
+    ? state.failure
+    : errors
+      ? `${errors} error(s), ${warnings} warning(s): fix the errors to see the output`
+      : `valid: ${state.regions.length} region(s) (${state.regions.join(", ")})${warnings ? `, ${warnings} warning(s)` : ""}`;
 }
 
 // Long outputs (the shop's template is 90 KB) go in blocks of lines that the
@@ -180,6 +183,7 @@ function render(startedAt) {
   const text = spec.value;
   const checked = lift.validate(text);
   state.diagnostics = checked.diagnostics;
+  state.failure = null;
   state.regions = checked.regions;
   const hasErrors = state.diagnostics.some((d) => d.severity === "error");
   try {
@@ -199,7 +203,9 @@ function render(startedAt) {
       showText(lift.synth(text, state.tab).files);
     }
   } catch (e) {
-    state.diagnostics = e.diagnostics || [{ severity: "error", code: "E000", pointer: "", message: String(e.message || e) }];
+    // The core's diagnostics when the spec is at fault; otherwise its message, as it is.
+    if (e.diagnostics) state.diagnostics = e.diagnostics;
+    else state.failure = String(e.message || e);
   }
   // The last good output stays, dimmed, while the spec has errors.
   output.classList.toggle("stale", hasErrors);
