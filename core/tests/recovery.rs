@@ -355,3 +355,27 @@ fn route53_sends_the_apps_name_to_the_healthy_region() {
         (Some("/ping"), Some(10), Some(3))
     );
 }
+
+#[test]
+fn a_restarted_host_re_drives_the_runbook_step_in_flight() {
+    let spec = "app: t\nregions: { primary: r0, standby: [r1] }\nrecovery: { mode: warm-standby, rpo: 1s }\n";
+    let app = App::from_text(spec).unwrap();
+    let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
+    assert!(f.outstanding().is_empty());
+    f.handle(health("r0", Health::Down, 1_000), ts(1_000));
+    let first = f.poll(ts(1_000)).unwrap();
+    assert!(matches!(first, Action::FreezeDeployments { .. }), "{first:?}");
+    // The host dies before confirming the freeze: from the journal, the same step again.
+    let mut back: Failover = serde_json::from_str(&serde_json::to_string(&f).unwrap()).unwrap();
+    assert_eq!(back.outstanding(), vec![first]);
+    back.handle(Event::StepDone, ts(2_000));
+    let check = back.poll(ts(2_000)).unwrap();
+    assert!(matches!(check, Action::CheckReplication { ref region } if region == "r1"), "{check:?}");
+    // Over the RPO, a person is asked; until they answer, the question is what is outstanding.
+    back.handle(Event::ReplicationLag { region: "r1".into(), lag_ms: 5_000 }, ts(3_000));
+    let asked = back.poll(ts(3_000)).unwrap();
+    assert!(matches!(asked, Action::AskApproval { .. }), "{asked:?}");
+    assert_eq!(back.outstanding(), vec![asked]);
+    assert_eq!(back.status().phase, "awaiting approval");
+    assert_eq!(back.status().active, "r0");
+}

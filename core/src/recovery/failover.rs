@@ -274,6 +274,17 @@ impl Failover {
         self.regions.first().map_or("", String::as_str)
     }
 
+    /// The question to a person when promoting `region` would lose `lag_ms` of writes, over the RPO.
+    fn lag_question(&self, region: &str, lag_ms: u64) -> Action {
+        let rpo_ms = self.rpo.as_millis();
+        #[expect(clippy::cast_precision_loss, reason = "evidence for people; lags are far below 2^53 ms")]
+        let lag = Measurement::new("replication lag", Some(lag_ms as f64), Some(rpo_ms as f64), Comparison::AtMost, "ms").scoped(region);
+        Action::AskApproval {
+            reason: format!("promoting would lose up to {lag_ms} ms of writes, over the RPO of {rpo_ms} ms"),
+            evidence: Evidence::of(vec![lag]),
+        }
+    }
+
     fn record_step(&mut self, step: usize, now: Timestamp) {
         if self.planned {
             return;
@@ -502,13 +513,8 @@ impl Machine for Failover {
                     i.data_loss_ms = Some(lag_ms);
                 }
                 if let State::Running { step, handed: true } = self.state {
-                    let rpo_ms = self.rpo.as_millis();
-                    if lag_ms > rpo_ms {
-                        let reason = format!("promoting would lose up to {lag_ms} ms of writes, over the RPO of {rpo_ms} ms");
-                        #[expect(clippy::cast_precision_loss, reason = "evidence for people; lags are far below 2^53 ms")]
-                        let lag = Measurement::new("replication lag", Some(lag_ms as f64), Some(rpo_ms as f64), Comparison::AtMost, "ms")
-                            .scoped(region.clone());
-                        self.pending.push(Action::AskApproval { reason, evidence: Evidence::of(vec![lag]) });
+                    if lag_ms > self.rpo.as_millis() {
+                        self.pending.push(self.lag_question(&region, lag_ms));
                         self.state = State::Approval { step };
                     } else {
                         self.state = State::Running { step: step + 1, handed: false };
@@ -635,17 +641,11 @@ impl Machine for Failover {
             State::Running { step, handed: true } => self.runbook.get(step).cloned().into_iter().collect(),
             State::Approval { step } => {
                 let lag = self.ledger.last().and_then(|i| i.data_loss_ms).unwrap_or(0);
-                let region = self.runbook.get(step).map_or(String::new(), |a| match a {
-                    Action::CheckReplication { region } => region.clone(),
-                    _ => String::new(),
-                });
-                #[expect(clippy::cast_precision_loss, reason = "evidence for people; lags are far below 2^53 ms")]
-                let m = Measurement::new("replication lag", Some(lag as f64), Some(self.rpo.as_millis() as f64), Comparison::AtMost, "ms")
-                    .scoped(region);
-                vec![Action::AskApproval {
-                    reason: format!("promoting would lose up to {lag} ms of writes, over the RPO of {} ms", self.rpo.as_millis()),
-                    evidence: Evidence::of(vec![m]),
-                }]
+                let region = match self.runbook.get(step) {
+                    Some(Action::CheckReplication { region }) => region.as_str(),
+                    _ => "",
+                };
+                vec![self.lag_question(region, lag)]
             }
             _ => Vec::new(),
         }
