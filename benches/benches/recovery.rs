@@ -11,7 +11,7 @@ static ALLOC: Counting = Counting;
 fn detector(c: &mut Criterion) {
     // The spec's default probes (1 s, 2 s timeout, 3 failures, 5 successes, 2 of 3), slow at 500 ms.
     let spec = lift_core::spec::ProbeSpec { slow: Some(lift_core::spec::units::Duration::from_millis(500)), ..Default::default() };
-    let Some(cfg) = ProbeConfig::from_spec(&spec) else { return };
+    let cfg = ProbeConfig::from_spec(&spec);
     let regions: Vec<String> = (0..20).map(|i| format!("region-{i}")).collect();
     let mut d = Detector::new(cfg.clone(), &regions);
     let probes: Vec<Probe> = regions
@@ -35,9 +35,8 @@ fn month_drill(c: &mut Criterion) {
     let Some(recovery) = app.spec().recovery.clone() else { return };
     let regions = app.regions().to_vec();
     let month = 30 * 86_400_000;
-    if let Some(d) = lift_core::recovery::drill(&recovery, &regions, lift_core::recovery::Scenario::RegionOutage, month) {
-        eprintln!("30-day drill, 20 regions: {} probe results evaluated of {}", d.probes_evaluated, 30 * 86_400 * 3 * 20);
-    }
+    let d = lift_core::recovery::drill(&recovery, &regions, lift_core::recovery::Scenario::RegionOutage, month);
+    eprintln!("30-day drill, 20 regions: {} probe results evaluated of {}", d.probes_evaluated, 30 * 86_400 * 3 * 20);
     let mut g = c.benchmark_group("recovery");
     g.sample_size(10);
     g.bench_function("drill_30_days_20_regions", |b| {

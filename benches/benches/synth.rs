@@ -4,7 +4,7 @@
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use lift_benches::{Counting, SHOP, allocations, generated_spec, render};
 use lift_core::iac::cloudformation;
-use lift_core::iac::tree::Bump;
+use lift_core::text::tree::Bump;
 use lift_core::{App, Format, Named};
 use std::hint::black_box;
 
@@ -51,7 +51,7 @@ fn shop(c: &mut Criterion) {
         })
     });
     g.bench_function("template_to_json_text", |b| b.iter(|| black_box(&template).to_json()));
-    g.bench_function("template_to_yaml_text", |b| b.iter(|| lift_core::iac::yaml::tree_to_yaml(black_box(&template))));
+    g.bench_function("template_to_yaml_text", |b| b.iter(|| lift_core::text::yaml::tree_to_yaml(black_box(&template))));
     g.bench_function("build_graph", |b| b.iter(|| app.graph(black_box("us-east-1"))));
     g.bench_function("validate_all_regions", |b| b.iter(|| app.validate()));
     g.bench_function("synth_json_us_east_1", |b| b.iter(|| app.synth(black_box("us-east-1"), Format::CloudFormationJson)));

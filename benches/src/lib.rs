@@ -33,8 +33,9 @@ pub fn generated_spec(units: usize) -> String {
 /// Graph to text in each format, one region. Every renderer should stay linear
 /// and within twice the CloudFormation renderer's time.
 pub fn render(graph: &lift_core::graph::Graph, format: lift_core::Format) -> usize {
-    use lift_core::iac::tree::Bump;
-    use lift_core::iac::{cdk, cloudformation, provider, pulumi, terraform, yaml};
+    use lift_core::iac::{cdk, cloudformation, provider, pulumi, terraform};
+    use lift_core::text::tree::Bump;
+    use lift_core::text::yaml;
     let a = Bump::new();
     match format {
         lift_core::Format::CloudFormationJson => cloudformation::template(graph, &a).to_json().len(),

@@ -376,7 +376,7 @@ fn schema() -> String {
 fn import_openslo(text: &str) -> PyResult<String> {
     let slos = lift_core::slo::import_openslo(text).map_err(|errors| ArgumentError::new_err(errors.join("\n")))?;
     let value = serde_json::json!({ "slos": slos });
-    Ok(lift_core::iac::yaml::to_yaml(&value))
+    Ok(lift_core::text::yaml::to_yaml(&value))
 }
 
 /// The canonical name of a format or one of its aliases (`tf` is `terraform`).

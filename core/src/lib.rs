@@ -40,6 +40,7 @@ pub mod recovery;
 pub mod rollout;
 pub mod slo;
 pub mod spec;
+pub mod text;
 pub mod time;
 pub mod validate;
 

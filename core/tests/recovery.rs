@@ -80,7 +80,7 @@ fn scripted(yaml: &str, seconds: u64, step_s: u64, lag_ms: u64, down: impl Fn(&s
     let recovery = app.spec().recovery.clone().unwrap();
     let fails = |region: &str, _vp: usize, t: u64| down(region, t / 1000);
     let script = Script { fails: &fails, changes: None, lag_ms, step_ms: step_s * 1000 };
-    let d = lift_core::recovery::run(&recovery, &app.regions(), &script, seconds * 1000).unwrap();
+    let d = lift_core::recovery::run(&recovery, &app.regions(), &script, seconds * 1000);
     for (_, a) in &d.actions {
         if let Action::ShiftTraffic { weights } = a {
             assert!(!weights.is_empty() && weights.iter().map(|w| w.1).sum::<u32>() > 0, "no region would serve: {a:?}");
@@ -141,11 +141,18 @@ fn recovery_needs_somewhere_to_go_and_a_sane_quorum() {
     let diags = App::from_text("app: t\nregions: { primary: us-east-1 }\nrecovery: { probe: { quorum: 1/2 } }\n").unwrap().validate();
     assert!(diags.iter().any(|d| d.pointer == "/regions/standby" && d.message.contains("needs a standby")), "{diags:?}");
     assert!(diags.iter().any(|d| d.pointer == "/recovery/probe" && d.message.contains("not a majority")), "{diags:?}");
+    // A quorum is read when the spec is: one that does not read `k/n` is refused where it is written.
+    let refused = App::from_text("app: t\nregions: { primary: us-east-1, standby: [eu-west-1] }\nrecovery: { probe: { quorum: three } }\n")
+        .err()
+        .unwrap();
+    assert!(refused.iter().any(|d| d.pointer == "/recovery/probe/quorum" && d.location.is_some_and(|l| l.line == 3)), "{refused:?}");
+    for bad in ["0/3", "4/3", "9/17"] {
+        let text =
+            format!("app: t\nregions: {{ primary: us-east-1, standby: [eu-west-1] }}\nrecovery: {{ probe: {{ quorum: '{bad}' }} }}\n");
+        assert!(App::from_text(&text).is_err(), "{bad}");
+    }
     let diags =
-        App::from_text("app: t\nregions: { primary: us-east-1, standby: [eu-west-1] }\nrecovery: { rto: 2s, probe: { quorum: three } }\n")
-            .unwrap()
-            .validate();
-    assert!(diags.iter().any(|d| d.pointer == "/recovery/probe/quorum"), "{diags:?}");
+        App::from_text("app: t\nregions: { primary: us-east-1, standby: [eu-west-1] }\nrecovery: { rto: 2s }\n").unwrap().validate();
     assert!(diags.iter().any(|d| d.pointer == "/recovery/rto" && d.message.contains("shorter than detection")), "{diags:?}");
 }
 
@@ -155,7 +162,7 @@ fn shop_drill(scenario: Scenario) -> lift_core::recovery::Drill {
     let spec = "app: t\nregions: { primary: us-east-1, standby: [us-west-2] }\nrecovery: { mode: warm-standby, rto: 2m, rpo: 5s, probe: { interval: 1s, failures: 3, quorum: 2/3 } }\n";
     let app = App::from_text(spec).unwrap();
     let regions = app.regions().to_vec();
-    drill(app.spec().recovery.as_ref().unwrap(), &regions, scenario, 3_600_000).unwrap()
+    drill(app.spec().recovery.as_ref().unwrap(), &regions, scenario, 3_600_000)
 }
 
 #[test]
@@ -191,7 +198,7 @@ fn a_month_long_drill_skips_what_cannot_change() {
     let app = App::from_text(&spec).unwrap();
     let regions = app.regions().to_vec();
     assert_eq!(regions.len(), 20);
-    let d = drill(app.spec().recovery.as_ref().unwrap(), &regions, Scenario::RegionOutage, 30 * 86_400_000).unwrap();
+    let d = drill(app.spec().recovery.as_ref().unwrap(), &regions, Scenario::RegionOutage, 30 * 86_400_000);
     // 30 days of 1-second probes from 3 vantage points in 20 regions would be 155 million results.
     assert!(d.probes_evaluated < 200_000, "{}", d.probes_evaluated);
     assert_eq!(d.ledger.len(), 1);

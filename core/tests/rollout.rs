@@ -54,10 +54,11 @@ fn presets_expand_like_codedeploy() {
     assert_eq!(p.steps.iter().filter(|s| matches!(s.action, Action::Shift { .. })).count(), 10);
     assert_eq!(p.fastest_promotion.as_millis(), 9 * 60_000);
     assert_eq!(plan("LambdaAllAtOnce").fastest_promotion.as_millis(), 0);
-    let bad = App::from_text(&text("canary-ten-5m")).unwrap().validate();
-    assert!(bad.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/strategy"), "{bad:?}");
-    let typo = App::from_text(&text("canari")).unwrap().validate();
-    assert_eq!(typo[0].hint.as_deref(), Some("did you mean `canary`?"));
+    // A strategy is read when the spec is: a name that is none is refused where it is written.
+    let bad = App::from_text(&text("canary-ten-5m")).err().unwrap();
+    assert!(bad.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/strategy" && d.location.is_some()), "{bad:?}");
+    let typo = App::from_text(&text("canari")).err().unwrap();
+    assert_eq!((typo[0].message.as_str(), typo[0].hint.as_deref()), ("`canari` is not a strategy", Some("did you mean `canary`?")));
 }
 
 #[test]

@@ -20,9 +20,10 @@ pub use operations::{MAX_DRILL, SloCheck, parse_duration};
 
 use crate::diag::{self, Diagnostic};
 use crate::graph::{self, Graph};
-use crate::iac::tree::{Bump, Tree};
-use crate::iac::{cdk, cloudformation, provider, pulumi, terraform, yaml};
+use crate::iac::{cdk, cloudformation, provider, pulumi, terraform};
 use crate::spec::{self, Document, SourceMap, Spec};
+use crate::text::tree::{Bump, Tree};
+use crate::text::yaml;
 use crate::validate;
 use serde_json::Value;
 

@@ -438,6 +438,15 @@ pub enum DnsRouting {
     Weighted(u32),
 }
 
+/// A resource's type names in the outputs' terms, from [`Resource::type_names`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TypeNames {
+    /// CloudFormation's, such as `AWS::Lambda::Function`.
+    pub cloudformation: &'static str,
+    /// The Terraform AWS provider's, such as `aws_lambda_function`.
+    pub terraform: &'static str,
+}
+
 impl DnsRouting {
     /// Route 53's failover type, for failover routing.
     pub fn failover(self) -> Option<&'static str> {
@@ -450,6 +459,53 @@ impl DnsRouting {
 }
 
 impl Resource {
+    /// The type this resource has in each output: CloudFormation's, and the
+    /// Terraform AWS provider's (which Pulumi and the CDK's names follow). One
+    /// table, so that the outputs cannot disagree on what a resource is.
+    pub fn type_names(&self) -> TypeNames {
+        let (cloudformation, terraform) = match self {
+            Resource::LogGroup { .. } => ("AWS::Logs::LogGroup", "aws_cloudwatch_log_group"),
+            Resource::Role { .. } => ("AWS::IAM::Role", "aws_iam_role"),
+            Resource::Function { .. } => ("AWS::Lambda::Function", "aws_lambda_function"),
+            Resource::FunctionVersion { .. } => ("AWS::Lambda::Version", "aws_lambda_function"),
+            Resource::Alias { .. } => ("AWS::Lambda::Alias", "aws_lambda_alias"),
+            Resource::Permission { .. } => ("AWS::Lambda::Permission", "aws_lambda_permission"),
+            Resource::HttpApi { .. } => ("AWS::ApiGatewayV2::Api", "aws_apigatewayv2_api"),
+            Resource::Stage { .. } => ("AWS::ApiGatewayV2::Stage", "aws_apigatewayv2_stage"),
+            Resource::Integration { .. } => ("AWS::ApiGatewayV2::Integration", "aws_apigatewayv2_integration"),
+            Resource::Route { .. } => ("AWS::ApiGatewayV2::Route", "aws_apigatewayv2_route"),
+            Resource::Table { .. } => ("AWS::DynamoDB::Table", "aws_dynamodb_table"),
+            Resource::GlobalTable { .. } => ("AWS::DynamoDB::GlobalTable", "aws_dynamodb_table"),
+            Resource::Queue { .. } => ("AWS::SQS::Queue", "aws_sqs_queue"),
+            Resource::Topic { .. } => ("AWS::SNS::Topic", "aws_sns_topic"),
+            Resource::Subscription { .. } => ("AWS::SNS::Subscription", "aws_sns_topic_subscription"),
+            Resource::EventRule { .. } => ("AWS::Events::Rule", "aws_cloudwatch_event_rule"),
+            Resource::EventSourceMapping { .. } => ("AWS::Lambda::EventSourceMapping", "aws_lambda_event_source_mapping"),
+            Resource::Alarm { .. } => ("AWS::CloudWatch::Alarm", "aws_cloudwatch_metric_alarm"),
+            Resource::SloAlarm { .. } => ("AWS::CloudWatch::Alarm", "aws_cloudwatch_metric_alarm"),
+            Resource::SloCompositeAlarm { .. } => ("AWS::CloudWatch::CompositeAlarm", "aws_cloudwatch_composite_alarm"),
+            Resource::CodeDeployApplication => ("AWS::CodeDeploy::Application", "aws_codedeploy_app"),
+            Resource::CodeDeployConfig { .. } => ("AWS::CodeDeploy::DeploymentConfig", "aws_codedeploy_deployment_config"),
+            Resource::DeploymentGroup { .. } => ("AWS::CodeDeploy::DeploymentGroup", "aws_codedeploy_deployment_group"),
+            Resource::Vpc { .. } => ("AWS::EC2::VPC", "aws_vpc"),
+            Resource::Subnet { .. } => ("AWS::EC2::Subnet", "aws_subnet"),
+            Resource::RouteTable { .. } => ("AWS::EC2::RouteTable", "aws_route_table"),
+            Resource::SubnetRouteTableAssociation { .. } => ("AWS::EC2::SubnetRouteTableAssociation", "aws_route_table_association"),
+            Resource::SecurityGroup { .. } => ("AWS::EC2::SecurityGroup", "aws_security_group"),
+            Resource::VpcEndpoint { .. } => ("AWS::EC2::VPCEndpoint", "aws_vpc_endpoint"),
+            Resource::InternetGateway => ("AWS::EC2::InternetGateway", "aws_internet_gateway"),
+            Resource::GatewayAttachment { .. } => ("AWS::EC2::VPCGatewayAttachment", "aws_internet_gateway_attachment"),
+            Resource::ElasticIp => ("AWS::EC2::EIP", "aws_eip"),
+            Resource::NatGateway { .. } => ("AWS::EC2::NatGateway", "aws_nat_gateway"),
+            Resource::DefaultRoute { .. } => ("AWS::EC2::Route", "aws_route"),
+            Resource::ApiDomain { .. } => ("AWS::ApiGatewayV2::DomainName", "aws_apigatewayv2_domain_name"),
+            Resource::ApiMapping { .. } => ("AWS::ApiGatewayV2::ApiMapping", "aws_apigatewayv2_api_mapping"),
+            Resource::HealthCheck { .. } => ("AWS::Route53::HealthCheck", "aws_route53_health_check"),
+            Resource::DnsRecord { .. } => ("AWS::Route53::RecordSet", "aws_route53_record"),
+        };
+        TypeNames { cloudformation, terraform }
+    }
+
     /// Every resource this one refers to.
     pub fn refs<'a>(&'a self, out: &mut Vec<&'a str>) {
         let mut each = |es: &[&'a Expr]| es.iter().for_each(|e| e.refs(out));

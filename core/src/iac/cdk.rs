@@ -9,8 +9,8 @@
 //! functions, VPCs, HTTP APIs, tables) add roles, policies, subnets or stages
 //! the spec did not ask for.
 
-use super::tree::{Tree, find_interpolation, json_str};
 use crate::graph::Graph;
+use crate::text::tree::{Tree, find_interpolation, json_str};
 use std::fmt::Write as _;
 
 /// The `aws-cdk-lib` version the generated app pins.

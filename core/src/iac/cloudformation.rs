@@ -2,8 +2,8 @@
 //! people read templates in (version, description, parameters, resources,
 //! outputs), then JSON or YAML text.
 
-use super::tree::{Bump, MapBuilder, Shared, Tree, find_interpolation, list, map};
 use crate::graph::{Attr, Expr, Graph, Node, Pseudo, Resource, TableShape};
+use crate::text::tree::{Bump, MapBuilder, Shared, Tree, find_interpolation, list, map};
 use crate::{tlist, tmap};
 
 /// A [`MapBuilder`] with its first entries: `builder!(a; "Key" => value, ...)`.
@@ -52,46 +52,7 @@ struct Tags<'a> {
 
 /// The CloudFormation type name of a resource.
 pub fn type_name(r: &Resource) -> &'static str {
-    match r {
-        Resource::LogGroup { .. } => "AWS::Logs::LogGroup",
-        Resource::Role { .. } => "AWS::IAM::Role",
-        Resource::Function { .. } => "AWS::Lambda::Function",
-        Resource::FunctionVersion { .. } => "AWS::Lambda::Version",
-        Resource::Alias { .. } => "AWS::Lambda::Alias",
-        Resource::Permission { .. } => "AWS::Lambda::Permission",
-        Resource::HttpApi { .. } => "AWS::ApiGatewayV2::Api",
-        Resource::Stage { .. } => "AWS::ApiGatewayV2::Stage",
-        Resource::Integration { .. } => "AWS::ApiGatewayV2::Integration",
-        Resource::Route { .. } => "AWS::ApiGatewayV2::Route",
-        Resource::Table { .. } => "AWS::DynamoDB::Table",
-        Resource::GlobalTable { .. } => "AWS::DynamoDB::GlobalTable",
-        Resource::Queue { .. } => "AWS::SQS::Queue",
-        Resource::Topic { .. } => "AWS::SNS::Topic",
-        Resource::Subscription { .. } => "AWS::SNS::Subscription",
-        Resource::EventRule { .. } => "AWS::Events::Rule",
-        Resource::EventSourceMapping { .. } => "AWS::Lambda::EventSourceMapping",
-        Resource::Alarm { .. } => "AWS::CloudWatch::Alarm",
-        Resource::SloAlarm { .. } => "AWS::CloudWatch::Alarm",
-        Resource::SloCompositeAlarm { .. } => "AWS::CloudWatch::CompositeAlarm",
-        Resource::CodeDeployApplication => "AWS::CodeDeploy::Application",
-        Resource::CodeDeployConfig { .. } => "AWS::CodeDeploy::DeploymentConfig",
-        Resource::DeploymentGroup { .. } => "AWS::CodeDeploy::DeploymentGroup",
-        Resource::Vpc { .. } => "AWS::EC2::VPC",
-        Resource::Subnet { .. } => "AWS::EC2::Subnet",
-        Resource::RouteTable { .. } => "AWS::EC2::RouteTable",
-        Resource::SubnetRouteTableAssociation { .. } => "AWS::EC2::SubnetRouteTableAssociation",
-        Resource::SecurityGroup { .. } => "AWS::EC2::SecurityGroup",
-        Resource::VpcEndpoint { .. } => "AWS::EC2::VPCEndpoint",
-        Resource::InternetGateway => "AWS::EC2::InternetGateway",
-        Resource::GatewayAttachment { .. } => "AWS::EC2::VPCGatewayAttachment",
-        Resource::ElasticIp => "AWS::EC2::EIP",
-        Resource::NatGateway { .. } => "AWS::EC2::NatGateway",
-        Resource::DefaultRoute { .. } => "AWS::EC2::Route",
-        Resource::ApiDomain { .. } => "AWS::ApiGatewayV2::DomainName",
-        Resource::ApiMapping { .. } => "AWS::ApiGatewayV2::ApiMapping",
-        Resource::HealthCheck { .. } => "AWS::Route53::HealthCheck",
-        Resource::DnsRecord { .. } => "AWS::Route53::RecordSet",
-    }
+    r.type_names().cloudformation
 }
 
 /// How tags are written on a resource type, if it takes them.

@@ -6,5 +6,3 @@ pub mod cloudformation;
 pub mod provider;
 pub mod pulumi;
 pub mod terraform;
-pub mod tree;
-pub mod yaml;

@@ -6,8 +6,8 @@
 //! arguments the bridge renames.
 
 use super::provider::{Module, V};
-use super::tree::{Bump, Tree, find_interpolation, list, map};
 use crate::graph::{Attr, Expr, Pseudo};
+use crate::text::tree::{Bump, Tree, find_interpolation, list, map};
 use crate::tmap;
 
 /// The Pulumi type token of a provider resource type.

@@ -8,8 +8,8 @@
 //! `AWS::Region`.
 
 use super::provider::{Body, Module, Res, V};
-use super::tree::{Bump, Tree, list, map};
 use crate::graph::{Attr, Expr, Graph, Pseudo};
+use crate::text::tree::{Bump, Tree, list, map};
 use crate::{tlist, tmap};
 use std::fmt::Write as _;
 

@@ -24,11 +24,10 @@ pub struct ProbeConfig {
 }
 
 impl ProbeConfig {
-    /// The detector's configuration from the spec's probe section; `None`
-    /// when the quorum does not read `k/n` (validation reports it).
-    pub fn from_spec(p: &crate::spec::ProbeSpec) -> Option<ProbeConfig> {
-        let (quorum, n) = p.quorum()?;
-        Some(ProbeConfig {
+    /// The detector's configuration from the spec's probe section.
+    pub fn from_spec(p: &crate::spec::ProbeSpec) -> ProbeConfig {
+        let (quorum, n) = (p.quorum.agreeing, p.quorum.of);
+        ProbeConfig {
             interval_ms: p.interval.as_millis(),
             timeout_ms: p.timeout.as_millis(),
             failures: p.failures,
@@ -36,7 +35,7 @@ impl ProbeConfig {
             quorum,
             vantage_points: (1..=n).map(|i| format!("vp-{i}")).collect(),
             slow_ms: p.slow.map(|d| d.as_millis()),
-        })
+        }
     }
 
     /// The longest a detector takes to see a region fail, after its first

@@ -67,9 +67,9 @@ const OUTAGE_MS: u64 = 600_000;
 const STEP_MS: u64 = 5_000;
 
 /// Run `scenario` over `regions` (primary first) for `duration_ms`.
-pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, duration_ms: u64) -> Option<Drill> {
-    let cfg = ProbeConfig::from_spec(&recovery.probe)?;
-    let primary = regions.first()?.clone();
+pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, duration_ms: u64) -> Drill {
+    let cfg = ProbeConfig::from_spec(&recovery.probe);
+    let primary = regions.first().cloned().unwrap_or_default();
     let lag_ms = if scenario == Scenario::ReplicationLag { recovery.rpo.as_millis() * 3 + 1_000 } else { recovery.rpo.as_millis() / 4 };
     let flap_ms = cfg.interval_ms * u64::from(cfg.failures.saturating_sub(1).max(1));
     let fails = |region: &str, vp: usize, t: u64| -> bool {
@@ -89,17 +89,17 @@ pub fn drill(recovery: &Recovery, regions: &[String], scenario: Scenario, durati
     }
     changes.sort_unstable();
     let script = Script { fails: &fails, changes: Some(changes), lag_ms, step_ms: STEP_MS };
-    let mut d = run(recovery, regions, &script, duration_ms)?;
+    let mut d = run(recovery, regions, &script, duration_ms);
     d.scenario = Some(scenario);
-    Some(d)
+    d
 }
 
 /// Run a scripted world over `regions` (primary first) for `duration_ms`:
 /// probes every interval from every vantage point, the detector, the failover
 /// machine, and a host that carries out its runbook.
-pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duration_ms: u64) -> Option<Drill> {
-    let cfg = ProbeConfig::from_spec(&recovery.probe)?;
-    let primary = regions.first()?.clone();
+pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duration_ms: u64) -> Drill {
+    let cfg = ProbeConfig::from_spec(&recovery.probe);
+    let primary = regions.first().cloned().unwrap_or_default();
     let lag_ms = script.lag_ms;
     let mut detector = Detector::new(cfg.clone(), regions);
     let mut failover = Failover::new(recovery, regions);
@@ -162,7 +162,7 @@ pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duratio
         }
         now = next;
     }
-    Some(Drill {
+    Drill {
         scenario: None,
         timeline,
         ledger: failover.ledger().to_vec(),
@@ -170,7 +170,7 @@ pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duratio
         detection_bound_ms: cfg.detection_bound_ms(),
         probes_evaluated: evaluated,
         actions,
-    })
+    }
 }
 
 fn describe(a: &Action) -> String {

@@ -16,5 +16,5 @@ mod svg;
 pub use codedeploy::CodeDeployConfig;
 pub use gate::{GATE_RETRY, GatePolicy, Next, Verdict, View, standard_policy};
 pub use machine::{Action as RolloutAction, Decision, Event, Outcome, Rollout, Status};
-pub use plan::{Action, Plan, PlanError, Step, Wave, plan, waves};
+pub use plan::{Action, Plan, Step, Wave, plan, waves};
 pub use strategy::{CODEDEPLOY_PRESETS, NAMES, Shift, Strategy};

@@ -130,16 +130,6 @@ fn checks(r: &crate::spec::Rollout) -> Checks {
     c
 }
 
-/// Why a plan cannot be made.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct PlanError {
-    /// JSON pointer into the spec.
-    pub pointer: String,
-    /// What is wrong.
-    pub message: String,
-}
-
 /// The waves of a spec: as written, or the primary and then every standby.
 pub fn waves(spec: &Spec) -> Vec<Vec<String>> {
     if !spec.rollout.waves.is_empty() {
@@ -152,10 +142,11 @@ pub fn waves(spec: &Spec) -> Vec<Vec<String>> {
     out
 }
 
-/// Make the plan of a spec's rollout.
-pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
+/// Make the plan of a spec's rollout. The spec's values were read and
+/// capped when it was loaded and validated, so a plan can always be made.
+pub fn plan(spec: &Spec) -> Plan {
     let r = &spec.rollout;
-    let strategy = Strategy::resolve(r).map_err(|message| PlanError { pointer: "/rollout/strategy".into(), message })?;
+    let strategy = Strategy::of(r);
     let waves_in = waves(spec);
     let gates = checks(r);
     let total = waves_in.iter().map(Vec::len).sum::<usize>().max(1);
@@ -231,7 +222,7 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
     let last_wave_start = waves.last().map_or(Timestamp::ZERO, |w| w.start);
     let max_regions_at_risk =
         steps.iter().filter(|s| s.start < last_wave_start || waves.len() == 1).map(|s| s.regions_at_risk).max().unwrap_or(0);
-    Ok(Plan {
+    Plan {
         app: spec.app.clone(),
         version: spec.version.clone(),
         on_failure: r.on_failure,
@@ -256,7 +247,7 @@ pub fn plan(spec: &Spec) -> Result<Plan, PlanError> {
         no_data: r.no_data,
         failure_limit: r.failure_limit.max(1),
         error_limit: r.error_limit.max(1),
-    })
+    }
 }
 
 fn pct(ppm: u32) -> String {

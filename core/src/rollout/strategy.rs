@@ -1,7 +1,7 @@
 //! Deployment strategies: what the spec names, resolved into traffic steps.
 
-use crate::spec::Rollout;
 use crate::spec::units::{Duration, Percent};
+use crate::spec::{Rollout, StrategyKind};
 use serde::{Deserialize, Serialize};
 
 /// A resolved strategy for one region (or one batch of regions).
@@ -44,62 +44,27 @@ pub struct Shift {
     pub bake: Duration,
 }
 
-/// The strategy names Lift accepts besides presets.
-pub const NAMES: [&str; 5] = ["all-at-once", "rolling", "blue-green", "canary", "linear"];
-
-/// The strategy presets a spec may name: CodeDeploy's predefined Lambda
-/// configurations, by the name CodeDeploy gives them, and Lift's preset name.
-pub const CODEDEPLOY_PRESETS: [(&str, &str); 9] = [
-    ("LambdaAllAtOnce", "all-at-once"),
-    ("LambdaCanary10Percent5Minutes", "canary-10pct-5m"),
-    ("LambdaCanary10Percent10Minutes", "canary-10pct-10m"),
-    ("LambdaCanary10Percent15Minutes", "canary-10pct-15m"),
-    ("LambdaCanary10Percent30Minutes", "canary-10pct-30m"),
-    ("LambdaLinear10PercentEvery1Minute", "linear-10pct-every-1m"),
-    ("LambdaLinear10PercentEvery2Minutes", "linear-10pct-every-2m"),
-    ("LambdaLinear10PercentEvery3Minutes", "linear-10pct-every-3m"),
-    ("LambdaLinear10PercentEvery10Minutes", "linear-10pct-every-10m"),
-];
-
-fn percent(text: &str) -> Option<Percent> {
-    format!("{}%", text.strip_suffix("pct")?).parse().ok()
-}
+pub use crate::spec::strategy::{CODEDEPLOY_PRESETS, NAMES};
 
 impl Strategy {
-    /// Resolve the spec's `rollout` into a strategy, or say why it cannot be.
-    pub fn resolve(r: &Rollout) -> Result<Strategy, String> {
-        let name = CODEDEPLOY_PRESETS.iter().find(|(cd, _)| *cd == r.strategy).map_or(r.strategy.as_str(), |(_, lift)| lift);
-        let bad_preset = || format!("`{}` is not a strategy", r.strategy);
-        match name {
-            "all-at-once" => Ok(Strategy::AllAtOnce),
-            "rolling" => Ok(Strategy::Rolling { batch: r.batch.max(1) }),
-            "blue-green" => Ok(Strategy::BlueGreen { keep_old: r.keep_old }),
-            "canary" => {
-                let steps = if r.steps.is_empty() {
-                    vec![(Percent::from_ppm(100_000), Duration::from_secs(300))]
-                } else {
-                    r.steps.iter().map(|s| (s.weight, s.bake)).collect()
-                };
-                Ok(Strategy::Canary { steps })
+    /// The strategy of the spec's `rollout`: its named strategy with the steps,
+    /// increments and batches of the rest of the section. The name was read
+    /// when the spec was loaded, so nothing here can fail.
+    pub fn of(r: &Rollout) -> Strategy {
+        match r.strategy.kind {
+            StrategyKind::AllAtOnce => Strategy::AllAtOnce,
+            StrategyKind::Rolling => Strategy::Rolling { batch: r.batch.max(1) },
+            StrategyKind::BlueGreen => Strategy::BlueGreen { keep_old: r.keep_old },
+            StrategyKind::Canary if r.steps.is_empty() => {
+                Strategy::Canary { steps: vec![(Percent::from_ppm(100_000), Duration::from_secs(300))] }
             }
-            "linear" => Ok(Strategy::Linear {
+            StrategyKind::Canary => Strategy::Canary { steps: r.steps.iter().map(|s| (s.weight, s.bake)).collect() },
+            StrategyKind::Linear => Strategy::Linear {
                 increment: r.increment.unwrap_or(Percent::from_ppm(100_000)),
                 interval: r.interval.unwrap_or(Duration::from_secs(60)),
-            }),
-            other => {
-                // `canary-10pct-5m` and `linear-10pct-every-1m`.
-                let parts: Vec<&str> = other.split('-').collect();
-                match parts.as_slice() {
-                    ["canary", w, d] => {
-                        Ok(Strategy::Canary { steps: vec![(percent(w).ok_or_else(bad_preset)?, d.parse().map_err(|_| bad_preset())?)] })
-                    }
-                    ["linear", w, "every", d] => Ok(Strategy::Linear {
-                        increment: percent(w).ok_or_else(bad_preset)?,
-                        interval: d.parse().map_err(|_| bad_preset())?,
-                    }),
-                    _ => Err(bad_preset()),
-                }
-            }
+            },
+            StrategyKind::CanaryPreset { weight, bake } => Strategy::Canary { steps: vec![(weight, bake)] },
+            StrategyKind::LinearPreset { increment, interval } => Strategy::Linear { increment, interval },
         }
     }
 

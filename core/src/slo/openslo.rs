@@ -4,9 +4,9 @@
 //! and exact burn rate travel in annotations.
 
 use super::{default_rules, exact_decimal};
-use crate::iac::yaml::to_yaml;
 use crate::spec::Spec;
 use crate::spec::units::{CalendarUnit, SloWindow};
+use crate::text::yaml::to_yaml;
 use serde_json::{Value, json};
 
 /// Every document, as one multi-document YAML stream.

@@ -3,10 +3,10 @@
 //! replays a synthetic outage and says when each alert fires and resets.
 
 use super::{AlertRule, Ratio, budget_ppm, default_rules};
-use crate::iac::tree::{Bump, MapBuilder, Tree, list};
-use crate::iac::yaml::tree_to_yaml;
 use crate::spec::Spec;
 use crate::spec::units::Duration;
+use crate::text::tree::{Bump, MapBuilder, Tree, list};
+use crate::text::yaml::tree_to_yaml;
 use crate::tmap;
 
 /// An exact decimal for a fraction with a terminating expansion (up to 18 places).

@@ -10,7 +10,7 @@
 //! the field or value they probably meant.
 
 use crate::diag::{Code, Diagnostic, escape_pointer};
-use crate::spec::units::check_format;
+use crate::spec::units::{UnitError, check_format};
 use serde_json::{Map, Value};
 
 /// Check `value` against `schema`, whose `$defs` hold the referenced types.
@@ -159,8 +159,15 @@ impl<'a> Walker<'a> {
                 }
             }
             Value::String(text) => {
-                if let Some(msg) = s.get("format").and_then(Value::as_str).and_then(|f| check_format(f, text)) {
-                    out.push(Diagnostic::error(Code::BadValue, ptr, msg));
+                if let Some(e) = s.get("format").and_then(Value::as_str).and_then(|f| check_format(f, text)) {
+                    // A name that is not one of those known says which it probably meant, as a hint.
+                    let d = match e {
+                        UnitError::NotOneOf { text, what, hint } => {
+                            Diagnostic::error(Code::BadValue, ptr, format!("`{text}` is not a {what}")).with_hint(hint)
+                        }
+                        other => Diagnostic::error(Code::BadValue, ptr, other.to_string()),
+                    };
+                    out.push(d);
                 }
             }
             _ => {}

@@ -4,10 +4,12 @@
 pub mod check;
 pub mod refs;
 pub mod source;
+pub mod strategy;
 pub mod types;
 pub mod units;
 
 pub use source::SourceMap;
+pub use strategy::{StrategyKind, StrategyName};
 pub use types::*;
 
 use crate::diag::{Code, Diagnostic};

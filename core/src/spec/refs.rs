@@ -2,8 +2,9 @@
 //!
 //! Two spellings: a *target* (`tables.orders`, used as an `access` key) and an
 //! *interpolation* inside a string (`${tables.orders.name}`, used in
-//! environment values). Both are parsed here, once, for validation and for
-//! the graph builder.
+//! environment values). Each is parsed once, when the spec is read, into a
+//! [`Reference`] or an [`Interpolated`]: validation reports those that do not
+//! parse, and the graph builder and the plan read what they refer to.
 
 use super::Spec;
 
@@ -193,3 +194,110 @@ mod tests {
         assert!(parse_target("http.x").is_err());
     }
 }
+
+/// A reference as the spec wrote it (`tables.orders`, `functions.smoke`),
+/// parsed once when the spec is read: validation reports a reference that
+/// does not parse, and everything after it reads the [`Target`].
+#[derive(Debug, Clone)]
+pub struct Reference {
+    text: String,
+    parsed: Result<Target, String>,
+}
+
+/// A string that may hold `${...}` references (an environment value), split
+/// into its pieces once when the spec is read.
+#[derive(Debug, Clone)]
+pub struct Interpolated {
+    text: String,
+    pieces: Result<Vec<Piece>, String>,
+}
+
+impl Reference {
+    /// Read a reference; one that does not parse keeps why.
+    pub fn new(text: impl Into<String>) -> Reference {
+        let text = text.into();
+        let parsed = parse_target(&text);
+        Reference { text, parsed }
+    }
+
+    /// As written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// What it refers to, or why it does not read as a reference.
+    pub fn target(&self) -> Result<&Target, &str> {
+        self.parsed.as_ref().map_err(String::as_str)
+    }
+}
+
+impl Interpolated {
+    /// Read a string; one whose references do not parse keeps why.
+    pub fn new(text: impl Into<String>) -> Interpolated {
+        let text = text.into();
+        let pieces = parse_interpolation(&text);
+        Interpolated { text, pieces }
+    }
+
+    /// As written.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// Its literal text and references, or why they do not read.
+    pub fn pieces(&self) -> Result<&[Piece], &str> {
+        self.pieces.as_deref().map_err(String::as_str)
+    }
+}
+
+/// Both compare, order and print as the text the spec wrote, and read from
+/// and write to it: the parse is a cache of that text, never a second truth.
+macro_rules! parsed_text {
+    ($ty:ident) => {
+        impl PartialEq for $ty {
+            fn eq(&self, other: &Self) -> bool {
+                self.text == other.text
+            }
+        }
+        impl Eq for $ty {}
+        impl PartialOrd for $ty {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl Ord for $ty {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.text.cmp(&other.text)
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.text)
+            }
+        }
+        impl serde::Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(&self.text)
+            }
+        }
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                String::deserialize(d).map($ty::new)
+            }
+        }
+        impl schemars::JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                String::schema_name()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                String::json_schema(generator)
+            }
+        }
+    };
+}
+
+parsed_text!(Reference);
+parsed_text!(Interpolated);

@@ -156,7 +156,7 @@ pub struct ProbeSpec {
     pub successes: u32,
     /// How many vantage points must agree, of how many: `2/3`.
     #[serde(default = "default_quorum")]
-    pub quorum: String,
+    pub quorum: super::units::Quorum,
     /// A probe slower than this counts as a failure too, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub slow: Option<Duration>,
@@ -191,17 +191,8 @@ fn default_probe_failures() -> u32 {
 fn default_probe_successes() -> u32 {
     5
 }
-fn default_quorum() -> String {
-    "2/3".into()
-}
-
-impl ProbeSpec {
-    /// The quorum as (agreeing, vantage points), if it reads `k/n` with 1 <= k <= n <= 16.
-    pub fn quorum(&self) -> Option<(u32, u32)> {
-        let (k, n) = self.quorum.split_once('/')?;
-        let (k, n): (u32, u32) = (k.trim().parse().ok()?, n.trim().parse().ok()?);
-        (1..=n).contains(&k).then_some((k, n)).filter(|(_, n)| *n <= 16)
-    }
+fn default_quorum() -> super::units::Quorum {
+    super::units::Quorum { agreeing: 2, of: 3 }
 }
 
 /// A service level objective: the share of good events to keep over a window.
@@ -339,10 +330,10 @@ pub struct Function {
     pub architecture: Architecture,
     /// Environment variables. Values may hold references such as `${tables.orders.name}`.
     #[serde(default)]
-    pub environment: BTreeMap<String, String>,
+    pub environment: BTreeMap<String, super::refs::Interpolated>,
     /// What the function may touch, such as `tables.orders: read-write`. Nothing else is allowed.
     #[serde(default)]
-    pub access: BTreeMap<String, Access>,
+    pub access: BTreeMap<super::refs::Reference, Access>,
     /// Queues, topics, schedules and event patterns that invoke the function.
     #[serde(default)]
     pub triggers: Vec<Trigger>,
@@ -929,7 +920,7 @@ pub struct Rollout {
     /// `all-at-once`, `rolling`, `blue-green`, `canary` or `linear`, or a
     /// CodeDeploy-style preset such as `canary-10pct-5m` or `linear-10pct-every-1m`.
     #[serde(default = "default_strategy")]
-    pub strategy: String,
+    pub strategy: super::strategy::StrategyName,
     /// Canary steps: traffic weight on the new version and how long to bake at it. At most 100 steps.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<CanaryStep>,
@@ -1073,7 +1064,7 @@ pub enum ApprovalWhen {
 #[serde(deny_unknown_fields)]
 pub struct HookGate {
     /// The function to run, such as `functions.smoke-test`.
-    pub hook: String,
+    pub hook: super::refs::Reference,
     /// Before traffic moves to the new version, or after all of it has.
     pub when: HookWhen,
 }
@@ -1126,8 +1117,8 @@ impl Default for Rollout {
     }
 }
 
-fn default_strategy() -> String {
-    "canary-10pct-5m".into()
+fn default_strategy() -> super::strategy::StrategyName {
+    super::strategy::StrategyName::default_canary()
 }
 fn default_bake() -> Duration {
     Duration::from_secs(5 * 60)

@@ -26,6 +26,48 @@ pub enum UnitError {
     /// The value is too large to represent.
     #[error("`{0}` is too large")]
     TooLarge(String),
+    /// A name that is not one of those known.
+    #[error("`{text}` is not a {what}; {hint}")]
+    NotOneOf {
+        /// The text read.
+        text: String,
+        /// The kind of name wanted.
+        what: &'static str,
+        /// The nearest known name, or the ones there are.
+        hint: String,
+    },
+}
+
+/// How many vantage points must agree, of how many: `2/3`. At most 16 vantage points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quorum {
+    /// Vantage points that must agree.
+    pub agreeing: u32,
+    /// Vantage points there are.
+    pub of: u32,
+}
+
+impl FromStr for Quorum {
+    type Err = UnitError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = || UnitError::Malformed {
+            text: s.to_owned(),
+            what: "quorum",
+            expected: "`agreeing/vantage points` such as `2/3`, no more agreeing than there are, at most 16 vantage points",
+        };
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (agreeing, of): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if agreeing == 0 || agreeing > of || of > 16 {
+            return Err(bad());
+        }
+        Ok(Quorum { agreeing, of })
+    }
+}
+
+impl fmt::Display for Quorum {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.agreeing, self.of)
+    }
 }
 
 pub use crate::time::Duration;
@@ -396,6 +438,14 @@ string_unit!(
     "^(week|month|quarter|([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?([0-9]+ms)?)$",
     "a rolling window such as `28d` or `30d`, or a calendar period: `week`, `month` or `quarter`"
 );
+string_unit!(Quorum, "Quorum", "quorum", "^[0-9]+/[0-9]+$", "how many vantage points must agree, of how many: `2/3`");
+string_unit!(
+    super::strategy::StrategyName,
+    "StrategyName",
+    "strategy",
+    "^[A-Za-z0-9.-]+$",
+    "`all-at-once`, `rolling`, `blue-green`, `canary` or `linear`, a preset such as `canary-10pct-5m` or `linear-10pct-every-1m`, or a CodeDeploy name such as `LambdaCanary10Percent5Minutes`"
+);
 string_unit!(Percent, "Percent", "percent", "^[0-9]{1,3}(\\.[0-9]{1,4})?%$", "a percentage such as `10%` or `99.95%`");
 string_unit!(Cidr, "Cidr", "cidr", "^[0-9]{1,3}(\\.[0-9]{1,3}){3}/[0-9]{1,2}$", "an IPv4 CIDR block such as `10.0.0.0/16`");
 
@@ -439,17 +489,19 @@ impl JsonSchema for MemorySize {
 }
 
 /// Check a string against a unit format named in the schema (`format`).
-/// Returns the error message for a value that does not parse.
-pub fn check_format(format: &str, text: &str) -> Option<String> {
+/// Returns the error for a value that does not parse.
+pub fn check_format(format: &str, text: &str) -> Option<UnitError> {
     let r = match format {
         "duration" => text.parse::<Duration>().map(|_| ()),
         "percent" => text.parse::<Percent>().map(|_| ()),
         "memory" => text.parse::<MemorySize>().map(|_| ()),
         "cidr" => text.parse::<Cidr>().map(|_| ()),
         "slo-window" => text.parse::<SloWindow>().map(|_| ()),
+        "quorum" => text.parse::<Quorum>().map(|_| ()),
+        "strategy" => text.parse::<super::strategy::StrategyName>().map(|_| ()),
         _ => Ok(()),
     };
-    r.err().map(|e| e.to_string())
+    r.err()
 }
 
 #[cfg(test)]

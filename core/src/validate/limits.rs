@@ -3,7 +3,7 @@
 
 use crate::diag::{Code, Diagnostic};
 use crate::graph::{Graph, Resource};
-use crate::iac::tree::Tree;
+use crate::text::tree::Tree;
 
 /// One limit: what is counted, the maximum, and what it is called.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

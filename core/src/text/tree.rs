@@ -1,4 +1,4 @@
-//! A template as a tree in an arena: what renderers build and writers print.
+//! A document as a tree in an arena: what renderers build and writers print.
 //!
 //! Every node lives in one [`Bump`] arena per rendering: building a node is a
 //! pointer bump, nothing is dropped node by node, and a subtree (such as the
@@ -98,7 +98,7 @@ int_into_tree!(u8, u32, u64);
 #[macro_export]
 macro_rules! tmap {
     ($a:expr; $($k:expr => $v:expr),* $(,)?) => {
-        $crate::iac::tree::Tree::Map($a.alloc_slice_copy(&[$(($k, $crate::iac::tree::IntoTree::into_tree($v, $a))),*]))
+        $crate::text::tree::Tree::Map($a.alloc_slice_copy(&[$(($k, $crate::text::tree::IntoTree::into_tree($v, $a))),*]))
     };
 }
 
@@ -106,7 +106,7 @@ macro_rules! tmap {
 #[macro_export]
 macro_rules! tlist {
     ($a:expr; $($v:expr),* $(,)?) => {
-        $crate::iac::tree::Tree::List($a.alloc_slice_copy(&[$($crate::iac::tree::IntoTree::into_tree($v, $a)),*]))
+        $crate::text::tree::Tree::List($a.alloc_slice_copy(&[$($crate::text::tree::IntoTree::into_tree($v, $a)),*]))
     };
 }
 
