@@ -1,22 +1,84 @@
-"""The local target: a real AWS API emulator (moto, server mode) on loopback.
+"""The local target: a real AWS API emulator (moto, server mode) on loopback
+for the control plane, and Lift's own data plane for what moto cannot do.
 
 Lift deploys here when there is no AWS account: tests, CI and the README's
 quick start. The control plane is moto's own; Lift adds CloudFormation support
 for the few resource types it generates that moto's CloudFormation lacks
-(`moto_ext`), built on moto's own service backends.
+(`moto_ext`), built on moto's own service backends. moto runs no Lambda code
+without Docker, ignores an alias's routing weights on invoke and has no
+execute-api endpoint, so the data plane (`lift.local.dataplane`) serves each
+region's HTTP API from the deployed code, by the alias's weights, and writes
+Lambda's and API Gateway's metrics into the emulator's CloudWatch.
+
+`lift local up` leaves both running as processes of their own; their ports
+and PIDs live in one state directory (`state_dir()`), so any later `lift`
+process finds them, and a second deploy updates what is there.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
 import zipfile
-from typing import Dict, Optional, Tuple
+from pathlib import Path
+from typing import Any, Callable, Dict, Optional, Tuple
+
+
+class LocalError(RuntimeError):
+    """The local target cannot do what was asked: not running, or a part of it failed to start."""
+
+
+def state_dir(given: Optional[str] = None) -> Path:
+    """Where the running local target keeps its ports, PIDs, logs and code:
+    `given`, else `$LIFT_STATE_DIR`, else `$XDG_STATE_HOME/lift/local`
+    (`~/.local/state/lift/local`)."""
+    if given:
+        return Path(given).expanduser().resolve()
+    if os.environ.get("LIFT_STATE_DIR"):
+        return Path(os.environ["LIFT_STATE_DIR"]).expanduser().resolve()
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "lift" / "local"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    try:  # a zombie child is not alive
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().split(") ", 1)[1][:1] != "Z"
+    except OSError:
+        return True
+
+
+def _read(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write(path: Path, value: Dict[str, Any]) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, indent=1))
+    tmp.replace(path)
+
+
+def _up(url: str) -> bool:
+    try:
+        urllib.request.urlopen(url, timeout=1)
+        return True
+    except OSError:
+        return False
 
 
 class LocalTarget:
@@ -26,22 +88,49 @@ class LocalTarget:
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._proc: Optional[subprocess.Popen] = None
+        self.pid: Optional[int] = None
 
-    def start(self, timeout: float = 30.0) -> "LocalTarget":
+    def start(self, timeout: float = 30.0, log: Optional[Path] = None) -> "LocalTarget":
+        """Start the emulator: a child of this process, or, with `log`, a
+        process of its own (a new session, output to `log`) that outlives it."""
         env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
         cmd = [sys.executable, "-m", "lift.local.server", "-H", "127.0.0.1", "-p", str(self.port)]
-        self._proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        out = open(log, "ab") if log else None
+        self._proc = subprocess.Popen(
+            cmd, env=env, stdin=subprocess.DEVNULL, stdout=out or subprocess.DEVNULL, stderr=out or subprocess.PIPE, start_new_session=bool(log)
+        )
+        self.pid = self._proc.pid
         deadline = time.time() + timeout
         while True:
-            try:
-                urllib.request.urlopen(self.url + "/moto-api/", timeout=1)
+            if _up(self.url + "/moto-api/"):
                 return self
-            except OSError:
-                if self._proc.poll() is not None or time.time() > deadline:
-                    err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else ""
-                    self.stop()
-                    raise RuntimeError(f"the local target (moto) did not start on {self.url}: {err.strip()[-2000:]}")
-                time.sleep(0.2)
+            if self._proc.poll() is not None or time.time() > deadline:
+                err = self._proc.stderr.read().decode(errors="replace") if self._proc.stderr else (log.read_text()[-2000:] if log else "")
+                self.stop()
+                raise LocalError(f"the local target (moto) did not start on {self.url}: {err.strip()[-2000:]}")
+            time.sleep(0.2)
+
+    @classmethod
+    def attach(cls, state: Path) -> Optional["LocalTarget"]:
+        """The emulator `lift local up` left running, if it still answers."""
+        info = _read(state / "emulator.json")
+        if not info or not _alive(int(info["pid"])) or not _up(info["url"] + "/moto-api/"):
+            return None
+        t = cls(int(info["port"]))
+        t.pid = int(info["pid"])
+        return t
+
+    @classmethod
+    def ensure(cls, state: Path) -> Tuple["LocalTarget", bool]:
+        """The running emulator, or a new one that outlives this process; and whether it was started now."""
+        found = cls.attach(state)
+        if found:
+            return found, False
+        state.mkdir(parents=True, exist_ok=True)
+        t = cls().start(log=state / "emulator.log")
+        t._proc = None  # not ours to stop on exit
+        _write(state / "emulator.json", {"pid": t.pid, "port": t.port, "url": t.url})
+        return t, True
 
     def stop(self) -> None:
         if self._proc and self._proc.poll() is None:
@@ -63,7 +152,7 @@ class LocalTarget:
         limit, `{region}` standing for the region (the deployer's `template-bucket`)."""
         return f"lift-templates-{app.name}-{{region}}"
 
-    def prepare(self, app, region: str) -> Tuple[str, Dict[str, str]]:
+    def prepare(self, app, region: str, packages: Optional[Dict[str, Any]] = None) -> Tuple[str, Dict[str, str]]:
         """What a deployer does before it deploys `app` to `region` here: the
         artifact bucket and each function's code, the region's certificate
         (issued by the emulator's ACM), a bucket for large templates, and the DNS zone (the emulator's own,
@@ -85,10 +174,25 @@ class LocalTarget:
             params["ArtifactBucket"] = bucket(f"lift-artifacts-{app.name}-{region}")
         if "CertificateArn" in declared:
             acm = self.client("acm", region)
-            params["CertificateArn"] = acm.request_certificate(DomainName=app.resolved()["recovery"]["dns"]["name"])["CertificateArn"]
+            domain = app.resolved()["recovery"]["dns"]["name"]
+            # One certificate per domain, reused: a new one each deploy would replace the custom domain.
+            have = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"] if c["DomainName"] == domain]
+            params["CertificateArn"] = have[0] if have else acm.request_certificate(DomainName=domain)["CertificateArn"]
+        # A code-key parameter's default is `{app}/{function}.zip`: that names its function.
+        by_default = {f"{app.name}/{fn}.zip": pkg for fn, pkg in (packages or {}).items()}
         for name, p in declared.items():
-            if name.endswith("CodeKey"):
+            if not name.endswith("CodeKey"):
+                continue
+            pkg = by_default.get(p.get("Default"))
+            if pkg is None:
+                # No package given (a template-only deploy): a stand-in that answers 200.
                 s3.put_object(Bucket=params["ArtifactBucket"], Key=p["Default"], Body=_placeholder_code())
+                continue
+            params[name] = pkg.key
+            try:
+                s3.head_object(Bucket=params["ArtifactBucket"], Key=pkg.key)
+            except Exception:  # content-addressed: a key that is there holds these very bytes
+                s3.put_object(Bucket=params["ArtifactBucket"], Key=pkg.key, Body=pkg.data)
         for r in template["Resources"].values():
             if r["Type"] == "AWS::Lambda::Function":
                 code = r["Properties"]["Code"]

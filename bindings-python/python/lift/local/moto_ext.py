@@ -83,12 +83,20 @@ class _Adapter:
 
     @classmethod
     def create_from_cloudformation_json(cls, resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str, **kwargs: Any) -> "_Adapter":
-        return cls.make(resource_name, cloudformation_json.get("Properties", {}), account_id, region_name)
+        made = cls.make(resource_name, cloudformation_json.get("Properties", {}), account_id, region_name)
+        made._props = cloudformation_json.get("Properties", {})
+        return made
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource: "_Adapter", new_resource_name: str, cloudformation_json: Dict[str, Any], account_id: str, region_name: str) -> "_Adapter":
+        # moto's stack update offers every resource, changed or not: one whose
+        # properties are the same stays as it is, as CloudFormation leaves it.
+        props = cloudformation_json.get("Properties", {})
+        if getattr(original_resource, "_props", None) == props:
+            return original_resource
         # Replacement: make the new one, then remove the old one, as CloudFormation does.
-        new = cls.make(new_resource_name, cloudformation_json.get("Properties", {}), account_id, region_name)
+        new = cls.make(new_resource_name, props, account_id, region_name)
+        new._props = props
         original_resource.delete(account_id, region_name)
         return new
 
@@ -123,6 +131,7 @@ class LambdaAliasModel(_Adapter, CloudFormationModel):
     @classmethod
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
         lambda_backends[account_id][region_name].update_alias(**cls._args(cloudformation_json["Properties"]))
+        original_resource._props = cloudformation_json["Properties"]
         return original_resource
 
     @staticmethod
@@ -416,3 +425,36 @@ class DeploymentGroupModel(_Adapter, CloudFormationModel):
             deployment_style=_camel(props.get("DeploymentStyle")),
         )
         return cls(group, {}, lambda: b.deployment_groups.get(app, {}).pop(group, None))
+
+
+def _event_source_mappings_as_lambda_keeps_them() -> None:
+    """Two changes to moto's SQS event source mappings, so that Lift's data
+    plane can poll the queue as Lambda does (`lift.local.queues`):
+
+    - moto delivers a message to the mapped function synchronously, inside
+      `SendMessage`, by running the function in Docker; without Docker the
+      sender's call fails with a 500. Lift's poller delivers instead, so
+      moto's delivery is switched off (the mapping stays, as data).
+    - moto records the version an alias pointed to when the mapping was made;
+      Lambda keeps the ARN it was given, so that a mapping through `live`
+      follows the alias's weights. The given ARN is kept.
+    """
+    from moto.awslambda.models import LambdaBackend
+    from moto.sqs.models import sqs_backends
+
+    original = LambdaBackend.create_event_source_mapping
+
+    def create_event_source_mapping(self, spec):  # type: ignore[no-untyped-def]
+        esm = original(self, spec)
+        given = str(spec.get("FunctionName", ""))
+        if given.startswith("arn:") and len(given.split(":")) == 8:
+            esm.function_arn = given
+        for queue in sqs_backends[self.account_id][self.region_name].queues.values():
+            for key in [k for k, v in queue.lambda_event_source_mappings.items() if v is esm]:
+                del queue.lambda_event_source_mappings[key]
+        return esm
+
+    LambdaBackend.create_event_source_mapping = create_event_source_mapping
+
+
+_event_source_mappings_as_lambda_keeps_them()
