@@ -12,7 +12,7 @@ from lift import _lift
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "benches" / "README.md"]
-GROUPS = {"slo", "plugin"}
+GROUPS = {"slo", "plugin", "local"}
 # `lift` followed by a command word: in console blocks after `$ `, and in inline code.
 COMMAND = re.compile(r"(?:^\$ |`)lift ([a-z][a-z-]*)(?: ([a-z][a-z|-]*))?", re.M)
 

@@ -315,6 +315,10 @@ def parser() -> argparse.ArgumentParser:
     pv.add_argument("--no-browser", action="store_true", help="only print the address")
     pv.set_defaults(func=cmd_preview)
 
+    from . import cli_local
+
+    cli_local.add_parsers(sub)
+
     c = sub.add_parser("schema", help="print the JSON Schema of app specs (for editors)")
     c.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     c.set_defaults(func=cmd_schema)

@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Optional, Tuple
 
 
-class LocalError(RuntimeError):
+from .. import LiftError
+
+
+class LocalError(LiftError, RuntimeError):
     """The local target cannot do what was asked: not running, or a part of it failed to start."""
 
 

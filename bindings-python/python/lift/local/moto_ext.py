@@ -458,3 +458,94 @@ def _event_source_mappings_as_lambda_keeps_them() -> None:
 
 
 _event_source_mappings_as_lambda_keeps_them()
+
+
+def _stack_updates_follow_references() -> None:
+    """moto's stack update marks a resource modified when its own JSON changed
+    or a parameter it names with `Ref` changed. CloudFormation also updates a
+    resource when a parameter changes inside `Fn::Sub` (a version's
+    description, `${ApiCodeKey}`), and when a resource it refers to was
+    replaced (an alias on its version). Both are added here, so that new code
+    publishes a version and moves the template's alias, as it does on AWS."""
+    import re
+
+    from moto.cloudformation import parsing
+
+    def references(node: Any) -> list:
+        out: list = []
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "Ref" and isinstance(value, str):
+                    out.append(value)
+                elif key == "Fn::GetAtt":
+                    target = value[0] if isinstance(value, list) else str(value).split(".")[0]
+                    out.append(target)
+                elif key == "Fn::Sub":
+                    text = value[0] if isinstance(value, list) else value
+                    out.extend(m.split(".")[0] for m in re.findall(r"\$\{([^!}][^}]*)\}", str(text)))
+                    if isinstance(value, list) and len(value) > 1:
+                        out.extend(references(value[1]))
+                else:
+                    out.extend(references(value))
+        elif isinstance(node, list):
+            for item in node:
+                out.extend(references(item))
+        return out
+
+    original = parsing.ResourceMap.build_resource_diff
+
+    def build_resource_diff(self, other_template, parameters=None):  # type: ignore[no-untyped-def]
+        diff = original(self, other_template, parameters)
+        new, old = other_template["Resources"], self._resource_json_map
+        changed = {p for p in (parameters or {}) if self.input_parameters.get(p) != parameters[p]}
+        touched = set(diff["Add"]) | set(diff["Modify"]) | changed
+        grew = True
+        while grew:
+            grew = False
+            for name in new:
+                if name in old and name not in touched and touched.intersection(references(new[name])):
+                    diff["Modify"].append(name)
+                    touched.add(name)
+                    grew = True
+        # Dependencies first: a version is published before its alias moves to it.
+        ordered: list = []
+        modify = set(diff["Modify"])
+
+        def visit(name: str, path: frozenset) -> None:
+            if name in ordered or name in path:
+                return
+            for dep in references(new.get(name, {})):
+                if dep in modify:
+                    visit(dep, path | {name})
+            ordered.append(name)
+
+        for name in diff["Modify"]:
+            visit(name, frozenset())
+        diff["Modify"] = ordered
+        return diff
+
+    parsing.ResourceMap.build_resource_diff = build_resource_diff
+
+
+_stack_updates_follow_references()
+
+
+def _versions_keep_their_code() -> None:
+    """moto publishes a version as a shallow copy of `$LATEST`, so the version
+    shares `$LATEST`'s code record and, after an update, reports the new
+    code's location for the old version. A version's code is its own on AWS:
+    the record is copied when the version is published."""
+    from moto.awslambda.models import LambdaStorage
+
+    original = LambdaStorage.publish_version
+
+    def publish_version(self, name_or_arn, description=""):  # type: ignore[no-untyped-def]
+        fn = original(self, name_or_arn, description)
+        if fn is not None and isinstance(getattr(fn, "code", None), dict):
+            fn.code = dict(fn.code)
+        return fn
+
+    LambdaStorage.publish_version = publish_version
+
+
+_versions_keep_their_code()

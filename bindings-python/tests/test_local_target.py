@@ -1,0 +1,340 @@
+"""The local target runs the app: the shop's real code deployed to the emulator
+and served per version by the `live` alias's weights, with AWS's metrics.
+
+Every side effect is read back through the emulator's own APIs (DynamoDB,
+SQS, Lambda, CloudWatch), never from Lift's own bookkeeping.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from lift import package as packaging
+from lift.local import LocalTarget, lifecycle
+from lift.local.traffic import send
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOP = ROOT / "examples" / "shop"
+
+PROBE_SPEC = """\
+app: probe
+regions: { primary: us-east-1 }
+functions:
+  web: { runtime: python3.12, handler: web.handler, code: ./src, timeout: 1s, memory: 128MB }
+  work:
+    runtime: python3.12
+    handler: web.work
+    code: ./src
+    timeout: 1s
+    triggers: [ { queue: jobs, batch_size: 1 } ]
+http:
+  auth: none
+  routes: { "GET /ok": web, "GET /boom": web, "GET /slow": web }
+  throttle: { rate: 5000, burst: 5000 }
+queues:
+  jobs: { visibility_timeout: 1s, dead_letter: { queue: jobs-dlq, max_receives: 2 } }
+  jobs-dlq: {}
+"""
+
+PROBE_CODE = """\
+import json, time
+def handler(event, context):
+    route = event["routeKey"]
+    if route == "GET /boom":
+        raise RuntimeError("boom")
+    if route == "GET /slow":
+        time.sleep(float((event.get("queryStringParameters") or {}).get("s", "3")))
+    return {"statusCode": 200, "body": json.dumps({"route": route, "version": context.function_version})}
+def work(event, context):
+    for r in event["Records"]:
+        if json.loads(r["body"]).get("fail"):
+            raise RuntimeError("this job fails")
+    return {}
+"""
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory):
+    """The shop and a small probe app, deployed and served; torn down after."""
+    state = tmp_path_factory.mktemp("state")
+    probe = tmp_path_factory.mktemp("probe")
+    (probe / "src").mkdir()
+    (probe / "lift.yaml").write_text(PROBE_SPEC)
+    (probe / "src" / "web.py").write_text(PROBE_CODE)
+    shop = lifecycle.up(str(SHOP), state)
+    small = lifecycle.up(str(probe), state)
+    target = LocalTarget.attach(state)
+    assert target is not None
+    yield {"state": state, "shop": shop, "probe": small, "probe_dir": probe, "target": target}
+    kept = tmp_path_factory.mktemp("logs")  # what the processes said, for a failure's post-mortem
+    for log in state.glob("*.log"):
+        shutil.copy(log, kept / log.name)
+    lifecycle.down(state)
+
+
+def _get(url: str, timeout: float = 10, headers=None):
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read(), dict(r.headers)
+    except urllib.error.HTTPError as e:
+        return e.code, e.read(), dict(e.headers)
+
+
+def _stack_resource(target, stack: str, region: str, logical: str) -> str:
+    cfn = target.client("cloudformation", region)
+    # DescribeStackResources, not DescribeStackResource: moto's singular call fails on a stack
+    # holding a resource its own CloudFormation could not model (a Lambda permission here).
+    found = [r for r in cfn.describe_stack_resources(StackName=stack)["StackResources"] if r.get("LogicalResourceId") == logical]
+    return found[0]["PhysicalResourceId"]
+
+
+def _metric_sum(target, region, namespace, name, dims, since) -> float:
+    cw = target.client("cloudwatch", region)
+    got = cw.get_metric_data(
+        MetricDataQueries=[
+            {
+                "Id": "m",
+                "MetricStat": {
+                    "Metric": {"Namespace": namespace, "MetricName": name, "Dimensions": [{"Name": k, "Value": v} for k, v in dims.items()]},
+                    "Period": 3600,
+                    "Stat": "Sum",
+                },
+            }
+        ],
+        StartTime=since,
+        EndTime=datetime.now(timezone.utc) + timedelta(minutes=5),
+    )
+    return sum(got["MetricDataResults"][0]["Values"])
+
+
+def test_a_request_reaches_the_handler_and_its_write_is_in_the_table(local):
+    url = local["shop"]["regions"]["us-east-1"]["url"]
+    order = {"customer_id": "c-42", "items": [{"sku": "tea", "quantity": 3}]}
+    req = urllib.request.Request(url + "/orders", data=json.dumps(order).encode(), method="POST")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        assert r.status == 201
+        body = json.loads(r.read())
+    assert body["status"] == "placed" and len(body["id"]) == 32
+    # The item, read through the emulator's DynamoDB API, not through Lift.
+    ddb = local["target"].client("dynamodb", "us-east-1")
+    item = ddb.get_item(TableName="shop-orders", Key={"pk": {"S": f"ORDER#{body['id']}"}, "sk": {"S": "ORDER"}})["Item"]
+    assert item["customer_id"] == {"S": "c-42"}
+    assert item["items"]["L"][0]["M"]["quantity"] == {"N": "3"}
+    status, got, _ = _get(f"{url}/orders/{body['id']}")
+    assert status == 200 and json.loads(got)["id"] == body["id"]
+    status, got, _ = _get(f"{url}/orders/no-such-order")
+    assert status == 404 and "no order" in json.loads(got)["message"]
+    # The job it queued reaches the worker, which marks the order processed.
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        item = ddb.get_item(TableName="shop-orders", Key={"pk": {"S": f"ORDER#{body['id']}"}, "sk": {"S": "ORDER"}})["Item"]
+        if item["status"] == {"S": "processed"}:
+            break
+        time.sleep(0.2)
+    assert item["status"] == {"S": "processed"}
+
+
+def test_both_regions_serve_from_their_own_stack(local):
+    for region, r in local["shop"]["regions"].items():
+        status, body, headers = _get(r["url"] + "/orders/x")
+        assert status == 404, (region, body)
+        assert headers["x-lift-executed-version"] == "1"
+
+
+def test_redeploy_publishes_only_for_new_code_and_the_alias_weights_split_traffic(local, tmp_path):
+    target, state = local["target"], local["state"]
+    fn = _stack_resource(target, "probe-us-east-1", "us-east-1", "WebFunction")
+    lam = target.client("lambda", "us-east-1")
+    versions = lambda: sorted(v["Version"] for v in lam.list_versions_by_function(FunctionName=fn)["Versions"] if v["Version"] != "$LATEST")
+    before = versions()
+    pid = lifecycle.status(state)["dataplane"]["pid"]
+    # The same code again: no new version.
+    lifecycle.up(str(local["probe_dir"]), state)
+    assert versions() == before
+    # New code: a new version, served by the same front (no restart).
+    code = tmp_path / "v2"
+    shutil.copytree(local["probe_dir"] / "src", code)
+    (code / "web.py").write_text(PROBE_CODE.replace('"route": route,', '"route": route, "release": 2,'))
+    url = local["probe"]["regions"]["us-east-1"]["url"]
+    lifecycle.up(str(local["probe_dir"]), state, code={"web": str(code)})
+    after = versions()
+    assert len(after) == len(before) + 1
+    new, old = after[-1], before[-1]
+    assert lifecycle.status(state)["dataplane"]["pid"] == pid
+    status, body, headers = _get(url + "/ok")
+    assert status == 200 and json.loads(body).get("release") == 2 and headers["x-lift-executed-version"] == new
+
+    # The alias at 90/10, set through the emulator's Lambda API as a runner would.
+    lam.update_alias(FunctionName=fn, Name="live", FunctionVersion=old, RoutingConfig={"AdditionalVersionWeights": {new: 0.1}})
+    since = datetime.now(timezone.utc) - timedelta(minutes=30)
+    time.sleep(2.5)  # what came before is flushed: the counts below are this traffic's alone
+    dims = {v: {"FunctionName": fn, "Resource": f"{fn}:live", "ExecutedVersion": v} for v in (old, new)}
+    before = {v: _metric_sum(target, "us-east-1", "AWS/Lambda", "Invocations", dims[v], since) for v in (old, new)}
+    n = 2000
+    report = send(url, {"GET /ok": 1.0}, rps=400, duration_s=n / 400)
+    assert report.sent == n and report.statuses == {"200": n}, report.describe()
+    got_new = report.versions[new]
+    # Binomial 99.9% bounds (z = 3.29) around n * 0.1.
+    sd = math.sqrt(n * 0.1 * 0.9)
+    assert abs(got_new - n * 0.1) <= 3.29 * sd, report.versions
+    assert report.versions[old] + got_new == n
+    # What the fronts counted is what CloudWatch has, exactly, per ExecutedVersion.
+    time.sleep(2.5)
+    for v in (old, new):
+        assert _metric_sum(target, "us-east-1", "AWS/Lambda", "Invocations", dims[v], since) - before[v] == report.versions[v]
+    lam.update_alias(FunctionName=fn, Name="live", FunctionVersion=new, RoutingConfig={"AdditionalVersionWeights": {}})
+
+
+def test_a_handler_exception_is_a_502_counted_in_errors_and_5xx(local):
+    target = local["target"]
+    url = local["probe"]["regions"]["us-east-1"]["url"]
+    fn = _stack_resource(target, "probe-us-east-1", "us-east-1", "WebFunction")
+    api = _stack_resource(target, "probe-us-east-1", "us-east-1", "HttpApi")
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    errors0 = _metric_sum(target, "us-east-1", "AWS/Lambda", "Errors", {"FunctionName": fn}, since)
+    for _ in range(3):
+        status, body, _ = _get(url + "/boom")
+        assert status == 502 and json.loads(body) == {"message": "Internal Server Error"}
+    time.sleep(2.5)
+    assert _metric_sum(target, "us-east-1", "AWS/Lambda", "Errors", {"FunctionName": fn}, since) - errors0 == 3
+    assert _metric_sum(target, "us-east-1", "AWS/ApiGateway", "5xx", {"ApiId": api, "Stage": "$default"}, since) >= 3
+
+
+def test_a_handler_over_its_timeout_is_killed_and_counted(local):
+    target = local["target"]
+    url = local["probe"]["regions"]["us-east-1"]["url"]
+    fn = _stack_resource(target, "probe-us-east-1", "us-east-1", "WebFunction")
+    since = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before = _metric_sum(target, "us-east-1", "AWS/Lambda", "Errors", {"FunctionName": fn}, since)
+    t = time.monotonic()
+    status, _, _ = _get(url + "/slow?s=5", timeout=10)
+    took = time.monotonic() - t
+    assert status == 502
+    assert 0.9 < took < 3.0, took  # the function's 1 s timeout, not the handler's 5 s sleep
+    status, _, _ = _get(url + "/slow?s=0.1")
+    assert status == 200  # a fresh worker took the killed one's place
+    time.sleep(2.5)
+    assert _metric_sum(target, "us-east-1", "AWS/Lambda", "Errors", {"FunctionName": fn}, since) - before == 1
+
+
+def test_a_failing_queue_message_ends_in_the_dead_letter_queue(local):
+    sqs = local["target"].client("sqs", "us-east-1")
+    urls = sqs.list_queues(QueueNamePrefix="probe-us-east-1")["QueueUrls"]
+    jobs = next(u for u in urls if "JobsQueue" in u)
+    dlq = next(u for u in urls if "JobsDlq" in u)
+    sqs.send_message(QueueUrl=jobs, MessageBody=json.dumps({"fail": True}))
+    sqs.send_message(QueueUrl=jobs, MessageBody=json.dumps({"ok": True}))
+    deadline = time.time() + 30
+    dead = []
+    while time.time() < deadline and not dead:
+        dead = sqs.receive_message(QueueUrl=dlq, WaitTimeSeconds=1).get("Messages", [])
+    assert [json.loads(m["Body"]) for m in dead] == [{"fail": True}]
+    # The good one was delivered and deleted: the queue is empty.
+    attrs = sqs.get_queue_attributes(QueueUrl=jobs, AttributeNames=["All"])["Attributes"]
+    assert attrs["ApproximateNumberOfMessages"] == "0" and attrs["ApproximateNumberOfMessagesNotVisible"] == "0"
+
+
+def _fault(state, *args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "lift", "local", "fault", *args, "--state-dir", str(state)], capture_output=True, text=True)
+
+
+def test_each_fault_does_what_it_says_measured_from_a_client(local):
+    state = local["state"]
+    url = local["probe"]["regions"]["us-east-1"]["url"]
+    port = int(url.rsplit(":", 1)[1])
+    try:
+        r = _fault(state, "us-east-1", "error", "--share", "1")
+        assert r.returncode == 0 and "100% of requests answered 503" in r.stdout, r.stderr
+        assert _get(url + "/ok")[0] == 503
+        _fault(state, "--clear")
+        assert _get(url + "/ok")[0] == 200
+
+        _fault(state, "us-east-1", "latency", "--ms", "400")
+        t = time.monotonic()
+        assert _get(url + "/ok")[0] == 200
+        assert time.monotonic() - t >= 0.4
+        _fault(state, "--clear")
+
+        assert _fault(state, "us-east-1", "refuse").returncode == 0
+        with pytest.raises(ConnectionRefusedError):
+            socket.create_connection(("127.0.0.1", port), timeout=2)
+        _fault(state, "--clear")
+        assert _get(url + "/ok")[0] == 200
+
+        # One vantage point cut off, the others served.
+        _fault(state, "us-east-1", "refuse", "--vantage", "vp-1")
+        with pytest.raises((ConnectionResetError, urllib.error.URLError, ConnectionError)):
+            _get(url + "/ok", headers={"x-lift-vantage": "vp-1"})
+        assert _get(url + "/ok", headers={"x-lift-vantage": "vp-2"})[0] == 200
+        _fault(state, "--clear")
+
+        _fault(state, "us-east-1", "hang", "--ms", "3000")
+        with pytest.raises((TimeoutError, socket.timeout, urllib.error.URLError)):
+            _get(url + "/ok", timeout=1)
+        _fault(state, "--clear")
+
+        _fault(state, "us-east-1", "flap", "--period", "1s")
+        seen = set()
+        end = time.time() + 2.5
+        while time.time() < end:
+            seen.add(_get(url + "/ok")[0])
+            time.sleep(0.1)
+        assert seen == {200, 503}
+        status = subprocess.run([sys.executable, "-m", "lift", "local", "status", "--state-dir", str(state)], capture_output=True, text=True)
+        assert "us-east-1: failing and healthy in turns of 1s" in status.stdout
+    finally:
+        _fault(state, "--clear")
+    assert _get(url + "/ok")[0] == 200
+    bad = _fault(state, "nowhere-1", "error")
+    assert bad.returncode == 1 and "not served here" in bad.stderr
+
+
+def test_packages_are_reproducible_and_keyed_by_content(tmp_path):
+    a = tmp_path / "a"
+    shutil.copytree(SHOP / "src" / "api", a)
+    (a / "lib").mkdir()
+    (a / "lib" / "util.py").write_text("X = 1\n")
+    first = packaging.build("shop", "api", a)
+    # The same tree elsewhere, written later, with other timestamps: the same bytes.
+    time.sleep(1.1)
+    b = tmp_path / "b"
+    shutil.copytree(a, b, copy_function=shutil.copy)
+    (b / "__pycache__").mkdir()
+    (b / "__pycache__" / "app.cpython-311.pyc").write_bytes(b"\0junk")
+    second = packaging.build("shop", "api", b)
+    assert first.data == second.data and first.key == second.key
+    assert first.key == f"shop/api-{first.sha256[:16]}.zip"
+    (b / "lib" / "util.py").write_text("X = 2\n")
+    assert packaging.build("shop", "api", b).key != first.key
+
+
+def test_packages_over_lambdas_limits_are_refused_with_the_numbers(tmp_path, monkeypatch):
+    (tmp_path / "big.bin").write_bytes(bytes(range(256)) * 4096)
+    monkeypatch.setattr(packaging, "MAX_UNZIPPED", 512 * 1024)
+    with pytest.raises(packaging.PackageError, match=r"1\.0 MB unzipped, over Lambda's 0\.5 MB"):
+        packaging.build("x", "f", tmp_path)
+
+
+def test_lift_package_lists_sizes_and_keys(run):
+    r = run("package", "examples/shop", "--format", "json")
+    assert r.returncode == 0, r.stderr
+    got = json.loads(r.stdout)
+    assert sorted(got) == ["api", "worker"]
+    assert got["api"]["key"].startswith("shop/api-") and got["api"]["zipped_bytes"] > 0
+    r = run("package", "examples/shop", "--code", "api=examples/shop/releases/2.0.0-regression/api", "--format", "json")
+    assert json.loads(r.stdout)["api"]["key"] != got["api"]["key"]
+    r = run("package", "examples/shop", "--code", "nope=.")
+    assert r.returncode == 1 and "nope" in r.stderr
