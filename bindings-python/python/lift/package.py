@@ -3,7 +3,8 @@
 What every deploy tool does, done so that a package is a pure function of its
 tree: entries sorted, every timestamp 1980-01-01, modes 0644 (0755 where the
 file is executable), no directory entries, so the same tree gives the same
-bytes on every machine. The S3 key is derived from the content
+bytes on every machine. A symbolic link to a file is packaged as a copy of
+that file (Lambda's zips hold no links); links to directories are not followed. The S3 key is derived from the content
 (`{app}/{function}-{sha256 prefix}.zip`): new code is a new key, which the
 template's version resource turns into a new version; unchanged code keeps
 its key and publishes nothing.

@@ -1,78 +1,13 @@
 """Release 2.0.0 of the shop's order API, with a regression on purpose: one
-request in five fails (the demo and the rollout tests deploy it to watch a
-canary fail its gate and roll back). Otherwise the same as src/api/app.py.
+request in five fails. The demo and the rollout tests deploy it
+(`--code api=examples/shop/releases/2.0.0-regression/api`) to watch a canary
+fail its gate and roll back.
 
-The order API: HTTP API (payload format 2.0) in, DynamoDB and SQS out.
-
-Routes (from lift.yaml):
-  POST /orders                  place an order; a job for the worker goes on the queue
-  GET  /orders/{id}             one order
-  GET  /customers/{id}/orders   a customer's orders, newest first (the by_customer index)
-
-Clients are made once per worker, outside the handler, as Lambda's guidance
-says; boto3 finds the endpoint (AWS or the local target) in the environment.
+The rest of the release is the order API as it is (`shop_api.py` links to
+src/api/app.py and is packaged as a copy), so this file is the whole diff.
 """
 
-import json
-import os
-import time
-import uuid
-from decimal import Decimal
-
-import boto3
-
-dynamodb = boto3.resource("dynamodb")
-orders = dynamodb.Table(os.environ["ORDERS_TABLE"])
-sqs = boto3.client("sqs")
-QUEUE = os.environ["JOBS_QUEUE_URL"]
-
-
-def _json(status, body):
-    return {
-        "statusCode": status,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps(body, default=lambda d: int(d) if d == int(d) else float(d)),
-    }
-
-
-def place_order(event):
-    try:
-        order = json.loads(event.get("body") or "{}")
-        customer = str(order["customer_id"])
-        items = [{"sku": str(i["sku"]), "quantity": int(i["quantity"])} for i in order.get("items", [])]
-    except (ValueError, KeyError, TypeError) as e:
-        return _json(400, {"message": f"an order needs customer_id and items of sku and quantity ({e})"})
-    order_id = uuid.uuid4().hex
-    item = {
-        "pk": f"ORDER#{order_id}",
-        "sk": "ORDER",
-        "id": order_id,
-        "customer_id": customer,
-        "created_at": Decimal(int(time.time() * 1000)),
-        "items": items,
-        "status": "placed",
-    }
-    orders.put_item(Item=item)
-    sqs.send_message(QueueUrl=QUEUE, MessageBody=json.dumps({"order_id": order_id}))
-    return _json(201, {"id": order_id, "status": "placed"})
-
-
-def get_order(order_id):
-    found = orders.get_item(Key={"pk": f"ORDER#{order_id}", "sk": "ORDER"}).get("Item")
-    if not found:
-        return _json(404, {"message": f"no order {order_id}"})
-    return _json(200, found)
-
-
-def customer_orders(customer):
-    result = orders.query(
-        IndexName="by_customer",
-        KeyConditionExpression="customer_id = :c",
-        ExpressionAttributeValues={":c": customer},
-        ScanIndexForward=False,
-    )
-    return _json(200, {"orders": result.get("Items", [])})
-
+import shop_api
 
 _served = 0
 
@@ -82,12 +17,4 @@ def handler(event, context):
     _served += 1
     if _served % 5 == 0:
         raise RuntimeError("regression: every fifth request fails")
-    route = event["routeKey"]
-    params = event.get("pathParameters") or {}
-    if route == "POST /orders":
-        return place_order(event)
-    if route == "GET /orders/{id}":
-        return get_order(params["id"])
-    if route == "GET /customers/{id}/orders":
-        return customer_orders(params["id"])
-    return _json(404, {"message": f"no route {route}"})
+    return shop_api.handler(event, context)
