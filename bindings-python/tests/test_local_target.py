@@ -338,3 +338,26 @@ def test_lift_package_lists_sizes_and_keys(run):
     assert json.loads(r.stdout)["api"]["key"] != got["api"]["key"]
     r = run("package", "examples/shop", "--code", "nope=.")
     assert r.returncode == 1 and "nope" in r.stderr
+
+
+def test_a_configuration_change_publishes_a_version_that_takes_the_traffic(local):
+    """Memory changed, code not: the version captures configuration too, so a
+    new one is published and the template's alias moves to it."""
+    target, state, probe = local["target"], local["state"], local["probe_dir"]
+    fn = _stack_resource(target, "probe-us-east-1", "us-east-1", "WebFunction")
+    lam = target.client("lambda", "us-east-1")
+    url = local["probe"]["regions"]["us-east-1"]["url"]
+    before = lam.get_alias(FunctionName=fn, Name="live")["FunctionVersion"]
+    spec = probe / "lift.yaml"
+    original = spec.read_text()
+    try:
+        spec.write_text(original.replace("timeout: 1s, memory: 128MB", "timeout: 1s, memory: 256MB"))
+        lifecycle.up(str(probe), state)
+        live = lam.get_alias(FunctionName=fn, Name="live")["FunctionVersion"]
+        assert int(live) > int(before)
+        assert lam.get_function_configuration(FunctionName=fn, Qualifier=live)["MemorySize"] == 256
+        assert lam.get_function_configuration(FunctionName=fn, Qualifier=before)["MemorySize"] == 128
+        status, _, headers = _get(url + "/ok")
+        assert status == 200 and headers["x-lift-executed-version"] == live
+    finally:
+        spec.write_text(original)

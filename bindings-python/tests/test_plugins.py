@@ -121,13 +121,23 @@ def test_the_cli_asks_a_strategy_plugin(run):
     assert r.returncode == 2 and "ISO 8601" in r.stderr
 
 
-def test_lift_deploy_to_the_local_target(run):
+def test_lift_deploy_to_the_local_target(run, tmp_path):
     pytest.importorskip("moto")
-    r = run("deploy", "examples/minimal", "--local", "--delete", "--format", "json")
-    assert r.returncode == 0, r.stderr
-    results = json.loads(r.stdout)
-    assert sorted(results) == sorted(lift.load(EXAMPLES / "minimal").regions)
-    assert all(v["status"] == "complete" and v["deleted"] for v in results.values())
-    assert "CREATE_COMPLETE" in r.stderr
-    r = run("deploy", "examples/minimal", "--local", "--region", "xx-nowhere-1")
-    assert r.returncode == 2 and "xx-nowhere-1" in r.stderr
+    state = tmp_path / "state"
+    try:
+        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--format", "json")
+        assert r.returncode == 0, r.stderr
+        results = json.loads(r.stdout)
+        assert sorted(results) == sorted(lift.load(EXAMPLES / "minimal").regions)
+        assert all(v["status"] == "complete" for v in results.values())
+        assert "CREATE_COMPLETE" in r.stderr and "keeps running" in r.stderr
+        # The target outlived the command: a second deploy is an update of the same stack.
+        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--delete", "--format", "json")
+        assert r.returncode == 0, r.stderr
+        assert "UPDATE_COMPLETE" in r.stderr and "CREATE_COMPLETE" not in r.stderr, r.stderr
+        assert all(v["deleted"] for v in json.loads(r.stdout).values())
+        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--region", "xx-nowhere-1")
+        assert r.returncode == 2 and "xx-nowhere-1" in r.stderr
+    finally:
+        run("local", "down", "--state-dir", state)
+    assert not state.exists()

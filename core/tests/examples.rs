@@ -190,6 +190,33 @@ fn adding_a_resource_elsewhere_keeps_every_logical_id_and_its_content() {
     }
 }
 
+#[test]
+fn a_version_is_new_exactly_when_its_code_or_configuration_is() {
+    let base = fs::read_to_string(examples_dir().join("shop/lift.yaml")).unwrap_or_default();
+    let description = |text: &str| {
+        let t = App::from_text(text).unwrap().template("us-east-1").unwrap().0;
+        t["Resources"]["ApiFunctionVersion"]["Properties"]["Description"].clone()
+    };
+    let same = description(&base);
+    assert_eq!(description(&base), same, "the same spec must not publish a new version");
+    // What the version captures: memory, timeout, environment, runtime, architecture, handler.
+    for (from, to) in [
+        ("memory: 512MB", "memory: 1GB"),
+        ("timeout: 10s", "timeout: 20s"),
+        ("JOBS_QUEUE_URL: ${queues.jobs.url}", "JOBS_QUEUE_URL: ${queues.jobs.url}\n      MODE: strict"),
+        ("runtime: python3.12\n    handler: app.handler", "runtime: python3.13\n    handler: app.handler"),
+        ("handler: app.handler", "handler: app.main"),
+    ] {
+        assert!(base.contains(from), "{from}");
+        assert_ne!(description(&base.replacen(from, to, 1)), same, "{from} -> {to} must publish a new version");
+    }
+    // What it does not: the other function, the rollout, the SLOs.
+    for (from, to) in [("memory: 1GB", "memory: 2GB"), ("stagger: 5m", "stagger: 10m")] {
+        assert!(base.contains(from), "{from}");
+        assert_eq!(description(&base.replacen(from, to, 1)), same, "{from} -> {to} must not publish the api's version");
+    }
+}
+
 fn many_functions(n: usize) -> String {
     let mut s = String::from("app: many\nregions: { primary: us-east-1 }\nfunctions:\n");
     for i in 0..n {

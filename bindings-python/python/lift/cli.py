@@ -289,11 +289,13 @@ def parser() -> argparse.ArgumentParser:
         help="deploy every region's stack with the CloudFormation deployer plugin",
         description="Deploy the app's stack to each region with a deployer plugin (default: the shipped "
         "CloudFormation one), streaming CloudFormation's events. --local deploys to the local target (moto on "
-        "loopback, started for the run: no AWS account needed). Otherwise it deploys to AWS with the credentials "
+        "loopback, no AWS account needed), with each function's code packaged; the target keeps running, so a "
+        "second deploy is an update (`lift local down` stops it). Otherwise it deploys to AWS with the credentials "
         "in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and --parameter supplies the stack's parameters.",
     )
     d.add_argument("spec", metavar="SPEC")
-    d.add_argument("--local", action="store_true", help="deploy to the local target (moto on loopback) for this run")
+    d.add_argument("--local", action="store_true", help="deploy to the local target (moto on loopback; started if none runs, and left running)")
+    d.add_argument("--state-dir", metavar="DIR", help="with --local: the local target's state directory (default: $LIFT_STATE_DIR, else ~/.local/state/lift/local)")
     d.add_argument("--endpoint", metavar="URL", help="a CloudFormation endpoint other than AWS's")
     d.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable)")
     d.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE", help="a stack parameter (repeatable)")
@@ -464,6 +466,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 def cmd_deploy(args: argparse.Namespace) -> int:
     from . import plugins
+    from .package import PackageError
 
     app = _load(args.spec)
     regions = args.region or app.regions
@@ -474,11 +477,19 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     if len(given) != len(args.parameter):
         raise ValueError("--parameter takes KEY=VALUE")
     target = None
+    pkgs = None
     if args.local:
-        from .local import LocalTarget
+        from . import package as packaging
+        from .local import LocalTarget, state_dir
 
-        print("starting the local target (moto on loopback)...", file=sys.stderr)
-        target = LocalTarget().start()
+        state = state_dir(args.state_dir)
+        pkgs = packaging.packages(app, lift.find_spec(args.spec).parent, {})
+        target, fresh = LocalTarget.ensure(state)
+        print(
+            f"{'started' if fresh else 'deploying to'} the local target at {target.url} (state in {state}); "
+            "it keeps running, so the next deploy updates these stacks: `lift local down` stops it",
+            file=sys.stderr,
+        )
     try:
         endpoint = target.url if target else args.endpoint
         creds = {"access_key_id": "testing", "secret_access_key": "testing"} if target else {}
@@ -488,7 +499,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         for region in regions:
             stack = f"{app.name}-{region}"
             if target:
-                body, params = target.prepare(app, region)
+                body, params = target.prepare(app, region, pkgs)
             else:
                 body, params = app.synth("cloudformation", region=region, text=True), {}
             params.update(given)
@@ -508,10 +519,23 @@ def cmd_deploy(args: argparse.Namespace) -> int:
                     print(f"{stack}: deleted")
         if args.format == "json":
             sys.stdout.write(json.dumps(results, indent=2) + "\n")
+        if target and not args.delete:
+            _refresh_data_plane(state, app)
         return EXIT_OK
-    finally:
-        if target:
-            target.stop()
+    except PackageError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def _refresh_data_plane(state, app) -> None:
+    """Where the local data plane serves the app, have it read the new release."""
+    from .local import lifecycle
+
+    plane = lifecycle.DataPlaneClient.attach(state)
+    served = plane.call("GET", "/status")["apps"].get(app.name) if plane else None
+    if plane and served:
+        plane.call("POST", "/apps", {"app": app.name, "regions": {r: int(v["url"].rsplit(":", 1)[1]) for r, v in served.items()}})
+        print(f"the local data plane serves the new release of {app.name}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

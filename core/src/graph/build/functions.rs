@@ -122,9 +122,14 @@ impl Builder<'_> {
             reserved_concurrency: f.reserved_concurrency,
             vpc,
         };
+        // A version captures the function's configuration as well as its code:
+        // the description carries a digest of both (the code by its key), so
+        // that a change to either, and only that, publishes a new version.
+        let config = config_digest(&function);
         self.add(&id, origin.clone(), function, true);
         let version_id = cat(&id, "Version");
-        let description = Expr::Join(vec![Expr::s(format!("{} {} ", self.spec.app, self.spec.version)), key_for_version]).simplify();
+        let description =
+            Expr::Join(vec![Expr::s(format!("{} {} config {config} code ", self.spec.app, self.spec.version)), key_for_version]).simplify();
         let version = Resource::FunctionVersion { function: Expr::r(&id, Attr::Id), description };
         self.add(&version_id, origin.clone(), version, false);
         self.add(
@@ -268,4 +273,13 @@ impl Builder<'_> {
         };
         Some(Statement { actions, resources })
     }
+}
+
+/// The first 12 hex digits of the SHA-256 of a function's configuration as
+/// the graph holds it (runtime, handler, memory, timeout, architecture,
+/// environment, tracing, concurrency, network; the code by its parameter).
+fn config_digest(function: &Resource) -> String {
+    use sha2::{Digest, Sha256};
+    let json = serde_json::to_vec(function).unwrap_or_default();
+    Sha256::digest(&json).iter().take(6).map(|b| format!("{b:02x}")).collect()
 }
