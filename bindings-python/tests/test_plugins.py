@@ -131,10 +131,10 @@ def test_lift_deploy_to_the_local_target(run, tmp_path):
         assert sorted(results) == sorted(lift.load(EXAMPLES / "minimal").regions)
         assert all(v["status"] == "complete" for v in results.values())
         assert "CREATE_COMPLETE" in r.stderr and "keeps running" in r.stderr
-        # The target outlived the command: a second deploy is an update of the same stack.
+        # The target outlived the command: the same release again finds its stack and changes nothing.
         r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--delete", "--format", "json")
         assert r.returncode == 0, r.stderr
-        assert "UPDATE_COMPLETE" in r.stderr and "CREATE_COMPLETE" not in r.stderr, r.stderr
+        assert "no changes" in r.stderr and "CREATE_COMPLETE" not in r.stderr, r.stderr
         assert all(v["deleted"] for v in json.loads(r.stdout).values())
         r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--region", "xx-nowhere-1")
         assert r.returncode == 2 and "xx-nowhere-1" in r.stderr

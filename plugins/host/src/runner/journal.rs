@@ -1,0 +1,236 @@
+//! The rollout journal: one JSON object per line, appended and fsync'd.
+//!
+//! Every record carries its sequence number, the machine time, the wall
+//! time, the actor (user, host, PID), what happened, and the machine's state
+//! after it. An intent is written before its side effect and its result after,
+//! so a crash between the two leaves the intent without a result: the
+//! restored machine lists that action in `outstanding()`, and the host carries
+//! it out again under the same ID (`{rollout}-{seq}`), which the side effect
+//! uses to be idempotent. A line cut short by a crash mid-write is the only
+//! one that may fail to parse, and only at the end: it is dropped on reading.
+
+use lift_core::rollout::{Action, Event, Rollout};
+use lift_core::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+
+/// Who did something: the audit trail's subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// The user name.
+    pub user: String,
+    /// The host name.
+    pub host: String,
+    /// The process.
+    pub pid: u32,
+}
+
+impl Actor {
+    /// This process, as the operating system names it.
+    pub fn this_process() -> Actor {
+        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_owned())
+            .or_else(|_| std::env::var("HOSTNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        Actor { user, host, pid: std::process::id() }
+    }
+}
+
+/// What a record says happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Entry {
+    /// The rollout began.
+    Started {
+        /// The rollout's ID.
+        rollout: String,
+        /// The app.
+        app: String,
+        /// The release.
+        version: String,
+        /// Machine time runs this many times faster than the wall clock.
+        time_scale: u32,
+    },
+    /// An action is about to be carried out, under this record's ID.
+    Intent {
+        /// The action.
+        action: Action,
+        /// Its idempotency ID: `{rollout}-{seq}` of the first intent for it.
+        id: String,
+    },
+    /// What an action came to, or what was observed.
+    Result {
+        /// The event fed to the machine.
+        event: Event,
+        /// The intent it answers, if any.
+        answers: Option<String>,
+    },
+    /// A person's (or another process's) word: approve, abort, pause, resume.
+    Control {
+        /// The event fed to the machine.
+        event: Event,
+    },
+    /// The runner picked the rollout up again after a stop.
+    Resumed {
+        /// Actions re-driven, in order.
+        outstanding: Vec<Action>,
+    },
+    /// A transient failure was retried.
+    Retry {
+        /// The action.
+        action: Action,
+        /// The attempt that failed, from 1.
+        attempt: u32,
+        /// What failed.
+        error: String,
+    },
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// From 0, one more per record.
+    pub seq: u64,
+    /// Machine time.
+    pub at: Timestamp,
+    /// Wall-clock time, milliseconds since the Unix epoch.
+    pub wall_ms: u64,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    #[serde(flatten)]
+    pub entry: Entry,
+    /// The machine after it.
+    pub state: Rollout,
+}
+
+/// Why the journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum JournalError {
+    /// Reading or writing failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A line other than the last does not parse: the file was edited or is not a journal.
+    #[error("{path}:{line}: not a journal record: {message}")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// The line, from 1.
+        line: usize,
+        /// Why.
+        message: String,
+    },
+    /// There is nothing to resume.
+    #[error("{0}: the journal has no records")]
+    Empty(PathBuf),
+}
+
+/// An open journal, appending.
+#[derive(Debug)]
+pub struct Journal {
+    path: PathBuf,
+    file: File,
+    next_seq: u64,
+    bytes: u64,
+}
+
+impl Journal {
+    /// Create a new journal at `path` (which must not exist).
+    pub fn create(path: &Path) -> Result<Journal, JournalError> {
+        let io = |source| JournalError::Io { path: path.to_owned(), source };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let file = OpenOptions::new().create_new(true).append(true).open(path).map_err(io)?;
+        sync_dir(path);
+        Ok(Journal { path: path.to_owned(), file, next_seq: 0, bytes: 0 })
+    }
+
+    /// Open an existing journal to go on writing it; its records so far.
+    pub fn open(path: &Path) -> Result<(Journal, Vec<Record>), JournalError> {
+        let records = read(path)?;
+        let io = |source| JournalError::Io { path: path.to_owned(), source };
+        // Drop a torn last line, so that what is appended starts on a line of its own.
+        let good: u64 = records.iter().map(|r| serde_json::to_vec(r).map_or(0, |v| v.len() as u64 + 1)).sum();
+        let file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
+        let len = file.metadata().map_err(io)?.len();
+        let kept = kept_length(path).map_err(io)?;
+        if kept < len {
+            file.set_len(kept).map_err(io)?;
+            file.sync_all().map_err(io)?;
+        }
+        drop(file);
+        let file = OpenOptions::new().append(true).open(path).map_err(io)?;
+        let next_seq = records.last().map_or(0, |r| r.seq + 1);
+        Ok((Journal { path: path.to_owned(), file, next_seq, bytes: good.max(kept) }, records))
+    }
+
+    /// Append a record and fsync it; returns it.
+    pub fn append(&mut self, at: Timestamp, wall_ms: u64, actor: &Actor, entry: Entry, state: &Rollout) -> Result<Record, JournalError> {
+        let record = Record { seq: self.next_seq, at, wall_ms, actor: actor.clone(), entry, state: state.clone() };
+        let mut line = serde_json::to_vec(&record).map_err(|e| JournalError::Io { path: self.path.clone(), source: e.into() })?;
+        line.push(b'\n');
+        let io = |source| JournalError::Io { path: self.path.clone(), source };
+        self.file.write_all(&line).map_err(io)?;
+        self.file.sync_data().map_err(io)?;
+        self.next_seq += 1;
+        self.bytes += line.len() as u64;
+        Ok(record)
+    }
+
+    /// Where it is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The sequence number the next record gets.
+    pub fn next_seq(&self) -> u64 {
+        self.next_seq
+    }
+
+    /// Its size so far.
+    pub fn bytes(&self) -> u64 {
+        self.bytes
+    }
+}
+
+/// The length of the file up to the end of its last complete line.
+fn kept_length(path: &Path) -> std::io::Result<u64> {
+    let data = std::fs::read(path)?;
+    Ok(data.iter().rposition(|b| *b == b'\n').map_or(0, |i| i as u64 + 1))
+}
+
+/// Every record of a journal; a torn last line is dropped.
+pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
+    let io = |source| JournalError::Io { path: path.to_owned(), source };
+    let file = File::open(path).map_err(io)?;
+    let lines: Vec<String> = BufReader::new(file).lines().collect::<Result<_, _>>().map_err(io)?;
+    let mut out = Vec::with_capacity(lines.len());
+    let last = lines.len().saturating_sub(1);
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Record>(line) {
+            Ok(r) => out.push(r),
+            Err(_) if i == last => break,
+            Err(e) => return Err(JournalError::Corrupt { path: path.to_owned(), line: i + 1, message: e.to_string() }),
+        }
+    }
+    Ok(out)
+}
+
+/// Make a new file's directory entry durable too.
+fn sync_dir(path: &Path) {
+    if let Some(dir) = path.parent().and_then(|d| File::open(d).ok()) {
+        let _ = dir.sync_all();
+    }
+}
