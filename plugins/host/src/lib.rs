@@ -8,12 +8,14 @@
 //! - [`http`]: the one way out, checked against the plugin's allowlist.
 //! - [`plugin`]: loading (hash, imports, version) and the typed handles per world.
 //! - [`strategy`]: a strategy component as the core's [`lift_core::rollout::GatePolicy`].
+//! - [`runner`]: drives a rollout in real time, with its journal and its lock.
 
 mod bindings;
 pub mod contract;
 pub mod http;
 pub mod manifest;
 pub mod plugin;
+pub mod runner;
 pub mod sandbox;
 pub mod strategy;
 

@@ -9,7 +9,7 @@
 //! uses to be idempotent. A line cut short by a crash mid-write is the only
 //! one that may fail to parse, and only at the end: it is dropped on reading.
 
-use lift_core::rollout::{Action, Event, Rollout};
+use lift_core::rollout::{Event, Rollout, RolloutAction as Action};
 use lift_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -159,18 +159,16 @@ impl Journal {
         let records = read(path)?;
         let io = |source| JournalError::Io { path: path.to_owned(), source };
         // Drop a torn last line, so that what is appended starts on a line of its own.
-        let good: u64 = records.iter().map(|r| serde_json::to_vec(r).map_or(0, |v| v.len() as u64 + 1)).sum();
-        let file = OpenOptions::new().read(true).write(true).open(path).map_err(io)?;
-        let len = file.metadata().map_err(io)?.len();
         let kept = kept_length(path).map_err(io)?;
-        if kept < len {
+        let file = OpenOptions::new().write(true).open(path).map_err(io)?;
+        if kept < file.metadata().map_err(io)?.len() {
             file.set_len(kept).map_err(io)?;
             file.sync_all().map_err(io)?;
         }
         drop(file);
         let file = OpenOptions::new().append(true).open(path).map_err(io)?;
         let next_seq = records.last().map_or(0, |r| r.seq + 1);
-        Ok((Journal { path: path.to_owned(), file, next_seq, bytes: good.max(kept) }, records))
+        Ok((Journal { path: path.to_owned(), file, next_seq, bytes: kept }, records))
     }
 
     /// Append a record and fsync it; returns it.
