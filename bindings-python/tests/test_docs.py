@@ -69,8 +69,10 @@ def test_links_between_the_documents_lead_somewhere():
 def test_the_caps_in_the_docs_are_the_ones_validation_applies():
     # docs/spec.md says a bake is at most 7d and an increment at least 1%: the spec says so too.
     text = (ROOT / "docs" / "spec.md").read_text(encoding="utf-8")
-    assert "at most `7d`" in text and "at least `1%`" in text and "at most `366d`" in text
+    assert "at most `7d`" in text and "at least `1%`" in text and "at least `1h`, at most `366d`" in text
     over = lift.loads("app: a\nregions: { primary: us-east-1 }\nrollout: { bake: 8d, increment: 0.5%, strategy: linear }\n").validate()
     assert {(d.pointer, d.code) for d in over if d.is_error} == {("/rollout/bake", "E105"), ("/rollout/increment", "E105")}, over
+    short = lift.loads("app: a\nregions: { primary: us-east-1 }\nslos: { s: { objective: 99%, window: 59m } }\n").validate()
+    assert [(d.pointer, d.code) for d in short if d.is_error] == [("/slos/s/window", "E105")], short
     inside = lift.loads("app: a\nregions: { primary: us-east-1 }\nrollout: { bake: 7d, increment: 1%, strategy: linear }\n").validate()
     assert not [d for d in inside if d.is_error], inside

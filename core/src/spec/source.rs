@@ -14,6 +14,17 @@ use yaml_rust2::scanner::{Marker, TScalarStyle};
 const MAX_NODES: usize = 1_000_000;
 /// Deepest nesting accepted, so hostile input cannot exhaust the stack.
 const MAX_DEPTH: usize = 128;
+/// Most bytes of strings a document may expand to, aliases included, beyond
+/// a fixed allowance: `EXPANSION` times its own size. A short file cannot
+/// make many gigabytes by repeating a long string through aliases.
+const EXPANSION: usize = 16;
+const EXPANSION_ALLOWANCE: usize = 16 << 20;
+/// Most bytes of JSON pointers the source map keeps (a long key over a long
+/// list would otherwise store the key once per item); past it, deeper places
+/// are located by their nearest kept ancestor.
+const MAP_ALLOWANCE: usize = 32 << 20;
+/// Most characters YAML forbids that are each reported; the rest are counted.
+const MAX_REPORTED: usize = 20;
 
 /// Where each JSON pointer of a parsed document is in its source text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,33 +70,78 @@ pub struct Parsed {
 pub fn parse(text: &str) -> Parsed {
     let events = match events(text) {
         Ok(events) => events,
-        Err(d) => {
-            let d = d.with_hint("check indentation, quoting and brackets near this place");
-            return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: vec![d] };
+        Err(mut ds) => {
+            for d in &mut ds {
+                if d.hint.is_none() {
+                    *d = d.clone().with_hint("check indentation, quoting and brackets near this place");
+                }
+            }
+            return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: ds };
         }
     };
-    let mut b = Builder::new(&events, false);
+    let mut b = Builder::new(&events, false, text.len());
     let value = b.document().into_iter().next().unwrap_or(Value::Null);
     Parsed { value, map: b.map, diagnostics: b.diags }
 }
 
 /// Parse a stream of YAML documents (such as OpenSLO files). Locations are not kept.
 pub fn parse_all(text: &str) -> Result<Vec<Value>, Vec<Diagnostic>> {
-    let events = events(text).map_err(|d| vec![d])?;
-    let mut b = Builder::new(&events, true);
+    let events = events(text)?;
+    let mut b = Builder::new(&events, true, text.len());
     let docs = b.document();
     if b.diags.is_empty() { Ok(docs.into_iter().filter(|d| !d.is_null()).collect()) } else { Err(b.diags) }
 }
 
 /// The parser's events for `text`, or the syntax error that stopped it.
-fn events(text: &str) -> Result<Vec<(Event, Marker)>, Diagnostic> {
+fn events(text: &str) -> Result<Vec<(Event, Marker)>, Vec<Diagnostic>> {
     // Editors on some systems start UTF-8 files with a byte-order mark.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let forbidden = forbidden_characters(text);
+    if !forbidden.is_empty() {
+        return Err(forbidden);
+    }
     let mut collector = Collector::default();
     Parser::new_from_str(text)
         .load(&mut collector, true)
-        .map_err(|e| Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker()))))?;
+        .map_err(|e| vec![Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker())))])?;
     Ok(collector.events)
+}
+
+/// Every character YAML does not allow in a stream (C0 controls but tab, line
+/// feed and carriage return; DEL; C1 controls but NEL; U+FFFE and U+FFFF), at
+/// its line and column. The parser would stop at a NUL without a word and
+/// read the rest of the file as missing.
+fn forbidden_characters(text: &str) -> Vec<Diagnostic> {
+    let bad = |c: char| matches!(c, '\u{0}'..='\u{8}' | '\u{b}' | '\u{c}' | '\u{e}'..='\u{1f}' | '\u{7f}' | '\u{80}'..='\u{84}' | '\u{86}'..='\u{9f}' | '\u{fffe}' | '\u{ffff}');
+    if !text.chars().any(bad) {
+        return vec![];
+    }
+    let mut out = Vec::new();
+    let mut total = 0usize;
+    for (i, line) in text.split('\n').enumerate() {
+        for (j, c) in line.chars().enumerate() {
+            if bad(c) {
+                total += 1;
+                if out.len() < MAX_REPORTED {
+                    let at = Location { line: u32::try_from(i + 1).unwrap_or(u32::MAX), column: u32::try_from(j + 1).unwrap_or(u32::MAX) };
+                    out.push(
+                        Diagnostic::error(
+                            Code::Syntax,
+                            "",
+                            format!("the control character U+{:04X} is not allowed in YAML or JSON", u32::from(c)),
+                        )
+                        .at(Some(at))
+                        .with_hint("remove it; in a quoted string write it as an escape such as `\\u0000`"),
+                    );
+                }
+            }
+        }
+    }
+    if total > out.len() {
+        let more = total - out.len();
+        out.push(Diagnostic::error(Code::Syntax, "", format!("and {more} more control characters not shown")));
+    }
+    out
 }
 
 fn loc(m: &Marker) -> Location {
@@ -109,15 +165,53 @@ struct Builder<'a> {
     pos: usize,
     map: SourceMap,
     diags: Vec<Diagnostic>,
-    anchors: BTreeMap<usize, Value>,
+    /// Each anchor's value, with its node count and string bytes.
+    anchors: BTreeMap<usize, (Value, usize, usize)>,
     nodes: usize,
+    /// String bytes built so far, aliases expanded, and the most allowed.
+    bytes: usize,
+    max_bytes: usize,
+    /// Bytes of pointers the source map holds.
+    map_bytes: usize,
     /// Accept several documents (else a second one is an error).
     multi: bool,
 }
 
 impl<'a> Builder<'a> {
-    fn new(events: &'a [(Event, Marker)], multi: bool) -> Self {
-        Builder { events, pos: 0, map: SourceMap::default(), diags: vec![], anchors: BTreeMap::new(), nodes: 0, multi }
+    fn new(events: &'a [(Event, Marker)], multi: bool, input: usize) -> Self {
+        Builder {
+            events,
+            pos: 0,
+            map: SourceMap::default(),
+            diags: vec![],
+            anchors: BTreeMap::new(),
+            nodes: 0,
+            bytes: 0,
+            max_bytes: EXPANSION_ALLOWANCE.saturating_add(input.saturating_mul(EXPANSION)),
+            map_bytes: 0,
+            multi,
+        }
+    }
+
+    /// Keep a place in the source map, while its pointers fit the allowance.
+    fn locate(&mut self, pointer: &str, at: Location) {
+        if self.map_bytes.saturating_add(pointer.len()) <= MAP_ALLOWANCE && !self.map.locations.contains_key(pointer) {
+            self.map_bytes += pointer.len();
+            self.map.locations.insert(pointer.to_owned(), at);
+        }
+    }
+
+    /// Count `n` more string bytes; false (and one error) past the allowance.
+    fn spend(&mut self, n: usize, pointer: &str, at: Location) -> bool {
+        self.bytes = self.bytes.saturating_add(n);
+        if self.bytes > self.max_bytes {
+            if self.bytes.saturating_sub(n) <= self.max_bytes {
+                let msg = format!("the document expands to more than {} MB of text (aliases repeating long strings)", self.max_bytes >> 20);
+                self.error(Code::Syntax, pointer, at, msg);
+            }
+            return false;
+        }
+        true
     }
 
     fn next(&mut self) -> Option<&(Event, Marker)> {
@@ -172,12 +266,15 @@ impl<'a> Builder<'a> {
         // The root's start mark is not a place a person would look; whole-document
         // problems carry no line rather than a misleading one.
         if !pointer.is_empty() {
-            self.map.locations.entry(pointer.to_owned()).or_insert(at);
+            self.locate(pointer, at);
         }
         let (value, anchor) = match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 if tag.is_some() {
                     self.tag_error(pointer, at);
+                }
+                if !self.spend(text.len(), pointer, at) {
+                    return Value::Null;
                 }
                 (scalar(&text, style), anchor)
             }
@@ -200,18 +297,23 @@ impl<'a> Builder<'a> {
                 (Value::Object(self.mapping(pointer, depth)), anchor)
             }
             Event::Alias(id) => {
-                let v = self.anchors.get(&id).cloned().unwrap_or(Value::Null);
-                self.nodes = self.nodes.saturating_add(count(&v));
+                // Count what the alias repeats before copying it.
+                let (nodes, bytes) = self.anchors.get(&id).map_or((0, 0), |(_, n, b)| (*n, *b));
+                self.nodes = self.nodes.saturating_add(nodes);
                 if self.nodes > MAX_NODES {
                     self.error(Code::Syntax, pointer, at, format!("aliases expand to more than {MAX_NODES} values"));
                     return Value::Null;
                 }
-                (v, 0)
+                if !self.spend(bytes, pointer, at) {
+                    return Value::Null;
+                }
+                (self.anchors.get(&id).map_or(Value::Null, |(v, ..)| v.clone()), 0)
             }
             _ => (Value::Null, 0),
         };
         if anchor > 0 {
-            self.anchors.insert(anchor, value.clone());
+            let (nodes, bytes) = size(&value);
+            self.anchors.insert(anchor, (value.clone(), nodes, bytes));
         }
         value
     }
@@ -246,7 +348,11 @@ impl<'a> Builder<'a> {
                 let _ = self.node(&format!("{p}#dup"), depth + 1);
                 continue;
             }
-            self.map.locations.insert(p.clone(), at);
+            if !self.spend(key.len(), &p, at) {
+                self.skip_value();
+                continue;
+            }
+            self.locate(&p, at);
             let v = self.node(&p, depth + 1);
             out.insert(key, v);
         }
@@ -261,6 +367,13 @@ impl<'a> Builder<'a> {
     }
 
     /// Skip the rest of a collection whose start event was just read.
+    /// Pass over the next value whole.
+    fn skip_value(&mut self) {
+        if let Some((ev, _)) = self.next().cloned() {
+            self.skip_rest(&ev);
+        }
+    }
+
     fn skip_rest(&mut self, start: &Event) {
         if !matches!(start, Event::SequenceStart(..) | Event::MappingStart(..)) {
             return;
@@ -281,11 +394,15 @@ impl<'a> Builder<'a> {
     }
 }
 
-fn count(v: &Value) -> usize {
+/// A value's nodes and the bytes of its strings (keys included).
+fn size(v: &Value) -> (usize, usize) {
     match v {
-        Value::Array(a) => 1 + a.iter().map(count).sum::<usize>(),
-        Value::Object(o) => 1 + o.values().map(count).sum::<usize>(),
-        _ => 1,
+        Value::Array(a) => a.iter().map(size).fold((1, 0), |(n, b), (n2, b2)| (n + n2, b.saturating_add(b2))),
+        Value::Object(o) => {
+            o.iter().map(|(k, v)| (k.len(), size(v))).fold((1, 0), |(n, b), (k, (n2, b2))| (n + n2, b.saturating_add(k + b2)))
+        }
+        Value::String(s) => (1, s.len()),
+        _ => (1, 0),
     }
 }
 
@@ -405,5 +522,51 @@ mod tests {
         }
         let p = parse(&s);
         assert!(p.diagnostics.iter().any(|d| d.message.contains("more than")));
+    }
+
+    #[test]
+    fn aliases_repeating_long_strings_are_refused_by_their_size() {
+        // 100 KB of text, referenced 3,000 times: 300 MB if expanded.
+        let mut s = format!("a: &big \"{}\"\nb:\n", "x".repeat(100_000));
+        for _ in 0..3_000 {
+            s.push_str("  - *big\n");
+        }
+        let p = parse(&s);
+        let e = p.diagnostics.iter().find(|d| d.message.contains("MB of text")).map(|d| d.message.clone());
+        assert!(e.is_some(), "{:?}", p.diagnostics);
+        assert_eq!(p.diagnostics.iter().filter(|d| d.message.contains("MB of text")).count(), 1);
+        // Under the allowance, the same shape is read in full.
+        let ok = format!("a: &s \"{}\"\nb: [*s, *s, *s]\n", "x".repeat(1_000));
+        assert!(parse(&ok).diagnostics.is_empty());
+    }
+
+    #[test]
+    fn control_characters_are_errors_where_they_stand() {
+        let p = parse("app: shop\nfunctions:\n  api: { memory: 512MB }\0\n  evil: { memory: 99999GB }\n");
+        assert_eq!(p.diagnostics.len(), 1, "{:?}", p.diagnostics);
+        assert_eq!(p.diagnostics[0].location, Some(Location { line: 3, column: 25 }));
+        assert!(p.diagnostics[0].message.contains("U+0000"));
+        // Every kind YAML forbids, each reported, then counted past the first twenty.
+        for c in ['\u{1}', '\u{7}', '\u{1b}', '\u{7f}', '\u{9b}', '\u{fffe}'] {
+            assert!(!parse(&format!("a: \"x{c}y\"\n")).diagnostics.is_empty(), "U+{:04X}", u32::from(c));
+        }
+        let many = parse(&"a: 1\u{1}\n".repeat(50));
+        assert_eq!(many.diagnostics.len(), MAX_REPORTED + 1);
+        assert!(many.diagnostics[MAX_REPORTED].message.contains("30 more"));
+        // Tab, line feed, carriage return and NEL are allowed.
+        let fine = parse("a: \"x\ty\"\r\nb: \"\u{85}\"\n");
+        assert!(fine.diagnostics.is_empty(), "{:?}", fine.diagnostics);
+    }
+
+    #[test]
+    fn a_long_key_over_a_long_list_does_not_store_the_key_per_item() {
+        let key = "k".repeat(100_000);
+        let items = vec!["1"; 20_000].join(", ");
+        // A key past 1,024 characters must be explicit (`? key`), as YAML says.
+        let p = parse(&format!("? \"{key}\"\n: [{items}]\n"));
+        assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+        let stored: usize = p.map.locations.keys().map(String::len).sum();
+        assert!(stored <= MAP_ALLOWANCE, "{stored}");
+        assert_eq!(p.value[&key].as_array().map(Vec::len), Some(20_000));
     }
 }

@@ -19,6 +19,9 @@ pub const MAX_BAKE: Duration = Duration::from_secs(7 * DAY);
 pub const MAX_DEPLOY: Duration = Duration::from_secs(DAY);
 /// The longest an SLO's window may be: 366 days.
 pub const MAX_SLO_WINDOW: Duration = Duration::from_secs(366 * DAY);
+/// The shortest an SLO's window may be: an hour. Below it the burn-rate
+/// windows shrink under a minute and any single error pages.
+pub const MIN_SLO_WINDOW: Duration = Duration::from_secs(3_600);
 /// The longest an RTO, RPO, failback wait or probe setting may be: a day.
 pub const MAX_RECOVERY: Duration = Duration::from_secs(DAY);
 /// The most canary steps a rollout may list.
@@ -66,6 +69,18 @@ pub fn caps(spec: &Spec) -> Vec<Diagnostic> {
         }
         cap(&["recovery", "probe", "interval"], rec.probe.interval, MAX_RECOVERY);
         cap(&["recovery", "probe", "timeout"], rec.probe.timeout, MAX_RECOVERY);
+    }
+    for (name, slo) in &spec.slos {
+        if slo.window.period() < MIN_SLO_WINDOW {
+            out.push(
+                Diagnostic::error(
+                    Code::OutOfRange,
+                    pointer(&["slos", name, "window"]),
+                    format!("`{}` is shorter than an SLO's window may be, at least `{MIN_SLO_WINDOW}`", slo.window.period()),
+                )
+                .with_hint("an SLO is judged over days or weeks: `28d` and `30d` are usual"),
+            );
+        }
     }
     if r.steps.len() > MAX_CANARY_STEPS {
         out.push(Diagnostic::error(

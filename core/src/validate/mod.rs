@@ -9,7 +9,7 @@ mod limits;
 mod lints;
 mod rules;
 
-pub use caps::{DURATION_CAPS, MAX_BAKE, MAX_CANARY_STEPS, MAX_DEPLOY, MAX_RECOVERY, MAX_SLO_WINDOW, MIN_INCREMENT_PPM};
+pub use caps::{DURATION_CAPS, MAX_BAKE, MAX_CANARY_STEPS, MAX_DEPLOY, MAX_RECOVERY, MAX_SLO_WINDOW, MIN_INCREMENT_PPM, MIN_SLO_WINDOW};
 pub use limits::{Limit, template_limits};
 pub use lints::graph_lints;
 pub use rules::spec_rules;
