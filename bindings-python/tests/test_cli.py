@@ -1,8 +1,10 @@
 import json
+import os
+import subprocess
 
 import pytest
 
-from conftest import EXAMPLES
+from conftest import EXAMPLES, ROOT, lift_cmd
 
 
 def test_help_lists_the_commands(run):
@@ -140,3 +142,64 @@ def test_drills_print_a_timeline_and_the_ledger(run):
     assert "ask a person: promoting would lose up to" in lag.stdout
     bad = run("drill", "examples/shop", "--scenario", "meteor")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_synth_output_is_all_or_nothing(run, tmp_path):
+    out = tmp_path / "out"
+    # The second file's place is taken by a directory: nothing is written, no temporary file stays.
+    (out / "shop-us-east-1.template.json").mkdir(parents=True)
+    r = run("synth", "examples/shop", "--output", out)
+    assert r.returncode == 2 and "is a directory" in r.stderr, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["shop-us-east-1.template.json"]
+    (out / "shop-us-east-1.template.json").rmdir()
+    # A temporary file a killed run left (its PID is gone) is cleaned up by the next.
+    (out / ".lift-tmp-999999999-abc-shop.template.json").write_text("half")
+    r = run("synth", "examples/shop", "--output", out)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["shop-eu-west-1.template.json", "shop-us-east-1.template.json"]
+
+
+def test_written_files_take_the_mode_the_umask_gives(tmp_path):
+    for mask, mode in [(0o022, 0o644), (0o077, 0o600)]:
+        out = tmp_path / f"m{mask:o}"
+        subprocess.run(
+            lift_cmd() + ["synth", "examples/minimal", "--output", str(out)], cwd=ROOT, check=True, capture_output=True,
+            preexec_fn=lambda m=mask: os.umask(m),
+        )
+        assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(mode)}
+
+
+def test_a_failure_midway_leaves_what_was_there(tmp_path, monkeypatch):
+    from lift import cli
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "a.json").write_text("old a")
+    files = [("a.json", "new a"), ("b.json", "new b"), ("c.json", "new c")]
+    # A full disk on the second file: nothing is written, no temporary file stays.
+    real_fsync, calls = os.fsync, []
+
+    def full_disk(fd):
+        calls.append(fd)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(cli.os, "fsync", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        cli._write_atomically(files, out)
+    assert sorted(p.name for p in out.iterdir()) == ["a.json"] and (out / "a.json").read_text() == "old a"
+    monkeypatch.setattr(cli.os, "fsync", real_fsync)
+    # A rename that fails after the first: the first is put back as it was.
+    real_replace, renames = os.replace, []
+
+    def flaky_replace(src, dst):
+        renames.append(dst)
+        if str(dst).endswith("b.json"):
+            raise OSError(5, "I/O error")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(cli.os, "replace", flaky_replace)
+    with pytest.raises(OSError, match="I/O error"):
+        cli._write_atomically(files, out)
+    assert sorted(p.name for p in out.iterdir()) == ["a.json"] and (out / "a.json").read_text() == "old a"

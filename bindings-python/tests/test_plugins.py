@@ -141,3 +141,20 @@ def test_lift_deploy_to_the_local_target(run, tmp_path):
     finally:
         run("local", "down", "--state-dir", state)
     assert not state.exists()
+
+
+def test_out_of_range_numbers_are_usage_errors_not_tracebacks(run):
+    for args, says in [
+        (["--timeout-ms", "-5"], "-5 is not between 1 and 600000"),
+        (["--timeout-ms", "99999999999"], "not between 1 and 600000"),
+        (["--expect-status", "99999999"], "not between 100 and 599"),
+        (["--timeout-ms", "soon"], "not a whole number"),
+    ]:
+        r = run("plugin", "probe", "http-prober", "http://127.0.0.1:9/", *args)
+        assert r.returncode == 2 and says in r.stderr and "Traceback" not in r.stderr, r.stderr
+    # A timeout over the plugin's own per-call limit says which limit would apply.
+    limit = plugins.inspect("http-prober")["manifest"]["limits"]["timeout_ms"]
+    r = run("plugin", "probe", "http-prober", "http://127.0.0.1:9/", "--timeout-ms", str(limit + 1))
+    assert r.returncode == 2 and f"per-call limit of {limit} ms" in r.stderr, r.stderr
+    r = run("plugin", "decide", "business-hours", "--step", "0")
+    assert r.returncode == 2 and "0 is not between 1 and 100000" in r.stderr

@@ -72,9 +72,9 @@ impl Diagnostic {
         Diagnostic {
             code: code.as_str().to_owned(),
             severity,
-            pointer: pointer.into(),
+            pointer: escape_controls(pointer.into()),
             location: None,
-            message: message.into(),
+            message: escape_controls(message.into()),
             hint: None,
         }
     }
@@ -82,7 +82,7 @@ impl Diagnostic {
     /// Attach a hint.
     #[must_use]
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
-        self.hint = Some(hint.into());
+        self.hint = Some(escape_controls(hint.into()));
         self
     }
 
@@ -230,4 +230,41 @@ impl Code {
         Code::WildcardIam,
         Code::SloRule,
     ];
+}
+
+/// `text` with every control character (C0, DEL, C1) written as an escape
+/// (`\u{1b}`), so that a message quoting input cannot move a terminal's
+/// cursor, set its title or ring its bell. Line feeds and tabs stay.
+pub fn escape_controls(text: String) -> String {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn messages_quoting_input_carry_no_terminal_controls() {
+        // A key made of escapes in a double-quoted string: clear screen, a title, a bell.
+        let text = "app: a\nregions: { primary: us-east-1 }\n\"\\e[2J\\e]0;pwned\\a\": 1\n";
+        let diags = match crate::App::from_text(text) {
+            Ok(app) => app.validate(),
+            Err(d) => d,
+        };
+        assert!(!diags.is_empty());
+        for d in &diags {
+            let all = format!("{} {} {}", d.pointer, d.message, d.hint.clone().unwrap_or_default());
+            assert!(!all.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "{all:?}");
+        }
+        assert!(diags.iter().any(|d| d.message.contains("\\u{1b}[2J")), "{diags:?}");
+    }
 }

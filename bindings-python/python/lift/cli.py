@@ -40,6 +40,21 @@ def _print_diagnostics(diags: Sequence[lift.Diagnostic], fmt: str, out=None) -> 
         print(f"{errors} error(s), {warnings} warning(s)", file=out)
 
 
+def _int_in(lo: int, hi: int):
+    """An argparse type: an integer from `lo` to `hi`, else a usage error that says so."""
+
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"`{text}` is not a whole number") from None
+        if not lo <= n <= hi:
+            raise argparse.ArgumentTypeError(f"{n} is not between {lo} and {hi}")
+        return n
+
+    return parse
+
+
 def _load(path: str) -> lift.App:
     return lift.load(path)
 
@@ -62,20 +77,75 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
 
 
+_TMP_PREFIX = ".lift-tmp-"
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _clean_stale_temps(directory: Path) -> None:
+    """Remove temporary files an earlier `lift` left when it was killed (its PID is gone)."""
+    for tmp in directory.glob(f"{_TMP_PREFIX}*"):
+        try:
+            pid = int(tmp.name[len(_TMP_PREFIX) :].split("-", 1)[0])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+            tmp.unlink(missing_ok=True)
+
+
 def _write_atomically(files: List[tuple], out_dir: Path) -> None:
-    """Write every file or none: each goes to a temporary file first, then all are renamed."""
+    """Write every file or none. Each is written to a temporary file beside
+    its destination and fsync'd; only when all are, every destination is
+    checked and the files are renamed into place, the ones they replace kept
+    aside until all renames succeeded, so that a failure puts back what was
+    there. On any error every temporary file is removed. Files get the mode
+    the umask gives; temporary files left by a killed run are cleaned up."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    staged = []
+    mode = 0o666 & ~_umask()
+    staged: List[tuple] = []
+    moved: List[tuple] = []  # (dest, backup or None), in the order they were renamed
     try:
         for name, text in files:
             dest = out_dir / name
             dest.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", dir=dest.parent)
+            _clean_stale_temps(dest.parent)
+            fd, tmp = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", suffix=f"-{dest.name}", dir=dest.parent)
+            staged.append((tmp, dest))
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
-            staged.append((tmp, dest))
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(tmp, mode)
+        for _, dest in staged:
+            if dest.is_dir():
+                raise IsADirectoryError(f"{dest} is a directory; nothing was written")
         for tmp, dest in staged:
+            backup = None
+            if dest.exists():
+                fd, backup = tempfile.mkstemp(prefix=f"{_TMP_PREFIX}{os.getpid()}-", suffix=f"-{dest.name}.old", dir=dest.parent)
+                os.close(fd)
+                os.replace(dest, backup)
+            moved.append((dest, backup))
             os.replace(tmp, dest)
+        for _, backup in moved:
+            if backup:
+                os.unlink(backup)
+        moved = []
+    except BaseException:
+        # Put back what was there, newest first.
+        for dest, backup in reversed(moved):
+            try:
+                if backup:
+                    os.replace(backup, dest)
+                elif dest.exists():
+                    dest.unlink()
+            except OSError:
+                pass
+        raise
     finally:
         for tmp, _ in staged:
             if os.path.exists(tmp):
@@ -269,16 +339,16 @@ def parser() -> argparse.ArgumentParser:
     pgp = pg_sub.add_parser("probe", help="probe a URL once with a prober plugin, in its sandbox")
     pgp.add_argument("plugin", help="a prober plugin (default shipped: http-prober)")
     pgp.add_argument("url")
-    pgp.add_argument("--expect-status", type=int)
+    pgp.add_argument("--expect-status", type=_int_in(100, 599), help="the status a healthy answer has (100-599)")
     pgp.add_argument("--body-contains")
-    pgp.add_argument("--timeout-ms", type=int, default=1000)
+    pgp.add_argument("--timeout-ms", type=_int_in(1, 600_000), default=1000, help="how long to wait, at most the plugin's per-call limit (default 1000)")
     pgp.add_argument("--format", choices=["text", "json"], default="text")
     pgp.set_defaults(func=cmd_plugin_probe)
     pgd = pg_sub.add_parser("decide", help="ask a strategy plugin what follows a gate, in its sandbox")
     pgd.add_argument("plugin", help="a strategy plugin (shipped: business-hours)")
     pgd.add_argument("--verdict", choices=["pass", "fail", "inconclusive", "error", "no-data"], default="pass")
-    pgd.add_argument("--step", type=int, default=1, help="the step whose gate reported, from 1 (default 1)")
-    pgd.add_argument("--steps", type=int, default=1, help="steps in the plan (default 1)")
+    pgd.add_argument("--step", type=_int_in(1, 100_000), default=1, help="the step whose gate reported, from 1 (default 1)")
+    pgd.add_argument("--steps", type=_int_in(1, 100_000), default=1, help="steps in the plan (default 1)")
     pgd.add_argument("--at", metavar="TIME", help="the time, ISO 8601 (default: now)")
     pgd.add_argument("--evidence", default="", help="the numbers behind the verdict")
     pgd.add_argument("--format", choices=["text", "json"], default="text")
@@ -398,6 +468,9 @@ def cmd_plugin_check(args: argparse.Namespace) -> int:
 def cmd_plugin_probe(args: argparse.Namespace) -> int:
     from . import plugins
 
+    limit = (plugins.inspect(args.plugin).get("manifest") or {}).get("limits", {}).get("timeout_ms")
+    if limit and args.timeout_ms > limit:
+        raise ValueError(f"--timeout-ms {args.timeout_ms} is over {args.plugin}'s per-call limit of {limit} ms (its manifest's timeout)")
     h = plugins.probe(args.plugin, args.url, args.expect_status, args.body_contains, args.timeout_ms)
     if args.format == "json":
         sys.stdout.write(json.dumps(h, indent=2) + "\n")
