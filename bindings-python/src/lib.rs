@@ -215,6 +215,14 @@ struct PyTracker {
     objective: lift_core::spec::units::Percent,
 }
 
+/// A sample that can be true: no more good events than events.
+fn possible(good: u64, total: u64) -> PyResult<()> {
+    if good > total {
+        return Err(pyo3::exceptions::PyValueError::new_err(format!("{good} good events of {total} is more good than there were")));
+    }
+    Ok(())
+}
+
 fn duration(text: &str) -> PyResult<lift_core::time::Duration> {
     lift_core::app::parse_duration("duration", text).map_err(to_py)
 }
@@ -232,8 +240,10 @@ impl PyTracker {
     }
 
     /// Record `good` of `total` events at time `at_ms`.
-    fn record(&mut self, at_ms: u64, good: u64, total: u64) {
+    fn record(&mut self, at_ms: u64, good: u64, total: u64) -> PyResult<()> {
+        possible(good, total)?;
         self.tracker.record(Timestamp::from_millis(at_ms), good, total);
+        Ok(())
     }
 
     /// `(good, total)` over `window` (such as `"1h"`) ending at `now_ms`, or None beyond the period.
@@ -287,9 +297,10 @@ fn json<T: serde::Serialize>(value: &T) -> String {
 impl PyEvaluator {
     /// Record `good` of `total` events at `at_ms` and return the actions now
     /// due, each as JSON (`fire`, `resolve`, `notify`, `freeze-rollouts`).
-    fn record(&mut self, at_ms: u64, good: u64, total: u64) -> Vec<String> {
+    fn record(&mut self, at_ms: u64, good: u64, total: u64) -> PyResult<Vec<String>> {
+        possible(good, total)?;
         self.0.handle(lift_core::slo::AlertEvent::Sample { good, total }, Timestamp::from_millis(at_ms));
-        self.poll(at_ms)
+        Ok(self.poll(at_ms))
     }
 
     /// Record one request's latency (ms) at `at_ms`, for a percentile SLO; the actions now due, as JSON.

@@ -218,3 +218,16 @@ def test_percentile_slices_in_python():
     assert s.tick(120_000)[1] is True
     with pytest.raises(ValueError, match="percentage"):
         lift.PercentileSlices("lots", "300ms", "1m")
+
+
+def test_impossible_samples_are_refused_through_the_python_api():
+    app = lift.load(EXAMPLES / "shop")
+    ev = app.slo_evaluator("availability")
+    with pytest.raises(ValueError, match="100 good events of 10"):
+        ev.record(0, 100, 10)
+    t = lift.Tracker("99.9%", "30d")
+    with pytest.raises(ValueError, match="more good than there were"):
+        t.record(0, 2, 1)
+    # The refused samples were not counted.
+    t.record(0, 1, 1)
+    assert t.counts(0, "1h") == (1, 1)

@@ -60,7 +60,7 @@ fn reports_count_attainment_by_the_budgeting_method() {
         let (good, total) = if m == 7 { (1, 2) } else { (100, 100) };
         csv.push_str(&format!("{},events,{good},{total}\n{},slices,{good},{total}\n", m * 60_000, m * 60_000));
     }
-    let samples = lift_core::slo::parse_samples(&csv).unwrap();
+    let samples = lift_core::slo::parse_samples(&csv, None).unwrap();
     let r = lift_core::slo::report(app.spec(), &samples);
     let events = r.slos.iter().find(|s| s.name == "events").unwrap();
     let slices = r.slos.iter().find(|s| s.name == "slices").unwrap();
@@ -86,7 +86,7 @@ fn calendar_windows_report_on_the_last_period_and_leave_out_maintenance() {
         csv.push_str(&format!("{},{name},0,50\n", ms("2026-12-01T10:30:00Z")));
         csv.push_str(&format!("{},{name},100,100\n", ms("2026-12-02T00:00:00Z")));
     }
-    let samples = lift_core::slo::parse_samples(&csv).unwrap();
+    let samples = lift_core::slo::parse_samples(&csv, None).unwrap();
     let r = lift_core::slo::report(app.spec(), &samples);
     let monthly = r.slos.iter().find(|s| s.name == "monthly").unwrap();
     assert_eq!(monthly.period, Some((ms("2026-11-30T23:00:00Z"), ms("2026-12-31T23:00:00Z"))));
@@ -138,7 +138,7 @@ fn percentile_slos_judge_each_timeslice_by_its_p99() {
             csv.push_str(&format!("{},p99,{}\n", minute * 60_000 + i * 250, if slow { 2000.0 } else { 40.0 + (i % 7) as f64 }));
         }
     }
-    let samples = lift_core::slo::parse_samples(&csv).unwrap();
+    let samples = lift_core::slo::parse_samples(&csv, None).unwrap();
     let r = lift_core::slo::report(app.spec(), &samples);
     let p99 = &r.slos[0];
     // Ten slices, two bad: 80% against a 90% objective.
@@ -163,7 +163,7 @@ fn composites_weight_their_parts_error_ratios_not_their_traffic() {
     assert!(app.validate().iter().all(|d| d.severity != lift_core::Severity::Error), "{:?}", app.validate());
     // busy: 1,000,000 events, 0.1% bad; quiet: 100 events, 10% bad.
     let csv = "0,busy,999000,1000000\n0,quiet,90,100\n";
-    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples(csv).unwrap());
+    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples(csv, None).unwrap());
     let journey = r.slos.iter().find(|s| s.name == "journey").unwrap();
     // (1 x 0.001 + 3 x 0.1) / 4 = 0.07525: pooled by traffic it would be 0.00101 and hide the quiet part.
     assert_eq!(journey.attainment.as_deref(), Some("92.475%"));
@@ -172,7 +172,7 @@ fn composites_weight_their_parts_error_ratios_not_their_traffic() {
     let last = journey.burn_down.last().unwrap().1;
     assert!((last - (1.0 - 7.525)).abs() < 1e-9, "{last}");
     // A part with no events is left out of the mean.
-    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples("0,busy,999000,1000000\n").unwrap());
+    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples("0,busy,999000,1000000\n", None).unwrap());
     let journey = r.slos.iter().find(|s| s.name == "journey").unwrap();
     assert_eq!(journey.attainment.as_deref(), Some("99.9%"));
 }
@@ -206,7 +206,7 @@ fn throughput_slos_count_slices_with_enough_events_and_empty_ones_as_bad() {
         }
         csv.push_str(&format!("{},other,100,100\n", minute * 60_000));
     }
-    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples(&csv).unwrap());
+    let r = lift_core::slo::report(app.spec(), &lift_core::slo::parse_samples(&csv, None).unwrap());
     let orders = r.slos.iter().find(|s| s.name == "orders").unwrap();
     assert_eq!((orders.counts.good, orders.counts.total), (7, 10));
     assert_eq!(orders.attainment.as_deref(), Some("70%"));
@@ -216,4 +216,27 @@ fn throughput_slos_count_slices_with_enough_events_and_empty_ones_as_bad() {
         .validate();
     assert!(bad.iter().any(|d| d.pointer == "/slos/o/min_throughput" && d.message.contains("budgeting: timeslices")), "{bad:?}");
     assert!(bad.iter().any(|d| d.pointer == "/slos/o/min_throughput" && d.message.contains("not both")), "{bad:?}");
+}
+
+#[test]
+fn samples_are_refused_by_line_when_they_cannot_be_true() {
+    let app = App::from_text("app: a\nregions: { primary: us-east-1 }\nslos: { avail: { objective: 99%, window: 30d } }\n").unwrap();
+    let report = |csv: &str| app.slo_report(csv, lift_core::app::ReportFormat::Json).map_err(|e| e.to_string());
+    // A byte-order mark is fine.
+    assert!(report("\u{feff}time_ms,slo,good,total\n0,avail,99,100\n").is_ok());
+    // A name the spec lacks, more good than total, and counts that would overflow: each by its line.
+    let e = report("0,avail,99,100\n1,avial,1,1\n2,avail,100,10\n").unwrap_err();
+    assert!(e.contains("line 2: `1,avial,1,1`: the spec has no SLO named `avial` (it has avail)"), "{e}");
+    assert!(e.contains("line 3: `2,avail,100,10`: 100 good events of 10 is more good than there were"), "{e}");
+    let huge = format!("0,avail,{m},{m}\n1,avail,{m},{m}\n", m = u64::MAX);
+    let e = report(&huge).unwrap_err();
+    assert!(e.contains("line 2") && e.contains("would pass 2^64"), "{e}");
+    // A million bad lines: the first twenty, then how many more.
+    let bad = "x\n".repeat(1_000_000);
+    let e = report(&bad).unwrap_err();
+    assert_eq!(e.lines().count(), lift_core::slo::MAX_SAMPLE_ERRORS + 1, "{}", &e[..200]);
+    assert!(e.ends_with("and 999980 more bad lines"), "{}", &e[e.len() - 80..]);
+    // The spec is validated first: an objective of 100% is refused before any sample is read.
+    let perfect = App::from_text("app: a\nregions: { primary: us-east-1 }\nslos: { s: { objective: 100%, window: 30d } }\n").unwrap();
+    assert!(perfect.slo_report("0,s,1,1\n", lift_core::app::ReportFormat::Json).is_err());
 }

@@ -91,9 +91,10 @@ impl App {
 
     /// The SLA report of CSV samples (`time_ms,slo,good,total`).
     pub fn slo_report(&self, samples: &str, format: ReportFormat) -> Result<String, AppError> {
-        let parsed =
-            crate::slo::parse_samples(samples).map_err(|errors| AppError::BadArgument { what: "samples", message: errors.join("\n") })?;
         self.spec_diagnostics()?;
+        let names: Vec<&str> = self.spec().slos.keys().map(String::as_str).collect();
+        let parsed = crate::slo::parse_samples(samples, Some(&names))
+            .map_err(|errors| AppError::BadArgument { what: "samples", message: errors.join("\n") })?;
         let report = crate::slo::report(self.spec(), &parsed);
         Ok(match format {
             ReportFormat::Markdown => report.to_markdown(),

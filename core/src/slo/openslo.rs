@@ -206,6 +206,9 @@ fn with_window(query: &str) -> String {
     out
 }
 
+/// The kinds of OpenSLO v1 documents; those other than `SLO` are read only through an SLO.
+const KINDS: [&str; 7] = ["SLO", "SLI", "Service", "DataSource", "AlertPolicy", "AlertCondition", "AlertNotificationTarget"];
+
 /// Read the SLOs of OpenSLO v1 documents back into the spec's form. Every
 /// document that cannot be read is reported, by its position in the stream.
 pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, crate::spec::Slo>, Vec<String>> {
@@ -213,9 +216,23 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
     let docs = crate::spec::source::parse_all(text).map_err(|d| d.into_iter().map(|d| d.message).collect::<Vec<_>>())?;
     let mut out = std::collections::BTreeMap::new();
     let mut errors = Vec::new();
+    let mut seen: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for (i, doc) in docs.iter().enumerate() {
-        if doc.get("kind").and_then(Value::as_str) != Some("SLO") {
-            continue;
+        match doc.get("kind") {
+            Some(Value::String(k)) if k == "SLO" => {}
+            Some(Value::String(k)) if KINDS.contains(&k.as_str()) => continue,
+            Some(Value::String(k)) => {
+                errors.push(format!("document {}: `kind: {k}` is not an OpenSLO kind ({})", i + 1, KINDS.join(", ")));
+                continue;
+            }
+            Some(other) => {
+                errors.push(format!("document {}: `kind` must be a string such as `SLO`, not `{other}`", i + 1));
+                continue;
+            }
+            None => {
+                errors.push(format!("document {}: no `kind`", i + 1));
+                continue;
+            }
         }
         let meta = doc.get("metadata");
         let ann = |k: &str| meta.and_then(|m| m.get("annotations")).and_then(|a| a.get(k)).and_then(Value::as_str);
@@ -224,11 +241,31 @@ pub fn import_openslo(text: &str) -> Result<std::collections::BTreeMap<String, c
         let target = spec.and_then(|s| s.pointer("/objectives/0/target")).and_then(Value::as_f64);
         let window = spec.and_then(|s| s.pointer("/timeWindow/0")).map(window_of);
         let objective = target.and_then(fraction);
-        let budgeting = match spec.and_then(|s| s.get("budgetingMethod")).and_then(Value::as_str) {
-            Some("Timeslices") => crate::spec::Budgeting::Timeslices,
-            Some("RatioTimeslices") => crate::spec::Budgeting::RatioTimeslices,
-            _ => crate::spec::Budgeting::Occurrences,
+        if let Some(previous) = seen.insert(name.clone(), i + 1) {
+            errors.push(format!("document {}: SLO `{name}` is defined already, by document {previous}", i + 1));
+            continue;
+        }
+        let budgeting = match spec.and_then(|s| s.get("budgetingMethod")) {
+            None => crate::spec::Budgeting::Occurrences,
+            Some(Value::String(m)) if m == "Occurrences" => crate::spec::Budgeting::Occurrences,
+            Some(Value::String(m)) if m == "Timeslices" => crate::spec::Budgeting::Timeslices,
+            Some(Value::String(m)) if m == "RatioTimeslices" => crate::spec::Budgeting::RatioTimeslices,
+            Some(other) => {
+                errors.push(format!(
+                    "document {}: SLO `{name}`: `spec.budgetingMethod: {other}` is not `Occurrences`, `Timeslices` or `RatioTimeslices`",
+                    i + 1
+                ));
+                continue;
+            }
         };
+        if target.is_some_and(|t| t >= 1.0) {
+            errors.push(format!(
+                "document {}: SLO `{name}`: `spec.objectives[0].target: {}` leaves no error budget; a target is below 1, such as 0.999",
+                i + 1,
+                target.unwrap_or(1.0)
+            ));
+            continue;
+        }
         let timeslice = spec
             .and_then(|s| s.pointer("/objectives/0/timeSliceWindow"))
             .and_then(Value::as_str)
@@ -338,5 +375,25 @@ spec:
         let q = checkout.prometheus.as_ref().unwrap_or_else(|| panic!("no queries"));
         assert_eq!(q.total, "sum(rate(http_requests_total[{{window}}]))");
         assert_eq!(q.errors, "(sum(rate(http_requests_total[{{window}}]))) - (sum(rate(http_requests_total{code!~\"5..\"}[{{window}}])))");
+    }
+
+    #[test]
+    fn invalid_values_are_errors_naming_the_document_and_field() {
+        let slo = |name: &str, extra: &str| {
+            format!(
+                "---\napiVersion: openslo/v1\nkind: SLO\nmetadata: {{ name: {name} }}\nspec: {{ timeWindow: [{{ duration: 30d, isRolling: true }}], objectives: [{{ target: 0.99 }}]{extra} }}\n"
+            )
+        };
+        let e = import_openslo(&(slo("a", "") + &slo("a", ""))).unwrap_err();
+        assert_eq!(e, ["document 2: SLO `a` is defined already, by document 1"]);
+        let e = import_openslo(&slo("b", ", budgetingMethod: Whatever")).unwrap_err();
+        assert!(e[0].starts_with("document 1: SLO `b`: `spec.budgetingMethod: \"Whatever\"`"), "{e:?}");
+        let e = import_openslo(&slo("c", "").replace("target: 0.99", "target: 1")).unwrap_err();
+        assert!(e[0].contains("leaves no error budget"), "{e:?}");
+        let e = import_openslo("apiVersion: openslo/v1\nkind: [1, 2]\nmetadata: { name: d }\n").unwrap_err();
+        assert!(e[0].starts_with("document 1: `kind` must be a string"), "{e:?}");
+        let e = import_openslo("apiVersion: openslo/v1\nkind: Dashboard\nmetadata: { name: d }\n").unwrap_err();
+        assert!(e[0].contains("`kind: Dashboard` is not an OpenSLO kind"), "{e:?}");
+        assert!(import_openslo(&slo("ok", ", budgetingMethod: Timeslices")).is_ok());
     }
 }

@@ -27,34 +27,70 @@ pub struct Sample<'a> {
     pub latency_ms: Option<f64>,
 }
 
-/// Read samples from CSV (`time_ms,slo,good,total`; `#` comments and a header line allowed).
-/// Every bad line is reported with its number.
-pub fn parse_samples(text: &str) -> Result<Vec<Sample<'_>>, Vec<String>> {
+/// Most bad lines reported one by one; the rest are counted.
+pub const MAX_SAMPLE_ERRORS: usize = 20;
+
+/// Read samples from CSV (`time_ms,slo,good,total`; `#` comments, a header
+/// line and a UTF-8 byte-order mark allowed). With `slos`, a line naming an
+/// SLO not among them is an error too. Every bad line is reported with its
+/// number, the first [`MAX_SAMPLE_ERRORS`] of them, then how many more; an
+/// SLO whose counts would pass 2^64 in total is refused at the line that would.
+pub fn parse_samples<'a>(text: &'a str, slos: Option<&[&str]>) -> Result<Vec<Sample<'a>>, Vec<String>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let mut bad = 0usize;
+    let mut totals: BTreeMap<&str, (u64, u64)> = BTreeMap::new();
     for (i, line) in text.lines().enumerate() {
         let line = line.trim();
         // Blank lines, comments, and a header before the first sample are skipped.
-        if line.is_empty() || line.starts_with('#') || (out.is_empty() && errors.is_empty() && line.starts_with("time")) {
+        if line.is_empty() || line.starts_with('#') || (out.is_empty() && bad == 0 && line.starts_with("time")) {
             continue;
         }
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let parsed = match f.as_slice() {
             [at, slo, good, total] => match (at.parse(), good.parse(), total.parse()) {
-                (Ok(at), Ok(good), Ok(total)) if good <= total => Some(Sample { at, slo, good, total, latency_ms: None }),
-                _ => None,
+                (Ok(at), Ok(good), Ok(total)) if good <= total => Ok(Sample { at, slo, good, total, latency_ms: None }),
+                (Ok(_), Ok(good), Ok(total)) => Err(format!("{good} good events of {total} is more good than there were")),
+                _ => Err(String::new()),
             },
             [at, slo, latency] => match (at.parse(), latency.parse::<f64>()) {
-                (Ok(at), Ok(l)) if l.is_finite() && l >= 0.0 => Some(Sample { at, slo, good: 0, total: 0, latency_ms: Some(l) }),
-                _ => None,
+                (Ok(at), Ok(l)) if l.is_finite() && l >= 0.0 => Ok(Sample { at, slo, good: 0, total: 0, latency_ms: Some(l) }),
+                _ => Err(String::new()),
             },
-            _ => None,
+            _ => Err(String::new()),
         };
-        match parsed {
-            Some(s) => out.push(s),
-            None => errors
-                .push(format!("line {}: `{line}` is not `time_ms,slo,good,total` with good <= total, nor `time_ms,slo,latency_ms`", i + 1)),
+        let checked = parsed.and_then(|s| {
+            if let Some(known) = slos.filter(|k| !k.contains(&s.slo)) {
+                return Err(format!("the spec has no SLO named `{}` (it has {})", s.slo, known.join(", ")));
+            }
+            let t = totals.entry(s.slo).or_default();
+            match (t.0.checked_add(s.good), t.1.checked_add(s.total)) {
+                (Some(g), Some(n)) => {
+                    *t = (g, n);
+                    Ok(s)
+                }
+                _ => Err(format!("the counts of `{}` would pass 2^64 in total", s.slo)),
+            }
+        });
+        match checked {
+            Ok(s) => out.push(s),
+            Err(why) => {
+                bad += 1;
+                if errors.len() < MAX_SAMPLE_ERRORS {
+                    let shown: String = line.chars().take(120).collect();
+                    let why = if why.is_empty() {
+                        "it is not `time_ms,slo,good,total` with good <= total, nor `time_ms,slo,latency_ms`".to_owned()
+                    } else {
+                        why
+                    };
+                    errors.push(format!("line {}: `{shown}`: {why}", i + 1));
+                }
+            }
         }
+    }
+    if bad > errors.len() {
+        errors.push(format!("and {} more bad lines", bad - errors.len()));
     }
     if errors.is_empty() { Ok(out) } else { Err(errors) }
 }
