@@ -333,3 +333,14 @@ fn graph_pictures_draw_every_resource_right_of_its_dependencies() {
         }
     }
 }
+
+#[test]
+fn a_cycle_is_reported_beside_the_specs_own_errors() {
+    let text = "app: a\nregions: { primary: us-east-1 }\n\
+functions:\n  api: { runtime: python3.12, handler: app.handler, code: ./src, environment: { SELF: '${functions.api.arn}' } }\n\
+queues:\n  jobs: { dead_letter: { queue: jobs } }\n";
+    let diags = App::from_text(text).unwrap().validate();
+    let cycles: Vec<&str> = diags.iter().filter(|d| d.code == "E202").map(|d| d.pointer.as_str()).collect();
+    assert!(cycles.contains(&"/queues/jobs/dead_letter/queue"), "{diags:?}");
+    assert!(cycles.iter().any(|p| p.starts_with("/functions/api")), "{diags:?}");
+}

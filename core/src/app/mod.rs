@@ -120,6 +120,18 @@ impl App {
                 let g = graph::build(spec, region);
                 out.extend(self.render(&g.0, &g.1, |_| None::<()>, |_| None, true).1);
             }
+        } else {
+            // The graph is built even so (its builder leaves out what does not
+            // resolve), so that a dependency cycle is reported beside the
+            // spec's own errors, all at once; nothing else of it is judged.
+            for region in spec.all_regions() {
+                let g = graph::build(spec, region).0;
+                if let Some(c) = validate::cycle_diagnostic(&g, Some(&self.doc.source)) {
+                    if !out.iter().any(|d| d.message == c.message) {
+                        out.push(c);
+                    }
+                }
+            }
         }
         self.finish(out)
     }

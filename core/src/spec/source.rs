@@ -101,9 +101,15 @@ fn events(text: &str) -> Result<Vec<(Event, Marker)>, Vec<Diagnostic>> {
         return Err(forbidden);
     }
     let mut collector = Collector::default();
-    Parser::new_from_str(text)
-        .load(&mut collector, true)
-        .map_err(|e| vec![Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker())))])?;
+    Parser::new_from_str(text).load(&mut collector, true).map_err(|e| {
+        let d = Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker())));
+        // YAML bounds an implicit key at 1,024 characters; past it the parser only says
+        // that a mapping value is out of place.
+        if e.info().starts_with("mapping values are not allowed") && e.marker().col() > 1024 {
+            return vec![d.with_hint("a key may be at most 1,024 characters long unless written explicitly, as `? key` on its own line")];
+        }
+        vec![d]
+    })?;
     Ok(collector.events)
 }
 
@@ -568,5 +574,12 @@ mod tests {
         let stored: usize = p.map.locations.keys().map(String::len).sum();
         assert!(stored <= MAP_ALLOWANCE, "{stored}");
         assert_eq!(p.value[&key].as_array().map(Vec::len), Some(20_000));
+    }
+
+    #[test]
+    fn a_key_past_yamls_limit_says_what_the_limit_is() {
+        let p = parse(&format!("{}: 1\n", "k".repeat(2_000)));
+        assert_eq!(p.diagnostics.len(), 1);
+        assert!(p.diagnostics[0].hint.as_deref().is_some_and(|h| h.contains("1,024 characters")), "{:?}", p.diagnostics);
     }
 }

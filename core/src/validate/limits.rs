@@ -62,7 +62,17 @@ pub fn template_limits(g: &Graph, template: &Tree<'_>, body_len: usize) -> Vec<D
     let mut out = Vec::new();
     let count = |k: &str| template.get(k).map_or(0, |t| t.entries().len());
     let region = format!("{}: ", g.region);
-    check(&mut out, "", RESOURCES, count("Resources"), || region.clone(), "split the app, or move a part into its own spec");
+    // Where the resources come from: the spec's sections, most first, so the error points at one.
+    let mut sections: std::collections::BTreeMap<&str, usize> = std::collections::BTreeMap::new();
+    for node in g.nodes.values() {
+        *sections.entry(node.origin.split('/').nth(1).unwrap_or("")).or_default() += 1;
+    }
+    let mut ranked: Vec<(&str, usize)> = sections.into_iter().filter(|(s, _)| !s.is_empty()).collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+    let top = ranked.first().map_or(String::new(), |(s, _)| format!("/{s}"));
+    let most: Vec<String> = ranked.iter().take(3).map(|(s, n)| format!("`{s}` ({n})")).collect();
+    let hint = format!("split the app, or move a part into its own spec; most resources come from {}", most.join(", "));
+    check(&mut out, &top, RESOURCES, count("Resources"), || region.clone(), &hint);
     check(&mut out, "", OUTPUTS, count("Outputs"), || region.clone(), "fewer functions, queues or tables per spec");
     check(&mut out, "", PARAMETERS, count("Parameters"), || region.clone(), "give code as S3 objects instead of local paths");
     check(&mut out, "", BODY_S3, body_len, || region.clone(), "split the app into several specs");
