@@ -3,10 +3,19 @@
 //! is opened; redirects are not followed (they could leave the allowlist);
 //! each request has a timeout within the call's own, and bodies are capped
 //! both ways. Failures are values the plugin sees, never traps.
+//!
+//! A host name is resolved once, by the host, and the addresses it gets are
+//! the ones connected to; each is checked first. A name may not lead to a
+//! loopback, private, link-local, unique-local or cloud metadata address
+//! unless the allowlist names that address itself (or `localhost`), so a name
+//! that is allowed cannot be pointed somewhere that is not (DNS rebinding).
 
 pub use crate::bindings::http::{Header, HttpError, Request, Response};
+use std::net::IpAddr;
 use std::time::{Duration, Instant};
 use ureq::http::Uri;
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 /// The response header in which the host tells a plugin how long a request took.
 pub const ELAPSED_HEADER: &str = "x-lift-elapsed-ms";
@@ -68,19 +77,12 @@ pub struct Capability {
 impl Capability {
     /// From a manifest's policy (whose rules were checked when it was parsed).
     pub fn new(policy: &crate::HttpPolicy) -> Capability {
-        let agent = ureq::Agent::config_builder()
-            .max_redirects(0)
-            .http_status_as_error(false)
-            .proxy(None)
-            .user_agent("lift-plugin-host")
-            .build()
-            .into();
-        Capability {
-            rules: policy.allow.iter().filter_map(|r| Rule::parse(r).ok()).collect(),
-            timeout: Duration::from_millis(policy.timeout_ms),
-            max_body: policy.max_body_bytes,
-            agent,
-        }
+        let rules: Vec<Rule> = policy.allow.iter().filter_map(|r| Rule::parse(r).ok()).collect();
+        let config =
+            ureq::Agent::config_builder().max_redirects(0).http_status_as_error(false).proxy(None).user_agent("lift-plugin-host").build();
+        let resolver = CheckedResolver { rules: rules.clone(), inner: DefaultResolver::default() };
+        let agent = ureq::Agent::with_parts(config, DefaultConnector::default(), resolver);
+        Capability { rules, timeout: Duration::from_millis(policy.timeout_ms), max_body: policy.max_body_bytes, agent }
     }
 
     /// Whether the allowlist covers `url`; the error is the reason a plugin sees.
@@ -142,6 +144,72 @@ impl Capability {
     }
 }
 
+/// Whether an address is one a host name may lead to without the allowlist
+/// naming it: not loopback, private, link-local, unique-local, unspecified,
+/// shared (100.64/10) or the cloud metadata service.
+pub fn public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || (a == 100 && (64..128).contains(&b)))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback() || v6.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80)
+            }
+        },
+    }
+}
+
+/// Resolves a host name the way the default resolver does, then keeps only
+/// the addresses the allowlist lets that name lead to.
+#[derive(Debug)]
+struct CheckedResolver {
+    rules: Vec<Rule>,
+    inner: DefaultResolver,
+}
+
+impl CheckedResolver {
+    /// The allowlist names this very address (or `localhost`, for loopback).
+    fn named(&self, host: &str, ip: IpAddr) -> bool {
+        let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+        if host.parse::<IpAddr>().is_ok_and(|h| h == ip) {
+            return true;
+        }
+        ip.is_loopback() && host == "localhost" && self.rules.iter().any(|r| r.host == "localhost")
+    }
+}
+
+impl Resolver for CheckedResolver {
+    fn resolve(&self, uri: &Uri, config: &ureq::config::Config, timeout: NextTimeout) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let found = self.inner.resolve(uri, config, timeout)?;
+        let host = uri.host().unwrap_or_default();
+        let mut kept = self.empty();
+        let mut refused = Vec::new();
+        for addr in found.iter() {
+            if public(addr.ip()) || self.named(host, addr.ip()) {
+                kept.push(*addr);
+            } else {
+                refused.push(addr.ip().to_string());
+            }
+        }
+        if kept.is_empty() {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!("`{host}` resolves to {}, which the manifest's http.allow does not name", refused.join(", ")),
+            )));
+        }
+        Ok(kept)
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -187,5 +255,44 @@ mod tests {
             Rule::parse("https://Example.com/").unwrap(),
             Rule { scheme: "https".into(), host: "example.com".into(), port: Some(443) }
         );
+    }
+
+    #[test]
+    fn names_may_not_lead_to_private_or_metadata_addresses() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!public(private.parse().unwrap()), "{private}");
+        }
+        for open in ["52.94.1.1", "8.8.8.8", "2600:1f18::1", "::ffff:52.94.1.1"] {
+            assert!(public(open.parse().unwrap()), "{open}");
+        }
+        // What a name resolves to is checked: `localhost` leads to loopback, which a list
+        // naming only 127.0.0.1 does not let a name reach; naming `localhost` does.
+        let resolve = |rules: &[&str], url: &str| {
+            let r = CheckedResolver { rules: cap(rules).rules, inner: DefaultResolver::default() };
+            let timeout = NextTimeout {
+                after: ureq::unversioned::transport::time::Duration::NotHappening,
+                reason: ureq::Timeout::Global,
+                per_read: None,
+                per_write: None,
+            };
+            r.resolve(&url.parse().unwrap(), &ureq::config::Config::default(), timeout).map(|a| a.len()).map_err(|e| e.to_string())
+        };
+        assert!(resolve(&["http://127.0.0.1:*"], "http://127.0.0.1:9/").is_ok(), "an address the list names");
+        let e = resolve(&["http://127.0.0.1:*"], "http://localhost:9/").unwrap_err();
+        assert!(e.contains("`localhost` resolves to") && e.contains("does not name"), "{e}");
+        assert!(resolve(&["http://localhost:*"], "http://localhost:9/").is_ok(), "loopback through `localhost`, named");
     }
 }
