@@ -51,6 +51,36 @@ fn a_host_off_the_allowlist_is_denied_and_logged() {
     );
 }
 
+#[test]
+fn a_redirect_is_returned_to_the_plugin_never_followed() {
+    // A redirect towards a host the allowlist denies (and towards an allowed one): the
+    // plugin sees the 302 itself; the host opens no connection on its behalf.
+    let base = endpoint();
+    let plugin = host().load(&shipped("http-prober")).unwrap();
+    let mut prober = plugin.prober().unwrap();
+    for to in ["http://169.254.169.254/latest/meta-data/", &format!("{base}/ok")] {
+        let h = prober.probe(&target(&format!("{base}/redirect?to={to}"))).unwrap();
+        assert!(!h.ok && h.status == Some(302) && h.detail == "status 302, expected 200", "{h:?}");
+    }
+    let log = plugin.drain_log();
+    // Two requests, both to the endpoint; none to where the redirects point.
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert!(log.iter().all(|r| r.message.starts_with(&format!("GET {base}/redirect?to=")) && r.message.ends_with("-> 302")), "{log:?}");
+}
+
+#[test]
+fn a_plugin_flooding_its_log_is_kept_to_the_cap() {
+    let plugin = host().load(&hostile("hostile-prober")).unwrap();
+    let mut prober = plugin.prober().unwrap();
+    let h = prober.probe(&target("hostile://flood")).unwrap();
+    assert_eq!(h.detail, "flooded");
+    let log = plugin.drain_log();
+    // 5,000 records of 10 KB asked for: 1,000 kept, each cut at 4 KiB and marked.
+    assert_eq!(log.len(), 1000);
+    assert!(log.iter().all(|r| r.message.len() <= 4096 + " [truncated]".len() && r.message.ends_with(" [truncated]")));
+    assert!(plugin.drain_log().is_empty(), "draining empties it");
+}
+
 /// Each hostile act, then an honest probe on the same handle: the host carries on.
 #[test]
 fn each_hostile_act_costs_one_error_naming_the_plugin_and_the_limit() {

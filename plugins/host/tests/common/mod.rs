@@ -71,6 +71,11 @@ pub fn endpoint() -> String {
                         break;
                     }
                 }
+                let mut s = stream;
+                if let Some(to) = path.strip_prefix("/redirect?to=") {
+                    let _ = write!(s, "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                    return;
+                }
                 let (status, body) = match path.as_str() {
                     "/ok" => ("200 OK", b"all good".to_vec()),
                     "/big" => ("200 OK", vec![b'x'; 2 << 20]),
@@ -80,7 +85,6 @@ pub fn endpoint() -> String {
                     }
                     _ => ("500 Internal Server Error", b"broken".to_vec()),
                 };
-                let mut s = stream;
                 let _ = write!(s, "HTTP/1.1 {status}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n", body.len());
                 let _ = s.write_all(&body);
             });

@@ -1,10 +1,11 @@
 //! Misbehaves on purpose, as the target's URL says: `hostile://trap`,
 //! `hostile://loop`, `hostile://oom`, `hostile://garbage`, `hostile://escape`
-//! (a host the manifest does not allow); anything else is probed honestly.
+//! (a host the manifest does not allow), `hostile://flood` (5,000 log records
+//! of 10 KB each); anything else is probed honestly.
 #![allow(clippy::panic)]
 
 use lift_plugin_sdk::prober::http::{self, Request};
-use lift_plugin_sdk::prober::{Guest, Health, Target};
+use lift_plugin_sdk::prober::{Guest, Health, Level, Target, log};
 
 struct Hostile;
 
@@ -32,6 +33,13 @@ impl Guest for Hostile {
                 // SAFETY: deliberately not; the host must refuse it at the boundary.
                 let detail = unsafe { String::from_utf8_unchecked(vec![0xff, 0xfe, 0xfd]) };
                 health(true, detail)
+            }
+            "hostile://flood" => {
+                let line = "x".repeat(10_000);
+                for _ in 0..5_000 {
+                    log(Level::Warn, &line);
+                }
+                health(true, "flooded".into())
             }
             "hostile://escape" => {
                 let request = Request {
