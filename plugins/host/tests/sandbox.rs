@@ -32,6 +32,11 @@ fn the_http_prober_judges_status_body_and_latency_on_loopback() {
     assert!(!wrong_body.ok && wrong_body.detail.contains("does not contain \"great\""), "{wrong_body:?}");
     let slow = prober.probe(&Target { timeout_ms: 200, ..target(&format!("{base}/slow")) }).unwrap();
     assert!(!slow.ok && slow.detail == "no answer within 200 ms", "{slow:?}");
+    // A server that trickles its headers a byte at a time is cut at the same timeout.
+    let started = std::time::Instant::now();
+    let trickle = prober.probe(&Target { timeout_ms: 300, ..target(&format!("{base}/trickle")) }).unwrap();
+    assert!(!trickle.ok && trickle.detail == "no answer within 300 ms", "{trickle:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(8), "the trickle lasts 10 s: {:?}", started.elapsed());
     let big = prober.probe(&target(&format!("{base}/big"))).unwrap();
     assert!(!big.ok && big.detail.contains("over the host's cap"), "{big:?}");
     let closed = prober.probe(&target("http://127.0.0.1:1/")).unwrap();

@@ -76,6 +76,17 @@ pub fn endpoint() -> String {
                     let _ = write!(s, "HTTP/1.1 302 Found\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
                     return;
                 }
+                if path == "/trickle" {
+                    // Headers one byte at a time, forever: a timeout must end it, not the server.
+                    let _ = s.write_all(b"HTTP/1.1 200 OK\r\n");
+                    for b in b"x-slow: ".iter().chain(std::iter::repeat(&b'z')).take(200) {
+                        if s.write_all(&[*b]).is_err() {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(50));
+                    }
+                    return;
+                }
                 let (status, body) = match path.as_str() {
                     "/ok" => ("200 OK", b"all good".to_vec()),
                     "/big" => ("200 OK", vec![b'x'; 2 << 20]),
