@@ -215,16 +215,19 @@ struct PyTracker {
     objective: lift_core::spec::units::Percent,
 }
 
-/// A sample that can be true: no more good events than events.
+/// A sample that can be true (the core's rule), else a `ValueError`.
 fn possible(good: u64, total: u64) -> PyResult<()> {
-    if good > total {
-        return Err(pyo3::exceptions::PyValueError::new_err(format!("{good} good events of {total} is more good than there were")));
-    }
-    Ok(())
+    lift_core::slo::check_sample(good, total).map_err(pyo3::exceptions::PyValueError::new_err)
 }
 
 fn duration(text: &str) -> PyResult<lift_core::time::Duration> {
     lift_core::app::parse_duration("duration", text).map_err(to_py)
+}
+
+/// A duration as the spec writes it (`30s`, `1m30s`, `500ms`), in milliseconds.
+#[pyfunction]
+fn duration_ms(text: &str) -> PyResult<u64> {
+    duration(text).map(lift_core::time::Duration::as_millis)
 }
 
 fn percent(text: &str) -> PyResult<lift_core::spec::units::Percent> {
@@ -423,6 +426,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEvaluator>()?;
     m.add_class::<PyPercentileSlices>()?;
     m.add_function(wrap_pyfunction!(parse, m)?)?;
+    m.add_function(wrap_pyfunction!(duration_ms, m)?)?;
     m.add_function(wrap_pyfunction!(parse_bytes, m)?)?;
     m.add_function(wrap_pyfunction!(not_json, m)?)?;
     m.add_function(wrap_pyfunction!(summary, m)?)?;

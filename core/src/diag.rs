@@ -236,12 +236,13 @@ impl Code {
 /// (`\u{1b}`), so that a message quoting input cannot move a terminal's
 /// cursor, set its title or ring its bell. Line feeds and tabs stay.
 pub fn escape_controls(text: String) -> String {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    let escaped = |c: char| c.is_control() && c != '\n' && c != '\t';
+    if !text.chars().any(escaped) {
         return text;
     }
     let mut out = String::with_capacity(text.len() + 8);
     for c in text.chars() {
-        if c.is_control() && c != '\n' && c != '\t' {
+        if escaped(c) {
             out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
         } else {
             out.push(c);

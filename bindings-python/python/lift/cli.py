@@ -93,7 +93,9 @@ def _clean_stale_temps(directory: Path) -> None:
             pid = int(tmp.name[len(_TMP_PREFIX) :].split("-", 1)[0])
         except ValueError:
             continue
-        if pid != os.getpid() and not Path(f"/proc/{pid}").exists():
+        from .local import alive
+
+        if pid != os.getpid() and not alive(pid):
             tmp.unlink(missing_ok=True)
 
 
@@ -593,22 +595,14 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         if args.format == "json":
             sys.stdout.write(json.dumps(results, indent=2) + "\n")
         if target and not args.delete:
-            _refresh_data_plane(state, app)
+            from .local import lifecycle
+
+            if lifecycle.reload(state, app.name):
+                print(f"the local data plane serves the new release of {app.name}", file=sys.stderr)
         return EXIT_OK
     except PackageError as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_INVALID
-
-
-def _refresh_data_plane(state, app) -> None:
-    """Where the local data plane serves the app, have it read the new release."""
-    from .local import lifecycle
-
-    plane = lifecycle.DataPlaneClient.attach(state)
-    served = plane.call("GET", "/status")["apps"].get(app.name) if plane else None
-    if plane and served:
-        plane.call("POST", "/apps", {"app": app.name, "regions": {r: int(v["url"].rsplit(":", 1)[1]) for r, v in served.items()}})
-        print(f"the local data plane serves the new release of {app.name}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -28,13 +28,10 @@ def _say(line: str) -> None:
 
 
 def _duration(text: str) -> float:
-    units = {"ms": 0.001, "s": 1, "m": 60, "h": 3600}
-    for u in ("ms", "s", "m", "h"):
-        if text.endswith(u) and text[: -len(u)].replace(".", "", 1).isdigit():
-            return float(text[: -len(u)]) * units[u]
-    if text.replace(".", "", 1).isdigit():
-        return float(text)
-    raise ValueError(f"`{text}` is not a duration such as 30s, 2m or 500ms")
+    """Seconds, read as the spec reads durations (`30s`, `1m30s`, `500ms`)."""
+    from . import _lift
+
+    return _lift.duration_ms(text) / 1000
 
 
 def cmd_package(args: argparse.Namespace) -> int:

@@ -40,7 +40,7 @@ MAX_UNZIPPED = 250 * 1024 * 1024
 #: 1980-01-01 00:00:00, the earliest time a zip entry can hold.
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 #: What never belongs in a package: caches and version control.
-_SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache", ".venv", "node_modules/.cache"}
+_SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".mypy_cache", ".pytest_cache", ".venv"}
 _SKIP_SUFFIXES = (".pyc", ".pyo")
 
 

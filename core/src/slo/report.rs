@@ -27,6 +27,11 @@ pub struct Sample<'a> {
     pub latency_ms: Option<f64>,
 }
 
+/// Whether `good` of `total` events can be true: never more good than all.
+pub fn check_sample(good: u64, total: u64) -> Result<(), String> {
+    if good > total { Err(format!("{good} good events of {total} is more good than there were")) } else { Ok(()) }
+}
+
 /// Most bad lines reported one by one; the rest are counted.
 pub const MAX_SAMPLE_ERRORS: usize = 20;
 
@@ -50,8 +55,7 @@ pub fn parse_samples<'a>(text: &'a str, slos: Option<&[&str]>) -> Result<Vec<Sam
         let f: Vec<&str> = line.split(',').map(str::trim).collect();
         let parsed = match f.as_slice() {
             [at, slo, good, total] => match (at.parse(), good.parse(), total.parse()) {
-                (Ok(at), Ok(good), Ok(total)) if good <= total => Ok(Sample { at, slo, good, total, latency_ms: None }),
-                (Ok(_), Ok(good), Ok(total)) => Err(format!("{good} good events of {total} is more good than there were")),
+                (Ok(at), Ok(good), Ok(total)) => check_sample(good, total).map(|()| Sample { at, slo, good, total, latency_ms: None }),
                 _ => Err(String::new()),
             },
             [at, slo, latency] => match (at.parse(), latency.parse::<f64>()) {

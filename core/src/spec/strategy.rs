@@ -79,8 +79,9 @@ fn percent(text: &str) -> Option<Percent> {
 impl FromStr for StrategyName {
     type Err = UnitError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let codedeploy = CODEDEPLOY_PRESETS.iter().find(|(cd, _)| *cd == s).map(|(cd, _)| *cd);
-        let name = CODEDEPLOY_PRESETS.iter().find(|(cd, _)| *cd == s).map_or(s, |(_, lift)| lift);
+        let preset = CODEDEPLOY_PRESETS.iter().find(|(cd, _)| *cd == s);
+        let codedeploy = preset.map(|(cd, _)| *cd);
+        let name = preset.map_or(s, |(_, lift)| lift);
         let kind = match name {
             "all-at-once" => Some(StrategyKind::AllAtOnce),
             "rolling" => Some(StrategyKind::Rolling),

@@ -20,8 +20,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -29,7 +27,7 @@ import time
 import urllib.request
 import zipfile
 from pathlib import Path
-from typing import Any, Callable, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 
 from .. import LiftError
@@ -51,7 +49,8 @@ def state_dir(given: Optional[str] = None) -> Path:
     return Path(base) / "lift" / "local"
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie does not)."""
     try:
         os.kill(pid, 0)
     except OSError:
@@ -117,7 +116,7 @@ class LocalTarget:
     def attach(cls, state: Path) -> Optional["LocalTarget"]:
         """The emulator `lift local up` left running, if it still answers."""
         info = _read(state / "emulator.json")
-        if not info or not _alive(int(info["pid"])) or not _up(info["url"] + "/moto-api/"):
+        if not info or not alive(int(info["pid"])) or not _up(info["url"] + "/moto-api/"):
             return None
         t = cls(int(info["port"]))
         t.pid = int(info["pid"])

@@ -81,9 +81,7 @@ class DataPlane:
                 front = Front(r, port)
                 fronts[region] = front
             else:
-                front.region.discover()
-                front.region._aliases.clear()
-                front.region.retire()
+                front.region.reload()
             urls[region] = front.url
         for p in self.pollers.pop(app, []):
             p.stop()

@@ -211,6 +211,13 @@ class Region:
             region=self.region,
         )
 
+    def reload(self) -> None:
+        """Read a new release: routes again, aliases afresh, and the workers of
+        versions no alias serves any more dropped."""
+        self.discover()
+        self._aliases.clear()
+        self.retire()
+
     def served_versions(self) -> Dict[str, Dict[str, object]]:
         with self._lock:
             return {f"{f}:{v}": {"warm_workers": p.warm} for (f, v), p in self._pools.items()}

@@ -19,9 +19,9 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, Optional
 
-from . import LocalError, LocalTarget, _alive, _read, _up, _write
+from . import LocalError, LocalTarget, _read, _up, _write, alive
 
 Say = Callable[[str], None]
 
@@ -55,7 +55,7 @@ class DataPlaneClient:
     @classmethod
     def attach(cls, state: Path) -> Optional["DataPlaneClient"]:
         info = _read(state / "dataplane.json")
-        if not info or not _alive(int(info["pid"])) or not _up(info["url"] + "/status"):
+        if not info or not alive(int(info["pid"])) or not _up(info["url"] + "/status"):
             return None
         return cls(info["url"], int(info["pid"]))
 
@@ -121,6 +121,17 @@ def up(spec: str, state: Path, code: Optional[Dict[str, str]] = None, say: Say =
     return {"app": app.name, "emulator": target.url, "regions": deployed, "packages": {k: p.to_dict() for k, p in pkgs.items()}, "seconds": round(time.monotonic() - started, 2)}
 
 
+def reload(state: Path, app: str) -> bool:
+    """Where the running data plane serves `app`, have it read the app's new
+    release (routes, aliases, versions) on the ports it has; whether it did."""
+    plane = DataPlaneClient.attach(state)
+    served = plane.call("GET", "/status")["apps"].get(app) if plane else None
+    if not plane or not served:
+        return False
+    plane.call("POST", "/apps", {"app": app, "regions": {r: int(v["url"].rsplit(":", 1)[1]) for r, v in served.items()}})
+    return True
+
+
 def status(state: Path) -> Dict[str, Any]:
     """What runs: the emulator, the data plane and what it serves."""
     target = LocalTarget.attach(state)
@@ -145,16 +156,16 @@ def down(state: Path, say: Say = _quiet) -> bool:
     anything = False
     for name in ("dataplane.json", "emulator.json"):
         info = _read(state / name)
-        if info and _alive(int(info["pid"])):
+        if info and alive(int(info["pid"])):
             anything = True
             try:
                 os.killpg(int(info["pid"]), signal.SIGTERM)
             except OSError:
                 pass
             deadline = time.time() + 10
-            while _alive(int(info["pid"])) and time.time() < deadline:
+            while alive(int(info["pid"])) and time.time() < deadline:
                 time.sleep(0.1)
-            if _alive(int(info["pid"])):
+            if alive(int(info["pid"])):
                 try:
                     os.killpg(int(info["pid"]), signal.SIGKILL)
                 except OSError:

@@ -20,7 +20,6 @@ second's values as `Values`/`Counts` pairs, so sums read back are exact.
 from __future__ import annotations
 
 import threading
-import time
 from collections import defaultdict
 from datetime import datetime, timezone
 from typing import Callable, Dict, List, Tuple
@@ -106,6 +105,3 @@ class MetricSink:
         self._thread.join()
         self.flush()
 
-
-def now() -> float:
-    return time.time()

@@ -192,7 +192,6 @@ class Worker:
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         }
-        self._log = log
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "awslambdaric", fn.handler],
             cwd=str(fn.code_dir),
