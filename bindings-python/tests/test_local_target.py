@@ -361,3 +361,12 @@ def test_a_configuration_change_publishes_a_version_that_takes_the_traffic(local
         assert status == 200 and headers["x-lift-executed-version"] == live
     finally:
         spec.write_text(original)
+
+
+def test_a_release_that_changes_nothing_keeps_the_warm_workers(local):
+    url, state = local["probe"]["regions"]["us-east-1"]["url"], local["state"]
+    lifecycle.up(str(local["probe_dir"]), state)  # whatever earlier tests released, this one is it
+    assert _get(url + "/ok")[0] == 200
+    lifecycle.up(str(local["probe_dir"]), state)
+    versions = lifecycle.status(state)["dataplane"]["apps"]["probe"]["us-east-1"]["versions"]
+    assert any(v["warm_workers"] > 0 for k, v in versions.items() if "WebFunction" in k), versions

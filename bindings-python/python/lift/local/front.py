@@ -215,7 +215,13 @@ class Region:
         """Read a new release: routes again, aliases afresh, and the workers of
         versions no alias serves any more dropped."""
         self.discover()
+        known = list(self._aliases)
         self._aliases.clear()
+        for function, alias in known:
+            try:
+                self.alias(function, alias)  # read afresh, so retire() knows what is still served
+            except Exception:  # gone with the release: its workers go too
+                pass
         self.retire()
 
     def served_versions(self) -> Dict[str, Dict[str, object]]:
