@@ -282,5 +282,6 @@ def test_every_format_holds_the_same_resources(name):
         assert got_pulumi == want_pulumi
         stack = app.synth("cdk", region=region, text=True)
         constructs = set(re.findall(r"^    const (\w+) = new ", stack, re.M)) - {"tags"}
-        params = set(app.synth("cloudformation", region=region).get("Parameters", {}))
+        template = app.synth("cloudformation", region=region)
+        params = set(template.get("Parameters", {})) | set(template.get("Conditions", {}))
         assert constructs - params == set(cfn)

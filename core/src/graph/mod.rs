@@ -74,6 +74,10 @@ pub enum Expr {
     Zone(u8),
     /// The parts joined without a separator.
     Join(Vec<Expr>),
+    /// The parameter's value when one is passed (not empty), else `fallback`:
+    /// how a rollout keeps an alias where it is while a stack update publishes
+    /// a new version.
+    ParamOr(String, Box<Expr>),
 }
 
 impl Expr {
@@ -90,6 +94,7 @@ impl Expr {
         match self {
             Expr::Ref(id, _) => out.push(id),
             Expr::Join(parts) => parts.iter().for_each(|p| p.refs(out)),
+            Expr::ParamOr(_, fallback) => fallback.refs(out),
             Expr::Str(_) | Expr::Param(_) | Expr::Pseudo(_) | Expr::Zone(_) => {}
         }
     }
@@ -178,6 +183,13 @@ pub struct Parameter {
     pub description: String,
     /// The value used when none is passed.
     pub default: Option<String>,
+}
+
+impl Parameter {
+    /// A parameter that may be passed empty (its default is empty): it means "not set".
+    pub fn optional(&self) -> bool {
+        self.default.as_deref() == Some("")
+    }
 }
 
 /// A stack output.

@@ -272,6 +272,18 @@ impl<'a> Stack<'_, 'a> {
                 self.out.push_str(" });\n");
             }
         }
+        // Conditions Lift writes test one parameter for being empty.
+        if let Some(conditions) = t.get("Conditions") {
+            for (name, c) in conditions.entries() {
+                let Some(Tree::List([Tree::Map([("Ref", Tree::Str(param))]), Tree::Str(value)])) = c.get("Fn::Equals") else { continue };
+                let _ = writeln!(
+                    self.out,
+                    "    const {name} = new cdk.CfnCondition(this, {}, {{ expression: cdk.Fn.conditionEquals({param}.valueAsString, {}) }});",
+                    js_str(name),
+                    js_str(value)
+                );
+            }
+        }
         // Declare constructs so that each comes after what it refers to.
         let order: Vec<&str> = match g.topological_order() {
             Ok(o) => o,
@@ -481,6 +493,14 @@ impl<'a> Stack<'_, 'a> {
                 out.push_str(", ");
                 self.push_value(out, list, 0, false);
                 out.push(')');
+                true
+            }
+            ("Fn::If", Tree::List([Tree::Str(condition), then, otherwise])) => {
+                push_all(out, &["cdk.Token.asString(cdk.Fn.conditionIf(", condition, ".logicalId, "]);
+                self.push_value(out, then, 0, false);
+                out.push_str(", ");
+                self.push_value(out, otherwise, 0, false);
+                out.push_str("))");
                 true
             }
             ("Fn::GetAZs", _) => {

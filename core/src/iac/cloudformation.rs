@@ -20,13 +20,24 @@ pub fn template<'a>(g: &'a Graph, a: &'a Bump) -> Tree<'a> {
     let mut t = builder!(a; "AWSTemplateFormatVersion" => "2010-09-09", "Description" => &g.description);
     if !g.parameters.is_empty() {
         let params = g.parameters.iter().map(|p| {
-            let mut v = builder!(a; "Type" => "String", "Description" => &p.description, "MinLength" => 1u32);
+            let mut v = builder!(a; "Type" => "String", "Description" => &p.description);
+            if !p.optional() {
+                v.push("MinLength", 1u32);
+            }
             if let Some(d) = &p.default {
                 v.push("Default", d);
             }
             (p.name.as_str(), v.finish())
         });
         t.push("Parameters", map(a, params));
+        let optional = g.parameters.iter().filter(|p| p.optional()).map(|p| {
+            let name: &str = a.alloc_str(&unset_condition(&p.name));
+            (name, tmap! { a; "Fn::Equals" => tlist![a; tmap! { a; "Ref" => p.name.as_str() }, ""] })
+        });
+        let conditions = map(a, optional);
+        if !conditions.entries().is_empty() {
+            t.push("Conditions", conditions);
+        }
     }
     // Every taggable resource carries the same tags: build them once, share them.
     let tags = Tags {
@@ -522,6 +533,11 @@ fn pseudo(p: Pseudo) -> &'static str {
     }
 }
 
+/// The condition that holds when optional parameter `p` is passed empty.
+pub fn unset_condition(p: &str) -> String {
+    format!("{p}Unset")
+}
+
 /// Append `e` to an `Fn::Sub` string; false when it cannot be substituted.
 fn push_sub(g: &Graph, s: &mut bumpalo::collections::String<'_>, e: &Expr) -> bool {
     match e {
@@ -554,7 +570,7 @@ fn push_sub(g: &Graph, s: &mut bumpalo::collections::String<'_>, e: &Expr) -> bo
             s.push_str(pseudo(*p));
             s.push('}');
         }
-        Expr::Zone(_) | Expr::Join(_) => return false,
+        Expr::Zone(_) | Expr::Join(_) | Expr::ParamOr(..) => return false,
     }
     true
 }
@@ -571,6 +587,10 @@ pub fn expr<'a>(g: &'a Graph, e: &'a Expr, a: &'a Bump) -> Tree<'a> {
         Expr::Param(p) => tmap! { a; "Ref" => p },
         Expr::Pseudo(p) => tmap! { a; "Ref" => pseudo(*p) },
         Expr::Zone(n) => zone_select(*n, a),
+        Expr::ParamOr(p, fallback) => {
+            let condition: &str = a.alloc_str(&unset_condition(p));
+            tmap! { a; "Fn::If" => tlist![a; condition, expr(g, fallback, a), tmap! { a; "Ref" => p }] }
+        }
         Expr::Join(parts) => {
             let mut s = bumpalo::collections::String::new_in(a);
             if parts.iter().all(|p| push_sub(g, &mut s, p)) {

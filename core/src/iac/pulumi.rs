@@ -151,6 +151,9 @@ impl<'a> Ctx<'_, 'a> {
                 let _ = write!(out, "${{zones-{}[{n}]}}", self.region());
             }
             Expr::Join(parts) => parts.iter().for_each(|p| self.push_expr(p, out)),
+            // Pulumi YAML has no conditional: the value follows the fallback,
+            // so `pulumi up` moves what the runner would move step by step.
+            Expr::ParamOr(_, fallback) => self.push_expr(fallback, out),
         }
     }
 

@@ -39,6 +39,17 @@ fn push_expr(m: &Module<'_>, e: &Expr, out: &mut String, literal: &mut dyn FnMut
             let _ = write!(o, "data.aws_availability_zones.available.names[{n}]");
         }),
         Expr::Join(parts) => parts.iter().for_each(|p| push_expr(m, p, out, literal)),
+        Expr::ParamOr(p, fallback) => {
+            // `coalesce` skips empty strings. The fallback as an expression:
+            // a lone interpolation loses its `${}`, anything else is a string.
+            let mut text = String::new();
+            push_expr(m, fallback, &mut text, &mut template_literal);
+            let bare = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')).filter(|t| !t.contains("${"));
+            let fallback = bare.map(str::to_owned).unwrap_or_else(|| format!("\"{text}\""));
+            interp(out, |o| {
+                let _ = write!(o, "coalesce(var.{p}, {fallback})");
+            })
+        }
     }
 }
 
@@ -113,7 +124,9 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
             if let Some(d) = &p.default {
                 v.push(("default", Tree::Str(escaped(a, d))));
             }
-            v.push(("validation", tlist![a; tmap! { a; "condition" => condition, "error_message" => message }]));
+            if !p.optional() {
+                v.push(("validation", tlist![a; tmap! { a; "condition" => condition, "error_message" => message }]));
+            }
             (p.name.as_str(), map(a, v))
         });
         top.push(("variable", map(a, vars)));
@@ -258,8 +271,11 @@ pub fn hcl(m: &Module<'_>) -> String {
         for (k, v) in attrs {
             let _ = writeln!(w.out, "  {k:width$} = {v}");
         }
-        let (condition, message) = validation(&p.name);
-        let _ = write!(w.out, "  validation {{\n    condition     = {condition}\n    error_message = {}\n  }}\n}}\n", quoted(&message));
+        if !p.optional() {
+            let (condition, message) = validation(&p.name);
+            let _ = write!(w.out, "  validation {{\n    condition     = {condition}\n    error_message = {}\n  }}\n", quoted(&message));
+        }
+        w.out.push_str("}\n");
     }
     for (type_name, name, arg) in lookups(m) {
         let _ = write!(w.out, "\ndata \"{type_name}\" \"{name}\" {{\n");

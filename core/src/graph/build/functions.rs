@@ -132,18 +132,39 @@ impl Builder<'_> {
             Expr::Join(vec![Expr::s(format!("{} {} config {config} code ", self.spec.app, self.spec.version)), key_for_version]).simplify();
         let version = Resource::FunctionVersion { function: Expr::r(&id, Attr::Id), description };
         self.add(&version_id, origin.clone(), version, false);
+        let new_version = Expr::r(&version_id, Attr::Version);
+        let codedeploy = self.alias_shift(name);
+        // Lift's runner shifts traffic itself: a stack update publishes the new
+        // version and leaves the alias on the version it is given (the one
+        // serving), so no traffic moves until the runner moves it. Given
+        // nothing (the first deploy, or a plain `aws cloudformation deploy`),
+        // the alias follows the new version as before.
+        let version = if codedeploy.is_none() {
+            let param = format!("{id}LiveVersion");
+            self.g.parameters.push(Parameter {
+                name: param.clone(),
+                description: format!(
+                    "Version the `{LIVE_ALIAS}` alias of function `{name}` stays on (the runner passes the one serving); empty: the new version"
+                ),
+                default: Some(String::new()),
+            });
+            Expr::ParamOr(param, Box::new(new_version.clone()))
+        } else {
+            new_version.clone()
+        };
         self.add(
             &alias_id,
             origin.clone(),
             Resource::Alias {
                 function: Expr::r(&id, Attr::Id),
-                version: Expr::r(&version_id, Attr::Version),
+                version,
                 name: LIVE_ALIAS,
-                codedeploy: self.alias_shift(name),
+                codedeploy,
             },
             false,
         );
         self.output(&cat(&id, "Arn"), &format!("ARN of function `{name}`"), Expr::r(&id, Attr::Arn));
+        self.output(&cat(&id, "PublishedVersion"), &format!("The version of function `{name}` this release published"), new_version);
         self.output(&cat(&id, "AliasArn"), &format!("ARN of the `{LIVE_ALIAS}` alias of function `{name}`"), alias_arn.clone());
 
         for (metric, threshold) in [("Errors", f.alarms.errors), ("Throttles", f.alarms.throttles)] {

@@ -273,6 +273,7 @@ fn expr_lookups(e: &Expr, u: &mut Lookups) {
         Expr::Pseudo(Pseudo::Partition | Pseudo::UrlSuffix) => u.partition = true,
         Expr::Zone(_) => u.zones = true,
         Expr::Join(parts) => parts.iter().for_each(|p| expr_lookups(p, u)),
+        Expr::ParamOr(_, fallback) => expr_lookups(fallback, u),
         Expr::Pseudo(Pseudo::Region) | Expr::Str(_) | Expr::Ref(..) | Expr::Param(_) => {}
     }
 }
