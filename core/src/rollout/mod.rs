@@ -8,6 +8,7 @@
 
 mod codedeploy;
 mod gate;
+pub mod judge;
 mod machine;
 mod plan;
 mod strategy;

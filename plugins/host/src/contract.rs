@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use wit_parser::{Resolve, SourceMap, WorldItem};
 
 /// The package plugins implement.
-pub const PACKAGE: &str = "lift:plugin@0.1.0";
+pub const PACKAGE: &str = "lift:plugin@0.2.0";
 
 /// The package's files, compiled in: the host needs no source tree.
 pub const WIT: [(&str, &str); 2] =
@@ -27,6 +27,8 @@ pub enum World {
     Deployer,
     /// Probes endpoints.
     Prober,
+    /// Reads metrics.
+    Metrics,
 }
 
 impl World {
@@ -36,6 +38,7 @@ impl World {
             World::Strategy => "strategy",
             World::Deployer => "deployer",
             World::Prober => "prober",
+            World::Metrics => "metrics",
         }
     }
 }
@@ -77,7 +80,7 @@ pub fn compatible(package: &str) -> Result<(), String> {
 pub struct WorldShape {
     /// The world's name.
     pub name: String,
-    /// Interfaces and functions it imports (`lift:plugin/log@0.1.0`, ...).
+    /// Interfaces and functions it imports (`lift:plugin/log@0.2.0`, ...).
     pub imports: Vec<String>,
     /// Interfaces and functions it exports.
     pub exports: Vec<String>,
@@ -122,31 +125,36 @@ mod tests {
 
     #[test]
     fn versions_within_the_minor_are_compatible_others_refused_naming_both() {
-        assert!(compatible("lift:plugin@0.1.0").is_ok());
-        assert!(compatible("lift:plugin@0.1.7").is_ok());
-        for bad in ["lift:plugin@0.2.0", "lift:plugin@1.0.0", "lift:plugin@0.0.9"] {
+        assert!(compatible("lift:plugin@0.2.0").is_ok());
+        assert!(compatible("lift:plugin@0.2.7").is_ok());
+        for bad in ["lift:plugin@0.3.0", "lift:plugin@1.0.0", "lift:plugin@0.1.0"] {
             let e = compatible(bad).unwrap_err();
             assert!(e.contains(bad) && e.contains(PACKAGE), "{e}");
         }
-        assert!(compatible("other:plugin@0.1.0").unwrap_err().contains("other:plugin"));
+        assert!(compatible("other:plugin@0.2.0").unwrap_err().contains("other:plugin"));
         assert!(compatible("lift:plugin@x").unwrap_err().contains("not a version"));
     }
 
     #[test]
-    fn three_worlds_with_the_capabilities_the_design_gives_them() {
+    fn four_worlds_with_the_capabilities_the_design_gives_them() {
         let worlds = worlds().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(worlds.keys().map(String::as_str).collect::<Vec<_>>(), ["deployer", "prober", "strategy"]);
+        assert_eq!(worlds.keys().map(String::as_str).collect::<Vec<_>>(), ["deployer", "metrics", "prober", "strategy"]);
         let w = |n: &str| worlds.get(n).cloned().unwrap_or_else(|| panic!("no world {n}"));
         // A strategy is pure: logging is all it may import (its types come from `types`, which has no functions).
         let strategy = w("strategy");
-        assert_eq!(strategy.imports.iter().filter(|i| !i.contains("/types")).collect::<Vec<_>>(), ["lift:plugin/log@0.1.0"]);
+        assert_eq!(strategy.imports.iter().filter(|i| !i.contains("/types")).collect::<Vec<_>>(), ["lift:plugin/log@0.2.0"]);
         assert_eq!(strategy.exports, ["name()", "decide()"]);
-        // Deployer and prober reach out only through the host's HTTP interface.
-        for (name, exports) in
-            [("deployer", vec!["configure()", "apply()", "describe()", "roll-back()", "delete()"]), ("prober", vec!["probe()"])]
-        {
+        // Deployer, metrics and prober reach out only through the host's HTTP interface.
+        for (name, exports) in [
+            (
+                "deployer",
+                vec!["configure()", "apply()", "describe()", "roll-back()", "delete()", "read-route()", "set-route()", "invoke()"],
+            ),
+            ("metrics", vec!["configure()", "fetch()"]),
+            ("prober", vec!["probe()"]),
+        ] {
             let world = w(name);
-            assert_eq!(world.imports, ["lift:plugin/log@0.1.0", "lift:plugin/http@0.1.0"], "{name}");
+            assert_eq!(world.imports, ["lift:plugin/log@0.2.0", "lift:plugin/http@0.2.0"], "{name}");
             assert_eq!(world.exports, exports, "{name}");
         }
     }

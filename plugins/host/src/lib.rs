@@ -21,6 +21,9 @@ pub mod strategy;
 
 pub use contract::{PACKAGE, World, WorldShape, compatible, worlds};
 pub use manifest::{HttpPolicy, Limits, Manifest, ManifestError};
-pub use plugin::{Deployer, Health, Inspection, Plugin, PluginError, Prober, Progress, Stack, StackStatus, Target};
+pub use plugin::{
+    Alias, Configured, Deployer, Health, Inspection, Invocation, MetricQuery, Metrics, Plugin, PluginError, Prober, Progress, Route,
+    Series, Stack, StackStatus, Target,
+};
 pub use sandbox::{Host, LogRecord};
 pub use strategy::WasmStrategy;

@@ -2,7 +2,7 @@
 //! at once) and running it: one store per instance, fresh limits per call, and
 //! a fresh instance after any failure, so one bad call costs one error.
 
-use crate::bindings::{deployer, prober, strategy};
+use crate::bindings::{deployer, metrics, prober, strategy};
 use crate::manifest::Manifest;
 use crate::sandbox::{Host, Log, LogRecord, State, TICK};
 use crate::{PACKAGE, World, compatible};
@@ -13,7 +13,8 @@ use std::time::{Duration, Instant};
 use wasmtime::Store;
 use wasmtime::component::{Component, InstancePre};
 
-pub use deployer::{Progress, Stack, StackStatus};
+pub use deployer::{Alias, Invocation, Progress, Route, Stack, StackStatus};
+pub use metrics::{MetricQuery, Series};
 pub use prober::{Health, Target};
 
 /// What went wrong, naming the plugin and, for a limit, the limit.
@@ -199,6 +200,7 @@ impl Host {
                 World::Strategy => strategy::StrategyPre::new(pre.clone()).map(drop),
                 World::Deployer => deployer::DeployerPre::new(pre.clone()).map(drop),
                 World::Prober => prober::ProberPre::new(pre.clone()).map(drop),
+                World::Metrics => metrics::MetricsPre::new(pre.clone()).map(drop),
             };
             if let Err(e) = exports {
                 findings.push(format!("it does not export the {} world: {e:#}", manifest.world));
@@ -303,6 +305,11 @@ impl Bindings for strategy::Strategy {
 impl Bindings for deployer::Deployer {
     fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
         deployer::DeployerPre::new(pre.clone())?.instantiate(store)
+    }
+}
+impl Bindings for metrics::Metrics {
+    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
+        metrics::MetricsPre::new(pre.clone())?.instantiate(store)
     }
 }
 impl Bindings for prober::Prober {
@@ -438,7 +445,12 @@ impl Plugin {
 
     /// A deployer's handle.
     pub fn deployer(&self) -> Result<Deployer, PluginError> {
-        Ok(Deployer(Runner::new(self, World::Deployer)?, None))
+        Ok(Configured(Runner::new(self, World::Deployer)?, None))
+    }
+
+    /// A metrics reader's handle.
+    pub fn metrics(&self) -> Result<Metrics, PluginError> {
+        Ok(Configured(Runner::new(self, World::Metrics)?, None))
     }
 
     pub(crate) fn strategy_runner(&self) -> Result<Runner<strategy::Strategy>, PluginError> {
@@ -456,20 +468,36 @@ impl Prober {
     }
 }
 
-/// A deployer plugin, ready to deploy. It keeps its settings, and configures
-/// an instance made again after a failure before its next call.
-pub struct Deployer(Runner<deployer::Deployer>, Option<Vec<(String, String)>>);
+/// A plugin that takes settings (endpoint, credentials): it keeps them, and
+/// configures an instance made again after a failure before its next call.
+pub struct Configured<B>(Runner<B>, Option<Vec<(String, String)>>);
 
-impl Deployer {
+/// How a configurable world is configured.
+pub(crate) trait Configure: Bindings {
+    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>>;
+}
+impl Configure for deployer::Deployer {
+    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
+        self.call_configure(store, settings)
+    }
+}
+impl Configure for metrics::Metrics {
+    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
+        self.call_configure(store, settings)
+    }
+}
+
+#[allow(private_bounds, reason = "the worlds that take settings are the host's to list")]
+impl<B: Configure> Configured<B> {
     fn flat<T>(
         &mut self,
         call: &str,
-        f: impl FnOnce(&deployer::Deployer, &mut Store<State>) -> wasmtime::Result<Result<T, String>>,
+        f: impl FnOnce(&B, &mut Store<State>) -> wasmtime::Result<Result<T, String>>,
     ) -> Result<T, PluginError> {
         let plugin = self.0.name.to_string();
         if let (None, Some(settings)) = (&self.0.live, &self.1) {
             let settings = settings.clone();
-            self.0.call("configure", |b, s| b.call_configure(s, &settings))?.map_err(|message| PluginError::Reported {
+            self.0.call("configure", |b, s| b.configure(s, &settings))?.map_err(|message| PluginError::Reported {
                 plugin: plugin.clone(),
                 call: "configure".into(),
                 message,
@@ -481,10 +509,21 @@ impl Deployer {
     /// Settings: endpoint, credentials.
     pub fn configure(&mut self, settings: &[(String, String)]) -> Result<(), PluginError> {
         self.1 = None;
-        self.flat("configure", |b, s| b.call_configure(s, settings))?;
+        self.flat("configure", |b, s| b.configure(s, settings))?;
         self.1 = Some(settings.to_vec());
         Ok(())
     }
+
+    /// The plugin's name.
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+}
+
+/// A deployer plugin, ready to deploy.
+pub type Deployer = Configured<deployer::Deployer>;
+
+impl Configured<deployer::Deployer> {
     /// Create or update a stack; an operation ID.
     pub fn apply(&mut self, stack: &Stack) -> Result<String, PluginError> {
         self.flat("apply", |b, s| b.call_apply(s, stack))
@@ -500,5 +539,34 @@ impl Deployer {
     /// Delete the stack.
     pub fn delete(&mut self, name: &str, region: &str) -> Result<(), PluginError> {
         self.flat("delete", |b, s| b.call_delete(s, name, region))
+    }
+    /// Where an alias routes now.
+    pub fn read_route(&mut self, alias: &Alias) -> Result<Route, PluginError> {
+        self.flat("read-route", |b, s| b.call_read_route(s, alias))
+    }
+    /// Route an alias so.
+    pub fn set_route(&mut self, alias: &Alias, route: &Route) -> Result<(), PluginError> {
+        self.flat("set-route", |b, s| b.call_set_route(s, alias, route))
+    }
+    /// Invoke a function through an alias.
+    pub fn invoke(&mut self, alias: &Alias, payload: &str) -> Result<Invocation, PluginError> {
+        self.flat("invoke", |b, s| b.call_invoke(s, alias, payload))
+    }
+}
+
+/// A metrics plugin, ready to read.
+pub type Metrics = Configured<metrics::Metrics>;
+
+impl Configured<metrics::Metrics> {
+    /// Every query's points between two instants (epoch ms), one per step.
+    pub fn fetch(
+        &mut self,
+        region: &str,
+        queries: &[MetricQuery],
+        start_ms: u64,
+        end_ms: u64,
+        step_ms: u32,
+    ) -> Result<Vec<Series>, PluginError> {
+        self.flat("fetch", |b, s| b.call_fetch(s, region, queries, start_ms, end_ms, step_ms))
     }
 }

@@ -181,7 +181,8 @@ impl State {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }));
-        if manifest.world != crate::World::Deployer {
+        // Signing a cloud API request needs the time; a strategy or prober reads none.
+        if !matches!(manifest.world, crate::World::Deployer | crate::World::Metrics) {
             wasi.wall_clock(Frozen).monotonic_clock(Frozen);
         }
         let limits = &manifest.limits;

@@ -1,7 +1,7 @@
 //! Write a Lift plugin in Rust.
 //!
 //! A plugin is a WebAssembly component that implements one world of the WIT
-//! package `lift:plugin@0.1.0`. This crate holds the generated bindings, one
+//! package `lift:plugin@0.2.0`. This crate holds the generated bindings, one
 //! module per world; each has a `Guest` trait to implement and an export macro:
 //!
 //! ```ignore
@@ -44,6 +44,7 @@ pub mod deployer {
         pub_export_macro: true,
         export_macro_name: "export_deployer",
         default_bindings_module: "lift_plugin_sdk::deployer",
+        additional_derives: [PartialEq],
     });
     pub use self::lift::plugin::http;
     pub use self::lift::plugin::log::{Level, log};
@@ -64,6 +65,25 @@ pub mod prober {
     pub use self::lift::plugin::log::{Level, log};
 }
 
+/// A metrics reader: reads series through the host's HTTP capability.
+pub mod metrics {
+    // Generated from the WIT; its doc comments carry over where WIT has them.
+    #![allow(missing_docs, clippy::all)]
+    wit_bindgen::generate!({
+        world: "metrics",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_metrics",
+        default_bindings_module: "lift_plugin_sdk::metrics",
+    });
+    pub use self::lift::plugin::http;
+    pub use self::lift::plugin::log::{Level, log};
+}
+
+#[cfg(feature = "aws")]
+pub mod aws;
+
 pub use deployer::export_deployer;
+pub use metrics::export_metrics;
 pub use prober::export_prober;
 pub use strategy::export_strategy;

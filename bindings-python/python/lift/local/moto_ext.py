@@ -549,3 +549,35 @@ def _versions_keep_their_code() -> None:
 
 
 _versions_keep_their_code()
+
+
+def _percentile_statistics() -> None:
+    """moto's `GetMetricData` answers `Sum`, `Average`, `Minimum`, `Maximum`
+    and `SampleCount` and nothing for a percentile (`p99`), which a latency
+    gate reads. CloudWatch computes a percentile over the period's values;
+    here it is the nearest-rank percentile of the values put with
+    `PutMetricData` (moto keeps each of them), so `p99` of 100 values is the
+    99th smallest. CloudWatch's own estimate may differ by its histogram's
+    error; a gate's threshold is far coarser."""
+    import math
+    import re
+
+    from moto.cloudwatch.models import Statistics
+
+    original = Statistics.get_statistics_for_type
+    pattern = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
+
+    def get_statistics_for_type(self, stat):  # type: ignore[no-untyped-def]
+        m = pattern.match(stat or "")
+        if m is None:
+            return original(self, stat)
+        values = sorted(self.metric_single_values_list)
+        if not values:
+            return None
+        rank = max(1, math.ceil(float(m.group(1)) / 100.0 * len(values)))
+        return values[min(rank, len(values)) - 1]
+
+    Statistics.get_statistics_for_type = get_statistics_for_type
+
+
+_percentile_statistics()

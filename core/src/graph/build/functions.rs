@@ -155,12 +155,7 @@ impl Builder<'_> {
         self.add(
             &alias_id,
             origin.clone(),
-            Resource::Alias {
-                function: Expr::r(&id, Attr::Id),
-                version,
-                name: LIVE_ALIAS,
-                codedeploy,
-            },
+            Resource::Alias { function: Expr::r(&id, Attr::Id), version, name: LIVE_ALIAS, codedeploy },
             false,
         );
         self.output(&cat(&id, "Arn"), &format!("ARN of function `{name}`"), Expr::r(&id, Attr::Arn));

@@ -4,15 +4,18 @@
 //! deletes. Every request goes through the host's HTTP capability, signed
 //! with SigV4; the plugin holds credentials only as the host configured them.
 
-pub mod query;
-pub mod sigv4;
+pub mod lambda;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use lift_plugin_sdk::aws::query::{self, Api, Client, find, members, text_of};
+use lift_plugin_sdk::aws::sigv4;
 use lift_plugin_sdk::deployer::http::{self, Header, HttpError};
-use lift_plugin_sdk::deployer::{Guest, Level, Progress, Stack, StackStatus, log};
-use query::{Client, find, members, text_of};
+use lift_plugin_sdk::deployer::{Alias, Guest, Invocation, Level, Progress, Route, Stack, StackStatus, log};
+
+/// The CloudFormation Query API.
+const CLOUDFORMATION: Api = Api { service: "cloudformation", version: "2010-05-15" };
 
 /// What this instance remembers of an operation it started.
 #[derive(Default)]
@@ -53,9 +56,10 @@ struct Described {
     parameters: Vec<(String, String)>,
 }
 
-fn amz_date() -> String {
-    let t = time::OffsetDateTime::now_utc();
-    format!("{:04}{:02}{:02}T{:02}{:02}{:02}Z", t.year(), t.month() as u8, t.day(), t.hour(), t.minute(), t.second())
+/// Now, as SigV4 dates a request (the host gives a deployer the wall clock).
+pub fn amz_date() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    lift_plugin_sdk::aws::amz_date(i64::try_from(now).unwrap_or_default())
 }
 
 /// One API call: `read` takes what it needs from the answer's XML, parsed
@@ -66,7 +70,7 @@ fn call<T>(
     params: &[(String, String)],
     read: impl FnOnce(&roxmltree::Document) -> T,
 ) -> Result<T, query::ApiError> {
-    let prepared = STATE.with(|s| s.borrow().client.prepare(region, action, params, &amz_date()));
+    let prepared = STATE.with(|s| s.borrow().client.prepare(CLOUDFORMATION, region, action, params, &amz_date()));
     let request = http::Request {
         method: "POST".into(),
         url: prepared.url.clone(),
@@ -313,26 +317,12 @@ impl CloudFormation {
 
 impl Guest for CloudFormation {
     fn configure(settings: Vec<(String, String)>) -> Result<(), String> {
-        let get = |k: &str| settings.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let known = ["endpoint", "access-key-id", "secret-access-key", "session-token", "template-bucket"];
-        if let Some((unknown, _)) = settings.iter().find(|(k, _)| !known.contains(&k.as_str())) {
-            return Err(format!("unknown setting `{unknown}` (known: {})", known.join(", ")));
-        }
-        let credentials = match (get("access-key-id"), get("secret-access-key")) {
-            (Some(access_key_id), Some(secret_access_key)) => {
-                Some(sigv4::Credentials { access_key_id, secret_access_key, session_token: get("session-token") })
-            }
-            (None, None) => None,
-            _ => return Err("`access-key-id` and `secret-access-key` go together".into()),
-        };
-        let endpoint = get("endpoint").unwrap_or_default();
-        if credentials.is_none() && endpoint.is_empty() {
-            return Err("AWS's endpoints need credentials: set `access-key-id` and `secret-access-key`".into());
-        }
+        let client = Client::from_settings(&settings, &["template-bucket"])?;
+        let bucket = settings.iter().find(|(k, _)| k == "template-bucket").map(|(_, v)| v.clone()).filter(|b| !b.is_empty());
         STATE.with(|s| {
             let mut s = s.borrow_mut();
-            s.client = Client { endpoint, credentials };
-            s.template_bucket = get("template-bucket").filter(|b| !b.is_empty());
+            s.client = client;
+            s.template_bucket = bucket;
         });
         Ok(())
     }
@@ -420,6 +410,18 @@ impl Guest for CloudFormation {
         call_only(&region, "DeleteStack", &stack_params(&name))?;
         remember(&name, &region, Operation { since_event, ..Default::default() });
         Ok(())
+    }
+
+    fn read_route(alias: Alias) -> Result<Route, String> {
+        STATE.with(|s| lambda::read_route(&s.borrow().client, &alias))
+    }
+
+    fn set_route(alias: Alias, route: Route) -> Result<(), String> {
+        STATE.with(|s| lambda::set_route(&s.borrow().client, &alias, &route))
+    }
+
+    fn invoke(alias: Alias, payload: String) -> Result<Invocation, String> {
+        STATE.with(|s| lambda::invoke(&s.borrow().client, &alias, &payload))
     }
 }
 

@@ -1,11 +1,17 @@
-//! The CloudFormation Query API: a signed, form-encoded POST per action, and
-//! its XML answer read with roxmltree. Transport is a function argument, so
-//! the plugin sends through the host and the tests read canned documents.
+//! AWS's Query APIs (CloudFormation, CloudWatch, ...): a signed, form-encoded
+//! POST per action, and its XML answer read with roxmltree. Transport is the
+//! caller's, so a plugin sends through the host and the tests read canned documents.
 
-use crate::sigv4::{self, Credentials, Signing};
+use super::sigv4::{self, Credentials, Signing};
 
-/// The API version every action names.
-pub const VERSION: &str = "2010-05-15";
+/// One Query API: its signing name (also its endpoint's first label) and version.
+#[derive(Clone, Copy, Debug)]
+pub struct Api {
+    /// `cloudformation`, `monitoring` (CloudWatch's endpoint; it signs as `monitoring` too).
+    pub service: &'static str,
+    /// The API version every action names.
+    pub version: &'static str,
+}
 
 /// Where to send and how to sign.
 #[derive(Clone, Debug, Default)]
@@ -27,26 +33,49 @@ pub struct Prepared {
 }
 
 impl Client {
-    /// The endpoint for a region.
-    pub fn url(&self, region: &str) -> String {
+    /// Settings as the host passes them: `endpoint`, `access-key-id`,
+    /// `secret-access-key`, `session-token`; `extra` names the plugin's own.
+    pub fn from_settings(settings: &[(String, String)], extra: &[&str]) -> Result<Client, String> {
+        let get = |k: &str| settings.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let known = ["endpoint", "access-key-id", "secret-access-key", "session-token"];
+        if let Some((unknown, _)) = settings.iter().find(|(k, _)| !known.contains(&k.as_str()) && !extra.contains(&k.as_str())) {
+            let all: Vec<&str> = known.iter().chain(extra).copied().collect();
+            return Err(format!("unknown setting `{unknown}` (known: {})", all.join(", ")));
+        }
+        let credentials = match (get("access-key-id"), get("secret-access-key")) {
+            (Some(access_key_id), Some(secret_access_key)) => {
+                Some(Credentials { access_key_id, secret_access_key, session_token: get("session-token") })
+            }
+            (None, None) => None,
+            _ => return Err("`access-key-id` and `secret-access-key` go together".into()),
+        };
+        let endpoint = get("endpoint").unwrap_or_default();
+        if credentials.is_none() && endpoint.is_empty() {
+            return Err("AWS's endpoints need credentials: set `access-key-id` and `secret-access-key`".into());
+        }
+        Ok(Client { endpoint, credentials })
+    }
+
+    /// The endpoint of `service` (its endpoint label) in a region, ending in `/`.
+    pub fn url(&self, service: &str, region: &str) -> String {
         if self.endpoint.is_empty() {
-            format!("https://cloudformation.{region}.amazonaws.com/")
+            format!("https://{service}.{region}.amazonaws.com/")
         } else {
             format!("{}/", self.endpoint.trim_end_matches('/'))
         }
     }
 
-    /// The signed POST of `action` with `params`, at `amz_date`.
-    pub fn prepare(&self, region: &str, action: &str, params: &[(String, String)], amz_date: &str) -> Prepared {
+    /// The signed POST of `action` with `params` to `api`, at `amz_date`.
+    pub fn prepare(&self, api: Api, region: &str, action: &str, params: &[(String, String)], amz_date: &str) -> Prepared {
         let mut form = form_urlencoded::Serializer::new(String::new());
-        form.append_pair("Action", action).append_pair("Version", VERSION);
+        form.append_pair("Action", action).append_pair("Version", api.version);
         for (k, v) in params {
             form.append_pair(k, v);
         }
         let body = form.finish();
-        let url = self.url(region);
+        let url = self.url(api.service, region);
         let content_type = "application/x-www-form-urlencoded; charset=utf-8";
-        let call = Call { method: "POST", url: &url, region, service: "cloudformation" };
+        let call = Call { method: "POST", url: &url, region, service: api.service };
         let headers = self.signed(&call, &[("content-type", content_type)], body.as_bytes(), amz_date);
         Prepared { url, headers, body }
     }
@@ -71,10 +100,12 @@ impl Client {
         let Some(credentials) = &self.credentials else { return all };
         let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
         let (host, path) = after_scheme.split_once('/').map_or((after_scheme, ""), |(h, p)| (h, p));
+        // A query string is signed as it is sent: the callers send one already in canonical order.
+        let (path, query) = path.split_once('?').unwrap_or((path, ""));
         let path = format!("/{path}");
         let signing = Signing { service, region, amz_date };
         let borrowed: Vec<(&str, &str)> = all.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
-        let request = sigv4::Request { method, host, path: &path, query: "", headers: &borrowed, body };
+        let request = sigv4::Request { method, host, path: &path, query, headers: &borrowed, body };
         let signature = sigv4::sign(credentials, &signing, &request);
         all.extend(signature);
         all
@@ -179,11 +210,26 @@ mod tests {
             endpoint: "http://127.0.0.1:5000".into(),
             credentials: Some(Credentials { access_key_id: "A".into(), secret_access_key: "S".into(), session_token: None }),
         };
-        let p = client.prepare("eu-west-1", "DescribeStacks", &[("StackName".into(), "my shop".into())], "20261202T101500Z");
+        let api = Api { service: "cloudformation", version: "2010-05-15" };
+        let p = client.prepare(api, "eu-west-1", "DescribeStacks", &[("StackName".into(), "my shop".into())], "20261202T101500Z");
         assert_eq!(p.url, "http://127.0.0.1:5000/");
         assert_eq!(p.body, "Action=DescribeStacks&Version=2010-05-15&StackName=my+shop");
         let auth = p.headers.iter().find(|(n, _)| n == "authorization").map(|(_, v)| v.as_str()).unwrap_or_default();
         assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=A/20261202/eu-west-1/cloudformation/aws4_request"), "{auth}");
-        assert_eq!(Client::default().url("us-east-2"), "https://cloudformation.us-east-2.amazonaws.com/");
+        assert_eq!(Client::default().url("cloudformation", "us-east-2"), "https://cloudformation.us-east-2.amazonaws.com/");
+        assert_eq!(client.url("monitoring", "us-east-2"), "http://127.0.0.1:5000/");
+    }
+
+    #[test]
+    fn settings_name_what_is_wrong() {
+        let s = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<Vec<_>>();
+        assert!(Client::from_settings(&s(&[("endpoint", "http://x")]), &[]).is_ok_and(|c| c.credentials.is_none()));
+        let unknown = Client::from_settings(&s(&[("endpoint", "http://x"), ("bucket", "b")]), &["template-bucket"]);
+        assert_eq!(
+            unknown.err().as_deref(),
+            Some("unknown setting `bucket` (known: endpoint, access-key-id, secret-access-key, session-token, template-bucket)")
+        );
+        assert!(Client::from_settings(&s(&[("access-key-id", "A")]), &[]).is_err_and(|e| e.contains("go together")));
+        assert!(Client::from_settings(&[], &[]).is_err_and(|e| e.contains("need credentials")));
     }
 }
