@@ -4,6 +4,7 @@
 //! message. The Python package (`python/lift`) wraps these in friendly types.
 
 mod plugins;
+mod rollout;
 
 use lift_core::app::{DrillFormat, PlanFormat, ReportFormat, RulesFormat};
 use lift_core::machine::Machine;
@@ -119,7 +120,7 @@ fn named<T: Named>(name: &str) -> PyResult<T> {
 
 /// A loaded app spec.
 #[pyclass(frozen, name = "App", module = "lift._lift")]
-struct PyApp(App);
+pub(crate) struct PyApp(pub(crate) App);
 
 #[pymethods]
 impl PyApp {
@@ -440,6 +441,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("RegionError", m.py().get_type::<RegionError>())?;
     m.add("ArgumentError", m.py().get_type::<ArgumentError>())?;
     plugins::register(m)?;
+    rollout::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

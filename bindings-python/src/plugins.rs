@@ -13,7 +13,7 @@ create_exception!(_lift, PluginError, PyException, "Raised when a plugin cannot 
 
 static HOST: OnceLock<Result<Host, String>> = OnceLock::new();
 
-fn host() -> PyResult<&'static Host> {
+pub(crate) fn host() -> PyResult<&'static Host> {
     HOST.get_or_init(|| Host::new(Host::default_cache_dir())).as_ref().map_err(|e| PluginError::new_err(e.clone()))
 }
 

@@ -5,14 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import lift
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ROLLED_BACK = 0, 1, 2, 3
 
 
 class _Style:
@@ -358,25 +361,60 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser(
         "deploy",
-        help="deploy every region's stack with the CloudFormation deployer plugin",
-        description="Deploy the app's stack to each region with a deployer plugin (default: the shipped "
-        "CloudFormation one), streaming CloudFormation's events. --local deploys to the local target (moto on "
-        "loopback, no AWS account needed), with each function's code packaged; the target keeps running, so a "
-        "second deploy is an update (`lift local down` stops it). Otherwise it deploys to AWS with the credentials "
-        "in AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, and --parameter supplies the stack's parameters.",
+        help="roll a release out as the plan says: deploy wave by wave, shift traffic, read the gates, promote or roll back",
+        description="Carry out the rollout plan (`lift plan` shows it): each wave's stacks are applied with the deployer "
+        "plugin (the new version published, serving nothing), the `live` aliases' weights move step by step, every "
+        "gate reads real metrics (CloudWatch GetMetricData through the metrics plugin), probes and hooks, and the "
+        "rollout promotes or rolls back. Every step is journaled and fsync'd in the state directory: after a crash, "
+        "--resume picks it up without repeating what was done. The target is the local one by default (started if "
+        "none runs; no AWS account needed); --target aws uses AWS's standard credential chain. Exit status: 0 promoted, "
+        "3 rolled back, 1 invalid spec or plugin, 2 usage.",
     )
     d.add_argument("spec", metavar="SPEC")
-    d.add_argument("--local", action="store_true", help="deploy to the local target (moto on loopback; started if none runs, and left running)")
-    d.add_argument("--state-dir", metavar="DIR", help="with --local: the local target's state directory (default: $LIFT_STATE_DIR, else ~/.local/state/lift/local)")
-    d.add_argument("--endpoint", metavar="URL", help="a CloudFormation endpoint other than AWS's")
-    d.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable)")
+    d.add_argument("--target", choices=["local", "aws"], default="local", help="where to deploy (default: local)")
+    d.add_argument("--local", action="store_true", help="the same as --target local")
+    d.add_argument("--state-dir", metavar="DIR", help="journals, locks and controls (local: the local target's state directory, default $LIFT_STATE_DIR or ~/.local/state/lift/local; aws: default ./.lift)")
+    d.add_argument("--code", action="append", default=[], metavar="FUNCTION=PATH", help="deploy this function's code from PATH instead of the spec's (repeatable)")
+    d.add_argument("--time-scale", type=int, default=1, metavar="N", help="run every bake and stagger N times faster (demos and tests; the journal says so)")
+    d.add_argument("--approve", action="store_true", help="answer every approval in advance (CI)")
+    d.add_argument("--resume", action="store_true", help="pick up the rollout under way (after a crash or kill) where its journal stops")
+    d.add_argument("--break-lock", action="store_true", help="clear a stale lock left by a rollout whose process is gone")
+    d.add_argument("--strategy-plugin", metavar="PLUGIN", help="a strategy plugin that decides what follows each gate")
+    d.add_argument("--endpoint", metavar="URL", help="with --target aws: an endpoint other than AWS's")
     d.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE", help="a stack parameter (repeatable)")
     d.add_argument("--template-bucket", metavar="BUCKET", help="where templates over 51,200 bytes are uploaded; {region} stands for the region")
-    d.add_argument("--plugin", default="cloudformation", help="the deployer plugin (default: cloudformation)")
-    d.add_argument("--delete", action="store_true", help="delete each stack again once it is up (a round trip)")
-    d.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="per stack (default 600)")
-    d.add_argument("--format", choices=["text", "json"], default="text")
+    d.add_argument("--timeout", type=float, default=1800.0, metavar="SECONDS", help="per stack operation (default 1800)")
+    d.add_argument("--format", choices=["text", "json"], default="text", help="json: one JSON object per journal record on stdout, then a summary")
     d.set_defaults(func=cmd_deploy)
+
+    for word, what in [
+        ("approve", "approve the step the rollout waits on"),
+        ("abort", "abort the rollout under way: it rolls back"),
+        ("pause", "hold the rollout under way: no new step starts, bakes stop counting"),
+        ("resume", "go on after a pause"),
+    ]:
+        c = sub.add_parser(word, help=what, description=f"{what[0].upper()}{what[1:]}; from any shell (or machine) sharing the state directory. The journal records who.")
+        c.add_argument("spec", metavar="SPEC")
+        c.add_argument("--target", choices=["local", "aws"], default="local")
+        c.add_argument("--state-dir", metavar="DIR")
+        if word == "abort":
+            c.add_argument("--reason", help="why (journaled)")
+        c.set_defaults(func=cmd_control)
+
+    st = sub.add_parser("status", help="where the newest rollout of the app stands", description="Where the newest rollout stands: phase, step, weights, the last record and the last decisions with their evidence.")
+    st.add_argument("spec", metavar="SPEC")
+    st.add_argument("--target", choices=["local", "aws"], default="local")
+    st.add_argument("--state-dir", metavar="DIR")
+    st.add_argument("--format", choices=["text", "json"], default="text")
+    st.set_defaults(func=cmd_status)
+
+    hi = sub.add_parser("history", help="past rollouts of the app: outcome and duration (--audit: who did what)", description="Every rollout of the app in the state directory with its outcome and duration; --audit lists who started, resumed, approved, paused or aborted what, and when.")
+    hi.add_argument("spec", metavar="SPEC")
+    hi.add_argument("--target", choices=["local", "aws"], default="local")
+    hi.add_argument("--state-dir", metavar="DIR")
+    hi.add_argument("--audit", action="store_true")
+    hi.add_argument("--format", choices=["text", "json"], default="text")
+    hi.set_defaults(func=cmd_history)
 
     pv = sub.add_parser(
         "preview",
@@ -539,70 +577,231 @@ def cmd_preview(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _code_overrides(pairs: Sequence[str]) -> Dict[str, str]:
+    out = {}
+    for kv in pairs:
+        fn, sep, path = kv.partition("=")
+        if not sep or not fn or not path:
+            raise ValueError(f"--code takes FUNCTION=PATH, not {kv!r}")
+        out[fn] = path
+    return out
+
+
+def _state_for(args: argparse.Namespace) -> Path:
+    """The state directory: the local target's, or --state-dir (default ./.lift) for AWS."""
+    if args.target == "local":
+        from .local import state_dir
+
+        return state_dir(args.state_dir)
+    return Path(args.state_dir or ".lift").resolve()
+
+
 def cmd_deploy(args: argparse.Namespace) -> int:
-    from . import plugins
+    from . import package as packaging
+    from . import rollout
     from .package import PackageError
 
+    if args.local:
+        args.target = "local"
+    if args.time_scale < 1 or args.time_scale > 10_000:
+        raise ValueError(f"--time-scale {args.time_scale} is not between 1 and 10000")
+    path = lift.find_spec(args.spec)
     app = _load(args.spec)
-    regions = args.region or app.regions
-    unknown = [r for r in regions if r not in app.regions]
-    if unknown:
-        raise lift.RegionError(f"{', '.join(unknown)}: not among {args.spec}'s regions ({', '.join(app.regions)})")
+    if any(d.is_error for d in app.validate()):
+        raise lift.ValidationError([d for d in app.validate() if d.is_error])
     given = dict(kv.split("=", 1) for kv in args.parameter if "=" in kv)
     if len(given) != len(args.parameter):
         raise ValueError("--parameter takes KEY=VALUE")
-    target = None
-    pkgs = None
-    if args.local:
-        from . import package as packaging
-        from .local import LocalTarget, state_dir
-
-        state = state_dir(args.state_dir)
-        pkgs = packaging.packages(app, lift.find_spec(args.spec).parent, {})
-        target, fresh = LocalTarget.ensure(state)
-        print(
-            f"{'started' if fresh else 'deploying to'} the local target at {target.url} (state in {state}); "
-            "it keeps running, so the next deploy updates these stacks: `lift local down` stops it",
-            file=sys.stderr,
-        )
+    code = _code_overrides(args.code)
+    state = _state_for(args)
+    out = sys.stdout if args.format == "json" else sys.stderr
+    printer = rollout.Printer(out, args.format)
     try:
-        endpoint = target.url if target else args.endpoint
-        creds = {"access_key_id": "testing", "secret_access_key": "testing"} if target else {}
-        bucket = args.template_bucket or (target.template_bucket(app) if target else None)
-        deployer = plugins.Deployer(args.plugin, endpoint=endpoint, settings={"template-bucket": bucket} if bucket else None, **creds)
-        results = {}
-        for region in regions:
-            stack = f"{app.name}-{region}"
-            if target:
-                body, params = target.prepare(app, region, pkgs)
-            else:
-                body, params = app.synth("cloudformation", region=region, text=True), {}
-            params.update(given)
-            print(f"{stack}: deploying to {region}{' (local target)' if target else ''}", file=sys.stderr)
-            done = deployer.deploy(stack, region, body, params, timeout=args.timeout, on_event=lambda line: print(f"  {line}", file=sys.stderr))
-            _print_plugin_log(deployer.log(), skip_debug=True)
-            results[region] = {"stack": stack, "status": done["status"], "outputs": done["outputs"]}
-            if args.format == "text":
-                print(f"{stack}: {done['status']}")
-                for k, v in done["outputs"].items():
-                    print(f"  {k} = {v}")
-            if args.delete:
-                deployer.delete(stack, region)
-                gone = deployer.wait(stack, region, "deleted", timeout=args.timeout)
-                results[region]["deleted"] = gone["status"] == "deleted"
-                if args.format == "text":
-                    print(f"{stack}: deleted")
-        if args.format == "json":
-            sys.stdout.write(json.dumps(results, indent=2) + "\n")
-        if target and not args.delete:
-            from .local import lifecycle
-
-            if lifecycle.reload(state, app.name):
-                print(f"the local data plane serves the new release of {app.name}", file=sys.stderr)
-        return EXIT_OK
+        pkgs = packaging.packages(app, path.parent, code)
     except PackageError as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_INVALID
+    regions: Dict[str, Any] = {}
+    on_deployed = None
+    if args.target == "local":
+        from .local import LocalTarget, _read, lifecycle
+
+        target, fresh = LocalTarget.ensure(state)
+        printer.note(f"local target {'started' if fresh else 'running'} at {target.url} (state in {state})")
+        served = (_read(state / "apps.json") or {}).get(app.name, {}).get("regions", {})
+        for region in app.regions:
+            body, params = target.prepare(app, region, pkgs)
+            params.update(given)
+            regions[region] = {"stack": f"{app.name}-{region}", "template": body, "parameters": sorted(params.items()), "endpoint": served.get(region, {}).get("url")}
+        settings = {"endpoint": target.url, "access-key-id": "testing", "secret-access-key": "testing", "template-bucket": target.template_bucket(app)}
+        min_period = 1
+
+        def on_deployed(region: str) -> None:
+            # The data plane serves what is deployed: a new stack's routes, a new version's code.
+            lifecycle.serve(state, app, path, target.url)
+    else:
+        settings = rollout.aws_settings()
+        if args.endpoint:
+            settings["endpoint"] = args.endpoint
+        if args.template_bucket:
+            settings["template-bucket"] = args.template_bucket
+        min_period = 60
+        _upload_code_to_aws(app, pkgs, given)
+        for region in app.regions:
+            body = app.synth("cloudformation", region=region, text=True)
+            params = dict(given)
+            for fn, p in pkgs.items():
+                params[f"{_pascal(fn)}FunctionCodeKey"] = p.key
+            regions[region] = {"stack": f"{app.name}-{region}", "template": body, "parameters": sorted(params.items())}
+    setup = {"regions": regions, "time_scale": args.time_scale, "approve": args.approve, "min_period_s": min_period, "stack_timeout_s": int(args.timeout)}
+    plan = app.plan()
+    started = time.monotonic()
+    approver = _terminal_approver(state, app.name) if (not args.approve and rollout.is_terminal() and args.format == "text") else None
+    last = rollout.run(
+        app,
+        setup,
+        state,
+        settings=settings,
+        resume=args.resume,
+        break_lock=args.break_lock,
+        strategy=args.strategy_plugin,
+        printer=_Both(printer, approver) if approver else printer,
+        on_deployed=on_deployed,
+    )
+    seconds = time.monotonic() - started
+    outcome = (last.get("status", {}).get("outcome") or {}).get("kind")
+    if args.format == "json":
+        printer._emit(json.dumps({"kind": "summary", "outcome": outcome, "status": last.get("status"), "seconds": round(seconds, 2), "journal": last["journal"]}))
+    else:
+        print(rollout.summary(last, plan, seconds, args.time_scale, Path(last["journal"])), file=sys.stderr)
+    return EXIT_OK if outcome == "promoted" else EXIT_ROLLED_BACK
+
+
+class _Both:
+    """The printer, and a person asked at the terminal when the rollout waits for approval."""
+
+    def __init__(self, printer, approver):
+        self.printer, self.approver = printer, approver
+
+    def __getattr__(self, name):
+        return getattr(self.printer, name)
+
+    def record(self, text: str) -> None:
+        self.printer.record(text)
+        self.approver(json.loads(text))
+
+
+def _terminal_approver(state: Path, app: str):
+    """On a terminal, an approval is asked for there (another shell's `lift approve` works too)."""
+    from . import rollout
+
+    def ask(r: Dict[str, Any]) -> None:
+        a = r.get("action") or {}
+        if r.get("kind") != "intent" or a.get("kind") != "ask-approval":
+            return
+
+        def prompt() -> None:
+            try:
+                answer = input(f"approve step {a['step'] + 1}? [y/N] ").strip().lower()
+            except EOFError:
+                return
+            try:
+                rollout.control(state, app, "approve" if answer in ("y", "yes") else "abort", None if answer in ("y", "yes") else "declined at the terminal")
+            except rollout.NoRollout:
+                pass
+
+        threading.Thread(target=prompt, daemon=True).start()
+
+    return ask
+
+
+def _pascal(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
+
+
+def _upload_code_to_aws(app, pkgs, given: Dict[str, str]) -> None:
+    """Put each function's zip in the artifact bucket of each region (--parameter ArtifactBucket=NAME, `{region}` for the region)."""
+    if not pkgs:
+        return
+    bucket = given.get("ArtifactBucket")
+    if not bucket:
+        raise ValueError("--target aws with code to upload needs --parameter ArtifactBucket=BUCKET ({region} stands for the region)")
+    try:
+        import boto3
+    except ImportError as e:
+        raise lift.LiftError("--target aws uploads code with boto3: pip install boto3") from e
+    for region in app.regions:
+        s3 = boto3.client("s3", region_name=region)
+        name = bucket.replace("{region}", region)
+        for p in pkgs.values():
+            s3.put_object(Bucket=name, Key=p.key, Body=p.data)
+
+
+def _rollout_state(args: argparse.Namespace) -> Tuple[Path, str]:
+    if getattr(args, "local", False):
+        args.target = "local"
+    app = _load(args.spec)
+    return _state_for(args), app.name
+
+
+def cmd_control(args: argparse.Namespace) -> int:
+    from . import rollout
+
+    state, app = _rollout_state(args)
+    try:
+        r = rollout.control(state, app, args.command, getattr(args, "reason", None))
+    except rollout.NoRollout as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"{args.command}: sent to rollout {r.name} of {app}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from . import rollout
+
+    state, app = _rollout_state(args)
+    ids = rollout.rollout_ids(state, app)
+    if not ids:
+        print(f"lift: error: no rollout of {app} in {state}", file=sys.stderr)
+        return EXIT_INVALID
+    recs = rollout.records(ids[-1])
+    last = recs[-1]
+    st = last["status"]
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"rollout": ids[-1].name, "version": recs[0].get("version"), "status": st, "last": {k: v for k, v in last.items() if k != "status"}}, indent=2) + "\n")
+        return EXIT_OK
+    outcome = st.get("outcome")
+    print(f"rollout {ids[-1].name} of {app} {recs[0].get('version')}: {outcome['kind'] if outcome else st['phase']}{' (paused)' if st.get('paused') else ''}")
+    print(f"  step {min(st['step'] + 1, st['steps'])} of {st['steps']}; new version: " + ", ".join(f"{k} {rollout.pct(v)}" for k, v in sorted(st["weights"].items())))
+    line = rollout.record_text(last)
+    if line:
+        print(f"  last: {line.strip()} ({rollout.when(last['wall_ms'])})")
+    for d in st.get("decisions", [])[-5:]:
+        ev = d.get("evidence") or {}
+        print(f"  step {d['step'] + 1}: {d['decision']}: {ev.get('summary', '') if isinstance(ev, dict) else ev}")
+    print(f"  journal: {ids[-1] / 'journal.jsonl'}")
+    return EXIT_OK
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    from . import rollout
+
+    state, app = _rollout_state(args)
+    rows = rollout.audit(state, app) if args.audit else rollout.history(state, app)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    if not rows:
+        print(f"no rollouts of {app} in {state}")
+        return EXIT_OK
+    for r in rows:
+        if args.audit:
+            print(f"{rollout.when(r['wall_ms'])}  {r['rollout']}  {r['who']}: {r['what']}")
+        else:
+            reason = f" ({r['reason']})" if r.get("reason") else ""
+            print(f"{rollout.when(r['started_ms'])}  {r['rollout']}  {r['version']}  {r['outcome']}{reason}  {r['seconds']}s  by {r['by']}")
+    return EXIT_OK
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -615,12 +814,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except lift.plugins.PluginError as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_INVALID
+    except lift._lift.RolloutError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("lift: interrupted; a rollout under way goes on from its journal with `lift deploy --resume`", file=sys.stderr)
+        return 130
     except (lift.SpecNotFoundError, lift.RegionError) as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     except ValueError as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_USAGE
+    except lift.LiftError as e:
+        print(f"lift: error: {e}", file=sys.stderr)
+        return EXIT_INVALID
     except BrokenPipeError:
         return EXIT_OK
     except OSError as e:

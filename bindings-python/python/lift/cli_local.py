@@ -147,17 +147,26 @@ def cmd_local_traffic(args: argparse.Namespace) -> int:
     mix = {k: float(v) for k, v in _pairs(args.mix, "--mix").items()}
     bodies = _pairs(args.body, "--body")
     params = _pairs(args.param, "--param")
-    out = {}
+    plans = {}
     for region in chosen:
         r = regions[region]
         routes = mix or {k: 1.0 for k in r["routes"]}
         missing = [k for k in routes if k not in r["routes"]]
         if missing:
             raise ValueError(f"--mix names {', '.join(missing)}, not routes of the API ({', '.join(r['routes'])})")
-        rep = send(r["url"], routes, args.rps, _duration(args.duration), bodies, params)
-        out[region] = rep.to_dict()
-        if args.format == "text":
-            print(f"{region}: {rep.describe()}")
+        plans[region] = (r["url"], routes)
+    # Every region at once: the rate is per region, over the same seconds.
+    from concurrent.futures import ThreadPoolExecutor
+
+    duration = _duration(args.duration)
+    with ThreadPoolExecutor(max_workers=len(plans) or 1) as pool:
+        running = {region: pool.submit(send, url, routes, args.rps, duration, bodies, params) for region, (url, routes) in plans.items()}
+        out = {}
+        for region, f in running.items():
+            rep = f.result()
+            out[region] = rep.to_dict()
+            if args.format == "text":
+                print(f"{region}: {rep.describe()}")
     if args.format == "json":
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     return EXIT_OK

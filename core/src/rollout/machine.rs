@@ -51,6 +51,10 @@ pub enum Action {
         step: usize,
         /// Why.
         reason: String,
+        /// The plan's own approval gate asks (`approval: wave` or `step`), rather than
+        /// a gate policy escalating a doubt (broken measurements, an inconclusive check).
+        #[serde(default)]
+        planned: bool,
     },
     /// Put the previous version back in a region (all traffic).
     RollBack {
@@ -414,7 +418,8 @@ impl Rollout {
     /// The question to a person, with the last decision as its reason.
     fn approval_request(&self) -> Action {
         let reason = self.decisions.last().map(|d| d.decision.clone()).unwrap_or_default();
-        Action::AskApproval { step: self.step, reason }
+        let planned = matches!(self.phase, Phase::AwaitingApproval { then_start: true });
+        Action::AskApproval { step: self.step, reason, planned }
     }
 
     fn await_approval(&mut self, then_start: bool) {

@@ -22,6 +22,7 @@ pub mod deployer {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "deployer",
+        additional_derives: [PartialEq],
         with: {
             "lift:plugin/log": super::prober::lift::plugin::log,
             "lift:plugin/http": super::prober::lift::plugin::http,

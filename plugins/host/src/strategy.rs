@@ -1,7 +1,8 @@
 //! A strategy component as the core's [`GatePolicy`]: a user's strategy plugs
 //! into the same rollout machine as the built-ins. When the plugin fails (a
-//! trap, a limit, malformed data), the rollout does not: a person decides,
-//! and the reason names the plugin and what it hit.
+//! trap, a limit, malformed data), the rollout rolls back cleanly: a strategy
+//! that cannot decide cannot be trusted to go on, and a person asked would
+//! have nothing to go on either. The reason names the plugin and what it hit.
 
 use crate::bindings::strategy::Strategy;
 use crate::bindings::types;
@@ -42,7 +43,7 @@ impl WasmStrategy {
 
 impl GatePolicy for WasmStrategy {
     fn on_gate(&self, view: &View) -> Next {
-        self.decide(view).unwrap_or_else(|e| Next::AskPerson { why: format!("{e}; a person decides") })
+        self.decide(view).unwrap_or_else(|e| Next::RollBack { why: format!("{e}; rolling back") })
     }
 }
 

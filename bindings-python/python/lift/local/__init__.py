@@ -96,6 +96,9 @@ class LocalTarget:
         """Start the emulator: a child of this process, or, with `log`, a
         process of its own (a new session, output to `log`) that outlives it."""
         env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+        if log:
+            # The emulator's own record of every alias change, beside its log (see moto_ext).
+            env["LIFT_ALIAS_HISTORY"] = str(log.parent / "alias-history.jsonl")
         cmd = [sys.executable, "-m", "lift.local.server", "-H", "127.0.0.1", "-p", str(self.port)]
         out = open(log, "ab") if log else None
         self._proc = subprocess.Popen(

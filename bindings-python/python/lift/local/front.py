@@ -245,7 +245,7 @@ class Region:
         version = self.pick(function, alias)
         result = self.pool(function, version).invoke(event)
         self.sink.lambda_invocation(
-            self.region, function, alias, version, time.time(), error=not result.ok and not result.throttled, throttled=result.throttled, duration_ms=result.duration_ms
+            self.region, function, alias, version, time.time(), error=not result.ok and not result.throttled, throttled=result.throttled, duration_ms=result.handler_ms if result.handler_ms is not None else result.duration_ms
         )
         return version, result
 

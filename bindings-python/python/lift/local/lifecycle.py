@@ -109,16 +109,23 @@ def up(spec: str, state: Path, code: Optional[Dict[str, str]] = None, say: Say =
         if done["status"] not in ("complete",):
             raise LocalError(f"{stack}: {done['status']}: {done.get('reason') or 'see the events above'}")
         deployed[region] = {"stack": stack, "status": done["status"], "outputs": done["outputs"]}
-    plane = DataPlaneClient.ensure(state, target.url)
+    urls = serve(state, app, path, target.url)
+    for region, url in urls.items():
+        deployed[region]["url"] = url
+        say(f"{app.name} in {region}: {url}")
+    return {"app": app.name, "emulator": target.url, "regions": deployed, "packages": {k: p.to_dict() for k, p in pkgs.items()}, "seconds": round(time.monotonic() - started, 2)}
+
+
+def serve(state: Path, app, path: Path, emulator: str) -> Dict[str, str]:
+    """Have the data plane (started if none runs) serve `app`'s deployed
+    regions, on the ports it had before; each region's URL."""
+    plane = DataPlaneClient.ensure(state, emulator)
     apps = _read(state / "apps.json") or {}
     ports = {r: (apps.get(app.name, {}).get("regions", {}).get(r, {}).get("port", 0)) for r in app.regions}
     urls = plane.call("POST", "/apps", {"app": app.name, "regions": ports})["urls"]
     apps[app.name] = {"spec": str(path), "regions": {r: {"url": u, "port": int(u.rsplit(":", 1)[1])} for r, u in urls.items()}}
     _write(state / "apps.json", apps)
-    for region, url in urls.items():
-        deployed[region]["url"] = url
-        say(f"{app.name} in {region}: {url}")
-    return {"app": app.name, "emulator": target.url, "regions": deployed, "packages": {k: p.to_dict() for k, p in pkgs.items()}, "seconds": round(time.monotonic() - started, 2)}
+    return urls
 
 
 def reload(state: Path, app: str) -> bool:

@@ -130,17 +130,22 @@ class LambdaAliasModel(_Adapter, CloudFormationModel):
 
     @classmethod
     def update_from_cloudformation_json(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
-        lambda_backends[account_id][region_name].update_alias(**cls._args(cloudformation_json["Properties"]))
-        original_resource._props = cloudformation_json["Properties"]
+        # CloudFormation updates an alias only when its properties, resolved, changed: a stack
+        # update that leaves the version where it is must not touch weights a rollout has set.
+        props = cloudformation_json["Properties"]
+        before = getattr(original_resource, "_props", None)
+        if before is None or cls._args(before) != cls._args(props):
+            lambda_backends[account_id][region_name].update_alias(**cls._args(props))
+        original_resource._props = props
         return original_resource
 
     @staticmethod
     def _args(props):
         """moto's create_alias and update_alias take the same arguments."""
         return {
-            "name": props["Name"],
-            "function_name": props["FunctionName"],
-            "function_version": str(props["FunctionVersion"]),
+            "name": props.get("Name"),
+            "function_name": props.get("FunctionName"),
+            "function_version": str(props.get("FunctionVersion")),
             "description": props.get("Description", ""),
             "routing_config": props.get("RoutingConfig"),
         }
@@ -581,3 +586,60 @@ def _percentile_statistics() -> None:
 
 
 _percentile_statistics()
+
+
+def _change_sets_update_outputs() -> None:
+    """moto executes an update's change set without reading the stack's
+    outputs again: after the update a `Fn::GetAtt` output (the version the
+    release published) still says what the previous template gave it. On AWS
+    the outputs are the new template's; the stack's template is set, parsed
+    and its outputs evaluated once the change set has been applied."""
+    from moto.cloudformation.models import CloudFormationBackend
+
+    original = CloudFormationBackend.execute_change_set
+
+    def execute_change_set(self, change_set_name, stack_name=None):  # type: ignore[no-untyped-def]
+        original(self, change_set_name, stack_name)
+        for stack in list(self.stacks.values()):
+            if stack.name == stack_name or stack.stack_id == stack_name or any(
+                cs.stack_id == stack.stack_id and change_set_name in (cs.change_set_name, cs_id) for cs_id, cs in self.change_sets.items()
+            ):
+                stack._parse_template()
+                stack.output_map = stack._create_output_map()
+
+    CloudFormationBackend.execute_change_set = execute_change_set
+
+
+_change_sets_update_outputs()
+
+
+def _alias_history() -> None:
+    """Every alias change the emulator makes (through the Lambda API or a
+    stack), appended as a JSON line to `$LIFT_ALIAS_HISTORY` when it is set:
+    the emulator's own record of traffic shifts, which tests count instead of
+    trusting the runner's journal. AWS keeps this in CloudTrail; moto keeps none."""
+    import json
+    import os
+    import threading
+    import time
+
+    from moto.awslambda.models import LambdaBackend
+
+    path = os.environ.get("LIFT_ALIAS_HISTORY")
+    if not path:
+        return
+    lock = threading.Lock()
+    original = LambdaBackend.update_alias
+
+    def update_alias(self, name, function_name, function_version, description, routing_config):  # type: ignore[no-untyped-def]
+        alias = original(self, name, function_name, function_version, description, routing_config)
+        weights = ((routing_config or {}).get("AdditionalVersionWeights")) or {}
+        line = {"t": time.time(), "region": self.region_name, "function": function_name, "alias": name, "version": str(function_version), "weights": {k: float(v) for k, v in weights.items()}}
+        with lock, open(path, "a") as f:
+            f.write(json.dumps(line) + "\n")
+        return alias
+
+    LambdaBackend.update_alias = update_alias
+
+
+_alias_history()

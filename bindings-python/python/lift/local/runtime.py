@@ -56,11 +56,15 @@ class Result:
 
     ok: bool
     payload: bytes
+    #: From the invocation's start to its answer, a cold start's init included (what a caller waits).
     duration_ms: float
     error_type: Optional[str] = None
     #: The invocation never ran (no worker could be had): Lambda's throttle.
     throttled: bool = False
     timed_out: bool = False
+    #: The handler's own time, from the runtime taking the event to its answer: Lambda's `Duration`
+    #: metric, which leaves a cold start's init out (Lambda reports that as `Init Duration`).
+    handler_ms: Optional[float] = None
 
     def error(self) -> Dict[str, object]:
         try:
@@ -76,6 +80,8 @@ class _Invocation:
         self.deadline_ms = deadline_ms
         self.arn = arn
         self.done = threading.Event()
+        self.taken: Optional[float] = None
+        self.answered: Optional[float] = None
         self.ok = False
         self.payload = b""
         self.error_type: Optional[str] = None
@@ -112,6 +118,7 @@ class _RuntimeApi(BaseHTTPRequestHandler):
         if inv is None:  # the worker is being stopped
             return self._reply(410, b"")
         self.worker._current = inv
+        inv.taken = time.monotonic()
         self._reply(
             200,
             inv.event,
@@ -139,6 +146,7 @@ class _RuntimeApi(BaseHTTPRequestHandler):
             cur = self.worker._current
             if cur is None or cur.id != parts[1]:
                 return self._reply(400, b'{"errorMessage":"unknown request id","errorType":"InvalidRequestID"}')
+            cur.answered = time.monotonic()
             cur.ok = parts[2] == "response"
             cur.payload = body
             cur.error_type = None if cur.ok else (self.headers.get("Lambda-Runtime-Function-Error-Type") or "Unhandled")
@@ -244,7 +252,8 @@ class Worker:
                 "errorType": "Runtime.OutOfMemory",
             }
             return Result(False, json.dumps(msg).encode(), duration, "Runtime.OutOfMemory")
-        return Result(inv.ok, inv.payload, duration, inv.error_type)
+        handler = (inv.answered - inv.taken) * 1000 if inv.taken is not None and inv.answered is not None else duration
+        return Result(inv.ok, inv.payload, duration, inv.error_type, handler_ms=handler)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -17,8 +17,10 @@
 //! out again exactly the actions it lists as outstanding, under their first
 //! IDs, so a side effect that completed before the crash is not repeated.
 
+pub mod cloud;
 pub mod journal;
 pub mod lock;
+pub mod wall;
 
 pub use journal::{Actor, Entry, Journal, JournalError, Record};
 pub use lock::{Holder, Lock, LockError};
@@ -117,6 +119,10 @@ pub struct Runner {
     retries: Retries,
     /// Idempotency IDs of the actions handed out and not yet answered.
     ids: BTreeMap<String, String>,
+    /// The last record written.
+    last: Option<Record>,
+    /// Told of every record as it is written (progress, for a person).
+    observer: Option<Box<dyn FnMut(&Record) + Send>>,
 }
 
 fn key(action: &Action) -> String {
@@ -135,8 +141,18 @@ impl Runner {
             version: plan.version.clone(),
             time_scale: time_scale.max(1),
         };
-        journal.append(clock.now(), clock.wall_ms(), &actor, entry, &machine)?;
-        Ok(Runner { machine, journal, actor, rollout: rollout.to_owned(), policy: None, retries: Retries::default(), ids: BTreeMap::new() })
+        let last = journal.append(clock.now(), clock.wall_ms(), &actor, entry, &machine)?;
+        Ok(Runner {
+            machine,
+            journal,
+            actor,
+            rollout: rollout.to_owned(),
+            policy: None,
+            retries: Retries::default(),
+            ids: BTreeMap::new(),
+            last: Some(last),
+            observer: None,
+        })
     }
 
     /// Pick up the rollout journaled at `path` after a stop: the machine as
@@ -166,13 +182,32 @@ impl Runner {
         }
         let actor = Actor::this_process();
         let outstanding = last.outstanding();
-        journal.append(clock.now(), clock.wall_ms(), &actor, Entry::Resumed { outstanding }, &last)?;
-        Ok(Runner { machine: last, journal, actor, rollout, policy: None, retries: Retries::default(), ids })
+        let record = journal.append(clock.now(), clock.wall_ms(), &actor, Entry::Resumed { outstanding }, &last)?;
+        Ok(Runner {
+            machine: last,
+            journal,
+            actor,
+            rollout,
+            policy: None,
+            retries: Retries::default(),
+            ids,
+            last: Some(record),
+            observer: None,
+        })
     }
 
     /// Judge gate verdicts with a user's strategy instead of the plan's built-in one.
     pub fn with_policy(mut self, policy: Box<dyn GatePolicy>) -> Runner {
         self.policy = Some(policy);
+        self
+    }
+
+    /// Tell `observer` of every record as it is written, starting with the last one so far.
+    pub fn with_observer(mut self, mut observer: Box<dyn FnMut(&Record) + Send>) -> Runner {
+        if let Some(r) = &self.last {
+            observer(r);
+        }
+        self.observer = Some(observer);
         self
     }
 
@@ -198,7 +233,16 @@ impl Runner {
     }
 
     fn record(&mut self, clock: &dyn Clock, entry: Entry) -> Result<Record, RunError> {
-        Ok(self.journal.append(clock.now(), clock.wall_ms(), &self.actor.clone(), entry, &self.machine)?)
+        let actor = self.actor.clone();
+        self.record_as(clock, &actor, entry)
+    }
+
+    fn record_as(&mut self, clock: &dyn Clock, actor: &Actor, entry: Entry) -> Result<Record, RunError> {
+        let record = self.journal.append(clock.now(), clock.wall_ms(), actor, entry, &self.machine)?;
+        if let Some(o) = self.observer.as_mut() {
+            o(&record);
+        }
+        Ok(record)
     }
 
     fn feed(&mut self, event: Event, now: Timestamp) {
@@ -257,7 +301,7 @@ impl Runner {
     pub fn turn(&mut self, world: &mut dyn World, controls: &mut dyn Controls, clock: &dyn Clock) -> Result<Option<Outcome>, RunError> {
         for (event, actor) in controls.take() {
             self.feed(event.clone(), clock.now());
-            self.journal.append(clock.now(), clock.wall_ms(), &actor, Entry::Control { event }, &self.machine)?;
+            self.record_as(clock, &actor, Entry::Control { event })?;
         }
         // What a restart left owed comes first, under its first IDs.
         for action in self.machine.outstanding() {
@@ -299,11 +343,12 @@ impl Runner {
 }
 
 /// The event that reports a failed action: a deploy failed; a gate could not
-/// measure; anything else ends the rollout, rolled back, saying why.
+/// measure (for now: retried, as the gate policy says); anything else, and a
+/// gate whose plugin broke, ends the rollout, rolled back, saying why.
 fn failure_event(action: &Action, e: &WorldError) -> Event {
     match action {
         Action::Deploy { region } => Event::DeployFailed { region: region.clone(), reason: e.to_string() },
-        Action::RunGate { step, .. } => Event::Gate {
+        Action::RunGate { step, .. } if matches!(e, WorldError::Transient(_)) => Event::Gate {
             step: *step,
             verdict: Verdict::Error,
             evidence: lift_core::evidence::Evidence::said(format!("the measurement failed: {e}")),
