@@ -184,6 +184,15 @@ pub fn rollout_records(py: Python<'_>, rollout_dir: &str) -> PyResult<String> {
     })
 }
 
+/// Fail fast, before any work, when the lock at `path` is held (the error
+/// says by whom, and whether it is stale); the rollout takes it for real later.
+#[pyfunction]
+#[pyo3(signature = (path, break_lock=false))]
+pub fn rollout_lock_check(path: &str, break_lock: bool) -> PyResult<()> {
+    let holder = Holder { actor: Actor::this_process(), since_ms: wall_now_ms(), rollout: "check".into() };
+    Lock::acquire(Path::new(path), &holder, break_lock).map(drop).map_err(fail)
+}
+
 /// Who holds the lock at `path`, if anyone (JSON or `None`).
 #[pyfunction]
 pub fn rollout_lock_holder(path: &str) -> Option<String> {
@@ -196,6 +205,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rollout_control, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_records, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_lock_holder, m)?)?;
+    m.add_function(wrap_pyfunction!(rollout_lock_check, m)?)?;
     m.add("RolloutError", m.py().get_type::<RolloutError>())?;
     Ok(())
 }

@@ -125,19 +125,23 @@ def test_lift_deploy_to_the_local_target(run, tmp_path):
     pytest.importorskip("moto")
     state = tmp_path / "state"
     try:
-        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--format", "json")
+        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--format", "json", "--time-scale", "1000")
         assert r.returncode == 0, r.stderr
-        results = json.loads(r.stdout)
-        assert sorted(results) == sorted(lift.load(EXAMPLES / "minimal").regions)
-        assert all(v["status"] == "complete" for v in results.values())
-        assert "CREATE_COMPLETE" in r.stderr and "keeps running" in r.stderr
-        # The target outlived the command: the same release again finds its stack and changes nothing.
-        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--delete", "--format", "json")
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        assert lines[0]["kind"] == "note" and "local target started" in lines[0]["text"], lines[0]
+        assert lines[-1]["kind"] == "summary" and lines[-1]["outcome"] == "promoted", lines[-1]
+        deployed = {l["event"]["region"] for l in lines if l.get("kind") == "result" and l["event"]["kind"] == "deployed"}
+        assert deployed == set(lift.load(EXAMPLES / "minimal").regions)
+        assert any(l.get("kind") == "note" and "the first" in l["text"] for l in lines), "a first release has no version to canary against"
+        # The target outlived the command: the same release again finds its stack and publishes nothing.
+        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--format", "json", "--time-scale", "1000")
         assert r.returncode == 0, r.stderr
-        assert "no changes" in r.stderr and "CREATE_COMPLETE" not in r.stderr, r.stderr
-        assert all(v["deleted"] for v in json.loads(r.stdout).values())
-        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--region", "xx-nowhere-1")
-        assert r.returncode == 2 and "xx-nowhere-1" in r.stderr
+        notes = [l["text"] for l in map(json.loads, r.stdout.splitlines()) if l.get("kind") == "note"]
+        assert any("version 1 unchanged" in n for n in notes), notes
+        r = run("deploy", "examples/minimal", "--local", "--state-dir", state, "--time-scale", "0")
+        assert r.returncode == 2 and "--time-scale 0 is not between 1 and 10000" in r.stderr
+        r = run("history", "examples/minimal", "--state-dir", state)
+        assert r.returncode == 0 and r.stdout.count("promoted") == 2, r.stdout
     finally:
         run("local", "down", "--state-dir", state)
     assert not state.exists()

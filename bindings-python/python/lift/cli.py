@@ -614,6 +614,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         raise ValueError("--parameter takes KEY=VALUE")
     code = _code_overrides(args.code)
     state = _state_for(args)
+    # Another rollout of this app under way: say so before packaging anything.
+    lift._lift.rollout_lock_check(str(rollout.rollouts_dir(state, app.name) / "lock"), args.break_lock)
     out = sys.stdout if args.format == "json" else sys.stderr
     printer = rollout.Printer(out, args.format)
     try:

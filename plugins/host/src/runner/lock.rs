@@ -31,8 +31,8 @@ pub struct Lock {
 pub enum LockError {
     /// Another rollout holds it.
     #[error(
-        "{path}: rollout {rollout} holds the lock: {user} on {host}, PID {pid}, since {since_ms} ms after the epoch{stale}",
-        rollout = holder.rollout, user = holder.actor.user, host = holder.actor.host, pid = holder.actor.pid, since_ms = holder.since_ms,
+        "{path}: rollout {rollout} holds the lock: {user} on {host}, PID {pid}, since {since}{stale}",
+        rollout = holder.rollout, user = holder.actor.user, host = holder.actor.host, pid = holder.actor.pid, since = rfc3339(holder.since_ms),
         stale = if *stale { "; that process is gone, so the lock is stale: clear it with --break-lock" } else { "" }
     )]
     Held {
@@ -51,6 +51,13 @@ pub enum LockError {
         /// The error.
         source: std::io::Error,
     },
+}
+
+/// Milliseconds since the epoch as an RFC 3339 time in UTC, to the second.
+fn rfc3339(ms: u64) -> String {
+    jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(i64::MAX))
+        .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|_| format!("{ms} ms after the epoch"))
 }
 
 fn alive(pid: u32) -> bool {

@@ -122,8 +122,11 @@ pub struct Runner {
     /// The last record written.
     last: Option<Record>,
     /// Told of every record as it is written (progress, for a person).
-    observer: Option<Box<dyn FnMut(&Record) + Send>>,
+    observer: Option<Observer>,
 }
+
+/// Told of every journal record as it is written.
+pub type Observer = Box<dyn FnMut(&Record) + Send>;
 
 fn key(action: &Action) -> String {
     serde_json::to_string(action).unwrap_or_default()
@@ -203,7 +206,7 @@ impl Runner {
     }
 
     /// Tell `observer` of every record as it is written, starting with the last one so far.
-    pub fn with_observer(mut self, mut observer: Box<dyn FnMut(&Record) + Send>) -> Runner {
+    pub fn with_observer(mut self, mut observer: Observer) -> Runner {
         if let Some(r) = &self.last {
             observer(r);
         }
