@@ -13,7 +13,7 @@ import lift
 from conftest import EXAMPLES
 from lift import plugins
 
-SHIPPED = {"business-hours": "strategy", "cloudformation": "deployer", "http-prober": "prober"}
+SHIPPED = {"business-hours": "strategy", "cloudformation": "deployer", "cloudwatch": "metrics", "http-prober": "prober"}
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +82,7 @@ def test_a_tampered_plugin_is_refused_with_every_finding(tmp_path):
     wasm = tmp_path / "http-prober.wasm"
     wasm.write_bytes(wasm.read_bytes()[:-16])
     assert any("not a WebAssembly component" in f for f in plugins.inspect(manifest)["findings"])
-    with pytest.raises(FileNotFoundError, match="shipped: business-hours, cloudformation, http-prober"):
+    with pytest.raises(FileNotFoundError, match="shipped: business-hours, cloudformation, cloudwatch, http-prober"):
         plugins.resolve("no-such-plugin")
 
 

@@ -537,8 +537,8 @@ impl CloudWorld {
                     "lift": { "app": self.setup.app, "version": self.setup.version, "region": region, "step": step + 1, "when": when }
                 })
                 .to_string();
-                // A hook runs its new version: through the alias only once the alias serves it.
-                let alias = Alias { function: v.physical.clone(), name: LIVE.into(), region: region.clone() };
+                // A hook runs the new version, whatever the alias serves yet (Lambda takes a version as qualifier).
+                let alias = Alias { function: v.physical.clone(), name: v.new.clone(), region: region.clone() };
                 let answer = self.deployer.invoke(&alias, &payload).map_err(plugin_error)?;
                 let ok = !answer.failed;
                 verdict = worse(verdict, if ok { Verdict::Pass } else { Verdict::Fail });
