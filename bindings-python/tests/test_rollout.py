@@ -202,3 +202,28 @@ def test_an_approval_from_another_process_is_honoured_and_journaled_with_its_act
     assert controls and controls[0]["event"] == {"kind": "approve"} and controls[0]["actor"]["pid"] != proc.pid, controls
     audit = json.loads(lift("history", str(SHOP), "--state-dir", str(state), "--audit", "--format", "json").stdout)
     assert any(a["what"] == "approved" and f"pid {controls[0]['actor']['pid']}" in a["who"] for a in audit), audit
+
+
+def test_a_deploy_failing_in_the_second_wave_rolls_the_first_back(shop, tmp_path):
+    state, target = shop["state"], shop["target"]
+    code = release(tmp_path, "2.0.1", "second-wave-breaks")
+    before = alias_version(target, "us-east-1")
+    t0 = time.time()
+    proc = deploy(state, "--code", f"api={code}", "--approve")
+    records_until(proc, lambda r: r.get("kind") == "result" and r["event"] == {"kind": "deployed", "region": "us-east-1"})
+    # Break the second wave: the bucket its template (over the inline limit) is uploaded to is gone.
+    s3 = target.client("s3", "eu-west-1")
+    bucket = "lift-templates-shop-eu-west-1"
+    for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []):
+        s3.delete_object(Bucket=bucket, Key=o["Key"])
+    s3.delete_bucket(Bucket=bucket)
+    rc, lines, err = finish(proc)
+    assert rc == 3, err
+    failed = [l for l in lines if l.get("kind") == "result" and l["event"]["kind"] == "deploy-failed"]
+    assert failed and failed[0]["event"]["region"] == "eu-west-1", [l.get("event") for l in lines if l.get("kind") == "result"]
+    east = routes(alias_changes(state, t0), "us-east-1", "ApiFunction")
+    # The first wave was promoted (10%, 50%, all), then put back at once when the second failed.
+    assert [sorted(w.values()) for _, w in east] == [[0.1], [0.5], [], []], east
+    assert east[-1][0] == before and alias_version(target, "us-east-1") == before
+    assert lines[-1]["outcome"] == "rolled-back" and "eu-west-1" in json.dumps(lines[-1]["status"]["decisions"]), lines[-1]
+    assert "NoSuchBucket" in failed[0]["event"]["reason"] or "bucket" in failed[0]["event"]["reason"], failed[0]

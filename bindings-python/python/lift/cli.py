@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -617,7 +618,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     # Another rollout of this app under way: say so before packaging anything.
     lift._lift.rollout_lock_check(str(rollout.rollouts_dir(state, app.name) / "lock"), args.break_lock)
     out = sys.stdout if args.format == "json" else sys.stderr
-    printer = rollout.Printer(out, args.format)
+    plan = app.plan()
+    live = args.format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
+    printer = rollout.LiveView(out, plan, args.time_scale) if live else rollout.Printer(out, args.format)
     try:
         pkgs = packaging.packages(app, path.parent, code)
     except PackageError as e:
@@ -656,20 +659,20 @@ def cmd_deploy(args: argparse.Namespace) -> int:
                 params[f"{_pascal(fn)}FunctionCodeKey"] = p.key
             regions[region] = {"stack": f"{app.name}-{region}", "template": body, "parameters": sorted(params.items())}
     setup = {"regions": regions, "time_scale": args.time_scale, "approve": args.approve, "min_period_s": min_period, "stack_timeout_s": int(args.timeout)}
-    plan = app.plan()
     started = time.monotonic()
     approver = _terminal_approver(state, app.name) if (not args.approve and rollout.is_terminal() and args.format == "text") else None
-    last = rollout.run(
-        app,
-        setup,
-        state,
-        settings=settings,
-        resume=args.resume,
-        break_lock=args.break_lock,
-        strategy=args.strategy_plugin,
-        printer=_Both(printer, approver) if approver else printer,
-        on_deployed=on_deployed,
-    )
+    with printer if live else contextlib.nullcontext():
+        last = rollout.run(
+            app,
+            setup,
+            state,
+            settings=settings,
+            resume=args.resume,
+            break_lock=args.break_lock,
+            strategy=args.strategy_plugin,
+            printer=_Both(printer, approver) if approver else printer,
+            on_deployed=on_deployed,
+        )
     seconds = time.monotonic() - started
     outcome = (last.get("status", {}).get("outcome") or {}).get("kind")
     if args.format == "json":

@@ -364,3 +364,87 @@ def when(ms: int) -> str:
 
 def is_terminal() -> bool:
     return sys.stdin.isatty() and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+class LiveView(Printer):
+    """On a terminal: the decision log scrolling above a live table with one
+    line per region (its wave, the weight on the new version, what it is
+    doing, the bake's countdown, its last verdict with its numbers) and the
+    plan's timeline with where the rollout is. Drawn with rich."""
+
+    def __init__(self, out: TextIO, plan: Dict[str, Any], scale: int, console=None):
+        super().__init__(out, "text")
+        from rich.console import Console
+        from rich.live import Live
+
+        self.plan = plan
+        self.scale = max(scale, 1)
+        self.console = console or Console(file=out, highlight=False)
+        self.waves = {r: w["index"] for w in plan["waves"] for r in w["regions"]}
+        self.regions: Dict[str, Dict[str, Any]] = {r: {"doing": "waiting", "verdict": "", "bake_until": None} for r in self.waves}
+        self.step = 0
+        self.weights: Dict[str, int] = {}
+        self.live = Live(self.render(), console=self.console, refresh_per_second=4, transient=False, get_renderable=self.render)
+
+    def __enter__(self) -> "LiveView":
+        self.live.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.live.stop()
+
+    def _emit(self, line: str) -> None:
+        with self.lock:
+            self.last_news = time.monotonic()
+            self.console.print(f"[{self._clock()}] {line}", markup=False, highlight=False)
+
+    def record(self, text: str) -> None:
+        r = json.loads(text)
+        st = r.get("status", {})
+        self.step = st.get("step", self.step)
+        self.weights = st.get("weights", self.weights)
+        kind = r.get("kind")
+        if kind == "intent":
+            a = r["action"]
+            doing = {"deploy": "deploying", "run-gate": "checking gates", "roll-back": "rolling back"}.get(a["kind"])
+            if a["kind"] == "set-weight":
+                doing = f"shifting to {pct(a['weight_ppm'])}"
+            for region in [a.get("region")] if a.get("region") else a.get("regions", []):
+                if region in self.regions and doing:
+                    self.regions[region]["doing"] = doing
+        elif kind == "result":
+            e = r["event"]
+            region = e.get("region")
+            if e["kind"] == "weight-set" and region in self.regions:
+                steps = self.plan["steps"]
+                bake = steps[min(self.step, len(steps) - 1)]["duration_ms"] / 1000 / self.scale
+                self.regions[region].update(doing="baking", bake_until=time.monotonic() + bake)
+            elif e["kind"] == "gate":
+                ev = e.get("evidence") or {}
+                for m in ev.get("measurements", []) if isinstance(ev, dict) else []:
+                    scope = m.get("scope", "")
+                    if scope in self.regions:
+                        self.regions[scope]["verdict"] = f"{e['verdict']}: {ev.get('summary', '')}"[:90]
+            elif region in self.regions:
+                done = {"deployed": "deployed", "deploy-failed": "deploy failed", "rolled-back": "rolled back"}.get(e["kind"])
+                if done:
+                    self.regions[region]["doing"] = done
+        super().record(text)
+
+    def render(self):
+        from rich.table import Table
+
+        t = Table(box=None, pad_edge=False, show_edge=False)
+        for col in ("region", "wave", "new version", "doing", "bake", "last verdict"):
+            t.add_column(col)
+        now = time.monotonic()
+        for region, s in self.regions.items():
+            left = s["bake_until"] - now if s["bake_until"] else None
+            bake = f"{left:4.0f}s" if left is not None and left > 0 and s["doing"] == "baking" else ""
+            t.add_row(region, str(self.waves[region]), pct(self.weights.get(region, 0)), s["doing"], bake, s["verdict"])
+        steps = self.plan["steps"]
+        marks = "".join("#" if i < self.step else (">" if i == self.step else ".") for i in range(len(steps)))
+        from rich.markup import escape
+
+        t.caption = escape(f"plan: [{marks}] step {min(self.step + 1, len(steps))} of {len(steps)}")
+        return t

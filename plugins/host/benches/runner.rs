@@ -11,24 +11,9 @@ use lift_core::evidence::Evidence;
 use lift_core::rollout::judge::{Observed, Thresholds, Traffic, judge};
 use lift_core::rollout::{Event, RolloutAction as Action, Verdict};
 use lift_core::time::{Duration, Timestamp};
-use lift_host::runner::{Clock, Runner, World, WorldError};
-use std::cell::Cell;
+use lift_host::runner::wall::JumpClock;
+use lift_host::runner::{Runner, World, WorldError};
 use std::hint::black_box;
-
-struct Jump(Cell<u64>);
-
-impl Clock for Jump {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.0.get())
-    }
-    fn wall_ms(&self) -> u64 {
-        1_796_600_000_000 + self.0.get()
-    }
-    fn sleep_until(&self, until: Timestamp, max_ms: u64) {
-        let now = self.0.get();
-        self.0.set(until.as_millis().clamp(now, now + max_ms.max(1)));
-    }
-}
 
 struct Instant;
 
@@ -54,7 +39,7 @@ fn bench(c: &mut Criterion) {
     // One journal to report its size and record count.
     {
         let path = dir.join("probe.jsonl");
-        let clock = Jump(Cell::new(0));
+        let clock = JumpClock::at(0);
         let mut r = Runner::start(&plan, &path, "probe", 1, &clock).unwrap();
         r.run(&mut Instant, &mut (), &clock, 1_000).unwrap();
         let records = std::fs::read_to_string(&path).unwrap().lines().count();
@@ -69,7 +54,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             n += 1;
             let path = dir.join(format!("r{n}.jsonl"));
-            let clock = Jump(Cell::new(0));
+            let clock = JumpClock::at(0);
             let mut r = Runner::start(&plan, &path, "bench", 1, &clock).unwrap();
             black_box(r.run(&mut Instant, &mut (), &clock, 1_000).unwrap());
             std::fs::remove_file(&path).unwrap();

@@ -11,29 +11,14 @@ use lift_core::App;
 use lift_core::evidence::Evidence;
 use lift_core::rollout::{Event, Outcome, RolloutAction as Action, Verdict};
 use lift_core::time::Timestamp;
-use lift_host::runner::{Actor, Clock, Controls, Entry, Holder, Lock, LockError, RunError, Runner, World, WorldError, journal};
-use std::cell::Cell;
+use lift_host::runner::wall::JumpClock;
+use lift_host::runner::{Actor, Controls, Entry, Holder, Lock, LockError, RunError, Runner, World, WorldError, journal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 const SPEC: &str = "app: shop\nversion: 2.0.0\nregions: { primary: us-east-1, standby: [eu-west-1] }\n\
 functions: { api: { runtime: python3.12, handler: app.handler, code: ./src } }\n\
 rollout:\n  strategy: canary\n  steps: [ { weight: 10%, bake: 5m }, { weight: 50%, bake: 5m } ]\n  waves: [[us-east-1], [eu-west-1]]\n  stagger: 1m\n  gates: [ error_rate: 1% ]\n";
-
-struct SimClock(Cell<u64>);
-
-impl Clock for SimClock {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.0.get())
-    }
-    fn wall_ms(&self) -> u64 {
-        1_796_600_000_000 + self.0.get()
-    }
-    fn sleep_until(&self, until: Timestamp, max_ms: u64) {
-        let now = self.0.get();
-        self.0.set(until.as_millis().clamp(now, now + max_ms.max(1)));
-    }
-}
 
 /// The world: what is deployed and where traffic is, changed once per ID.
 #[derive(Default, Clone)]
@@ -97,7 +82,7 @@ fn plan() -> lift_core::rollout::Plan {
 }
 
 fn run_to_end(path: &Path, world: &mut SimWorld) -> Outcome {
-    let clock = SimClock(Cell::new(0));
+    let clock = JumpClock::at(0);
     let mut r = Runner::start(&plan(), path, "r1", 1, &clock).unwrap();
     r.run(world, &mut (), &clock, 1_000).unwrap()
 }
@@ -176,7 +161,7 @@ fn transient_failures_are_retried_and_journaled() {
 #[test]
 fn controls_from_another_process_are_honoured_and_journaled_with_their_actor() {
     let path = tmp("abort");
-    let clock = SimClock(Cell::new(0));
+    let clock = JumpClock::at(0);
     let mut world = SimWorld::default();
     let mut r = Runner::start(&plan(), &path, "r2", 1, &clock).unwrap();
     assert_eq!(r.turn(&mut world, &mut (), &clock).unwrap(), None);
@@ -210,7 +195,7 @@ fn crash_and_resume(full: &Path, full_world: &SimWorld, keep: usize, effect_done
     world.applied.retain(|(id, _)| intents.contains(id) && (effect_done || Some(id) != last_intent.as_ref()));
     world.repeats.clear();
     world.attempts.clear();
-    let clock = SimClock(Cell::new(records.last().unwrap().at.as_millis()));
+    let clock = JumpClock::at(records.last().unwrap().at.as_millis());
     let outcome = match Runner::resume(&path, &clock) {
         Ok(mut r) => r.run(&mut world, &mut (), &clock, 1_000).unwrap(),
         // Cut after the last result: the rollout was already over, and says how.
@@ -246,7 +231,7 @@ fn cut_off_at_any_record_it_resumes_and_repeats_no_side_effect() {
 fn a_finished_rollout_is_not_resumed_and_a_torn_journal_is_not_corrupt() {
     let path = tmp("over");
     assert_eq!(run_to_end(&path, &mut SimWorld::default()), Outcome::Promoted);
-    let clock = SimClock(Cell::new(0));
+    let clock = JumpClock::at(0);
     let err = Runner::resume(&path, &clock).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(err.contains("is over"), "{err}");
     // A line in the middle that does not parse is corruption, named by line.
