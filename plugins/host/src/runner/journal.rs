@@ -30,13 +30,32 @@ pub struct Actor {
 impl Actor {
     /// This process, as the operating system names it.
     pub fn this_process() -> Actor {
-        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into());
+        let user = std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| user_of_this_process());
         let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
             .map(|h| h.trim().to_owned())
             .or_else(|_| std::env::var("HOSTNAME"))
             .unwrap_or_else(|_| "unknown".into());
         Actor { user, host, pid: std::process::id() }
     }
+}
+
+/// The name of the user this process runs as, from the owner of
+/// `/proc/self` and `/etc/passwd` (no `$USER` in a container or under cron);
+/// `uid N` when the name is not found.
+fn user_of_this_process() -> String {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(uid) = std::fs::metadata("/proc/self").map(|m| m.uid()) else { return "unknown".into() };
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    passwd
+        .lines()
+        .filter_map(|l| {
+            let mut f = l.split(':');
+            let name = f.next()?;
+            let id: u32 = f.nth(1)?.parse().ok()?;
+            (id == uid).then(|| name.to_owned())
+        })
+        .next()
+        .unwrap_or_else(|| format!("uid {uid}"))
 }
 
 /// What a record says happened.
@@ -230,5 +249,16 @@ pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
 fn sync_dir(path: &Path) {
     if let Some(dir) = path.parent().and_then(|d| File::open(d).ok()) {
         let _ = dir.sync_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_user_is_named_without_the_environment() {
+        let Ok(out) = std::process::Command::new("id").arg("-un").output() else { return };
+        let want = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        assert!(!want.is_empty());
+        assert_eq!(super::user_of_this_process(), want);
     }
 }
