@@ -34,6 +34,8 @@ struct SimWorld {
     attempts: BTreeMap<String, u32>,
     /// Deploys to these regions fail.
     broken: BTreeSet<String>,
+    /// Roll-backs fail this many times first (the API unreachable), then work.
+    stubborn: u32,
 }
 
 impl World for SimWorld {
@@ -52,6 +54,10 @@ impl World for SimWorld {
             } else {
                 self.applied.push((id.to_owned(), action.clone()));
             }
+        }
+        if matches!(action, Action::RollBack { .. }) && self.stubborn > 0 {
+            self.stubborn -= 1;
+            return Err(WorldError::Fatal("cannot reach the Lambda API".into()));
         }
         Ok(match action {
             Action::Deploy { region } if self.broken.contains(region) => {
@@ -266,4 +272,27 @@ fn a_second_rollout_of_the_same_app_is_refused_with_who_holds_the_lock() {
     assert!(e.contains("rollout r0 holds the lock") && e.contains("stale") && e.contains("--break-lock"), "{e}");
     let _taken = Lock::acquire(&path, &me, true).unwrap();
     assert_eq!(Lock::holder(&path).map(|h| h.rollout), Some("r1".into()));
+}
+
+#[test]
+fn a_rollback_that_keeps_failing_is_tried_again_until_it_works_never_given_up() {
+    let path = tmp("stubborn-rollback");
+    let mut world = SimWorld { stubborn: 12, ..Default::default() };
+    world.verdicts.insert(1, Verdict::Fail);
+    let outcome = run_to_end(&path, &mut world);
+    assert!(matches!(outcome, Outcome::RolledBack { .. }), "{outcome:?}");
+    let records = journal::read(&path).unwrap();
+    let retries = records.iter().filter(|r| matches!(&r.entry, Entry::Retry { action: Action::RollBack { .. }, .. })).count();
+    assert!(retries >= 3, "each failed round journaled: {retries}");
+    // Every rollback intent for the region kept one ID: the same act, carried out again.
+    let ids: BTreeSet<_> = records
+        .iter()
+        .filter_map(|r| match &r.entry {
+            Entry::Intent { action: Action::RollBack { region }, id } if region == "us-east-1" => Some(id.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert_eq!(world.stubborn, 0);
+    assert!(effects(&world).iter().any(|a| matches!(a, Action::RollBack { region } if region == "us-east-1")));
 }

@@ -614,8 +614,9 @@ _change_sets_update_outputs()
 
 
 def _alias_history() -> None:
-    """Every alias change the emulator makes (through the Lambda API or a
-    stack), appended as a JSON line to `$LIFT_ALIAS_HISTORY` when it is set:
+    """Every change the emulator makes to what an alias serves (its version
+    or its weights, through the Lambda API or a stack), appended as a JSON
+    line to `$LIFT_ALIAS_HISTORY` when it is set:
     the emulator's own record of traffic shifts, which tests count instead of
     trusting the runner's journal. AWS keeps this in CloudTrail; moto keeps none."""
     import json
@@ -631,12 +632,22 @@ def _alias_history() -> None:
     lock = threading.Lock()
     original = LambdaBackend.update_alias
 
+    def state(self, function_name, name):  # type: ignore[no-untyped-def]
+        try:
+            a = self.get_alias(name, function_name)
+        except Exception:  # noqa: BLE001 - no such alias yet
+            return None
+        weights = ((a.routing_config or {}).get("AdditionalVersionWeights")) or {}
+        return str(a.function_version), {k: float(v) for k, v in weights.items()}
+
     def update_alias(self, name, function_name, function_version, description, routing_config):  # type: ignore[no-untyped-def]
+        before = state(self, function_name, name)
         alias = original(self, name, function_name, function_version, description, routing_config)
-        weights = ((routing_config or {}).get("AdditionalVersionWeights")) or {}
-        line = {"t": time.time(), "region": self.region_name, "function": function_name, "alias": name, "version": str(function_version), "weights": {k: float(v) for k, v in weights.items()}}
-        with lock, open(path, "a") as f:
-            f.write(json.dumps(line) + "\n")
+        after = state(self, function_name, name)
+        if after is not None and after != before:  # a change of what the alias serves, not a call that changed nothing
+            line = {"t": time.time(), "region": self.region_name, "function": function_name, "alias": name, "version": after[0], "weights": after[1]}
+            with lock, open(path, "a") as f:
+                f.write(json.dumps(line) + "\n")
         return alias
 
     LambdaBackend.update_alias = update_alias

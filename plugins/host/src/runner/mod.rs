@@ -292,6 +292,14 @@ impl Runner {
                 self.observe(event, Some(id), clock)
             }
             Ok(None) => Ok(()),
+            // Putting the previous version back is the one act that must happen: it stays
+            // outstanding under its ID and is tried again on the next turn, journaled each time,
+            // rather than reported done or given up on (which would leave a region half-shifted).
+            Err(e) if matches!(action, Action::RollBack { .. }) => {
+                self.record(clock, Entry::Retry { action, attempt, error: format!("{e}; rolling back is tried again until it succeeds") })?;
+                clock.sleep_until(clock.now() + lift_core::time::Duration::from_millis(self.retries.max_ms), self.retries.max_ms);
+                Ok(())
+            }
             Err(e) => {
                 self.ids.remove(&k);
                 let event = failure_event(&action, &e);
