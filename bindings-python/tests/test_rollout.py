@@ -227,3 +227,19 @@ def test_a_deploy_failing_in_the_second_wave_rolls_the_first_back(shop, tmp_path
     assert east[-1][0] == before and alias_version(target, "us-east-1") == before
     assert lines[-1]["outcome"] == "rolled-back" and "eu-west-1" in json.dumps(lines[-1]["status"]["decisions"]), lines[-1]
     assert "NoSuchBucket" in failed[0]["event"]["reason"] or "bucket" in failed[0]["event"]["reason"], failed[0]
+
+
+def test_a_hostile_strategy_plugin_ends_the_rollout_rolled_back_naming_itself_and_its_limit(shop, tmp_path):
+    state, target = shop["state"], shop["target"]
+    hostile = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "lift-test-plugins" / "hostile-strategy.toml"
+    if not hostile.exists():
+        pytest.skip("scripts/build-plugins builds the hostile plugins")
+    code = release(tmp_path, "2.0.1", "hostile-strategy")
+    before = alias_version(target, "us-east-1")
+    t0 = time.time()
+    rc, lines, err = finish(deploy(state, "--code", f"api={code}", "--approve", "--strategy-plugin", str(hostile)))
+    assert rc == 3, err
+    reason = lines[-1]["status"]["outcome"]["reason"]
+    assert "plugin `hostile-strategy` hit its fuel budget" in reason and "in `decide`" in reason, reason
+    east = routes(alias_changes(state, t0), "us-east-1", "ApiFunction")
+    assert [sorted(w.values()) for _, w in east] == [[0.1], []] and east[-1][0] == before, east

@@ -1,6 +1,7 @@
 //! Misbehaves on purpose, as the gate's evidence says: `loop` spins forever,
-//! `mute` decides without a reason, `forever` asks to retry in a year;
-//! anything else continues.
+//! as does a real gate's evidence (it starts `error rate`, so a real rollout
+//! meets the loop at its first gate), `mute` decides without a reason,
+//! `forever` asks to retry in a year; anything else continues.
 
 use lift_plugin_sdk::strategy::{Guest, Next, Retry, RolloutView};
 
@@ -13,7 +14,7 @@ impl Guest for Hostile {
 
     fn decide(view: RolloutView) -> Next {
         match view.evidence.as_str() {
-            "loop" => {
+            e if e == "loop" || e.starts_with("error rate") => {
                 let mut n: u64 = 0;
                 loop {
                     n = std::hint::black_box(n.wrapping_add(1));
