@@ -101,7 +101,16 @@ fn events(text: &str) -> Result<Vec<(Event, Marker)>, Vec<Diagnostic>> {
         return Err(forbidden);
     }
     let mut collector = Collector::default();
-    Parser::new_from_str(text).load(&mut collector, true).map_err(|e| {
+    let parsed = Parser::new_from_str(text).load(&mut collector, true);
+    parsed.map_err(|e| {
+        // The parser's own nesting limit stops it before the spec's depth check sees the
+        // nodes: say what the limit is about, and where, from the events read so far.
+        if e.info().contains("recursion limit") {
+            let pointer = pointer_at(&collector.events);
+            let msg = "nesting too deep for the YAML parser (collections inside collections, such as `[[[...]]]`)";
+            let d = Diagnostic::error(Code::Syntax, &pointer, msg).at(Some(loc(e.marker())));
+            return vec![d.with_hint(format!("a spec nests at most {MAX_DEPTH} levels"))];
+        }
         let d = Diagnostic::error(Code::Syntax, "", e.info().to_owned()).at(Some(loc(e.marker())));
         // YAML bounds an implicit key at 1,024 characters; past it the parser only says
         // that a mapping value is out of place.
@@ -146,6 +155,65 @@ fn forbidden_characters(text: &str) -> Vec<Diagnostic> {
     if total > out.len() {
         let more = total - out.len();
         out.push(Diagnostic::error(Code::Syntax, "", format!("and {more} more control characters not shown")));
+    }
+    out
+}
+
+/// Where the events read so far leave off, as a JSON pointer: the keys of
+/// the mappings and the indices of the sequences still open.
+fn pointer_at(events: &[(Event, Marker)]) -> String {
+    enum Frame {
+        Map { key: Option<String>, want_key: bool },
+        Seq { index: usize },
+    }
+    let mut frames: Vec<Frame> = vec![];
+    // A node (scalar, alias or whole collection) took the place its parent offered.
+    fn placed(frames: &mut [Frame]) {
+        match frames.last_mut() {
+            Some(Frame::Map { want_key, .. }) => *want_key = !*want_key,
+            Some(Frame::Seq { index }) => *index += 1,
+            None => {}
+        }
+    }
+    for (ev, _) in events {
+        match ev {
+            Event::Scalar(v, ..) => {
+                if let Some(Frame::Map { key, want_key: true }) = frames.last_mut() {
+                    *key = Some(v.clone());
+                }
+                placed(&mut frames);
+            }
+            Event::Alias(_) => placed(&mut frames),
+            Event::MappingStart(..) | Event::SequenceStart(..) => {
+                if let Some(Frame::Map { key, want_key: true }) = frames.last_mut() {
+                    *key = None; // a complex key
+                }
+                frames.push(if matches!(ev, Event::MappingStart(..)) {
+                    Frame::Map { key: None, want_key: true }
+                } else {
+                    Frame::Seq { index: 0 }
+                });
+            }
+            Event::MappingEnd | Event::SequenceEnd => {
+                frames.pop();
+                placed(&mut frames);
+            }
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    for f in &frames {
+        match f {
+            Frame::Map { key: Some(k), want_key: false } => {
+                out.push('/');
+                out.push_str(&escape_pointer(k));
+            }
+            Frame::Map { .. } => {}
+            Frame::Seq { index } => {
+                out.push('/');
+                out.push_str(&index.to_string());
+            }
+        }
     }
     out
 }
@@ -493,6 +561,19 @@ mod tests {
             p.map.locate("/functions/api/nothing/here"),
             Some(Location { line: 4, column: 5 }).filter(|_| false).or(p.map.locate("/functions/api"))
         );
+    }
+
+    #[test]
+    fn nesting_past_the_parsers_limit_names_its_place() {
+        let text = format!("app: x\nfunctions:\n  f:\n    env: [1, {}{}]\n", "[".repeat(3000), "]".repeat(3000));
+        let p = parse(&text);
+        let d = &p.diagnostics[0];
+        assert!(d.message.contains("nesting too deep for the YAML parser"), "{}", d.message);
+        // The parser stops while scanning the nested brackets: the place is the value they start.
+        assert_eq!(d.pointer, "/functions/f/env/1");
+        assert!(d.hint.as_deref().is_some_and(|h| h.contains("at most 128 levels")), "{:?}", d.hint);
+        let p = parse(&format!("a: {{b: {}}}\n", "{c: ".repeat(3000)));
+        assert!(p.diagnostics[0].pointer.starts_with("/a/b"), "{}", p.diagnostics[0].pointer);
     }
 
     #[test]
