@@ -193,18 +193,11 @@ pub fn rollout_lock_check(path: &str, break_lock: bool) -> PyResult<()> {
     Lock::acquire(Path::new(path), &holder, break_lock).map(drop).map_err(fail)
 }
 
-/// Who holds the lock at `path`, if anyone (JSON or `None`).
-#[pyfunction]
-pub fn rollout_lock_holder(path: &str) -> Option<String> {
-    Lock::holder(Path::new(path)).map(|h| serde_json::to_string(&h).unwrap_or_default())
-}
-
 /// Register the runner's functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(rollout_run, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_control, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_records, m)?)?;
-    m.add_function(wrap_pyfunction!(rollout_lock_holder, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_lock_check, m)?)?;
     m.add("RolloutError", m.py().get_type::<RolloutError>())?;
     Ok(())

@@ -47,3 +47,16 @@ def test_record_lines_say_who_and_what_and_the_summary_has_the_evidence():
     text = rollout.summary(last, {"app": "shop", "version": "1.4.2", "fastest_promotion_ms": 3_540_000}, 10.5, 60, __import__("pathlib").Path("j.jsonl"))
     assert "outcome: rolled back: gate of step 2 failed" in text and "step 2: roll back: error rate 20% > 1%" in text
     assert "took 10.5s; the plan's fastest promotion is 59.0s at 60x" in text
+
+
+def test_each_code_key_parameter_of_a_template_takes_its_functions_package():
+    from lift import package as packaging
+
+    shop = ROOT / "examples" / "shop"
+    app = lift.load(shop)
+    pkgs = packaging.packages(app, shop)
+    template = app.synth("cloudformation", region="us-east-1")
+    got = packaging.code_parameters(app, template, pkgs)
+    # The names the template declares (`ApiCodeKey`), each with its own function's package.
+    assert {name: p.function for name, p in got.items()} == {"ApiCodeKey": "api", "WorkerCodeKey": "worker"}
+    assert packaging.code_parameters(app, template, {}) == {"ApiCodeKey": None, "WorkerCodeKey": None}

@@ -6,7 +6,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import sys
 import tempfile
 import threading
@@ -655,8 +654,9 @@ def cmd_deploy(args: argparse.Namespace) -> int:
         for region in app.regions:
             body = app.synth("cloudformation", region=region, text=True)
             params = dict(given)
-            for fn, p in pkgs.items():
-                params[f"{_pascal(fn)}FunctionCodeKey"] = p.key
+            for name, p in packaging.code_parameters(app, app.synth("cloudformation", region=region), pkgs).items():
+                if p is not None:
+                    params[name] = p.key
             regions[region] = {"stack": f"{app.name}-{region}", "template": body, "parameters": sorted(params.items())}
     setup = {"regions": regions, "time_scale": args.time_scale, "approve": args.approve, "min_period_s": min_period, "stack_timeout_s": int(args.timeout)}
     started = time.monotonic()
@@ -718,10 +718,6 @@ def _terminal_approver(state: Path, app: str):
         threading.Thread(target=prompt, daemon=True).start()
 
     return ask
-
-
-def _pascal(name: str) -> str:
-    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[-_]", name) if part)
 
 
 def _upload_code_to_aws(app, pkgs, given: Dict[str, str]) -> None:

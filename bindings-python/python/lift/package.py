@@ -215,3 +215,12 @@ def describe(pkgs: Dict[str, Package]) -> str:
 
 def _kb(n: int) -> str:
     return f"{n / 1024:.1f} KB" if n >= 1024 else f"{n} B"
+
+
+def code_parameters(app, template: Dict, packages: Dict[str, "Package"]) -> Dict[str, Optional["Package"]]:
+    """Each code-key parameter of `template` (one region's CloudFormation, as a
+    dict) and the package it takes, or None where no package was built. A
+    code-key parameter's default is `{app}/{function}.zip`: that names its function."""
+    by_default = {f"{app.name}/{fn}.zip": pkg for fn, pkg in packages.items()}
+    declared = template.get("Parameters", {})
+    return {name: by_default.get(p.get("Default")) for name, p in declared.items() if name.endswith("CodeKey")}

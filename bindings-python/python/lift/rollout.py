@@ -30,9 +30,6 @@ from . import LiftError, _lift
 
 RolloutError = _lift.RolloutError
 
-#: A record's `kind`s, as the journal writes them.
-KINDS = ("started", "intent", "result", "control", "resumed", "retry")
-
 
 class NoRollout(LiftError, RuntimeError):
     """There is no rollout to act on."""

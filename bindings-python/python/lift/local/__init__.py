@@ -183,15 +183,12 @@ class LocalTarget:
             # One certificate per domain, reused: a new one each deploy would replace the custom domain.
             have = [c["CertificateArn"] for c in acm.list_certificates()["CertificateSummaryList"] if c["DomainName"] == domain]
             params["CertificateArn"] = have[0] if have else acm.request_certificate(DomainName=domain)["CertificateArn"]
-        # A code-key parameter's default is `{app}/{function}.zip`: that names its function.
-        by_default = {f"{app.name}/{fn}.zip": pkg for fn, pkg in (packages or {}).items()}
-        for name, p in declared.items():
-            if not name.endswith("CodeKey"):
-                continue
-            pkg = by_default.get(p.get("Default"))
+        from ..package import code_parameters
+
+        for name, pkg in code_parameters(app, template, packages or {}).items():
             if pkg is None:
                 # No package given (a template-only deploy): a stand-in that answers 200.
-                s3.put_object(Bucket=params["ArtifactBucket"], Key=p["Default"], Body=_placeholder_code())
+                s3.put_object(Bucket=params["ArtifactBucket"], Key=declared[name]["Default"], Body=_placeholder_code())
                 continue
             params[name] = pkg.key
             try:

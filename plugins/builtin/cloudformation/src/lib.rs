@@ -56,11 +56,7 @@ struct Described {
     parameters: Vec<(String, String)>,
 }
 
-/// Now, as SigV4 dates a request (the host gives a deployer the wall clock).
-pub fn amz_date() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-    lift_plugin_sdk::aws::amz_date(i64::try_from(now).unwrap_or_default())
-}
+pub use lift_plugin_sdk::aws::amz_date_now as amz_date;
 
 /// One API call: `read` takes what it needs from the answer's XML, parsed
 /// once; or the API's error.

@@ -74,8 +74,7 @@ pub fn read_page(doc: &roxmltree::Document, out: &mut Vec<Series>) -> Result<Opt
 }
 
 fn send(region: &str, params: &[(String, String)]) -> Result<(u16, Vec<u8>), String> {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
-    let date = lift_plugin_sdk::aws::amz_date(i64::try_from(now).unwrap_or_default());
+    let date = lift_plugin_sdk::aws::amz_date_now();
     let prepared = CLIENT.with(|c| c.borrow().prepare(CLOUDWATCH, region, "GetMetricData", params, &date));
     let request = http::Request {
         method: "POST".into(),

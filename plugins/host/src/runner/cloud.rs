@@ -13,7 +13,7 @@ use crate::plugin::{Alias, Deployer, MetricQuery, Metrics, PluginError, Prober, 
 use lift_core::evidence::{Comparison, Evidence, Measurement};
 use lift_core::rollout::judge::{Observed, Thresholds, Traffic, judge};
 use lift_core::rollout::{Event, Plan, RolloutAction as Action, Verdict};
-use lift_core::time::{Duration, Timestamp};
+use lift_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -174,10 +174,8 @@ pub struct CloudWorld {
 fn plugin_error(e: PluginError) -> WorldError {
     let text = e.to_string();
     match &e {
+        // Only an API's own answer can be worth another try; a plugin that broke is not.
         PluginError::Reported { message, .. } if transient(message) => WorldError::Transient(text),
-        PluginError::Limit { .. } | PluginError::Trap { .. } | PluginError::Malformed { .. } | PluginError::Refused { .. } => {
-            WorldError::Fatal(text)
-        }
         _ => WorldError::Fatal(text),
     }
 }
@@ -593,11 +591,6 @@ impl World for CloudWorld {
             Action::Finish { .. } => Ok(None),
         }
     }
-}
-
-/// The duration of a plan's step at a time scale, for display.
-pub fn scaled(d: Duration, scale: u32) -> Duration {
-    Duration::from_millis(d.as_millis() / u64::from(scale.max(1)))
 }
 
 impl Gates {

@@ -42,6 +42,12 @@ pub fn amz_date(unix_seconds: i64) -> String {
     format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", secs / 3600, secs % 3600 / 60, secs % 60)
 }
 
+/// Now, as SigV4 dates a request (a plugin that signs is given the wall clock).
+pub fn amz_date_now() -> String {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    amz_date(i64::try_from(now).unwrap_or_default())
+}
+
 /// ISO 8601 in UTC (`2026-12-07T10:00:00Z`), as the Query APIs take times.
 pub fn iso8601(unix_ms: u64) -> String {
     let secs = i64::try_from(unix_ms / 1000).unwrap_or(i64::MAX);
