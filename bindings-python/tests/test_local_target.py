@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -22,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from lift import package as packaging
-from lift.local import LocalTarget, lifecycle
+from lift.local import LocalTarget, alive, lifecycle
 from lift.local.traffic import send
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,3 +373,86 @@ def test_a_release_that_changes_nothing_keeps_the_warm_workers(local):
     lifecycle.up(str(local["probe_dir"]), state)
     versions = lifecycle.status(state)["dataplane"]["apps"]["probe"]["us-east-1"]["versions"]
     assert any(v["warm_workers"] > 0 for k, v in versions.items() if "WebFunction" in k), versions
+
+
+def _children(pid: int) -> list:
+    """The processes whose parent is `pid`, read from /proc."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(") ", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def _gone(pid: int, within: float = 10) -> bool:
+    deadline = time.time() + within
+    while time.time() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_an_emulator_started_as_a_child_dies_with_its_parent_killed(tmp_path):
+    """`LocalTarget()` from Python is the caller's child: a `kill -9` of the
+    caller leaves no moto server behind, listening and orphaned to init."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import time; from lift.local import LocalTarget; t = LocalTarget().start(); print(t.pid, flush=True); time.sleep(300)"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        emulator = int(parent.stdout.readline())
+        assert alive(emulator)
+        parent.kill()
+        parent.wait()
+        assert _gone(emulator), "the emulator outlived its parent"
+    finally:
+        parent.kill()
+
+
+def test_a_hung_emulator_is_stopped_and_replaced_by_the_next_run(tmp_path):
+    """A recorded emulator that runs but does not answer (here: stopped) is
+    no one's: the next command stops it and starts a fresh one."""
+    first, fresh = LocalTarget.ensure(tmp_path)
+    assert fresh
+    try:
+        os.kill(first.pid, signal.SIGSTOP)
+        second, fresh = LocalTarget.ensure(tmp_path)
+        assert fresh and second.pid != first.pid
+        assert _gone(first.pid), "the hung emulator was left running"
+        assert _get(second.url + "/moto-api/")[0] == 200
+    finally:
+        lifecycle.down(tmp_path)
+        assert not alive(first.pid)
+
+
+def test_workers_die_with_a_killed_data_plane_and_the_next_up_serves_again(local):
+    """Last in this module: it kills the shared data plane. The handlers' worker
+    processes end with it, and the next `up` finds the dead record and serves
+    the app on the ports it had."""
+    url, state = local["probe"]["regions"]["us-east-1"]["url"], local["state"]
+    assert _get(url + "/ok")[0] == 200  # a warm worker
+    plane = json.loads((state / "dataplane.json").read_text())["pid"]
+    # One worker busy in its handler for a minute: it never asks its (dead) runtime API for more work.
+    def slow() -> None:
+        try:
+            _get(url + "/slow?s=60", timeout=5)
+        except OSError:
+            pass  # the data plane dies under it: that is the point
+
+    busy = threading.Thread(target=slow, daemon=True)
+    busy.start()
+    time.sleep(0.5)
+    workers = _children(plane)
+    assert workers, "no worker process under the data plane"
+    os.kill(plane, signal.SIGKILL)
+    for w in workers:
+        assert _gone(w), f"worker {w} outlived the data plane"
+    again = lifecycle.up(str(local["probe_dir"]), state)
+    assert again["regions"]["us-east-1"]["url"] == url
+    assert _get(url + "/ok")[0] == 200

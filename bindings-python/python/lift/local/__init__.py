@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -29,8 +30,8 @@ import zipfile
 from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
-
 from .. import LiftError
+from . import lifeline
 
 
 class LocalError(LiftError, RuntimeError):
@@ -60,6 +61,39 @@ def alive(pid: int) -> bool:
             return f.read().split(") ", 1)[1][:1] != "Z"
     except OSError:
         return True
+
+
+def ours(pid: int, module: str) -> bool:
+    """Whether `pid` runs the local target's `module` (a recorded pid may since
+    belong to another program: never signal that one)."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            return module.encode() in f.read()
+    except OSError:
+        return alive(pid)  # no /proc: trust the record
+
+
+def stop_group(pid: int, grace: float = 10) -> None:
+    """SIGTERM the process group `pid` leads, SIGKILL it after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(pid, sig)
+        except OSError:
+            return
+        deadline = time.time() + wait
+        while alive(pid) and time.time() < deadline:
+            time.sleep(0.1)
+        if not alive(pid):
+            return
+
+
+def reap_stale(info: Optional[Dict[str, Any]], module: str) -> bool:
+    """Stop a recorded process that still runs but no longer answers (hung, or
+    half-started when its starter was killed); whether there was one."""
+    if not info or not alive(int(info["pid"])) or not ours(int(info["pid"]), module):
+        return False
+    stop_group(int(info["pid"]), grace=2)
+    return True
 
 
 def _read(path: Path) -> Optional[Dict[str, Any]]:
@@ -101,8 +135,18 @@ class LocalTarget:
             env["LIFT_ALIAS_HISTORY"] = str(log.parent / "alias-history.jsonl")
         cmd = [sys.executable, "-m", "lift.local.server", "-H", "127.0.0.1", "-p", str(self.port)]
         out = open(log, "ab") if log else None
+        fds: tuple = ()
+        if not log:  # a child: it ends with this process, however this one ends
+            line, fds = lifeline.mine().child()
+            env.update(line)
         self._proc = subprocess.Popen(
-            cmd, env=env, stdin=subprocess.DEVNULL, stdout=out or subprocess.DEVNULL, stderr=out or subprocess.PIPE, start_new_session=bool(log)
+            cmd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out or subprocess.DEVNULL,
+            stderr=out or subprocess.PIPE,
+            start_new_session=bool(log),
+            pass_fds=fds,
         )
         self.pid = self._proc.pid
         deadline = time.time() + timeout
@@ -131,6 +175,7 @@ class LocalTarget:
         found = cls.attach(state)
         if found:
             return found, False
+        reap_stale(_read(state / "emulator.json"), "lift.local.server")
         state.mkdir(parents=True, exist_ok=True)
         t = cls().start(log=state / "emulator.log")
         t._proc = None  # not ours to stop on exit

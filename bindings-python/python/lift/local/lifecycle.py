@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Callable, Dict, Optional
 
-from . import LocalError, LocalTarget, _read, _up, _write, alive
+from . import LocalError, LocalTarget, _read, _up, _write, alive, ours, reap_stale, stop_group
 
 Say = Callable[[str], None]
 
@@ -64,6 +63,7 @@ class DataPlaneClient:
         found = cls.attach(state)
         if found:
             return found
+        reap_stale(_read(state / "dataplane.json"), "lift.local.dataplane")
         (state / "dataplane.json").unlink(missing_ok=True)
         log = open(state / "dataplane.log", "ab")
         proc = subprocess.Popen(
@@ -163,20 +163,9 @@ def down(state: Path, say: Say = _quiet) -> bool:
     anything = False
     for name in ("dataplane.json", "emulator.json"):
         info = _read(state / name)
-        if info and alive(int(info["pid"])):
+        if info and alive(int(info["pid"])) and ours(int(info["pid"]), "lift.local."):
             anything = True
-            try:
-                os.killpg(int(info["pid"]), signal.SIGTERM)
-            except OSError:
-                pass
-            deadline = time.time() + 10
-            while alive(int(info["pid"])) and time.time() < deadline:
-                time.sleep(0.1)
-            if alive(int(info["pid"])):
-                try:
-                    os.killpg(int(info["pid"]), signal.SIGKILL)
-                except OSError:
-                    pass
+            stop_group(int(info["pid"]))
             say(f"stopped the {name.split('.')[0]} (pid {info['pid']})")
     if state.exists():
         shutil.rmtree(state, ignore_errors=True)

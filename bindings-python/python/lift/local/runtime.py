@@ -31,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List, Optional
 
+from . import lifeline
+
 _API = "/2018-06-01/runtime"
 
 
@@ -200,8 +202,12 @@ class Worker:
             "PYTHONDONTWRITEBYTECODE": "1",
             "PYTHONUNBUFFERED": "1",
         }
+        # Bound to the data plane: a worker outlives neither it nor a `kill -9` of it.
+        line, fds = lifeline.mine().child()
+        env.update(line)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "awslambdaric", fn.handler],
+            [sys.executable, "-c", lifeline.WORKER, fn.handler],
+            pass_fds=fds,
             cwd=str(fn.code_dir),
             env=env,
             stdin=subprocess.DEVNULL,
