@@ -8,7 +8,7 @@ use lift_host::WasmStrategy;
 use lift_host::runner::cloud::{CloudWorld, Setup, functions};
 use lift_host::runner::lock::{Holder, Lock};
 use lift_host::runner::wall::{Control, FileControls, WallClock, wall_now_ms};
-use lift_host::runner::{Actor, Entry, Runner, journal};
+use lift_host::runner::{self, Actor, Entry, Runner};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -32,7 +32,7 @@ fn files(dir: &Path) -> Files {
 }
 
 /// A record as Python sees it: the machine's state replaced by its status (what a person reads).
-fn public(r: &journal::Record) -> serde_json::Value {
+fn public(r: &runner::Record) -> serde_json::Value {
     use lift_core::machine::Machine;
     let mut v = serde_json::to_value(r).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {
@@ -121,10 +121,10 @@ pub fn rollout_run(
         };
         let scale = setup.time_scale.max(1);
         let (mut runner, clock, controls) = if resume {
-            let records = journal::read(&f.journal).map_err(fail)?;
+            let records = runner::read(&f.journal).map_err(fail)?;
             let origin = records.first().map(|r| r.wall_ms).unwrap_or_else(wall_now_ms);
             let scale = match records.first().map(|r| &r.entry) {
-                Some(Entry::Started { time_scale, .. }) => *time_scale,
+                Some(Entry::Started(started)) => started.time_scale,
                 _ => scale,
             };
             let clock = WallClock::new(origin, scale);
@@ -148,7 +148,7 @@ pub fn rollout_run(
         if matches!(outcome, lift_core::rollout::Outcome::Promoted) {
             world.record_promotion().map_err(fail)?;
         }
-        let records = journal::read(&f.journal).map_err(fail)?;
+        let records = runner::read(&f.journal).map_err(fail)?;
         Ok(records.last().map(|r| public(r).to_string()).unwrap_or_default())
     })
 }
@@ -179,7 +179,7 @@ pub fn rollout_control(rollout_dir: &str, word: &str, reason: Option<String>) ->
 pub fn rollout_records(py: Python<'_>, rollout_dir: &str) -> PyResult<String> {
     let path = files(Path::new(rollout_dir)).journal;
     py.detach(|| {
-        let records = journal::read(&path).map_err(fail)?;
+        let records = runner::read(&path).map_err(fail)?;
         Ok(serde_json::Value::Array(records.iter().map(public).collect()).to_string())
     })
 }

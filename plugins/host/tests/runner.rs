@@ -12,7 +12,7 @@ use lift_core::evidence::Evidence;
 use lift_core::rollout::{Event, Outcome, RolloutAction as Action, Verdict};
 use lift_core::time::Timestamp;
 use lift_host::runner::wall::JumpClock;
-use lift_host::runner::{Actor, Controls, Entry, Holder, Lock, LockError, RunError, Runner, World, WorldError, journal};
+use lift_host::runner::{self, Actor, Controls, Entry, Holder, Lock, LockError, RunError, Runner, World, WorldError};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -113,7 +113,7 @@ fn a_healthy_release_is_promoted_and_every_intent_has_its_result() {
     assert_eq!(fx.first(), Some(&Action::Deploy { region: "us-east-1".into() }));
     assert!(fx.contains(&Action::SetWeight { region: "eu-west-1".into(), weight_ppm: 1_000_000 }));
     assert!(!fx.iter().any(|a| matches!(a, Action::RollBack { .. })));
-    let records = journal::read(&path).unwrap();
+    let records = runner::read(&path).unwrap();
     assert!(matches!(records[0].entry, Entry::Started { .. }));
     let intents: Vec<&String> =
         records.iter().filter_map(|r| if let Entry::Intent { id, .. } = &r.entry { Some(id) } else { None }).collect();
@@ -149,14 +149,14 @@ fn transient_failures_are_retried_and_journaled() {
     let path = tmp("flaky");
     let mut world = SimWorld { flaky: 2, ..Default::default() };
     assert_eq!(run_to_end(&path, &mut world), Outcome::Promoted);
-    let retries = journal::read(&path).unwrap().iter().filter(|r| matches!(r.entry, Entry::Retry { .. })).count();
+    let retries = runner::read(&path).unwrap().iter().filter(|r| matches!(r.entry, Entry::Retry { .. })).count();
     let weight_changes = effects(&world).iter().filter(|a| matches!(a, Action::SetWeight { .. })).count();
     assert_eq!(retries, 2 * weight_changes);
     // Past its attempts, a transient failure ends the rollout, rolled back, saying which action.
     let path = tmp("down");
     let mut world = SimWorld { flaky: 99, ..Default::default() };
     let Outcome::RolledBack { reason } = run_to_end(&path, &mut world) else { panic!("promoted against a dead API") };
-    let records = journal::read(&path).unwrap();
+    let records = runner::read(&path).unwrap();
     let why = records.iter().rev().find_map(|r| match &r.entry {
         Entry::Result { event: Event::Abort { reason }, .. } => Some(reason.clone()),
         _ => None,
@@ -175,7 +175,7 @@ fn controls_from_another_process_are_honoured_and_journaled_with_their_actor() {
     let mut controls = Scripted(vec![(Event::Abort { reason: "stop the line".into() }, ops.clone())]);
     let outcome = r.run(&mut world, &mut controls, &clock, 1_000).unwrap();
     assert!(matches!(outcome, Outcome::RolledBack { .. }));
-    let records = journal::read(&path).unwrap();
+    let records = runner::read(&path).unwrap();
     let control = records.iter().find(|r| matches!(r.entry, Entry::Control { .. })).unwrap();
     assert_eq!(control.actor, ops);
 }
@@ -191,7 +191,7 @@ fn crash_and_resume(full: &Path, full_world: &SimWorld, keep: usize, effect_done
         cut.push_str(&lines[keep][..lines[keep].len() / 2]);
     }
     std::fs::write(&path, cut).unwrap();
-    let records = journal::read(&path).unwrap();
+    let records = runner::read(&path).unwrap();
     assert_eq!(records.len(), keep);
     // What the world had done by then: every effect whose intent was journaled (the last one only if done).
     let last_intent = records.last().and_then(|r| if let Entry::Intent { id, .. } = &r.entry { Some(id.clone()) } else { None });
@@ -218,7 +218,7 @@ fn cut_off_at_any_record_it_resumes_and_repeats_no_side_effect() {
         let verdicts = if failing { BTreeMap::from([(3, Verdict::Fail)]) } else { BTreeMap::new() };
         let mut world = SimWorld { verdicts: verdicts.clone(), ..Default::default() };
         let expected = run_to_end(&full, &mut world);
-        let n = journal::read(&full).unwrap().len();
+        let n = runner::read(&full).unwrap().len();
         assert!(n > 10, "{n}");
         for keep in 1..n {
             for (effect_done, torn) in [(false, false), (true, false), (true, true)] {
@@ -245,7 +245,7 @@ fn a_finished_rollout_is_not_resumed_and_a_torn_journal_is_not_corrupt() {
     let mut lines: Vec<&str> = text.lines().collect();
     lines[2] = "{\"seq\": garbage";
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    let err = journal::read(&path).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = runner::read(&path).err().map(|e| e.to_string()).unwrap_or_default();
     assert!(
         err.ends_with(&format!(":3: not a journal record: {}", err.split(":3: not a journal record: ").nth(1).unwrap_or("?"))),
         "{err}"
@@ -281,7 +281,7 @@ fn a_rollback_that_keeps_failing_is_tried_again_until_it_works_never_given_up() 
     world.verdicts.insert(1, Verdict::Fail);
     let outcome = run_to_end(&path, &mut world);
     assert!(matches!(outcome, Outcome::RolledBack { .. }), "{outcome:?}");
-    let records = journal::read(&path).unwrap();
+    let records = runner::read(&path).unwrap();
     let retries = records.iter().filter(|r| matches!(&r.entry, Entry::Retry { action: Action::RollBack { .. }, .. })).count();
     assert!(retries >= 3, "each failed round journaled: {retries}");
     // Every rollback intent for the region kept one ID: the same act, carried out again.

@@ -8,12 +8,18 @@
 //! it out again under the same ID (`{rollout}-{seq}`), which the side effect
 //! uses to be idempotent. A line cut short by a crash mid-write is the only
 //! one that may fail to parse, and only at the end: it is dropped on reading.
+//!
+//! One format for every machine the host drives (a rollout, a watcher's
+//! failover): [`Kind`] names the machine's state, events, actions and what
+//! its first record says.
 
-use lift_core::rollout::{Event, Rollout, RolloutAction as Action};
 use lift_core::time::Timestamp;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Write};
+use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 
 /// Who did something: the audit trail's subject.
@@ -58,49 +64,52 @@ fn user_of_this_process() -> String {
         .unwrap_or_else(|| format!("uid {uid}"))
 }
 
+/// The types of one kind of journal: the machine it records and what its first record says.
+pub trait Kind {
+    /// The machine, as each record keeps it.
+    type State: Serialize + DeserializeOwned + Clone + Debug + PartialEq;
+    /// What is fed to it.
+    type Event: Serialize + DeserializeOwned + Clone + Debug + PartialEq;
+    /// What it asks for.
+    type Action: Serialize + DeserializeOwned + Clone + Debug + PartialEq;
+    /// What the first record says (which rollout, which app).
+    type Header: Serialize + DeserializeOwned + Clone + Debug + PartialEq;
+}
+
 /// What a record says happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum Entry {
-    /// The rollout began.
-    Started {
-        /// The rollout's ID.
-        rollout: String,
-        /// The app.
-        app: String,
-        /// The release.
-        version: String,
-        /// Machine time runs this many times faster than the wall clock.
-        time_scale: u32,
-    },
+#[serde(tag = "kind", rename_all = "kebab-case", bound = "")]
+pub enum Entry<K: Kind> {
+    /// The journal's first record: what began.
+    Started(K::Header),
     /// An action is about to be carried out, under this record's ID.
     Intent {
         /// The action.
-        action: Action,
-        /// Its idempotency ID: `{rollout}-{seq}` of the first intent for it.
+        action: K::Action,
+        /// Its idempotency ID: `{name}-{seq}` of the first intent for it.
         id: String,
     },
     /// What an action came to, or what was observed.
     Result {
         /// The event fed to the machine.
-        event: Event,
+        event: K::Event,
         /// The intent it answers, if any.
         answers: Option<String>,
     },
     /// A person's (or another process's) word: approve, abort, pause, resume.
     Control {
         /// The event fed to the machine.
-        event: Event,
+        event: K::Event,
     },
-    /// The runner picked the rollout up again after a stop.
+    /// The host picked the machine up again after a stop.
     Resumed {
         /// Actions re-driven, in order.
-        outstanding: Vec<Action>,
+        outstanding: Vec<K::Action>,
     },
     /// A transient failure was retried.
     Retry {
         /// The action.
-        action: Action,
+        action: K::Action,
         /// The attempt that failed, from 1.
         attempt: u32,
         /// What failed.
@@ -110,7 +119,8 @@ pub enum Entry {
 
 /// One line of the journal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
+#[serde(bound = "")]
+pub struct Record<K: Kind> {
     /// From 0, one more per record.
     pub seq: u64,
     /// Machine time.
@@ -121,9 +131,9 @@ pub struct Record {
     pub actor: Actor,
     /// What.
     #[serde(flatten)]
-    pub entry: Entry,
+    pub entry: Entry<K>,
     /// The machine after it.
-    pub state: Rollout,
+    pub state: K::State,
 }
 
 /// Why the journal cannot be used.
@@ -154,28 +164,29 @@ pub enum JournalError {
 
 /// An open journal, appending.
 #[derive(Debug)]
-pub struct Journal {
+pub struct Journal<K: Kind> {
     path: PathBuf,
     file: File,
     next_seq: u64,
     bytes: u64,
+    kind: PhantomData<K>,
 }
 
-impl Journal {
+impl<K: Kind> Journal<K> {
     /// Create a new journal at `path` (which must not exist).
-    pub fn create(path: &Path) -> Result<Journal, JournalError> {
+    pub fn create(path: &Path) -> Result<Journal<K>, JournalError> {
         let io = |source| JournalError::Io { path: path.to_owned(), source };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(io)?;
         }
         let file = OpenOptions::new().create_new(true).append(true).open(path).map_err(io)?;
         sync_dir(path);
-        Ok(Journal { path: path.to_owned(), file, next_seq: 0, bytes: 0 })
+        Ok(Journal { path: path.to_owned(), file, next_seq: 0, bytes: 0, kind: PhantomData })
     }
 
     /// Open an existing journal to go on writing it; its records so far.
-    pub fn open(path: &Path) -> Result<(Journal, Vec<Record>), JournalError> {
-        let records = read(path)?;
+    pub fn open(path: &Path) -> Result<(Journal<K>, Vec<Record<K>>), JournalError> {
+        let records = read::<K>(path)?;
         let io = |source| JournalError::Io { path: path.to_owned(), source };
         // Drop a torn last line, so that what is appended starts on a line of its own.
         let kept = kept_length(path).map_err(io)?;
@@ -187,11 +198,18 @@ impl Journal {
         drop(file);
         let file = OpenOptions::new().append(true).open(path).map_err(io)?;
         let next_seq = records.last().map_or(0, |r| r.seq + 1);
-        Ok((Journal { path: path.to_owned(), file, next_seq, bytes: kept }, records))
+        Ok((Journal { path: path.to_owned(), file, next_seq, bytes: kept, kind: PhantomData }, records))
     }
 
     /// Append a record and fsync it; returns it.
-    pub fn append(&mut self, at: Timestamp, wall_ms: u64, actor: &Actor, entry: Entry, state: &Rollout) -> Result<Record, JournalError> {
+    pub fn append(
+        &mut self,
+        at: Timestamp,
+        wall_ms: u64,
+        actor: &Actor,
+        entry: Entry<K>,
+        state: &K::State,
+    ) -> Result<Record<K>, JournalError> {
         let record = Record { seq: self.next_seq, at, wall_ms, actor: actor.clone(), entry, state: state.clone() };
         let mut line = serde_json::to_vec(&record).map_err(|e| JournalError::Io { path: self.path.clone(), source: e.into() })?;
         line.push(b'\n');
@@ -226,7 +244,7 @@ fn kept_length(path: &Path) -> std::io::Result<u64> {
 }
 
 /// Every record of a journal; a torn last line is dropped.
-pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
+pub fn read<K: Kind>(path: &Path) -> Result<Vec<Record<K>>, JournalError> {
     let io = |source| JournalError::Io { path: path.to_owned(), source };
     let file = File::open(path).map_err(io)?;
     let lines: Vec<String> = BufReader::new(file).lines().collect::<Result<_, _>>().map_err(io)?;
@@ -236,7 +254,7 @@ pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
         if line.trim().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(line) {
+        match serde_json::from_str::<Record<K>>(line) {
             Ok(r) => out.push(r),
             Err(_) if i == last => break,
             Err(e) => return Err(JournalError::Corrupt { path: path.to_owned(), line: i + 1, message: e.to_string() }),

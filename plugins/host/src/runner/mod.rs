@@ -22,7 +22,7 @@ pub mod journal;
 pub mod lock;
 pub mod wall;
 
-pub use journal::{Actor, Entry, Journal, JournalError, Record};
+pub use journal::{Actor, JournalError, Kind};
 pub use lock::{Holder, Lock, LockError};
 
 use lift_core::machine::Machine;
@@ -30,6 +30,42 @@ use lift_core::rollout::{Event, GatePolicy, Outcome, Plan, Rollout, RolloutActio
 use lift_core::time::Timestamp;
 use std::collections::BTreeMap;
 use std::path::Path;
+
+/// The rollout's journal: the [`Rollout`] machine, its events and actions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RolloutJournal;
+
+/// What a rollout journal's first record says.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Started {
+    /// The rollout's ID.
+    pub rollout: String,
+    /// The app.
+    pub app: String,
+    /// The release.
+    pub version: String,
+    /// Machine time runs this many times faster than the wall clock.
+    pub time_scale: u32,
+}
+
+impl Kind for RolloutJournal {
+    type State = Rollout;
+    type Event = Event;
+    type Action = Action;
+    type Header = Started;
+}
+
+/// A rollout journal's record.
+pub type Record = journal::Record<RolloutJournal>;
+/// What a rollout journal's record says.
+pub type Entry = journal::Entry<RolloutJournal>;
+/// A rollout journal, appending.
+pub type Journal = journal::Journal<RolloutJournal>;
+
+/// Every record of the rollout journal at `path`; a torn last line is dropped.
+pub fn read(path: &Path) -> Result<Vec<Record>, JournalError> {
+    journal::read(path)
+}
 
 /// Why an action could not be carried out.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -138,12 +174,12 @@ impl Runner {
         let mut journal = Journal::create(path)?;
         let machine = Rollout::new(plan);
         let actor = Actor::this_process();
-        let entry = Entry::Started {
+        let entry = Entry::Started(Started {
             rollout: rollout.to_owned(),
             app: plan.app.clone(),
             version: plan.version.clone(),
             time_scale: time_scale.max(1),
-        };
+        });
         let last = journal.append(clock.now(), clock.wall_ms(), &actor, entry, &machine)?;
         Ok(Runner {
             machine,
@@ -164,10 +200,10 @@ impl Runner {
     pub fn resume(path: &Path, clock: &dyn Clock) -> Result<Runner, RunError> {
         let (mut journal, records) = Journal::open(path)?;
         let first = records.first().ok_or_else(|| JournalError::Empty(path.to_owned()))?;
-        let Entry::Started { rollout, .. } = &first.entry else {
+        let Entry::Started(started) = &first.entry else {
             return Err(RunError::NotARollout(path.display().to_string()));
         };
-        let rollout = rollout.clone();
+        let rollout = started.rollout.clone();
         let last = records.last().map(|r| r.state.clone()).unwrap_or_else(|| first.state.clone());
         if let Some(outcome) = last.status().outcome.filter(|_| last.outstanding().is_empty()) {
             return Err(RunError::Over { path: path.display().to_string(), outcome });

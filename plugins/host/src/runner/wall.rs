@@ -1,8 +1,9 @@
 //! The runner's real surroundings: the wall clock (sped up by a time scale)
 //! and controls that other processes write to a file beside the journal.
 
-use super::journal::{Actor, Entry, Record};
+use super::journal::Actor;
 use super::{Clock, Controls};
+use super::{Entry, Record};
 use lift_core::rollout::Event;
 use lift_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
