@@ -8,13 +8,19 @@ use lift_host::WasmStrategy;
 use lift_host::runner::cloud::{CloudWorld, Setup, functions};
 use lift_host::runner::lock::{Holder, Lock};
 use lift_host::runner::wall::{Control, FileControls, WallClock, wall_now_ms};
-use lift_host::runner::{self, Actor, Entry, Runner};
+use lift_host::runner::{self, Actor, Entry, Runner, freeze};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
 use std::path::{Path, PathBuf};
 
 create_exception!(_lift, RolloutError, PyException, "Raised when a rollout cannot start, resume or go on (a held lock, a broken journal).");
+create_exception!(
+    _lift,
+    RolloutFrozen,
+    RolloutError,
+    "Raised when a rollout may not start: deployments of the app are frozen (each freeze is named)."
+);
 
 fn fail(e: impl std::fmt::Display) -> PyErr {
     RolloutError::new_err(e.to_string())
@@ -65,7 +71,7 @@ fn caller(f: Option<Py<PyAny>>) -> impl FnMut(String) + Send {
 /// gets every journal record (JSON) as it is written, `on_note` each thing the
 /// world does. Returns the last record (JSON).
 #[pyfunction]
-#[pyo3(signature = (app, setup, rollout_dir, rollout_id, lock, applied_dir, deployer, metrics, settings, prober=None, strategy=None, resume=false, break_lock=false, on_record=None, on_note=None))]
+#[pyo3(signature = (app, setup, rollout_dir, rollout_id, lock, applied_dir, deployer, metrics, settings, prober=None, strategy=None, resume=false, break_lock=false, on_record=None, on_note=None, freezes=None))]
 #[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
 pub fn rollout_run(
     py: Python<'_>,
@@ -84,8 +90,13 @@ pub fn rollout_run(
     break_lock: bool,
     on_record: Option<Py<PyAny>>,
     on_note: Option<Py<PyAny>>,
+    freezes: Option<&str>,
 ) -> PyResult<String> {
     let spec = app.0.spec();
+    // A freeze (a failover under way, an SLO's spent budget) stops a rollout before it starts.
+    if let (Some(path), false) = (freezes, resume) {
+        rollout_check_frozen(&spec.app, path)?;
+    }
     let mut extra: serde_json::Value = serde_json::from_str(setup).map_err(|e| fail(format!("setup: {e}")))?;
     if let Some(o) = extra.as_object_mut() {
         o.insert("app".into(), spec.app.clone().into());
@@ -194,11 +205,24 @@ pub fn rollout_lock_check(path: &str, break_lock: bool) -> PyResult<()> {
 }
 
 /// Register the runner's functions.
+/// Raise `RolloutFrozen` naming every freeze standing in the file at `path` (if any).
+#[pyfunction]
+pub fn rollout_check_frozen(app: &str, path: &str) -> PyResult<()> {
+    let standing = freeze::standing(Path::new(path));
+    if standing.is_empty() {
+        return Ok(());
+    }
+    let each: Vec<String> = standing.iter().map(ToString::to_string).collect();
+    Err(RolloutFrozen::new_err(format!("deployments of {app} are frozen: {}", each.join("; "))))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(rollout_check_frozen, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_run, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_control, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_records, m)?)?;
     m.add_function(wrap_pyfunction!(rollout_lock_check, m)?)?;
     m.add("RolloutError", m.py().get_type::<RolloutError>())?;
+    m.add("RolloutFrozen", m.py().get_type::<RolloutFrozen>())?;
     Ok(())
 }

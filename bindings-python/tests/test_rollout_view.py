@@ -60,3 +60,25 @@ def test_each_code_key_parameter_of_a_template_takes_its_functions_package():
     # The names the template declares (`ApiCodeKey`), each with its own function's package.
     assert {name: p.function for name, p in got.items()} == {"ApiCodeKey": "api", "WorkerCodeKey": "worker"}
     assert packaging.code_parameters(app, template, {}) == {"ApiCodeKey": None, "WorkerCodeKey": None}
+
+
+def test_a_frozen_app_is_refused_before_anything_starts_naming_each_freeze(run, tmp_path):
+    """The file the watcher writes while it fails over: `lift deploy` exits 4,
+    names who froze the app, since when and why, and starts no target."""
+    freezes = tmp_path / "freezes" / "shop.json"
+    freezes.parent.mkdir(parents=True)
+    actor = {"user": "ops", "host": "watch-1", "pid": 4121}
+    freezes.write_text(
+        json.dumps(
+            [
+                {"by": "failover", "reason": "us-east-1 is down: 3 of 3 vantage points failing", "actor": actor, "since_ms": 1796640062000},
+                {"by": "slo availability", "reason": "the error budget is spent", "actor": actor, "since_ms": 1796640000000},
+            ]
+        )
+    )
+    r = run("deploy", ROOT / "examples" / "shop", "--state-dir", tmp_path, "--approve")
+    assert r.returncode == 4, r.stderr
+    assert "deployments of shop are frozen" in r.stderr
+    assert "frozen by failover since 2026-12-07T10:41:02Z (ops on watch-1, PID 4121): us-east-1 is down" in r.stderr
+    assert "frozen by slo availability since 2026-12-07T10:40:00Z" in r.stderr
+    assert not (tmp_path / "emulator.json").exists() and not list(tmp_path.rglob("journal.jsonl"))

@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import lift
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ROLLED_BACK = 0, 1, 2, 3
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ROLLED_BACK, EXIT_FROZEN = 0, 1, 2, 3, 4
 
 
 class _Style:
@@ -616,6 +616,8 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     state = _state_for(args)
     # Another rollout of this app under way: say so before packaging anything.
     lift._lift.rollout_lock_check(str(rollout.rollouts_dir(state, app.name) / "lock"), args.break_lock)
+    if not args.resume:
+        rollout.check_frozen(state, app.name)
     out = sys.stdout if args.format == "json" else sys.stderr
     plan = app.plan()
     live = args.format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
@@ -815,6 +817,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except lift.plugins.PluginError as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_INVALID
+    except lift._lift.RolloutFrozen as e:
+        print(f"lift: refused: {e}", file=sys.stderr)
+        return EXIT_FROZEN
     except lift._lift.RolloutError as e:
         print(f"lift: error: {e}", file=sys.stderr)
         return EXIT_INVALID

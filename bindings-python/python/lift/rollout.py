@@ -9,6 +9,7 @@ person as it is written.
 Where things live, under the state directory (the local target's, or
 `--state-dir` for AWS):
 
+    freezes/<app>.json                        who froze the app's deployments, when and why
     rollouts/<app>/lock                       who is rolling the app out now
     rollouts/<app>/<id>/journal.jsonl         every intent, result and control, fsync'd
     rollouts/<app>/<id>/controls.jsonl        approve/abort/pause/resume from other processes
@@ -29,10 +30,21 @@ from typing import Any, Callable, Dict, List, Optional, TextIO
 from . import LiftError, _lift
 
 RolloutError = _lift.RolloutError
+RolloutFrozen = _lift.RolloutFrozen
 
 
 class NoRollout(LiftError, RuntimeError):
     """There is no rollout to act on."""
+
+
+def freezes_file(state: Path, app: str) -> Path:
+    """Where the freezes of `app`'s deployments stand (set by the watcher, an SLO, a person)."""
+    return state / "freezes" / f"{app}.json"
+
+
+def check_frozen(state: Path, app: str) -> None:
+    """Raise `RolloutFrozen`, naming each freeze, if deployments of `app` are frozen."""
+    _lift.rollout_check_frozen(app, str(freezes_file(state, app)))
 
 
 def rollouts_dir(state: Path, app: str) -> Path:
@@ -286,6 +298,7 @@ def run(
             break_lock=break_lock,
             on_record=on_record,
             on_note=printer.note,
+            freezes=str(freezes_file(state, app.name)),
         )
     finally:
         done.set()

@@ -54,7 +54,7 @@ pub enum LockError {
 }
 
 /// Milliseconds since the epoch as an RFC 3339 time in UTC, to the second.
-fn rfc3339(ms: u64) -> String {
+pub(crate) fn rfc3339(ms: u64) -> String {
     jiff::Timestamp::from_millisecond(i64::try_from(ms).unwrap_or(i64::MAX))
         .map(|t| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string())
         .unwrap_or_else(|_| format!("{ms} ms after the epoch"))

@@ -18,6 +18,7 @@
 //! IDs, so a side effect that completed before the crash is not repeated.
 
 pub mod cloud;
+pub mod freeze;
 pub mod journal;
 pub mod lock;
 pub mod wall;
