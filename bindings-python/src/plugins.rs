@@ -2,7 +2,7 @@
 //! ask a strategy, drive a deployer. Thin: one host per process, results as
 //! JSON text, and no GIL held while a plugin runs.
 
-use lift_host::{Deployer, Host, PluginError as HostError, Stack, StackStatus, Target};
+use lift_host::{Deployer, Dns, Host, PluginError as HostError, Stack, StackStatus, Target};
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;
@@ -160,6 +160,51 @@ impl PluginDeployer {
     }
 }
 
+/// A DNS plugin in its sandbox: configure it, then read and route a name's records.
+#[pyclass(module = "lift._lift")]
+pub struct PluginDns {
+    dns: std::sync::Mutex<Dns>,
+    plugin: lift_host::Plugin,
+}
+
+#[pymethods]
+impl PluginDns {
+    /// Load the DNS plugin at `path` (its manifest or component).
+    #[new]
+    fn new(py: Python<'_>, path: &str) -> PyResult<Self> {
+        let host = host()?;
+        let plugin = py.detach(|| host.load(Path::new(path))).map_err(err)?;
+        Ok(PluginDns { dns: std::sync::Mutex::new(plugin.dns().map_err(err)?), plugin })
+    }
+
+    /// Settings for the plugin (endpoint, credentials), as `(key, value)` pairs.
+    fn configure(&self, py: Python<'_>, settings: Vec<(String, String)>) -> PyResult<()> {
+        py.detach(|| self.dns.lock().unwrap_or_else(|p| p.into_inner()).configure(&settings)).map_err(err)
+    }
+
+    /// How `name` in `zone` routes now: `[{region, weight_ppm, target, health_check}]` (JSON).
+    fn read_records(&self, py: Python<'_>, zone: &str, name: &str) -> PyResult<String> {
+        let records = py.detach(|| self.dns.lock().unwrap_or_else(|p| p.into_inner()).read_records(zone, name)).map_err(err)?;
+        let out: Vec<serde_json::Value> = records
+            .into_iter()
+            .map(
+                |r| serde_json::json!({"region": r.region, "weight_ppm": r.weight_ppm, "target": r.target, "health_check": r.health_check}),
+            )
+            .collect();
+        Ok(json(&out))
+    }
+
+    /// Route `name` so: regions and their shares (ppm), the others none.
+    fn route(&self, py: Python<'_>, zone: &str, name: &str, weights: Vec<(String, u32)>) -> PyResult<()> {
+        py.detach(|| self.dns.lock().unwrap_or_else(|p| p.into_inner()).route(zone, name, &weights)).map_err(err)
+    }
+
+    /// The plugin's log since the last drain (JSON list).
+    fn drain_log(&self) -> String {
+        json(&self.plugin.drain_log())
+    }
+}
+
 /// Register the functions and the exception.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plugin_inspect, m)?)?;
@@ -167,6 +212,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(plugin_probe, m)?)?;
     m.add_function(wrap_pyfunction!(plugin_decide, m)?)?;
     m.add_class::<PluginDeployer>()?;
+    m.add_class::<PluginDns>()?;
     m.add("PluginError", m.py().get_type::<PluginError>())?;
     Ok(())
 }

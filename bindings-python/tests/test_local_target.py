@@ -375,6 +375,48 @@ def test_a_release_that_changes_nothing_keeps_the_warm_workers(local):
     assert any(v["warm_workers"] > 0 for k, v in versions.items() if "WebFunction" in k), versions
 
 
+def test_the_route53_plugin_moves_the_name_and_the_names_front_follows(local):
+    """The shipped DNS plugin swaps the failover records' roles in one change
+    batch, read back through the emulator's Route 53 API; a client of the
+    name is then served by the other region, and moving back restores both."""
+    from lift import plugins
+
+    target, state = local["target"], local["state"]
+    r53 = target.client("route53", "us-east-1")
+    zone, name = LocalTarget.zone(target, lift_app(SHOP))
+    url = lifecycle.name_url(state, "shop")
+    assert url and _get(url + "/orders/x")[2]["x-lift-region"] == "us-east-1"
+    dns = plugins.Dns("route53", endpoint=target.url, access_key_id="testing", secret_access_key="testing")
+
+    def roles():
+        sets = r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+        return {s["SetIdentifier"]: (s["Failover"], s["HealthCheckId"]) for s in sets if s.get("SetIdentifier")}
+
+    before = roles()
+    assert {r: f for r, (f, _) in before.items()} == {"us-east-1": "PRIMARY", "eu-west-1": "SECONDARY"}
+    assert {r["region"]: r["weight_ppm"] for r in dns.records(zone, name)} == {"us-east-1": 1_000_000, "eu-west-1": 0}
+    try:
+        dns.route(zone, name, {"eu-west-1": 1_000_000})
+        after = roles()
+        assert {r: f for r, (f, _) in after.items()} == {"us-east-1": "SECONDARY", "eu-west-1": "PRIMARY"}
+        assert {r: h for r, (_, h) in after.items()} == {r: h for r, (_, h) in before.items()}, "health checks kept"
+        time.sleep(1.1)  # the name's front reads the records at most once a second
+        assert _get(url + "/orders/x")[2]["x-lift-region"] == "eu-west-1"
+        dns.route(zone, name, {"eu-west-1": 1_000_000})  # the same routing again changes nothing
+        assert roles() == after
+    finally:
+        dns.route(zone, name, {"us-east-1": 1_000_000})
+    assert roles() == before
+    with pytest.raises(plugins.PluginError, match="no record routes to region `ap-south-1`"):
+        dns.route(zone, name, {"ap-south-1": 1_000_000})
+
+
+def lift_app(path):
+    import lift
+
+    return lift.load(path)
+
+
 def _children(pid: int) -> list:
     """The processes whose parent is `pid`, read from /proc."""
     out = []

@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 from . import _lift
 
-__all__ = ["PluginError", "builtin_dir", "resolve", "list", "inspect", "check", "probe", "decide", "Deployer", "DeployError"]
+__all__ = ["PluginError", "builtin_dir", "resolve", "list", "inspect", "check", "probe", "decide", "Deployer", "DeployError", "Dns"]
 
 PluginError = _lift.PluginError
 
@@ -89,6 +89,41 @@ def decide(name_or_path: Union[str, Path], **view: Any) -> Dict[str, Any]:
     if hasattr(now, "timestamp"):
         view["now"] = int(now.timestamp() * 1000)
     return json.loads(_lift.plugin_decide(str(resolve(name_or_path)), json.dumps(view)))
+
+
+class Dns:
+    """A DNS plugin (default: the shipped Route 53 one), in its sandbox: how a
+    name's records route between regions, and moving them (what the watcher
+    fails over with). Credentials as for `Deployer`."""
+
+    def __init__(
+        self,
+        name_or_path: Union[str, Path] = "route53",
+        endpoint: Optional[str] = None,
+        access_key_id: Optional[str] = None,
+        secret_access_key: Optional[str] = None,
+        session_token: Optional[str] = None,
+    ):
+        self._inner = _lift.PluginDns(str(resolve(name_or_path)))
+        given = {
+            "endpoint": endpoint,
+            "access-key-id": access_key_id or os.environ.get("AWS_ACCESS_KEY_ID"),
+            "secret-access-key": secret_access_key or os.environ.get("AWS_SECRET_ACCESS_KEY"),
+            "session-token": session_token or os.environ.get("AWS_SESSION_TOKEN"),
+        }
+        self._inner.configure([(k, v) for k, v in given.items() if v])
+
+    def records(self, zone: str, name: str) -> List[Dict[str, Any]]:
+        """One record per region: ``{region, weight_ppm, target, health_check}``."""
+        return json.loads(self._inner.read_records(zone, name))
+
+    def route(self, zone: str, name: str, weights: Mapping[str, int]) -> None:
+        """Route `name` so: these regions take these shares (ppm), the others none."""
+        self._inner.route(zone, name, _list(weights.items()))
+
+    def log(self) -> List[Dict[str, Any]]:
+        """The plugin's log since the last look."""
+        return json.loads(self._inner.drain_log())
 
 
 class DeployError(PluginError):

@@ -1,4 +1,4 @@
-//! Host-side bindings for the four worlds, generated from the WIT package.
+//! Host-side bindings for the five worlds, generated from the WIT package.
 //! The interfaces the worlds share (`log`, `http`, `types`) are generated once
 //! and reused, so one host implementation serves every world.
 #![allow(missing_docs, clippy::all)]
@@ -35,6 +35,18 @@ pub mod metrics {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "metrics",
+        with: {
+            "lift:plugin/log": super::prober::lift::plugin::log,
+            "lift:plugin/http": super::prober::lift::plugin::http,
+        },
+    });
+}
+
+/// The DNS world.
+pub mod dns {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "dns",
         with: {
             "lift:plugin/log": super::prober::lift::plugin::log,
             "lift:plugin/http": super::prober::lift::plugin::http,

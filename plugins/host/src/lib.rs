@@ -22,8 +22,8 @@ pub mod strategy;
 pub use contract::{PACKAGE, World, WorldShape, compatible, worlds};
 pub use manifest::{HttpPolicy, Limits, Manifest, ManifestError};
 pub use plugin::{
-    Alias, Configured, Deployer, Health, Inspection, Invocation, MetricQuery, Metrics, Plugin, PluginError, Prober, Progress, Route,
-    Series, Stack, StackStatus, Target,
+    Alias, Configured, Deployer, Dns, Health, Inspection, Invocation, MetricQuery, Metrics, Plugin, PluginError, Prober, Progress,
+    RegionRecord, Route, Series, Stack, StackStatus, Target,
 };
 pub use sandbox::{Host, LogRecord};
 pub use strategy::WasmStrategy;

@@ -2,7 +2,7 @@
 //! at once) and running it: one store per instance, fresh limits per call, and
 //! a fresh instance after any failure, so one bad call costs one error.
 
-use crate::bindings::{deployer, metrics, prober, strategy};
+use crate::bindings::{deployer, dns, metrics, prober, strategy};
 use crate::manifest::Manifest;
 use crate::sandbox::{Host, Log, LogRecord, State, TICK};
 use crate::{PACKAGE, World, compatible};
@@ -14,6 +14,7 @@ use wasmtime::Store;
 use wasmtime::component::{Component, InstancePre};
 
 pub use deployer::{Alias, Invocation, Progress, Route, Stack, StackStatus};
+pub use dns::RegionRecord;
 pub use metrics::{MetricQuery, Series};
 pub use prober::{Health, Target};
 
@@ -201,6 +202,7 @@ impl Host {
                 World::Deployer => deployer::DeployerPre::new(pre.clone()).map(drop),
                 World::Prober => prober::ProberPre::new(pre.clone()).map(drop),
                 World::Metrics => metrics::MetricsPre::new(pre.clone()).map(drop),
+                World::Dns => dns::DnsPre::new(pre.clone()).map(drop),
             };
             if let Err(e) = exports {
                 findings.push(format!("it does not export the {} world: {e:#}", manifest.world));
@@ -310,6 +312,11 @@ impl Bindings for deployer::Deployer {
 impl Bindings for metrics::Metrics {
     fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
         metrics::MetricsPre::new(pre.clone())?.instantiate(store)
+    }
+}
+impl Bindings for dns::Dns {
+    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
+        dns::DnsPre::new(pre.clone())?.instantiate(store)
     }
 }
 impl Bindings for prober::Prober {
@@ -453,6 +460,11 @@ impl Plugin {
         Ok(Configured(Runner::new(self, World::Metrics)?, None))
     }
 
+    /// A DNS plugin's handle.
+    pub fn dns(&self) -> Result<Dns, PluginError> {
+        Ok(Configured(Runner::new(self, World::Dns)?, None))
+    }
+
     pub(crate) fn strategy_runner(&self) -> Result<Runner<strategy::Strategy>, PluginError> {
         Runner::new(self, World::Strategy)
     }
@@ -464,7 +476,17 @@ pub struct Prober(Runner<prober::Prober>);
 impl Prober {
     /// Probe a target.
     pub fn probe(&mut self, target: &Target) -> Result<Health, PluginError> {
-        self.0.call("probe", |b, s| b.call_probe(s, target))
+        self.probe_from(target, None)
+    }
+
+    /// Probe a target for a vantage point: the host names it in each
+    /// request's `x-lift-vantage` header (the local target's faults can cut
+    /// one vantage point off; a proxy per vantage point can route by it).
+    pub fn probe_from(&mut self, target: &Target, vantage: Option<&str>) -> Result<Health, PluginError> {
+        self.0.call("probe", |b, s| {
+            s.data_mut().vantage = vantage.map(str::to_owned);
+            b.call_probe(s, target)
+        })
     }
 }
 
@@ -477,6 +499,11 @@ pub(crate) trait Configure: Bindings {
     fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>>;
 }
 impl Configure for deployer::Deployer {
+    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
+        self.call_configure(store, settings)
+    }
+}
+impl Configure for dns::Dns {
     fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
         self.call_configure(store, settings)
     }
@@ -568,5 +595,19 @@ impl Configured<metrics::Metrics> {
         step_ms: u32,
     ) -> Result<Vec<Series>, PluginError> {
         self.flat("fetch", |b, s| b.call_fetch(s, region, queries, start_ms, end_ms, step_ms))
+    }
+}
+
+/// A DNS plugin, ready to route.
+pub type Dns = Configured<dns::Dns>;
+
+impl Configured<dns::Dns> {
+    /// How `name` in `zone` routes now: one record per region.
+    pub fn read_records(&mut self, zone: &str, name: &str) -> Result<Vec<RegionRecord>, PluginError> {
+        self.flat("read-records", |b, s| b.call_read_records(s, zone, name))
+    }
+    /// Route `name` so: these regions take these shares (ppm), the others none.
+    pub fn route(&mut self, zone: &str, name: &str, weights: &[(String, u32)]) -> Result<(), PluginError> {
+        self.flat("route", |b, s| b.call_route(s, zone, name, weights))
     }
 }

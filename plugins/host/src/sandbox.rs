@@ -129,6 +129,9 @@ impl ResourceLimiter for Limiter {
     }
 }
 
+/// The header that names the vantage point a probe is sent for.
+pub const VANTAGE_HEADER: &str = "x-lift-vantage";
+
 /// What a store holds for one plugin instance.
 pub struct State {
     pub(crate) plugin: Arc<str>,
@@ -140,6 +143,8 @@ pub struct State {
     pub(crate) stderr: MemoryOutputPipe,
     pub(crate) stderr_seen: usize,
     pub(crate) deadline: Instant,
+    /// The vantage point a prober probes for, named in each request it sends.
+    pub(crate) vantage: Option<String>,
 }
 
 impl WasiView for State {
@@ -182,7 +187,7 @@ impl State {
             .allow_ip_name_lookup(false)
             .socket_addr_check(|_, _| Box::pin(async { false }));
         // Signing a cloud API request needs the time; a strategy or prober reads none.
-        if !matches!(manifest.world, crate::World::Deployer | crate::World::Metrics) {
+        if !matches!(manifest.world, crate::World::Deployer | crate::World::Metrics | crate::World::Dns) {
             wasi.wall_clock(Frozen).monotonic_clock(Frozen);
         }
         let limits = &manifest.limits;
@@ -196,6 +201,7 @@ impl State {
             stderr,
             stderr_seen: 0,
             deadline: Instant::now(),
+            vantage: None,
         }
     }
 
@@ -223,8 +229,12 @@ impl log::Host for State {
 }
 
 impl http::Host for State {
-    fn send(&mut self, request: http::Request) -> Result<http::Response, http::HttpError> {
+    fn send(&mut self, mut request: http::Request) -> Result<http::Response, http::HttpError> {
         let (method, url) = (request.method.clone(), request.url.clone());
+        if let Some(v) = &self.vantage {
+            request.headers.retain(|h| !h.name.eq_ignore_ascii_case(VANTAGE_HEADER));
+            request.headers.push(http::Header { name: VANTAGE_HEADER.into(), value: v.clone() });
+        }
         let outcome = match &self.http {
             Some(cap) => cap.send(request, self.deadline),
             None => Err(http::HttpError::Denied("this plugin's world has no HTTP".into())),

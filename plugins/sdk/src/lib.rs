@@ -80,10 +80,27 @@ pub mod metrics {
     pub use self::lift::plugin::log::{Level, log};
 }
 
+/// A DNS router: moves a name's traffic between regions through the host's HTTP capability.
+pub mod dns {
+    // Generated from the WIT; its doc comments carry over where WIT has them.
+    #![allow(missing_docs, clippy::all)]
+    wit_bindgen::generate!({
+        world: "dns",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_dns",
+        default_bindings_module: "lift_plugin_sdk::dns",
+        additional_derives: [PartialEq],
+    });
+    pub use self::lift::plugin::http;
+    pub use self::lift::plugin::log::{Level, log};
+}
+
 #[cfg(feature = "aws")]
 pub mod aws;
 
 pub use deployer::export_deployer;
+pub use dns::export_dns;
 pub use metrics::export_metrics;
 pub use prober::export_prober;
 pub use strategy::export_strategy;

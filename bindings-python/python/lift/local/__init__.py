@@ -131,8 +131,9 @@ class LocalTarget:
         process of its own (a new session, output to `log`) that outlives it."""
         env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
         if log:
-            # The emulator's own record of every alias change, beside its log (see moto_ext).
+            # The emulator's own record of every alias and DNS change, beside its log (see moto_ext).
             env["LIFT_ALIAS_HISTORY"] = str(log.parent / "alias-history.jsonl")
+            env["LIFT_DNS_HISTORY"] = str(log.parent / "dns-history.jsonl")
         cmd = [sys.executable, "-m", "lift.local.server", "-H", "127.0.0.1", "-p", str(self.port)]
         out = open(log, "ab") if log else None
         fds: tuple = ()
@@ -246,14 +247,22 @@ class LocalTarget:
                 if isinstance(code["S3Bucket"], str) or "Fn::Sub" in code["S3Bucket"]:
                     b = code["S3Bucket"] if isinstance(code["S3Bucket"], str) else code["S3Bucket"]["Fn::Sub"].replace("${AWS::Region}", region)
                     s3.put_object(Bucket=bucket(b), Key=code["S3Key"], Body=_placeholder_code())
-        dns = (app.resolved().get("recovery") or {}).get("dns")
-        if dns:
-            r53 = self.client("route53", region)
-            zone_name = dns["name"].split(".", 1)[1]
-            zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"].rstrip(".") == zone_name]
-            zone = zones[0]["Id"] if zones else r53.create_hosted_zone(Name=zone_name, CallerReference=f"{app.name}-{region}")["HostedZone"]["Id"]
-            body = body.replace(dns["zone_id"], zone.split("/")[-1])
+        found = self.zone(app)
+        if found:
+            body = body.replace(app.resolved()["recovery"]["dns"]["zone_id"], found[0])
         return body, params
+
+    def zone(self, app) -> Optional[Tuple[str, str]]:
+        """The emulator's hosted zone for the app's DNS name (made on first
+        use; the spec's zone ID is AWS's, not the emulator's): its ID and the name."""
+        dns = (app.resolved().get("recovery") or {}).get("dns")
+        if not dns:
+            return None
+        r53 = self.client("route53", "us-east-1")
+        zone_name = dns["name"].split(".", 1)[1]
+        zones = [z for z in r53.list_hosted_zones()["HostedZones"] if z["Name"].rstrip(".") == zone_name]
+        zone = zones[0]["Id"] if zones else r53.create_hosted_zone(Name=zone_name, CallerReference=f"{app.name}-zone")["HostedZone"]["Id"]
+        return zone.split("/")[-1], dns["name"]
 
     def __enter__(self) -> "LocalTarget":
         return self.start()

@@ -8,8 +8,9 @@ its control port to `DIR/dataplane.json` once it listens. Control API (JSON):
 
 - `GET /status`: apps, regions, URLs, routes, served versions and warm
   workers, pollers, status counts, faults, and the metric sink's failures;
-- `POST /apps` `{"app": ..., "regions": {region: port}}`: serve (or re-read,
-  after a deploy) an app's regions;
+- `POST /apps` `{"app": ..., "regions": {region: port}, "dns"?: {"zone", "name", "port"}}`:
+  serve (or re-read, after a deploy) an app's regions and, with `dns`, its
+  name's front (see `names`); answers `{"urls": {region: url}, "name_url"?}`;
 - `POST /faults` `{"region", "kind", "vantage"?, "share"?, "ms"?, "period_s"?}`;
   `DELETE /faults?region=R` (every region without it);
 - `POST /stop`: stop everything and exit.
@@ -30,6 +31,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from .faults import Fault, Faults
 from .front import Front, Region
+from .names import NameFront, Records
 from .metrics import MetricSink
 from .queues import Poller, pollers
 from .runtime import QuietServer
@@ -56,6 +58,7 @@ class DataPlane:
         self.sink = MetricSink(lambda region: self.client("cloudwatch", region))
         self.fronts: Dict[str, Dict[str, Front]] = {}
         self.pollers: Dict[str, List[Poller]] = {}
+        self.names: Dict[str, NameFront] = {}
         self.stopped = threading.Event()
         self._log = open(state / "workers.log", "ab", buffering=0)
 
@@ -87,6 +90,16 @@ class DataPlane:
             p.stop()
         self.pollers[app] = [p for f in fronts.values() for p in pollers(f.region, self.client)]
         return urls
+
+    def serve_name(self, app: str, zone: str, name: str, port: int = 0) -> str:
+        """Serve `app`'s DNS name, routed as its records in the emulator say; its URL."""
+        front = self.names.get(app)
+        if front is None or front.records.zone != zone or front.records.name.rstrip(".") != name.rstrip("."):
+            if front is not None:
+                front.close()
+            front = NameFront(Records(self.client, zone, name), lambda: {r: f.port for r, f in self.fronts.get(app, {}).items()}, port)
+            self.names[app] = front
+        return front.url
 
     def add_fault(self, fault: Fault) -> None:
         self.faults.add(fault)
@@ -125,7 +138,8 @@ class DataPlane:
                 }
                 for region, f in fronts.items()
             }
-        return {"pid": os.getpid(), "emulator": self.emulator, "apps": apps, "faults": [f.to_dict() for f in self.faults.list()], "metric_failures": self.sink.failures}
+        names = {app: {"name": n.records.name, "zone": n.records.zone, "url": n.url} for app, n in self.names.items()}
+        return {"pid": os.getpid(), "emulator": self.emulator, "apps": apps, "names": names, "faults": [f.to_dict() for f in self.faults.list()], "metric_failures": self.sink.failures}
 
     def stop(self) -> None:
         for ps in self.pollers.values():
@@ -134,6 +148,8 @@ class DataPlane:
         for fronts in self.fronts.values():
             for f in fronts.values():
                 f.close()
+        for n in self.names.values():
+            n.close()
         self.sink.close()
         self.stopped.set()
 
@@ -168,7 +184,11 @@ def _control(plane: DataPlane):
             try:
                 body = self._body()
                 if path == "/apps":
-                    return self._json(200, {"urls": plane.serve(body["app"], {k: int(v) for k, v in body["regions"].items()})})
+                    out: Dict[str, object] = {"urls": plane.serve(body["app"], {k: int(v) for k, v in body["regions"].items()})}
+                    if body.get("dns"):
+                        d = body["dns"]
+                        out["name_url"] = plane.serve_name(body["app"], d["zone"], d["name"], int(d.get("port") or 0))
+                    return self._json(200, out)
                 if path == "/faults":
                     known = {r for fronts in plane.fronts.values() for r in fronts}
                     if body.get("region") not in known:

@@ -359,6 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
         for c in cookies:
             self.send_header("set-cookie", c)
         self.send_header("apigw-requestid", uuid.uuid4().hex[:16])
+        self.send_header("x-lift-region", self.region.region)
         self.send_header("content-length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":

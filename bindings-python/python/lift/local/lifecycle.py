@@ -113,7 +113,10 @@ def up(spec: str, state: Path, code: Optional[Dict[str, str]] = None, say: Say =
     for region, url in urls.items():
         deployed[region]["url"] = url
         say(f"{app.name} in {region}: {url}")
-    return {"app": app.name, "emulator": target.url, "regions": deployed, "packages": {k: p.to_dict() for k, p in pkgs.items()}, "seconds": round(time.monotonic() - started, 2)}
+    name = name_url(state, app.name)
+    if name:
+        say(f"{app.name} by its DNS name, routed as Route 53's records say: {name}")
+    return {"app": app.name, "emulator": target.url, "name_url": name, "regions": deployed, "packages": {k: p.to_dict() for k, p in pkgs.items()}, "seconds": round(time.monotonic() - started, 2)}
 
 
 def serve(state: Path, app, path: Path, emulator: str) -> Dict[str, str]:
@@ -121,11 +124,25 @@ def serve(state: Path, app, path: Path, emulator: str) -> Dict[str, str]:
     regions, on the ports it had before; each region's URL."""
     plane = DataPlaneClient.ensure(state, emulator)
     apps = _read(state / "apps.json") or {}
-    ports = {r: (apps.get(app.name, {}).get("regions", {}).get(r, {}).get("port", 0)) for r in app.regions}
-    urls = plane.call("POST", "/apps", {"app": app.name, "regions": ports})["urls"]
+    had = apps.get(app.name, {})
+    ports = {r: (had.get("regions", {}).get(r, {}).get("port", 0)) for r in app.regions}
+    ask: Dict[str, Any] = {"app": app.name, "regions": ports}
+    target = LocalTarget.attach(state)
+    zone = target.zone(app) if target else None
+    if zone:
+        ask["dns"] = {"zone": zone[0], "name": zone[1], "port": (had.get("name") or {}).get("port", 0)}
+    got = plane.call("POST", "/apps", ask)
+    urls = got["urls"]
     apps[app.name] = {"spec": str(path), "regions": {r: {"url": u, "port": int(u.rsplit(":", 1)[1])} for r, u in urls.items()}}
+    if got.get("name_url"):
+        apps[app.name]["name"] = {"name": zone[1], "zone": zone[0], "url": got["name_url"], "port": int(got["name_url"].rsplit(":", 1)[1])}
     _write(state / "apps.json", apps)
     return urls
+
+
+def name_url(state: Path, app: str) -> Optional[str]:
+    """The URL of `app`'s DNS name on the local target (its name's front), if it has one."""
+    return ((_read(state / "apps.json") or {}).get(app, {}).get("name") or {}).get("url")
 
 
 def reload(state: Path, app: str) -> bool:
@@ -193,6 +210,8 @@ def describe(st: Dict[str, Any]) -> str:
                 lines.append(f"    queue {q['queue'].rsplit(':', 1)[-1]} -> {q['function']}: {q['delivered']} delivered, {q['failed']} failed")
             if r["responses"]:
                 lines.append("    responses: " + ", ".join(f"{k}: {v}" for k, v in sorted(r["responses"].items())))
+    for app, n in (plane.get("names") or {}).items():
+        lines.append(f"  {app} by name ({n['name'].rstrip('.')}): {n['url']}")
     from .faults import Fault
 
     faults = [Fault(**f) for f in plane["faults"]]

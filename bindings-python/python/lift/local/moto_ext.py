@@ -654,3 +654,58 @@ def _alias_history() -> None:
 
 
 _alias_history()
+
+
+def _qualified_record_names() -> None:
+    """Route 53 keeps every record name fully qualified (`api.example.com.`);
+    moto's CloudFormation path keeps the template's spelling, so an UPSERT
+    through the API (which moto qualifies) would add a second record beside
+    the stack's instead of replacing it. Qualify on the way in."""
+    from moto.route53.models import FakeZone
+
+    add, delete = FakeZone.add_rrset, FakeZone.delete_rrset
+
+    def qualified(record_set: Dict[str, Any]) -> Dict[str, Any]:
+        name = record_set.get("Name") or ""
+        return dict(record_set, Name=name + ".") if name and not name.endswith(".") else record_set
+
+    FakeZone.add_rrset = lambda self, record_set: add(self, qualified(record_set))  # type: ignore[method-assign]
+    FakeZone.delete_rrset = lambda self, rrset: delete(self, qualified(rrset))  # type: ignore[method-assign]
+
+
+def _record_history() -> None:
+    """The emulator's own record of every Route 53 change batch that changed
+    something, one JSON line each, where `LIFT_DNS_HISTORY` says: what tests
+    count a watcher's traffic moves by."""
+    import json
+    import os
+    import threading
+    import time
+
+    from moto.route53.models import Route53Backend
+
+    path = os.environ.get("LIFT_DNS_HISTORY")
+    if not path:
+        return
+    lock = threading.Lock()
+    original = Route53Backend.change_resource_record_sets
+
+    def snapshot(self, zoneid):  # type: ignore[no-untyped-def]
+        zone = self.get_hosted_zone(zoneid)
+        return sorted((r.name, r.type, r.set_identifier or "", r.failover or "", str(r.weight or "")) for r in zone.rrsets)
+
+    def change(self, zoneid, change_list):  # type: ignore[no-untyped-def]
+        before = snapshot(self, zoneid)
+        out = original(self, zoneid, change_list)
+        after = snapshot(self, zoneid)
+        if after != before:
+            moved = [{"name": n, "set": s, "failover": f, "weight": w} for (n, _, s, f, w) in after if (n, _, s, f, w) not in before]
+            with lock, open(path, "a") as f:
+                f.write(json.dumps({"t": time.time(), "zone": zoneid, "changed": moved}) + "\n")
+        return out
+
+    Route53Backend.change_resource_record_sets = change  # type: ignore[method-assign]
+
+
+_qualified_record_names()
+_record_history()

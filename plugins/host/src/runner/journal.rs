@@ -65,7 +65,7 @@ fn user_of_this_process() -> String {
 }
 
 /// The types of one kind of journal: the machine it records and what its first record says.
-pub trait Kind {
+pub trait Kind: Clone + Debug + PartialEq {
     /// The machine, as each record keeps it.
     type State: Serialize + DeserializeOwned + Clone + Debug + PartialEq;
     /// What is fed to it.
