@@ -156,6 +156,29 @@ fn recovery_needs_somewhere_to_go_and_a_sane_quorum() {
     assert!(diags.iter().any(|d| d.pointer == "/recovery/rto" && d.message.contains("shorter than detection")), "{diags:?}");
 }
 
+#[test]
+fn the_probe_path_must_be_a_route_and_answers_without_signing() {
+    let spec = |routes: &str| {
+        format!(
+            "app: t\nregions: {{ primary: us-east-1, standby: [eu-west-1] }}\nfunctions: {{ api: {{ runtime: python3.12, handler: a.h, code: ./src }} }}\nhttp: {{ auth: iam, routes: {{ {routes} }} }}\nrecovery: {{ probe: {{ path: /healthz }} }}\n"
+        )
+    };
+    let missing = App::from_text(&spec("\"GET /orders\": api")).unwrap().validate();
+    let warned: Vec<_> = missing.iter().filter(|d| d.pointer == "/recovery/probe/path").collect();
+    assert_eq!(warned.len(), 1, "{missing:?}");
+    assert!(!warned[0].is_error() && warned[0].message.contains("`GET /healthz`, which is not a route"), "{warned:?}");
+    let app = App::from_text(&spec("\"GET /orders\": api, \"GET /healthz\": api")).unwrap();
+    assert!(!app.validate().iter().any(|d| d.pointer == "/recovery/probe/path"));
+    // Route 53's health checkers cannot sign: that one route is open, the others keep IAM.
+    let (template, _) = app.template("us-east-1").unwrap();
+    let auth = |key: &str| {
+        template["Resources"].as_object().unwrap().values().find(|r| r["Properties"]["RouteKey"] == key).unwrap()["Properties"]["AuthorizationType"]
+            .clone()
+    };
+    assert_eq!(auth("GET /healthz"), "NONE");
+    assert_eq!(auth("GET /orders"), "AWS_IAM");
+}
+
 use lift_core::recovery::{Drill, Scenario, Script, drill};
 
 fn shop_drill(scenario: Scenario) -> lift_core::recovery::Drill {

@@ -54,11 +54,15 @@ impl Builder<'_> {
             .depends_on
             .push(alias_id);
         }
+        // Route 53's health checkers and the watcher's probes cannot sign requests:
+        // the probe's route answers without authorization, whatever `auth` says.
+        let probe = self.spec.recovery.as_ref().map(|r| format!("GET {}", r.probe.path));
         for (key, f) in &http.routes {
             if !self.spec.functions.contains_key(f) {
                 continue;
             }
             let integration = Expr::r(&format!("HttpApi{}Integration", pascal(f)), Attr::Id);
+            let authorization = if probe.as_ref() == Some(key) { "NONE" } else { authorization };
             let r = Resource::Route { api: api.clone(), key: key.clone(), integration, authorization };
             self.add(&route_id(key), format!("/http/routes/{}", escape_pointer(key)), r, false);
         }

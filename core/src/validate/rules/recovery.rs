@@ -22,6 +22,21 @@ impl Rules<'_> {
                 Some("such as `regions: { primary: us-east-1, standby: [us-west-2] }`".into()),
             );
         }
+        if let Some(http) = &self.spec.http {
+            let key = format!("GET {}", r.probe.path);
+            if !http.routes.contains_key(&key) {
+                self.out.push(
+                    Diagnostic::warning(
+                        Code::DanglingRef,
+                        "/recovery/probe/path",
+                        format!(
+                            "the probes and Route 53's health checks ask `{key}`, which is not a route of the HTTP API: each would get 404 and see every region down"
+                        ),
+                    )
+                    .with_hint(format!("add a route `\"{key}\": FUNCTION` that answers 200 while the region serves, or set `probe.path` to one")),
+                );
+            }
+        }
         if r.rto.as_millis() < r.probe.interval.as_millis() * u64::from(r.probe.failures) + r.probe.timeout.as_millis() {
             self.out.push(
                 Diagnostic::warning(

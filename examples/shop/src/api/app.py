@@ -4,6 +4,7 @@ Routes (from lift.yaml):
   POST /orders                  place an order; a job for the worker goes on the queue
   GET  /orders/{id}             one order
   GET  /customers/{id}/orders   a customer's orders, newest first (the by_customer index)
+  GET  /health                  200 while this region's API runs its code (the probes' path)
 
 Clients are made once per worker, outside the handler, as Lambda's guidance
 says; boto3 finds the endpoint (AWS or the local target) in the environment.
@@ -79,4 +80,8 @@ def handler(event, context):
         return get_order(params["id"])
     if route == "GET /customers/{id}/orders":
         return customer_orders(params["id"])
+    if route == "GET /health":
+        # Shallow on purpose: probes come every second from every vantage point,
+        # and a table's outage is the SLOs' to see, not a reason to leave the region.
+        return _json(200, {"status": "ok", "region": os.environ.get("AWS_REGION")})
     return _json(404, {"message": f"no route {route}"})
