@@ -5,6 +5,7 @@
 
 mod plugins;
 mod rollout;
+mod watch;
 
 use lift_core::app::{DrillFormat, PlanFormat, ReportFormat, RulesFormat};
 use lift_core::machine::Machine;
@@ -442,6 +443,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ArgumentError", m.py().get_type::<ArgumentError>())?;
     plugins::register(m)?;
     rollout::register(m)?;
+    watch::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

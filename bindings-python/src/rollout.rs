@@ -143,7 +143,11 @@ pub fn rollout_run(
             (Runner::resume(&f.journal, &clock).map_err(fail)?, clock, controls)
         } else {
             let clock = WallClock::new(wall_now_ms(), scale);
-            (Runner::start(&plan, &f.journal, &rollout_id, scale, &clock).map_err(fail)?, clock, FileControls::new(&f.controls, &[]))
+            (
+                Runner::start(&plan, &f.journal, &rollout_id, scale, &clock).map_err(fail)?,
+                clock,
+                FileControls::new::<runner::RolloutJournal>(&f.controls, &[]),
+            )
         };
         if let Some(path) = &strategy {
             let plugin = load(path)?;

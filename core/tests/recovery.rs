@@ -242,7 +242,7 @@ fn any_event(regions: usize) -> impl Strategy<Value = Event> {
         })),
         3 => Just(Event::StepDone),
         1 => Just(Event::StepFailed { reason: "boom".into() }),
-        1 => (region.clone(), 0u64..10_000_000).prop_map(|(region, lag_ms)| Event::ReplicationLag { region, lag_ms }),
+        1 => (region.clone(), 0u64..10_000_000).prop_map(|(region, lag_ms)| Event::ReplicationLag { region, lag_ms: (lag_ms % 7 != 0).then_some(lag_ms) }),
         1 => Just(Event::Approve),
         1 => Just(Event::Deny),
         1 => any::<bool>().prop_map(|active| Event::Rollout { active }),
@@ -402,10 +402,48 @@ fn a_restarted_host_re_drives_the_runbook_step_in_flight() {
     let check = back.poll(ts(2_000)).unwrap();
     assert!(matches!(check, Action::CheckReplication { ref region } if region == "r1"), "{check:?}");
     // Over the RPO, a person is asked; until they answer, the question is what is outstanding.
-    back.handle(Event::ReplicationLag { region: "r1".into(), lag_ms: 5_000 }, ts(3_000));
+    back.handle(Event::ReplicationLag { region: "r1".into(), lag_ms: Some(5_000) }, ts(3_000));
     let asked = back.poll(ts(3_000)).unwrap();
     assert!(matches!(asked, Action::AskApproval { .. }), "{asked:?}");
     assert_eq!(back.outstanding(), vec![asked]);
     assert_eq!(back.status().phase, "awaiting approval");
     assert_eq!(back.status().active, "r0");
+}
+
+#[test]
+fn an_unknown_replication_lag_is_a_persons_decision_never_a_small_lag() {
+    let spec = "app: t\nregions: { primary: r0, standby: [r1] }\nrecovery: { mode: warm-standby, rpo: 1m }\n";
+    let app = App::from_text(spec).unwrap();
+    let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions());
+    f.handle(health("r0", Health::Down, 1_000), ts(1_000));
+    assert!(matches!(f.poll(ts(1_000)), Some(Action::FreezeDeployments { .. })));
+    f.handle(Event::StepDone, ts(1_100));
+    assert!(matches!(f.poll(ts(1_100)), Some(Action::CheckReplication { .. })));
+    f.handle(Event::ReplicationLag { region: "r1".into(), lag_ms: None }, ts(1_200));
+    let Some(Action::AskApproval { reason, evidence }) = f.poll(ts(1_200)) else { panic!("no question") };
+    assert!(reason.contains("unknown") && reason.contains("60000 ms"), "{reason}");
+    assert_eq!(evidence.measurements[0].value, None);
+    assert_eq!(f.status().active, "r0", "nothing moves before the answer");
+    f.handle(Event::Approve, ts(5_000));
+    assert!(matches!(f.poll(ts(5_000)), Some(Action::PromoteData { .. })));
+}
+
+#[test]
+fn a_watch_that_begins_away_from_the_primary_fails_back_when_due() {
+    let spec = "app: t\nregions: { primary: r0, standby: [r1] }\nrecovery: { mode: warm-standby, failback_after: 10s }\n";
+    let app = App::from_text(spec).unwrap();
+    let mut f = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions()).serving("r1", ts(1_000));
+    assert_eq!(f.status().active, "r1");
+    assert_eq!(f.next_deadline(), Some(ts(11_000)));
+    assert_eq!(f.poll(ts(5_000)), None);
+    let back = until_steady(&mut f, 11_000);
+    assert!(
+        back.iter().any(|a| matches!(a, Action::ShiftTraffic { weights } if weights == &vec![("r0".to_owned(), 1_000_000)])),
+        "{back:?}"
+    );
+    assert_eq!(f.status().active, "r0");
+    // Already on the primary, or an unknown region: nothing is due.
+    let home = Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions()).serving("r0", ts(0));
+    assert_eq!(home.next_deadline(), None);
+    assert_eq!(Failover::new(app.spec().recovery.as_ref().unwrap(), &app.regions()).serving("mars", ts(0)).status().active, "r0");
 }

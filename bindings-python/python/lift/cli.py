@@ -387,8 +387,29 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--format", choices=["text", "json"], default="text", help="json: one JSON object per journal record on stdout, then a summary")
     d.set_defaults(func=cmd_deploy)
 
+    w = sub.add_parser(
+        "watch",
+        help="probe the app's regions, detect a failed one within seconds, and fail over for real",
+        description="Probe every region's endpoint from the spec's vantage points (recovery.probe), feed the detector, and "
+        "carry out the failover machine's runbook when the serving region fails: freeze deployments, check the standby's "
+        "replication lag against the RPO (a person approves a bigger loss), shift the DNS name's traffic with the DNS "
+        "plugin, verify, notify, unfreeze; fail back gradually once the primary has been healthy for failback_after. "
+        "Every health change and runbook step is journaled and fsync'd; --resume goes on after a crash without repeating "
+        "a step. Runs until Ctrl-C, or for --for. At the end: each incident with its measured detection time and RTO.",
+    )
+    w.add_argument("spec", metavar="SPEC")
+    w.add_argument("--target", choices=["local", "aws"], default="local", help="what to watch (default: the local target)")
+    w.add_argument("--state-dir", metavar="DIR", help="as for lift deploy")
+    w.add_argument("--for", dest="duration", metavar="DURATION", help="stop after this long (`90s`, `30m`); default: until Ctrl-C")
+    w.add_argument("--resume", action="store_true", help="pick the watch up where its journal stops (after a crash or kill)")
+    w.add_argument("--break-lock", action="store_true", help="clear a stale lock left by a watcher whose process is gone")
+    w.add_argument("--endpoint", metavar="URL", help="with --target aws: an endpoint other than AWS's")
+    w.add_argument("--format", choices=["text", "json"], default="text", help="json: one JSON object per journal record and note, on stdout")
+    w.set_defaults(func=cmd_watch)
+
     for word, what in [
-        ("approve", "approve the step the rollout waits on"),
+        ("approve", "approve the step the rollout (or the watch's failover) waits on"),
+        ("deny", "refuse what the watch's failover asks (a promotion over the RPO): traffic stays where it is"),
         ("abort", "abort the rollout under way: it rolls back"),
         ("pause", "hold the rollout under way: no new step starts, bakes stop counting"),
         ("resume", "go on after a pause"),
@@ -747,10 +768,59 @@ def _rollout_state(args: argparse.Namespace) -> Tuple[Path, str]:
     return _state_for(args), app.name
 
 
+def cmd_watch(args: argparse.Namespace) -> int:
+    import time
+
+    from . import rollout
+    from . import watch as watching
+
+    app = _load(args.spec)
+    state = _state_for(args)
+    if args.target == "local":
+        from .local import LocalTarget
+
+        target = LocalTarget.attach(state)
+        if target is None:
+            print(f"lift: error: no local target runs (state directory {state}); `lift local up {args.spec}` first", file=sys.stderr)
+            return EXIT_INVALID
+        settings = {"endpoint": target.url, "access-key-id": "testing", "secret-access-key": "testing"}
+    else:
+        settings = rollout.aws_settings()
+        if args.endpoint:
+            settings["endpoint"] = args.endpoint
+    until = None
+    if args.duration:
+        until = time.monotonic() + lift._lift.duration_ms(args.duration) / 1000
+    out = sys.stdout if args.format == "json" else sys.stderr
+    printer = watching.Printer(out, args.format)
+    try:
+        last = watching.run(app, state, args.target, settings, printer, resume=args.resume, break_lock=args.break_lock, stop=(lambda: time.monotonic() >= until) if until else None)
+    except KeyboardInterrupt:
+        last = printer.last or {}
+        print(f"lift: the watch stopped; `lift watch {args.spec} --resume` goes on from {watching.watch_dir(state, app.name) / 'journal.jsonl'}", file=sys.stderr)
+    ledger = (last.get("status") or {}).get("ledger") or []
+    if args.format == "json":
+        sys.stdout.write(json.dumps({"kind": "summary", "status": last.get("status"), "journal": str(watching.watch_dir(state, app.name) / "journal.jsonl")}) + "\n")
+    else:
+        st = last.get("status") or {}
+        print(f"traffic on {st.get('active', '?')}; {st.get('phase', '?')}; {len(ledger)} incident(s)", file=sys.stderr)
+        for i in ledger:
+            print("  " + watching.incident_text(i), file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_control(args: argparse.Namespace) -> int:
     from . import rollout
+    from . import watch as watching
 
     state, app = _rollout_state(args)
+    if args.command in ("approve", "deny") and watching.awaiting(state, app):
+        d = watching.control(state, app, args.command)
+        print(f"{args.command}: sent to the watch of {app} ({d})", file=sys.stderr)
+        return EXIT_OK
+    if args.command == "deny":
+        print(f"lift: error: no watch of {app} waits for a person (state directory {state})", file=sys.stderr)
+        return EXIT_INVALID
     try:
         r = rollout.control(state, app, args.command, getattr(args, "reason", None))
     except rollout.NoRollout as e:

@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Dict, List
 
+from .local.faults import KINDS
+
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
@@ -248,12 +250,12 @@ def add_parsers(sub) -> None:
     state_arg(tr)
     tr.set_defaults(func=cmd_local_traffic)
 
-    fa = lo_sub.add_parser("fault", help="inject a fault into a region's front (refuse, error, latency, hang, flap), or --clear")
+    fa = lo_sub.add_parser("fault", help="inject a fault into a region's front (refuse, error, latency, hang, flap) or its replication (replication-lag), or --clear")
     fa.add_argument("region", nargs="?", metavar="REGION")
-    fa.add_argument("kind", nargs="?", choices=["refuse", "error", "latency", "hang", "flap"], metavar="KIND", help="refuse, error, latency, hang or flap")
+    fa.add_argument("kind", nargs="?", choices=list(KINDS), metavar="KIND", help=", ".join(KINDS[:-1]) + " or " + KINDS[-1])
     fa.add_argument("--vantage", metavar="NAME", help="only for the vantage point that names itself NAME (the x-lift-vantage header)")
     fa.add_argument("--share", type=float, default=1.0, help="error: the share of requests answered 503 (default 1)")
-    fa.add_argument("--ms", type=int, default=0, help="latency: milliseconds added; hang: how long requests are held (default 60000)")
+    fa.add_argument("--ms", type=int, default=0, help="latency: milliseconds added; hang: how long requests are held (default 60000); replication-lag: how late writes reach the other replicas")
     fa.add_argument("--period", default="10s", help="flap: the length of each failing and healthy turn (default 10s)")
     fa.add_argument("--clear", action="store_true", help="clear the faults (of REGION, or all)")
     state_arg(fa)

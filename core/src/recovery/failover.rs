@@ -91,8 +91,9 @@ pub enum Event {
     ReplicationLag {
         /// The region.
         region: String,
-        /// How far behind the primary its data is.
-        lag_ms: u64,
+        /// How far behind the primary its data is; `None` when no measurement
+        /// came (no data is no data: a person decides, as for a lag over the RPO).
+        lag_ms: Option<u64>,
     },
     /// A person accepts the data loss.
     Approve,
@@ -256,6 +257,19 @@ impl Failover {
         }
     }
 
+    /// Traffic is on `region` already (where the DNS records route when a
+    /// watch begins). Away from the primary, the primary counts as healthy
+    /// from `now`, so traffic goes home after `failback_after` unless the
+    /// probes see it down. A region not among the machine's is ignored.
+    #[must_use]
+    pub fn serving(mut self, region: &str, now: Timestamp) -> Failover {
+        if self.regions.iter().any(|r| r == region) {
+            self.active = region.to_owned();
+            self.primary_healthy_since = (self.active != self.primary()).then_some(now);
+        }
+        self
+    }
+
     /// Where traffic is now.
     pub fn active(&self) -> &str {
         &self.active
@@ -274,15 +288,20 @@ impl Failover {
         self.regions.first().map_or("", String::as_str)
     }
 
-    /// The question to a person when promoting `region` would lose `lag_ms` of writes, over the RPO.
-    fn lag_question(&self, region: &str, lag_ms: u64) -> Action {
+    /// The question to a person when promoting `region` would lose `lag_ms` of
+    /// writes, over the RPO, or an unknown amount (no measurement).
+    fn lag_question(&self, region: &str, lag_ms: Option<u64>) -> Action {
         let rpo_ms = self.rpo.as_millis();
         #[expect(clippy::cast_precision_loss, reason = "evidence for people; lags are far below 2^53 ms")]
-        let lag = Measurement::new("replication lag", Some(lag_ms as f64), Some(rpo_ms as f64), Comparison::AtMost, "ms").scoped(region);
-        Action::AskApproval {
-            reason: format!("promoting would lose up to {lag_ms} ms of writes, over the RPO of {rpo_ms} ms"),
-            evidence: Evidence::of(vec![lag]),
-        }
+        let lag =
+            Measurement::new("replication lag", lag_ms.map(|l| l as f64), Some(rpo_ms as f64), Comparison::AtMost, "ms").scoped(region);
+        let reason = match lag_ms {
+            Some(l) => format!("promoting would lose up to {l} ms of writes, over the RPO of {rpo_ms} ms"),
+            None => format!(
+                "the replication lag toward {region} is unknown (no measurement): promoting could lose more than the RPO of {rpo_ms} ms"
+            ),
+        };
+        Action::AskApproval { reason, evidence: Evidence::of(vec![lag]) }
     }
 
     fn record_step(&mut self, step: usize, now: Timestamp) {
@@ -510,10 +529,10 @@ impl Machine for Failover {
             }
             Event::ReplicationLag { region, lag_ms } => {
                 if let Some(i) = self.ledger.last_mut() {
-                    i.data_loss_ms = Some(lag_ms);
+                    i.data_loss_ms = lag_ms;
                 }
                 if let State::Running { step, handed: true } = self.state {
-                    if lag_ms > self.rpo.as_millis() {
+                    if lag_ms.is_none_or(|l| l > self.rpo.as_millis()) {
                         self.pending.push(self.lag_question(&region, lag_ms));
                         self.state = State::Approval { step };
                     } else {
@@ -640,7 +659,7 @@ impl Machine for Failover {
         match self.state {
             State::Running { step, handed: true } => self.runbook.get(step).cloned().into_iter().collect(),
             State::Approval { step } => {
-                let lag = self.ledger.last().and_then(|i| i.data_loss_ms).unwrap_or(0);
+                let lag = self.ledger.last().and_then(|i| i.data_loss_ms);
                 let region = match self.runbook.get(step) {
                     Some(Action::CheckReplication { region }) => region.as_str(),
                     _ => "",

@@ -13,5 +13,5 @@ mod failover;
 mod sim;
 
 pub use detector::{Detector, Health, Probe, ProbeConfig, Transition};
-pub use failover::{Action, Event, Failover, Incident, mode_name};
+pub use failover::{Action, Event, Failover, Incident, Status, mode_name};
 pub use sim::{Drill, Scenario, Script, drill, run};

@@ -140,7 +140,7 @@ pub fn run(recovery: &Recovery, regions: &[String], script: &Script<'_>, duratio
             match &action {
                 Action::CheckReplication { region } => {
                     timeline.push((now, format!("{region}: replication lag {lag_ms} ms")));
-                    failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms }, Timestamp::from_millis(now));
+                    failover.handle(Event::ReplicationLag { region: region.clone(), lag_ms: Some(lag_ms) }, Timestamp::from_millis(now));
                 }
                 Action::Notify { .. } | Action::AskApproval { .. } | Action::UnfreezeDeployments => {}
                 _ => busy_until = Some(now + script.step_ms),

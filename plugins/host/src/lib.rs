@@ -9,6 +9,7 @@
 //! - [`plugin`]: loading (hash, imports, version) and the typed handles per world.
 //! - [`strategy`]: a strategy component as the core's [`lift_core::rollout::GatePolicy`].
 //! - [`runner`]: drives a rollout in real time, with its journal and its lock.
+//! - [`watch`]: probes the regions and drives a failover in real time, journaled the same way.
 
 mod bindings;
 pub mod contract;
@@ -18,6 +19,7 @@ pub mod plugin;
 pub mod runner;
 pub mod sandbox;
 pub mod strategy;
+pub mod watch;
 
 pub use contract::{PACKAGE, World, WorldShape, compatible, worlds};
 pub use manifest::{HttpPolicy, Limits, Manifest, ManifestError};

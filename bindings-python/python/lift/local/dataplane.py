@@ -34,6 +34,7 @@ from .front import Front, Region
 from .names import NameFront, Records
 from .metrics import MetricSink
 from .queues import Poller, pollers
+from .replication import Replicator, replicators
 from .runtime import QuietServer
 
 
@@ -59,6 +60,7 @@ class DataPlane:
         self.fronts: Dict[str, Dict[str, Front]] = {}
         self.pollers: Dict[str, List[Poller]] = {}
         self.names: Dict[str, NameFront] = {}
+        self.replicators: Dict[str, List[Replicator]] = {}
         self.stopped = threading.Event()
         self._log = open(state / "workers.log", "ab", buffering=0)
 
@@ -89,6 +91,9 @@ class DataPlane:
         for p in self.pollers.pop(app, []):
             p.stop()
         self.pollers[app] = [p for f in fronts.values() for p in pollers(f.region, self.client)]
+        for r in self.replicators.pop(app, []):
+            r.stop()
+        self.replicators[app] = replicators(app, list(fronts), self.client, self.sink, self.faults)
         return urls
 
     def serve_name(self, app: str, zone: str, name: str, port: int = 0) -> str:
@@ -139,12 +144,16 @@ class DataPlane:
                 for region, f in fronts.items()
             }
         names = {app: {"name": n.records.name, "zone": n.records.zone, "url": n.url} for app, n in self.names.items()}
-        return {"pid": os.getpid(), "emulator": self.emulator, "apps": apps, "names": names, "faults": [f.to_dict() for f in self.faults.list()], "metric_failures": self.sink.failures}
+        replication = {app: [r.status() for r in rs] for app, rs in self.replicators.items()}
+        return {"pid": os.getpid(), "emulator": self.emulator, "apps": apps, "names": names, "replication": replication, "faults": [f.to_dict() for f in self.faults.list()], "metric_failures": self.sink.failures}
 
     def stop(self) -> None:
         for ps in self.pollers.values():
             for p in ps:
                 p.stop()
+        for rs in self.replicators.values():
+            for r in rs:
+                r.stop()
         for fronts in self.fronts.values():
             for f in fronts.values():
                 f.close()

@@ -9,6 +9,8 @@ header; a fault without one hits every client).
 - `hang`: requests are held `ms` (default 60 s, past any probe's timeout),
   then the connection is dropped with no answer.
 - `flap`: failing (503) and healthy in turns of `period` seconds, failing first.
+- `replication-lag`: the region's writes to its global tables reach the other
+  replicas `ms` late (the replicator holds them; see `replication`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Union
 
-KINDS = ("refuse", "error", "latency", "hang", "flap")
+KINDS = ("refuse", "error", "latency", "hang", "flap", "replication-lag")
 
 
 @dataclass
@@ -57,6 +59,7 @@ class Fault:
             "latency": f"{self.ms} ms added",
             "hang": f"requests held {self.ms or 60000} ms, then dropped",
             "flap": f"failing and healthy in turns of {self.period_s:g}s",
+            "replication-lag": f"writes reach the other replicas {self.ms} ms late",
         }[self.kind]
         return f"{where}: {what}"
 

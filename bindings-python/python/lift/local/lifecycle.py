@@ -212,6 +212,9 @@ def describe(st: Dict[str, Any]) -> str:
                 lines.append("    responses: " + ", ".join(f"{k}: {v}" for k, v in sorted(r["responses"].items())))
     for app, n in (plane.get("names") or {}).items():
         lines.append(f"  {app} by name ({n['name'].rstrip('.')}): {n['url']}")
+    for app, tables in (plane.get("replication") or {}).items():
+        for t in tables:
+            lines.append(f"  {app}: table {t['table']} replicated across {', '.join(t['regions'])}: {t['replicated']} write(s), {t['waiting']} waiting")
     from .faults import Fault
 
     faults = [Fault(**f) for f in plane["faults"]]

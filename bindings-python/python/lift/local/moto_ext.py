@@ -709,3 +709,14 @@ def _record_history() -> None:
 
 _qualified_record_names()
 _record_history()
+
+
+def _dimension_order() -> None:
+    """moto's `GetMetricData` matches a query's dimensions to a metric's by
+    sorting both, and its `Dimension.__lt__` compares a value with a name, so
+    the same dimensions given in another order often match nothing (AWS
+    ignores their order). Sort by name, then value."""
+    Dimension.__lt__ = lambda self, other: (self.name, self.value or "") < (other.name, other.value or "")  # type: ignore[method-assign]
+
+
+_dimension_order()

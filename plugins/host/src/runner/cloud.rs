@@ -171,7 +171,7 @@ pub struct CloudWorld {
     pub on_note: Box<dyn FnMut(&str) + Send>,
 }
 
-fn plugin_error(e: PluginError) -> WorldError {
+pub(crate) fn plugin_error(e: PluginError) -> WorldError {
     let text = e.to_string();
     match &e {
         // Only an API's own answer can be worth another try; a plugin that broke is not.

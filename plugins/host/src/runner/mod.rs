@@ -101,14 +101,14 @@ pub trait Clock {
 }
 
 /// Words from people and other processes, taken when the runner looks.
-pub trait Controls {
+pub trait Controls<E = Event> {
     /// Every control that arrived since the last call, with who gave it.
-    fn take(&mut self) -> Vec<(Event, Actor)>;
+    fn take(&mut self) -> Vec<(E, Actor)>;
 }
 
 /// No controls: a rollout nobody talks to.
-impl Controls for () {
-    fn take(&mut self) -> Vec<(Event, Actor)> {
+impl<E> Controls<E> for () {
+    fn take(&mut self) -> Vec<(E, Actor)> {
         vec![]
     }
 }

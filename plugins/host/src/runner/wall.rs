@@ -1,11 +1,11 @@
 //! The runner's real surroundings: the wall clock (sped up by a time scale)
 //! and controls that other processes write to a file beside the journal.
 
-use super::journal::Actor;
+use super::journal::{Actor, Entry, Kind, Record};
 use super::{Clock, Controls};
-use super::{Entry, Record};
 use lift_core::rollout::Event;
 use lift_core::time::Timestamp;
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -52,11 +52,11 @@ impl Clock for WallClock {
     }
 }
 
-/// A word to a running rollout, as `lift approve` and the like write it.
+/// A word to a running machine, as `lift approve` and the like write it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Control {
-    /// Approve, abort, pause or resume.
-    pub event: Event,
+pub struct Control<E = Event> {
+    /// Approve, abort, pause or resume (a rollout); approve, deny, pin, drain (a watch).
+    pub event: E,
     /// Who.
     pub actor: Actor,
     /// When, ms since the epoch.
@@ -66,21 +66,25 @@ pub struct Control {
 /// Controls appended, one JSON object per line, to a file beside the journal:
 /// any process (or machine) that shares the state directory can write one.
 #[derive(Debug)]
-pub struct FileControls {
+pub struct FileControls<E = Event> {
     path: PathBuf,
     /// Lines taken so far.
     taken: usize,
+    event: std::marker::PhantomData<E>,
 }
 
-impl FileControls {
+impl<E> FileControls<E> {
     /// Controls at `path`; `journal` holds the ones already taken (on a resume).
-    pub fn new(path: &Path, journal: &[Record]) -> FileControls {
+    pub fn new<K: Kind<Event = E>>(path: &Path, journal: &[Record<K>]) -> FileControls<E> {
         let taken = journal.iter().filter(|r| matches!(r.entry, Entry::Control { .. })).count();
-        FileControls { path: path.to_owned(), taken }
+        FileControls { path: path.to_owned(), taken, event: std::marker::PhantomData }
     }
 
-    /// Append a control for the rollout whose controls live at `path`, fsync'd.
-    pub fn send(path: &Path, control: &Control) -> std::io::Result<()> {
+    /// Append a control for the machine whose controls live at `path`, fsync'd.
+    pub fn send(path: &Path, control: &Control<E>) -> std::io::Result<()>
+    where
+        E: Serialize,
+    {
         let mut line = serde_json::to_vec(control).map_err(std::io::Error::other)?;
         line.push(b'\n');
         let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
@@ -89,8 +93,8 @@ impl FileControls {
     }
 }
 
-impl Controls for FileControls {
-    fn take(&mut self) -> Vec<(Event, Actor)> {
+impl<E: DeserializeOwned> Controls<E> for FileControls<E> {
+    fn take(&mut self) -> Vec<(E, Actor)> {
         let Ok(mut f) = std::fs::File::open(&self.path) else { return vec![] };
         if f.seek(SeekFrom::Start(0)).is_err() {
             return vec![];
@@ -106,7 +110,7 @@ impl Controls for FileControls {
             }
             if index >= self.taken {
                 self.taken = index + 1;
-                if let Ok(c) = serde_json::from_str::<Control>(line.trim()) {
+                if let Ok(c) = serde_json::from_str::<Control<E>>(line.trim()) {
                     out.push((c.event, c.actor));
                 }
             }
@@ -141,6 +145,6 @@ impl Clock for JumpClock {
 
     fn sleep_until(&self, until: Timestamp, max_ms: u64) {
         let now = self.0.get();
-        self.0.set(until.as_millis().clamp(now, now + max_ms.max(1)));
+        self.0.set(until.as_millis().clamp(now, now.saturating_add(max_ms.max(1))));
     }
 }

@@ -1,0 +1,182 @@
+//! The watcher for Python: probe threads, the detector and the failover
+//! machine in real time, journaled in a state directory; and the words other
+//! processes send it (`approve`, `deny`, `pin`, `drain`).
+
+use crate::PyApp;
+use crate::plugins::{PluginError, host};
+use crate::rollout::RolloutError;
+use lift_core::machine::Machine;
+use lift_host::runner::lock::{Holder, Lock};
+use lift_host::runner::wall::{Control, FileControls, WallClock, wall_now_ms};
+use lift_host::runner::{Actor, JournalError};
+use lift_host::watch::cloud::{CloudFailover, Setup};
+use lift_host::watch::probes::Probes;
+use lift_host::watch::{self, Started, Watcher};
+use pyo3::prelude::*;
+use std::path::{Path, PathBuf};
+
+fn fail(e: impl std::fmt::Display) -> PyErr {
+    RolloutError::new_err(e.to_string())
+}
+
+fn plugin(e: impl std::fmt::Display) -> PyErr {
+    PluginError::new_err(e.to_string())
+}
+
+/// A watcher record as Python sees it: the machine replaced by its status.
+fn public(r: &watch::Record) -> serde_json::Value {
+    let mut v = serde_json::to_value(r).unwrap_or_default();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("state");
+        o.insert("status".into(), serde_json::to_value(r.state.status()).unwrap_or_default());
+    }
+    v
+}
+
+/// Watch `app` as `setup` (JSON, [`Setup`]) says, journaled in `watch_dir`:
+/// probes through `prober`, replication lag through `metrics`, traffic
+/// through `dns` (optional), each configured with `settings`. `on_record`
+/// gets each journal record (JSON), `on_note` what the world does; `stop`
+/// is asked every tick (a true answer, or Ctrl-C, ends the watch).
+/// `resume` picks the journal up where it stopped. Returns the last record.
+#[pyfunction]
+#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None))]
+#[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
+pub fn watch_run(
+    py: Python<'_>,
+    app: &PyApp,
+    setup: &str,
+    watch_dir: &str,
+    prober: &str,
+    metrics: &str,
+    settings: Vec<(String, String)>,
+    dns: Option<&str>,
+    resume: bool,
+    break_lock: bool,
+    on_record: Option<Py<PyAny>>,
+    on_note: Option<Py<PyAny>>,
+    stop: Option<Py<PyAny>>,
+) -> PyResult<String> {
+    let spec = app.0.spec();
+    let recovery =
+        spec.recovery.clone().ok_or_else(|| fail(format!("{} has no `recovery` section: there is nothing to watch for", spec.app)))?;
+    let setup: Setup = serde_json::from_str(setup).map_err(|e| fail(format!("setup: {e}")))?;
+    let dir = PathBuf::from(watch_dir);
+    let journal = dir.join("journal.jsonl");
+    let controls_path = dir.join("controls.jsonl");
+    let host = host()?;
+    let load = |p: &str| host.load(Path::new(p)).map_err(plugin);
+    let probe_plugin = load(prober)?;
+    let verifier = probe_plugin.prober().map_err(plugin)?;
+    let mut m = load(metrics)?.metrics().map_err(plugin)?;
+    m.configure(&settings).map_err(plugin)?;
+    let d = match dns {
+        Some(p) => {
+            let mut d = load(p)?.dns().map_err(plugin)?;
+            d.configure(&settings).map_err(plugin)?;
+            Some(d)
+        }
+        None => None,
+    };
+    let on_record = on_record.map(std::sync::Arc::new);
+    let on_note = on_note.map(std::sync::Arc::new);
+    let call = |f: &Option<std::sync::Arc<Py<PyAny>>>, text: String| {
+        if let Some(f) = f {
+            Python::attach(|py| {
+                if let Err(e) = f.call1(py, (text,)) {
+                    e.print(py);
+                }
+            });
+        }
+    };
+    let id = format!("{}-watch", spec.app);
+    let regions = setup.regions.clone();
+    let endpoints: Vec<(String, String)> = regions.iter().filter_map(|r| setup.endpoints.get(r).map(|u| (r.clone(), u.clone()))).collect();
+    let config = lift_core::recovery::ProbeConfig::from_spec(&recovery.probe);
+    let probe_path = recovery.probe.path.clone();
+    let interrupted = std::sync::atomic::AtomicBool::new(false);
+    let out = py.detach(|| -> PyResult<String> {
+        let holder = Holder { actor: Actor::this_process(), since_ms: wall_now_ms(), rollout: id.clone() };
+        let _lock = Lock::acquire(&dir.join("lock"), &holder, break_lock).map_err(fail)?;
+        let (watcher, clock, controls) = if resume && journal.exists() {
+            let records = watch::read(&journal).map_err(fail)?;
+            let origin = records.first().map(|r| r.wall_ms).unwrap_or_else(wall_now_ms);
+            let clock = WallClock::new(origin, 1);
+            let (w, _) = Watcher::resume(&recovery, &journal, &clock).map_err(fail)?;
+            (w, clock, FileControls::new(&controls_path, &records))
+        } else {
+            if journal.exists() {
+                // A finished watch's journal is kept beside the new one.
+                let kept = dir.join(format!("journal-{}.jsonl", wall_now_ms()));
+                std::fs::rename(&journal, &kept).map_err(|e| fail(format!("{}: {e}", journal.display())))?;
+                let _ = std::fs::remove_file(&controls_path);
+            }
+            let clock = WallClock::new(wall_now_ms(), 1);
+            let header = Started { watch: id.clone(), app: setup.app.clone(), regions: regions.clone() };
+            let w = Watcher::start(&recovery, header, setup.serving.as_deref(), &journal, &clock).map_err(fail)?;
+            (w, clock, FileControls::new::<watch::WatchJournal>(&controls_path, &[]))
+        };
+        let records_out = on_record.clone();
+        let mut watcher = watcher.with_observer(Box::new(move |r| call(&records_out, public(r).to_string())));
+        let notes_out = on_note.clone();
+        let mut world = CloudFailover::new(setup, d, m, verifier, Box::new(move |t| call(&notes_out, t)));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let probes = Probes::spawn(&probe_plugin, &endpoints, &probe_path, &config, &tx).map_err(plugin)?;
+        drop(tx);
+        let mut controls = controls;
+        let mut asked = |_: &Watcher| {
+            Python::attach(|py| {
+                if py.check_signals().is_err() {
+                    interrupted.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return true;
+                }
+                stop.as_ref().is_some_and(|f| f.call0(py).and_then(|r| r.is_truthy(py)).unwrap_or(true))
+            })
+        };
+        let result = watcher.run(&mut world, &rx, &mut controls, &clock, &mut asked, 250);
+        probes.stop();
+        result.map_err(|e: JournalError| fail(e))?;
+        let records = watch::read(&journal).map_err(fail)?;
+        Ok(records.last().map(|r| public(r).to_string()).unwrap_or_default())
+    })?;
+    if interrupted.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(pyo3::exceptions::PyKeyboardInterrupt::new_err(
+            "the watch was interrupted; `lift watch --resume` goes on from its journal",
+        ));
+    }
+    Ok(out)
+}
+
+/// Send a word (`approve`, `deny`) to the watch in `watch_dir`, as this process's user.
+#[pyfunction]
+pub fn watch_control(watch_dir: &str, word: &str) -> PyResult<()> {
+    use lift_core::recovery::Event;
+    let event = match word {
+        "approve" => Event::Approve,
+        "deny" => Event::Deny,
+        other => return Err(fail(format!("`{other}` is not a word a watch takes: approve or deny"))),
+    };
+    let dir = Path::new(watch_dir);
+    if !dir.join("journal.jsonl").exists() {
+        return Err(fail(format!("{}: no watch journal here", dir.display())));
+    }
+    FileControls::send(&dir.join("controls.jsonl"), &Control { event, actor: Actor::this_process(), wall_ms: wall_now_ms() }).map_err(fail)
+}
+
+/// The records of the watch journal in `watch_dir`, each with the failover's status after it (a JSON list).
+#[pyfunction]
+pub fn watch_records(py: Python<'_>, watch_dir: &str) -> PyResult<String> {
+    let path = Path::new(watch_dir).join("journal.jsonl");
+    py.detach(|| {
+        let records = watch::read(&path).map_err(fail)?;
+        Ok(serde_json::Value::Array(records.iter().map(public).collect()).to_string())
+    })
+}
+
+/// Register the functions.
+pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(watch_run, m)?)?;
+    m.add_function(wrap_pyfunction!(watch_control, m)?)?;
+    m.add_function(wrap_pyfunction!(watch_records, m)?)?;
+    Ok(())
+}
