@@ -411,6 +411,67 @@ def test_the_route53_plugin_moves_the_name_and_the_names_front_follows(local):
         dns.route(zone, name, {"ap-south-1": 1_000_000})
 
 
+def test_get_metric_data_matches_dimensions_in_any_order(local):
+    """As on AWS; moto's own comparison of two dimensions was broken."""
+    cw = local["target"].client("cloudwatch", "us-east-1")
+    now = datetime.now(timezone.utc)
+    dims = [{"Name": "TableName", "Value": "t"}, {"Name": "ReceivingRegion", "Value": "eu-west-1"}]
+    cw.put_metric_data(Namespace="Lift/Test", MetricData=[{"MetricName": "M", "Dimensions": dims, "Value": 7.0, "Timestamp": now}])
+    for order in (dims, list(reversed(dims))):
+        got = cw.get_metric_data(
+            MetricDataQueries=[{"Id": "m", "MetricStat": {"Metric": {"Namespace": "Lift/Test", "MetricName": "M", "Dimensions": order}, "Period": 60, "Stat": "Maximum"}}],
+            StartTime=now - timedelta(minutes=2),
+            EndTime=now + timedelta(minutes=2),
+        )
+        assert got["MetricDataResults"][0]["Values"] == [7.0], order
+
+
+def test_global_tables_replicate_with_their_measured_latency_and_a_lag_fault_holds_writes(local):
+    """A write in one region reaches the other replica (read through DynamoDB's
+    API there); ReplicationLatency is published in the source region; a
+    replication-lag fault holds writes back that long."""
+    target, state = local["target"], local["state"]
+    table = _stack_resource(target, "shop-us-east-1", "us-east-1", "OrdersTable")
+    url = local["shop"]["regions"]["us-east-1"]["url"]
+
+    def place() -> str:
+        req = urllib.request.Request(url + "/orders", data=json.dumps({"customer_id": "r1", "items": []}).encode(), method="POST")
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())["id"]
+
+    def in_standby(order: str) -> bool:
+        item = target.client("dynamodb", "eu-west-1").get_item(TableName=table, Key={"pk": {"S": f"ORDER#{order}"}, "sk": {"S": "ORDER"}})
+        return "Item" in item
+
+    def latency_max() -> float:
+        cw = target.client("cloudwatch", "us-east-1")
+        now = datetime.now(timezone.utc)
+        q = {"Namespace": "AWS/DynamoDB", "MetricName": "ReplicationLatency", "Dimensions": [{"Name": "TableName", "Value": table}, {"Name": "ReceivingRegion", "Value": "eu-west-1"}]}
+        got = cw.get_metric_data(MetricDataQueries=[{"Id": "l", "MetricStat": {"Metric": q, "Period": 60, "Stat": "Maximum"}}], StartTime=now - timedelta(seconds=30), EndTime=now + timedelta(minutes=1))
+        return max(got["MetricDataResults"][0]["Values"] or [-1.0])
+
+    order = place()
+    deadline = time.time() + 10
+    while time.time() < deadline and not in_standby(order):
+        time.sleep(0.1)
+    assert in_standby(order)
+    time.sleep(1.5)
+    assert latency_max() >= 0
+    assert _fault(state, "us-east-1", "replication-lag", "--ms", "3000").returncode == 0
+    try:
+        held = place()
+        time.sleep(1.0)
+        assert not in_standby(held), "a held write reached the standby early"
+        deadline = time.time() + 10
+        while time.time() < deadline and not in_standby(held):
+            time.sleep(0.1)
+        assert in_standby(held)
+        time.sleep(1.5)
+        assert latency_max() >= 2_500
+    finally:
+        assert _fault(state, "--clear").returncode == 0
+
+
 def lift_app(path):
     import lift
 

@@ -204,6 +204,18 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_drill(args: argparse.Namespace) -> int:
     app = _load(args.spec)
+    if args.live:
+        from . import drill
+        from . import watch as watching
+        from .local import state_dir
+
+        out = sys.stdout if args.format == "json" else sys.stderr
+        printer = watching.Printer(out, args.format)
+        measured = drill.run(app, state_dir(args.state_dir), args.scenario, printer, approve=args.approve)
+        _emit(json.dumps(measured, indent=2) + "\n" if args.format == "json" else drill.text(measured), args.output)
+        return EXIT_OK
+    if args.scenario == "slow":
+        raise ValueError("the simulator has no `slow` scenario (a slow region is an outage to it); `--live` runs it against the local target")
     _emit(app._drill(args.scenario, args.duration, args.format), args.output)
     return EXIT_OK
 
@@ -293,14 +305,23 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")
     pl.set_defaults(func=cmd_plan)
 
-    dr = sub.add_parser("drill", help="rehearse losing a region in the simulator: a timeline, and the RTO/RPO ledger")
+    dr = sub.add_parser(
+        "drill",
+        help="rehearse losing a region: in the simulator (a timeline and the RTO/RPO ledger), or --live against the running local target",
+        description="Without --live: the simulator's drill, a timeline and the RTO/RPO ledger. With --live: the fault goes into the "
+        "running local target's data plane, a watcher fails over for real, a client of the DNS name measures what users see, "
+        "and the measured detection time and RTO are printed against the objectives, the detection bound and the simulator.",
+    )
     dr.add_argument("spec", metavar="SPEC")
     dr.add_argument(
         "--scenario",
-        choices=["region-outage", "partial", "flapping", "replication-lag"],
+        choices=["region-outage", "partial", "flapping", "slow", "replication-lag"],
         default="region-outage",
-        help="the primary fails everywhere; one vantage point loses it; its probes flap; an outage with replication lag over the RPO",
+        help="the primary fails everywhere; one vantage point loses it; its probes flap; it answers after the probe timeout (--live only); an outage with replication lag over the RPO",
     )
+    dr.add_argument("--live", action="store_true", help="against the running local target (`lift local up` first), for real")
+    dr.add_argument("--approve", action="store_true", help="--live: answer a promotion question (replication lag over the RPO) in the drill's name")
+    dr.add_argument("--state-dir", metavar="DIR", help="--live: the local target's state directory")
     dr.add_argument("--duration", default="1h", help="how long to simulate (default 1h)")
     dr.add_argument("--format", choices=["text", "json"], default="text")
     dr.add_argument("--output", "-o", metavar="FILE", help="write it to FILE")

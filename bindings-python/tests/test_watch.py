@@ -1,0 +1,186 @@
+"""`lift watch` and `lift drill --live` on the local target, end to end: a
+region's outage detected within the bound, the DNS name moved for real, a
+client of the name served by the standby, failback when the primary heals;
+no failover for a partial outage or flapping probes; a person asked before a
+promotion over the RPO; a watcher killed mid-failover resuming without
+repeating a record change.
+
+Side effects are read through the emulator's own Route 53 API and its record
+of every change batch (`dns-history.jsonl`, written inside moto), never
+through Lift's journal.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+
+import lift
+from lift import drill
+from lift import watch as watching
+from lift.local import LocalTarget, lifecycle
+
+SPEC = """\
+app: drillapp
+regions: { primary: us-east-1, standby: [eu-west-1] }
+functions:
+  web: { runtime: python3.12, handler: web.handler, code: ./src, timeout: 5s, memory: 128MB, access: { tables.items: read-write } , environment: { ITEMS: "${tables.items.name}" } }
+http:
+  auth: none
+  routes: { "GET /health": web, "POST /items": web }
+tables:
+  items: { partition_key: id }
+recovery:
+  mode: warm-standby
+  rto: 1m
+  rpo: 2s
+  probe: { path: /health, interval: 1s, timeout: 1s, failures: 3, successes: 2, quorum: 2/3 }
+  failback_after: 6s
+  dns: { zone_id: Z0DRILLEXAMPLE1234567, name: api.drill.example.com }
+"""
+
+CODE = """\
+import json, os, uuid
+import boto3
+table = boto3.resource("dynamodb").Table(os.environ["ITEMS"])
+def handler(event, context):
+    if event["routeKey"] == "GET /health":
+        return {"statusCode": 200, "body": "ok"}
+    table.put_item(Item={"id": uuid.uuid4().hex})
+    return {"statusCode": 201, "body": "{}"}
+"""
+
+
+@pytest.fixture(scope="module")
+def target(tmp_path_factory):
+    state = tmp_path_factory.mktemp("state")
+    app_dir = tmp_path_factory.mktemp("drillapp")
+    (app_dir / "src").mkdir()
+    (app_dir / "lift.yaml").write_text(SPEC)
+    (app_dir / "src" / "web.py").write_text(CODE)
+    lifecycle.up(str(app_dir), state)
+    t = LocalTarget.attach(state)
+    assert t is not None
+    yield {"state": state, "dir": app_dir, "target": t, "app": lift.load(app_dir)}
+    kept = tmp_path_factory.mktemp("logs")
+    for log in list(state.glob("*.log")) + list(state.glob("*.jsonl")):
+        shutil.copy(log, kept / log.name)
+    lifecycle.down(state)
+
+
+def _primary_of_name(t) -> str:
+    """The region the name's PRIMARY failover record points at, read through the emulator's Route 53 API."""
+    r53 = t["target"].client("route53", "us-east-1")
+    zone, name = t["target"].zone(t["app"])
+    sets = r53.list_resource_record_sets(HostedZoneId=zone)["ResourceRecordSets"]
+    return [s["SetIdentifier"] for s in sets if s["Name"].rstrip(".") == name and s.get("Failover") == "PRIMARY"][0]
+
+
+def _dns_changes(t) -> List[Dict]:
+    path = t["state"] / "dns-history.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _home(t) -> None:
+    """Traffic on the primary again, whatever an earlier test left (through the DNS plugin, as a person would)."""
+    from lift import plugins
+
+    zone, name = t["target"].zone(t["app"])
+    plugins.Dns("route53", endpoint=t["target"].url, access_key_id="testing", secret_access_key="testing").route(zone, name, {"us-east-1": 1_000_000})
+
+
+def _printer():
+    import io
+
+    return watching.Printer(io.StringIO())
+
+
+def test_a_region_outage_fails_over_for_real_and_back_when_it_heals(target):
+    _home(target)
+    before = len(_dns_changes(target))
+    m = drill.run(target["app"], target["state"], "region-outage", _printer())
+    assert m["failed_over"], m
+    # Detected within interval x failures + timeout, plus one interval of scheduling slack.
+    assert m["detection_ms"] <= m["detection_bound_ms"] + 1_000, m
+    assert m["rto_ms"] is not None and m["rto_ms"] <= m["rto_objective_ms"], m
+    # The record changed in the emulator, and a client of the name was served by the standby.
+    assert _primary_of_name(target) == "eu-west-1"
+    assert m["client"]["first_from_standby_s"] is not None and m["client"]["failed"] > 0, m
+    changes = _dns_changes(target)[before:]
+    assert len(changes) == 1 and {c["set"]: c["failover"] for c in changes[0]["changed"]} == {"eu-west-1": "PRIMARY", "us-east-1": "SECONDARY"}
+    # Healed: a new watch begins where the name routes, and fails back after failback_after.
+    stop_at = time.monotonic() + 25
+    last = watching.run(target["app"], target["state"], "local", _settings(target), _printer(), stop=lambda: time.monotonic() > stop_at or _primary_of_name(target) == "us-east-1")
+    assert _primary_of_name(target) == "us-east-1", last["status"]
+    assert len(_dns_changes(target)[before:]) == 2
+
+
+def _settings(t) -> Dict[str, str]:
+    return {"endpoint": t["target"].url, "access-key-id": "testing", "secret-access-key": "testing"}
+
+
+@pytest.mark.parametrize("scenario", ["partial", "flapping"])
+def test_one_lost_vantage_point_or_flapping_probes_move_nothing(target, scenario):
+    _home(target)
+    before = len(_dns_changes(target))
+    m = drill.run(target["app"], target["state"], scenario, _printer())
+    assert not m["failed_over"] and m["outcome"] == "no failover", m
+    assert _primary_of_name(target) == "us-east-1"
+    assert _dns_changes(target)[before:] == []
+
+
+def test_kill_9_mid_failover_then_resume_changes_the_record_once(target):
+    """The watcher waits for a person (replication lag over the RPO): killed
+    there, resumed, approved from another process; one record change in all."""
+    _home(target)
+    state, spec = target["state"], target["dir"]
+    plane = lifecycle.DataPlaneClient.attach(state)
+    before = len(_dns_changes(target))
+    env = dict(os.environ, LIFT_STATE_DIR=str(state))
+    cmd = [sys.executable, "-m", "lift", "watch", str(spec), "--format", "json"]
+    log = open(state / "watch-test.log", "ab")
+    w = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        time.sleep(3)
+        plane.call("POST", "/faults", {"region": "us-east-1", "kind": "replication-lag", "ms": 10_000})
+        for _ in range(3):
+            subprocess.run(["curl", "-s", "-X", "POST", lifecycle.status(state)["dataplane"]["apps"]["drillapp"]["us-east-1"]["url"] + "/items"], capture_output=True)
+        time.sleep(2.5)
+        plane.call("POST", "/faults", {"region": "us-east-1", "kind": "refuse"})
+        deadline = time.time() + 30
+        while time.time() < deadline and not watching.awaiting(state, "drillapp"):
+            time.sleep(0.2)
+        assert watching.awaiting(state, "drillapp"), "no question asked"
+        w.send_signal(signal.SIGKILL)
+        w.wait()
+        assert _dns_changes(target)[before:] == [], "nothing moved before the answer"
+        again = subprocess.Popen(cmd + ["--resume", "--break-lock", "--for", "40s"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        time.sleep(2)
+        ok = subprocess.run([sys.executable, "-m", "lift", "approve", str(spec)], env=env, capture_output=True, text=True)
+        assert ok.returncode == 0 and "sent to the watch of drillapp" in ok.stderr, ok.stderr
+        deadline = time.time() + 30
+        while time.time() < deadline and _primary_of_name(target) != "eu-west-1":
+            time.sleep(0.2)
+        assert _primary_of_name(target) == "eu-west-1"
+        again.send_signal(signal.SIGINT)
+        again.wait(timeout=30)
+    finally:
+        w.kill()
+        plane.call("DELETE", "/faults")
+    assert len(_dns_changes(target)[before:]) == 1
+    records = watching.records(state, "drillapp")
+    kinds = [r["kind"] for r in records]
+    assert kinds[0] == "started" and "resumed" in kinds
+    approvals = [r for r in records if r["kind"] == "control" and r["event"]["kind"] == "approve"]
+    assert len(approvals) == 1 and approvals[0]["actor"]["pid"] != records[0]["actor"]["pid"]
+    asked = [r for r in records if r["kind"] == "intent" and r["action"]["kind"] == "ask-approval"]
+    assert asked and "over the RPO of 2000 ms" in asked[0]["action"]["reason"]
