@@ -3,6 +3,7 @@
 //! Diagnostics cross as objects ([`PyDiagnostic`]), never as JSON inside a
 //! message. The Python package (`python/lift`) wraps these in friendly types.
 
+mod notify;
 mod plugins;
 mod rollout;
 mod watch;
@@ -443,6 +444,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ArgumentError", m.py().get_type::<ArgumentError>())?;
     plugins::register(m)?;
     rollout::register(m)?;
+    notify::register(m)?;
     watch::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())

@@ -71,7 +71,7 @@ fn caller(f: Option<Py<PyAny>>) -> impl FnMut(String) + Send {
 /// gets every journal record (JSON) as it is written, `on_note` each thing the
 /// world does. Returns the last record (JSON).
 #[pyfunction]
-#[pyo3(signature = (app, setup, rollout_dir, rollout_id, lock, applied_dir, deployer, metrics, settings, prober=None, strategy=None, resume=false, break_lock=false, on_record=None, on_note=None, freezes=None))]
+#[pyo3(signature = (app, setup, rollout_dir, rollout_id, lock, applied_dir, deployer, metrics, settings, prober=None, strategy=None, resume=false, break_lock=false, on_record=None, on_note=None, freezes=None, notifier=None))]
 #[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
 pub fn rollout_run(
     py: Python<'_>,
@@ -91,6 +91,7 @@ pub fn rollout_run(
     on_record: Option<Py<PyAny>>,
     on_note: Option<Py<PyAny>>,
     freezes: Option<&str>,
+    notifier: Option<&str>,
 ) -> PyResult<String> {
     let spec = app.0.spec();
     // A freeze (a failover under way, an SLO's spent budget) stops a rollout before it starts.
@@ -115,7 +116,12 @@ pub fn rollout_run(
         (deployer.to_owned(), metrics.to_owned(), prober.map(str::to_owned), strategy.map(str::to_owned));
     let rollout_id = rollout_id.to_owned();
     let mut record_out = caller(on_record);
+    // The milestones go to the spec's channels; deliveries are told as notes.
+    let mut delivered = caller(on_note.as_ref().map(|f| f.clone_ref(py)));
     let note_out = caller(on_note);
+    let dispatcher = crate::notify::dispatcher(app, notifier, Box::new(move |d| delivered(crate::notify::said(d))))?;
+    let notices = dispatcher.as_ref().and_then(lift_host::notify::Dispatcher::sender);
+    let app_name = spec.app.clone();
     py.detach(move || -> PyResult<String> {
         let holder = Holder { actor: Actor::this_process(), since_ms: wall_now_ms(), rollout: rollout_id.clone() };
         let _lock = Lock::acquire(&lock_path, &holder, break_lock).map_err(fail)?;
@@ -154,12 +160,24 @@ pub fn rollout_run(
             let s = WasmStrategy::new(&plugin).map_err(|e| PluginError::new_err(e.to_string()))?;
             runner = runner.with_policy(Box::new(s));
         }
-        runner = runner.with_observer(Box::new(move |r| record_out(public(r).to_string())));
+        let rid = rollout_id.clone();
+        runner = runner.with_observer(Box::new(move |r| {
+            record_out(public(r).to_string());
+            if let (Some(tx), Some(n)) = (&notices, lift_host::notify::from_rollout(&app_name, &rid, r)) {
+                let _ = tx.send(n);
+            }
+        }));
         let mut world = CloudWorld::new(setup, plan, d, m, p, &f.memory, &applied);
         let mut notes = note_out;
         world.on_note = Box::new(move |t| notes(t.to_owned()));
         let mut controls = controls;
-        let outcome = runner.run(&mut world, &mut controls, &clock, 250).map_err(fail)?;
+        let outcome = runner.run(&mut world, &mut controls, &clock, 250);
+        // Every notice handed over is delivered (or given up on) before the answer.
+        drop(runner);
+        if let Some(d) = dispatcher {
+            d.close();
+        }
+        let outcome = outcome.map_err(fail)?;
         if matches!(outcome, lift_core::rollout::Outcome::Promoted) {
             world.record_promotion().map_err(fail)?;
         }

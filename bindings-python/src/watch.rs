@@ -40,7 +40,7 @@ fn public(r: &watch::Record) -> serde_json::Value {
 /// is asked every tick (a true answer, or Ctrl-C, ends the watch).
 /// `resume` picks the journal up where it stopped. Returns the last record.
 #[pyfunction]
-#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None))]
+#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None))]
 #[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
 pub fn watch_run(
     py: Python<'_>,
@@ -56,6 +56,7 @@ pub fn watch_run(
     on_record: Option<Py<PyAny>>,
     on_note: Option<Py<PyAny>>,
     stop: Option<Py<PyAny>>,
+    notifier: Option<&str>,
 ) -> PyResult<String> {
     let spec = app.0.spec();
     let recovery =
@@ -80,6 +81,23 @@ pub fn watch_run(
     };
     let on_record = on_record.map(std::sync::Arc::new);
     let on_note = on_note.map(std::sync::Arc::new);
+    // The failover's notices go to the spec's channels; deliveries are told as notes.
+    let delivered = on_note.clone();
+    let dispatcher = crate::notify::dispatcher(
+        app,
+        notifier,
+        Box::new(move |d| {
+            if let Some(f) = &delivered {
+                Python::attach(|py| {
+                    if let Err(e) = f.call1(py, (crate::notify::said(d),)) {
+                        e.print(py);
+                    }
+                });
+            }
+        }),
+    )?;
+    let notices = dispatcher.as_ref().and_then(lift_host::notify::Dispatcher::sender);
+    let app_name = spec.app.clone();
     let call = |f: &Option<std::sync::Arc<Py<PyAny>>>, text: String| {
         if let Some(f) = f {
             Python::attach(|py| {
@@ -117,7 +135,12 @@ pub fn watch_run(
             (w, clock, FileControls::new::<watch::WatchJournal>(&controls_path, &[]))
         };
         let records_out = on_record.clone();
-        let mut watcher = watcher.with_observer(Box::new(move |r| call(&records_out, public(r).to_string())));
+        let mut watcher = watcher.with_observer(Box::new(move |r| {
+            call(&records_out, public(r).to_string());
+            if let (Some(tx), Some(n)) = (&notices, lift_host::notify::from_watch(&app_name, r)) {
+                let _ = tx.send(n);
+            }
+        }));
         let notes_out = on_note.clone();
         let mut world = CloudFailover::new(setup, d, m, verifier, Box::new(move |t| call(&notes_out, t)));
         let (tx, rx) = std::sync::mpsc::channel();
@@ -135,6 +158,10 @@ pub fn watch_run(
         };
         let result = watcher.run(&mut world, &rx, &mut controls, &clock, &mut asked, 250);
         probes.stop();
+        drop(watcher);
+        if let Some(d) = dispatcher {
+            d.close();
+        }
         result.map_err(|e: JournalError| fail(e))?;
         let records = watch::read(&journal).map_err(fail)?;
         Ok(records.last().map(|r| public(r).to_string()).unwrap_or_default())

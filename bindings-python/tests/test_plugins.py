@@ -13,7 +13,7 @@ import lift
 from conftest import EXAMPLES
 from lift import plugins
 
-SHIPPED = {"business-hours": "strategy", "cloudformation": "deployer", "cloudwatch": "metrics", "http-prober": "prober", "route53": "dns"}
+SHIPPED = {"business-hours": "strategy", "cloudformation": "deployer", "cloudwatch": "metrics", "http-prober": "prober", "route53": "dns", "webhook": "notifier"}
 
 
 @pytest.fixture(scope="module")

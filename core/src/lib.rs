@@ -36,6 +36,7 @@ pub mod graph;
 pub mod iac;
 pub mod machine;
 pub mod markup;
+pub mod notify;
 pub mod recovery;
 pub mod rollout;
 pub mod slo;

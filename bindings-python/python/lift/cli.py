@@ -428,6 +428,24 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--format", choices=["text", "json"], default="text", help="json: one JSON object per journal record and note, on stdout")
     w.set_defaults(func=cmd_watch)
 
+    no = sub.add_parser(
+        "notify",
+        help="send a notice through the spec's notify channels (to try them)",
+        description="Send one notice to the channels the spec's `notify` routes name for its kind and severity, through the "
+        "notifier plugin (the shipped `webhook`: generic JSON, Slack, PagerDuty Events API v2, Opsgenie), retrying a 5xx "
+        "with backoff. Secrets come from the environment variables the channels name. Prints each delivery.",
+    )
+    no.add_argument("spec", metavar="SPEC")
+    no.add_argument("--kind", required=True, choices=list(_notify_kinds()), metavar="KIND", help="alert-firing, alert-resolved, failover, rollout-promoted, ...")
+    no.add_argument("--severity", choices=["info", "warning", "page"], default="info")
+    no.add_argument("--title", required=True)
+    no.add_argument("--text", default="")
+    no.add_argument("--region")
+    no.add_argument("--slo")
+    no.add_argument("--dedup-key", help="the same for every notice about one incident (a resolve closes what a trigger opened)")
+    no.add_argument("--format", choices=["text", "json"], default="text")
+    no.set_defaults(func=cmd_notify)
+
     for word, what in [
         ("approve", "approve the step the rollout (or the watch's failover) waits on"),
         ("deny", "refuse what the watch's failover asks (a promotion over the RPO): traffic stays where it is"),
@@ -787,6 +805,33 @@ def _rollout_state(args: argparse.Namespace) -> Tuple[Path, str]:
         args.target = "local"
     app = _load(args.spec)
     return _state_for(args), app.name
+
+
+def _notify_kinds():
+    from .notify import KINDS
+
+    return KINDS
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    from . import notify
+
+    app = _load(args.spec)
+    if not app.resolved().get("notify"):
+        print(f"lift: error: {args.spec} has no `notify` section: no channels to send to", file=sys.stderr)
+        return EXIT_INVALID
+    got = notify.send(app, args.kind, args.title, severity=args.severity, text=args.text, region=args.region, slo=args.slo, dedup_key=args.dedup_key)
+    if args.format == "json":
+        sys.stdout.write(json.dumps(got, indent=2) + "\n")
+    else:
+        if not got:
+            print(f"no route sends {args.kind} ({args.severity}) anywhere", file=sys.stderr)
+        for d in got:
+            if d["error"]:
+                print(f"{d['channel']}: failed after {d['attempts']} attempt(s): {d['error']}", file=sys.stderr)
+            else:
+                print(f"{d['channel']}: delivered ({d['attempts']} attempt(s), {d['ms']} ms)", file=sys.stderr)
+    return EXIT_INVALID if any(d["error"] for d in got) else EXIT_OK
 
 
 def cmd_watch(args: argparse.Namespace) -> int:

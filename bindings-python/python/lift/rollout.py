@@ -299,6 +299,7 @@ def run(
             on_record=on_record,
             on_note=printer.note,
             freezes=str(freezes_file(state, app.name)),
+            notifier=str(plugins.resolve("webhook")) if app.resolved().get("notify") else None,
         )
     finally:
         done.set()

@@ -226,6 +226,7 @@ def run(
         on_record=printer.record,
         on_note=printer.note,
         stop=stop,
+        notifier=str(plugins.resolve("webhook")) if app.resolved().get("notify") else None,
     )
     return json.loads(last) if last else {}
 

@@ -55,6 +55,73 @@ pub struct Spec {
     /// How the app survives losing a region: detection, failover and failback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recovery: Option<Recovery>,
+    /// Where notices go: alerts, escalations, rollouts and failovers, to people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify: Option<Notify>,
+}
+
+/// Where notices go: named channels, and routes that pick channels by kind and severity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Notify {
+    /// Channels by name.
+    #[serde(default)]
+    pub channels: BTreeMap<String, Channel>,
+    /// Each notice goes to the channels of every route it matches, once each.
+    #[serde(default)]
+    pub routes: Vec<NotifyRoute>,
+}
+
+/// One place notices are delivered, through a notifier plugin.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Channel {
+    /// The payload's shape: a generic JSON webhook, Slack's incoming webhook,
+    /// PagerDuty's Events API v2, Opsgenie's Alert API.
+    #[serde(default)]
+    pub format: ChannelFormat,
+    /// Where to send (a generic or Slack webhook; PagerDuty and Opsgenie have their own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The environment variable that holds the URL, read when sending (a Slack
+    /// webhook URL is a secret: keep it out of the spec).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url_env: Option<String>,
+    /// The environment variable that holds PagerDuty's routing key or Opsgenie's API key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secret_env: Option<String>,
+    /// A notifier plugin of your own (its manifest); default: the shipped `webhook`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
+}
+
+/// A channel's payload shape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ChannelFormat {
+    /// The notice as JSON.
+    #[default]
+    Generic,
+    /// Slack's incoming-webhook message.
+    Slack,
+    /// PagerDuty's Events API v2 (trigger, acknowledge, resolve by dedup key).
+    Pagerduty,
+    /// Opsgenie's Alert API (create, acknowledge, close by alias).
+    Opsgenie,
+}
+
+/// Which notices go to which channels.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NotifyRoute {
+    /// The channels.
+    pub to: Vec<String>,
+    /// The kinds it takes; none: every kind.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinds: Vec<crate::notify::Kind>,
+    /// The severities it takes; none: every severity.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub severities: Vec<crate::notify::Severity>,
 }
 
 /// How the app survives losing a region.

@@ -1,4 +1,4 @@
-//! Host-side bindings for the five worlds, generated from the WIT package.
+//! Host-side bindings for the six worlds, generated from the WIT package.
 //! The interfaces the worlds share (`log`, `http`, `types`) are generated once
 //! and reused, so one host implementation serves every world.
 #![allow(missing_docs, clippy::all)]
@@ -47,6 +47,19 @@ pub mod dns {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "dns",
+        with: {
+            "lift:plugin/log": super::prober::lift::plugin::log,
+            "lift:plugin/http": super::prober::lift::plugin::http,
+        },
+    });
+}
+
+/// The notifier world.
+pub mod notifier {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "notifier",
+        additional_derives: [PartialEq],
         with: {
             "lift:plugin/log": super::prober::lift::plugin::log,
             "lift:plugin/http": super::prober::lift::plugin::http,

@@ -31,6 +31,8 @@ pub enum World {
     Metrics,
     /// Moves a DNS name's traffic between regions.
     Dns,
+    /// Delivers notices to people.
+    Notifier,
 }
 
 impl World {
@@ -42,6 +44,7 @@ impl World {
             World::Prober => "prober",
             World::Metrics => "metrics",
             World::Dns => "dns",
+            World::Notifier => "notifier",
         }
     }
 }
@@ -139,15 +142,15 @@ mod tests {
     }
 
     #[test]
-    fn five_worlds_with_the_capabilities_the_design_gives_them() {
+    fn six_worlds_with_the_capabilities_the_design_gives_them() {
         let worlds = worlds().unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(worlds.keys().map(String::as_str).collect::<Vec<_>>(), ["deployer", "dns", "metrics", "prober", "strategy"]);
+        assert_eq!(worlds.keys().map(String::as_str).collect::<Vec<_>>(), ["deployer", "dns", "metrics", "notifier", "prober", "strategy"]);
         let w = |n: &str| worlds.get(n).cloned().unwrap_or_else(|| panic!("no world {n}"));
         // A strategy is pure: logging is all it may import (its types come from `types`, which has no functions).
         let strategy = w("strategy");
         assert_eq!(strategy.imports.iter().filter(|i| !i.contains("/types")).collect::<Vec<_>>(), ["lift:plugin/log@0.2.0"]);
         assert_eq!(strategy.exports, ["name()", "decide()"]);
-        // Deployer, metrics, prober and DNS reach out only through the host's HTTP interface.
+        // Deployer, metrics, prober, DNS and notifier reach out only through the host's HTTP interface.
         for (name, exports) in [
             (
                 "deployer",
@@ -156,6 +159,7 @@ mod tests {
             ("metrics", vec!["configure()", "fetch()"]),
             ("prober", vec!["probe()"]),
             ("dns", vec!["configure()", "read-records()", "route()"]),
+            ("notifier", vec!["configure()", "deliver()"]),
         ] {
             let world = w(name);
             assert_eq!(world.imports, ["lift:plugin/log@0.2.0", "lift:plugin/http@0.2.0"], "{name}");

@@ -15,6 +15,7 @@ mod bindings;
 pub mod contract;
 pub mod http;
 pub mod manifest;
+pub mod notify;
 pub mod plugin;
 pub mod runner;
 pub mod sandbox;
@@ -24,8 +25,8 @@ pub mod watch;
 pub use contract::{PACKAGE, World, WorldShape, compatible, worlds};
 pub use manifest::{HttpPolicy, Limits, Manifest, ManifestError};
 pub use plugin::{
-    Alias, Configured, Deployer, Dns, Health, Inspection, Invocation, MetricQuery, Metrics, Plugin, PluginError, Prober, Progress,
-    RegionRecord, Route, Series, Stack, StackStatus, Target,
+    Alias, Configured, DeliveryError, Deployer, Dns, Health, Inspection, Invocation, MetricQuery, Metrics, Notice, NoticeKind, Notifier,
+    Plugin, PluginError, Prober, Progress, RegionRecord, Route, Series, Severity, Stack, StackStatus, Target,
 };
 pub use sandbox::{Host, LogRecord};
 pub use strategy::WasmStrategy;

@@ -2,7 +2,7 @@
 //! at once) and running it: one store per instance, fresh limits per call, and
 //! a fresh instance after any failure, so one bad call costs one error.
 
-use crate::bindings::{deployer, dns, metrics, prober, strategy};
+use crate::bindings::{deployer, dns, metrics, notifier, prober, strategy};
 use crate::manifest::Manifest;
 use crate::sandbox::{Host, Log, LogRecord, State, TICK};
 use crate::{PACKAGE, World, compatible};
@@ -16,6 +16,7 @@ use wasmtime::component::{Component, InstancePre};
 pub use deployer::{Alias, Invocation, Progress, Route, Stack, StackStatus};
 pub use dns::RegionRecord;
 pub use metrics::{MetricQuery, Series};
+pub use notifier::{DeliveryError, Notice, NoticeKind, Severity};
 pub use prober::{Health, Target};
 
 /// What went wrong, naming the plugin and, for a limit, the limit.
@@ -203,6 +204,7 @@ impl Host {
                 World::Prober => prober::ProberPre::new(pre.clone()).map(drop),
                 World::Metrics => metrics::MetricsPre::new(pre.clone()).map(drop),
                 World::Dns => dns::DnsPre::new(pre.clone()).map(drop),
+                World::Notifier => notifier::NotifierPre::new(pre.clone()).map(drop),
             };
             if let Err(e) = exports {
                 findings.push(format!("it does not export the {} world: {e:#}", manifest.world));
@@ -312,6 +314,11 @@ impl Bindings for deployer::Deployer {
 impl Bindings for metrics::Metrics {
     fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
         metrics::MetricsPre::new(pre.clone())?.instantiate(store)
+    }
+}
+impl Bindings for notifier::Notifier {
+    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
+        notifier::NotifierPre::new(pre.clone())?.instantiate(store)
     }
 }
 impl Bindings for dns::Dns {
@@ -460,6 +467,11 @@ impl Plugin {
         Ok(Configured(Runner::new(self, World::Metrics)?, None))
     }
 
+    /// A notifier's handle.
+    pub fn notifier(&self) -> Result<Notifier, PluginError> {
+        Ok(Configured(Runner::new(self, World::Notifier)?, None))
+    }
+
     /// A DNS plugin's handle.
     pub fn dns(&self) -> Result<Dns, PluginError> {
         Ok(Configured(Runner::new(self, World::Dns)?, None))
@@ -499,6 +511,11 @@ pub(crate) trait Configure: Bindings {
     fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>>;
 }
 impl Configure for deployer::Deployer {
+    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
+        self.call_configure(store, settings)
+    }
+}
+impl Configure for notifier::Notifier {
     fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
         self.call_configure(store, settings)
     }
@@ -609,5 +626,25 @@ impl Configured<dns::Dns> {
     /// Route `name` so: these regions take these shares (ppm), the others none.
     pub fn route(&mut self, zone: &str, name: &str, weights: &[(String, u32)]) -> Result<(), PluginError> {
         self.flat("route", |b, s| b.call_route(s, zone, name, weights))
+    }
+}
+
+/// A notifier plugin, ready to deliver.
+pub type Notifier = Configured<notifier::Notifier>;
+
+impl Configured<notifier::Notifier> {
+    /// Deliver one notice, once: the plugin's verdict on a failure (worth another try or not)
+    /// is kept; a plugin that broke is an error of its own.
+    pub fn deliver_once(&mut self, notice: &Notice) -> Result<Result<(), DeliveryError>, PluginError> {
+        let plugin = self.name().to_owned();
+        if let (None, Some(settings)) = (&self.0.live, &self.1) {
+            let settings = settings.clone();
+            self.0.call("configure", |b, s| b.configure(s, &settings))?.map_err(|message| PluginError::Reported {
+                plugin: plugin.clone(),
+                call: "configure".into(),
+                message,
+            })?;
+        }
+        self.0.call("deliver", |b, s| b.call_deliver(s, notice))
     }
 }

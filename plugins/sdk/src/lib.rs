@@ -96,11 +96,28 @@ pub mod dns {
     pub use self::lift::plugin::log::{Level, log};
 }
 
+/// A notifier: delivers notices to people through the host's HTTP capability.
+pub mod notifier {
+    // Generated from the WIT; its doc comments carry over where WIT has them.
+    #![allow(missing_docs, clippy::all)]
+    wit_bindgen::generate!({
+        world: "notifier",
+        path: "../wit",
+        pub_export_macro: true,
+        export_macro_name: "export_notifier",
+        default_bindings_module: "lift_plugin_sdk::notifier",
+        additional_derives: [PartialEq],
+    });
+    pub use self::lift::plugin::http;
+    pub use self::lift::plugin::log::{Level, log};
+}
+
 #[cfg(feature = "aws")]
 pub mod aws;
 
 pub use deployer::export_deployer;
 pub use dns::export_dns;
 pub use metrics::export_metrics;
+pub use notifier::export_notifier;
 pub use prober::export_prober;
 pub use strategy::export_strategy;

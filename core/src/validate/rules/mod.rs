@@ -12,6 +12,7 @@ mod data;
 mod functions;
 mod http;
 mod network;
+mod notify;
 mod recovery;
 mod rollout;
 mod slos;
@@ -91,6 +92,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.rollout();
     v.slos();
     v.recovery();
+    v.notify();
     out.extend(super::caps::caps(spec));
     out
 }
