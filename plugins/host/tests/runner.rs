@@ -296,3 +296,21 @@ fn a_rollback_that_keeps_failing_is_tried_again_until_it_works_never_given_up() 
     assert_eq!(world.stubborn, 0);
     assert!(effects(&world).iter().any(|a| matches!(a, Action::RollBack { region } if region == "us-east-1")));
 }
+
+#[test]
+fn a_rollouts_milestones_become_notices_with_one_dedup_key() {
+    use lift_core::notify::Kind;
+    for (failing, last) in [(false, Kind::RolloutPromoted), (true, Kind::RolloutRolledBack)] {
+        let path = tmp(&format!("notices-{failing}"));
+        let verdicts = if failing { BTreeMap::from([(3, Verdict::Fail)]) } else { BTreeMap::new() };
+        run_to_end(&path, &mut SimWorld { verdicts, ..Default::default() });
+        let notices: Vec<_> =
+            runner::read(&path).unwrap().iter().filter_map(|r| lift_host::notify::from_rollout("shop", "r1", r)).collect();
+        let kinds: Vec<Kind> = notices.iter().map(|n| n.kind).collect();
+        assert_eq!(kinds.first(), Some(&Kind::RolloutStarted), "{kinds:?}");
+        assert_eq!(kinds.last(), Some(&last), "{kinds:?}");
+        let waves: Vec<&str> = notices.iter().filter(|n| n.kind == Kind::RolloutWave).filter_map(|n| n.region.as_deref()).collect();
+        assert_eq!(waves, if failing { vec!["us-east-1"] } else { vec!["us-east-1", "eu-west-1"] }, "{notices:?}");
+        assert!(notices.iter().all(|n| n.dedup_key == "shop/rollout/r1"));
+    }
+}

@@ -172,3 +172,22 @@ impl lift_host::runner::Controls<Event> for Words<'_> {
         std::mem::take(self.0)
     }
 }
+
+#[test]
+fn a_failover_becomes_a_page_and_its_question_another_with_the_lag() {
+    use lift_core::notify::{Kind, Severity};
+    let path = tmp("notices");
+    let clock = JumpClock::at(0);
+    let mut w = Watcher::start(&recovery(), header(), None, &path, &clock).unwrap();
+    let mut world = SimWorld { lag_ms: 60_000, ..Default::default() };
+    drive(&mut w, &mut world, &clock, 0, 20);
+    let ops = lift_host::runner::Actor { user: "ops".into(), host: "desk".into(), pid: 1 };
+    w.turn(&mut world, &mut Words(&mut vec![(Event::Approve, ops)]), &clock).unwrap();
+    drive(&mut w, &mut world, &clock, 20, 30);
+    let notices: Vec<_> = watch::read(&path).unwrap().iter().filter_map(|r| lift_host::notify::from_watch("shop", r)).collect();
+    assert_eq!(notices.len(), 2, "{notices:?}");
+    assert_eq!((notices[0].kind, notices[0].severity), (Kind::Failover, Severity::Page));
+    assert!(notices[0].text.contains("over the RPO") && notices[0].evidence[0].contains("60000"), "{:?}", notices[0]);
+    assert!(notices[1].title.starts_with("shop: failed over from r0 to r1"), "{:?}", notices[1]);
+    assert_eq!(notices[0].dedup_key, notices[1].dedup_key, "one incident, one key");
+}
