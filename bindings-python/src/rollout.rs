@@ -164,7 +164,7 @@ pub fn rollout_run(
         runner = runner.with_observer(Box::new(move |r| {
             record_out(public(r).to_string());
             if let (Some(tx), Some(n)) = (&notices, lift_host::notify::from_rollout(&app_name, &rid, r)) {
-                let _ = tx.send(n);
+                tx.send(n);
             }
         }));
         let mut world = CloudWorld::new(setup, plan, d, m, p, &f.memory, &applied);

@@ -11,6 +11,7 @@ use lift_host::runner::wall::{Control, FileControls, WallClock, wall_now_ms};
 use lift_host::runner::{Actor, JournalError};
 use lift_host::watch::cloud::{CloudFailover, Setup};
 use lift_host::watch::probes::Probes;
+use lift_host::watch::slos::{SloSetup, SloWatch};
 use lift_host::watch::{self, Started, Watcher};
 use pyo3::prelude::*;
 use std::path::{Path, PathBuf};
@@ -40,7 +41,7 @@ fn public(r: &watch::Record) -> serde_json::Value {
 /// is asked every tick (a true answer, or Ctrl-C, ends the watch).
 /// `resume` picks the journal up where it stopped. Returns the last record.
 #[pyfunction]
-#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None))]
+#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None, slos=None))]
 #[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
 pub fn watch_run(
     py: Python<'_>,
@@ -57,6 +58,7 @@ pub fn watch_run(
     on_note: Option<Py<PyAny>>,
     stop: Option<Py<PyAny>>,
     notifier: Option<&str>,
+    slos: Option<&str>,
 ) -> PyResult<String> {
     let spec = app.0.spec();
     let recovery =
@@ -69,8 +71,13 @@ pub fn watch_run(
     let load = |p: &str| host.load(Path::new(p)).map_err(plugin);
     let probe_plugin = load(prober)?;
     let verifier = probe_plugin.prober().map_err(plugin)?;
-    let mut m = load(metrics)?.metrics().map_err(plugin)?;
+    let metrics_plugin = load(metrics)?;
+    let mut m = metrics_plugin.metrics().map_err(plugin)?;
     m.configure(&settings).map_err(plugin)?;
+    // The live SLOs read through their own instance of the metrics plugin.
+    let mut slo_metrics = metrics_plugin.metrics().map_err(plugin)?;
+    slo_metrics.configure(&settings).map_err(plugin)?;
+    let slo_setup: Option<SloSetup> = slos.map(serde_json::from_str).transpose().map_err(|e| fail(format!("slos: {e}")))?;
     let d = match dns {
         Some(p) => {
             let mut d = load(p)?.dns().map_err(plugin)?;
@@ -97,6 +104,7 @@ pub fn watch_run(
         }),
     )?;
     let notices = dispatcher.as_ref().and_then(lift_host::notify::Dispatcher::sender);
+    let dispatcher_handle = notices.clone();
     let app_name = spec.app.clone();
     let call = |f: &Option<std::sync::Arc<Py<PyAny>>>, text: String| {
         if let Some(f) = f {
@@ -138,7 +146,7 @@ pub fn watch_run(
         let mut watcher = watcher.with_observer(Box::new(move |r| {
             call(&records_out, public(r).to_string());
             if let (Some(tx), Some(n)) = (&notices, lift_host::notify::from_watch(&app_name, r)) {
-                let _ = tx.send(n);
+                tx.send(n);
             }
         }));
         let notes_out = on_note.clone();
@@ -147,6 +155,22 @@ pub fn watch_run(
         let probes = Probes::spawn(&probe_plugin, &endpoints, &probe_path, &config, &tx).map_err(plugin)?;
         drop(tx);
         let mut controls = controls;
+        let mut skipped = vec![];
+        let mut live = slo_setup.map(|s| SloWatch::new(spec, s, &mut skipped)).filter(|w| !w.is_empty());
+        for s in skipped {
+            call(&on_note, s);
+        }
+        let slo_notices = dispatcher_handle;
+        let mut last_round: Option<std::time::Instant> = None;
+        let mut more = || -> Vec<lift_core::recovery::Event> {
+            let Some(w) = live.as_mut() else { return vec![] };
+            if last_round.is_some_and(|t| (t.elapsed().as_millis() as u64) < w.period_ms()) {
+                return vec![];
+            }
+            last_round = Some(std::time::Instant::now());
+            let notes_out = on_note.clone();
+            w.round(&mut slo_metrics, slo_notices.as_ref(), &mut |t| call(&notes_out, t))
+        };
         let mut asked = |_: &Watcher| {
             Python::attach(|py| {
                 if py.check_signals().is_err() {
@@ -156,9 +180,11 @@ pub fn watch_run(
                 stop.as_ref().is_some_and(|f| f.call0(py).and_then(|r| r.is_truthy(py)).unwrap_or(true))
             })
         };
-        let result = watcher.run(&mut world, &rx, &mut controls, &clock, &mut asked, 250);
+        let result = watcher.run(&mut world, &rx, &mut controls, &clock, &mut asked, &mut more, 250);
         probes.stop();
+        // Every handle to the dispatcher goes before it closes: it delivers until the last one is gone.
         drop(watcher);
+        drop(slo_notices);
         if let Some(d) = dispatcher {
             d.close();
         }

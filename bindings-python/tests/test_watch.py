@@ -36,7 +36,16 @@ functions:
   web: { runtime: python3.12, handler: web.handler, code: ./src, timeout: 5s, memory: 128MB, access: { tables.items: read-write } , environment: { ITEMS: "${tables.items.name}" } }
 http:
   auth: none
-  routes: { "GET /health": web, "POST /items": web }
+  routes: { "GET /health": web, "POST /items": web, "GET /boom": web }
+slos:
+  availability: { objective: 99%, window: 1d, min_events: 5 }
+notify:
+  channels:
+    oncall: { format: pagerduty, url: RECEIVER/pd, secret_env: LIFT_TEST_PD_KEY }
+    manager: { url: RECEIVER/manager }
+  routes:
+    - { to: [oncall], kinds: [alert-firing, alert-acknowledged, alert-resolved], severities: [page, info] }
+  escalation: [ { to: manager, after: 2m } ]
 tables:
   items: { partition_key: id }
 recovery:
@@ -55,22 +64,59 @@ table = boto3.resource("dynamodb").Table(os.environ["ITEMS"])
 def handler(event, context):
     if event["routeKey"] == "GET /health":
         return {"statusCode": 200, "body": "ok"}
+    if event["routeKey"] == "GET /boom":
+        raise RuntimeError("a bug")
     table.put_item(Item={"id": uuid.uuid4().hex})
     return {"statusCode": 201, "body": "{}"}
 """
 
 
+class Receiver:
+    """A loopback HTTP receiver for the notify channels: every request, recorded."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        import threading
+
+        self.requests = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("content-length") or 0))
+                outer.requests.append({"path": self.path, "body": json.loads(body or b"{}")})
+                self.send_response(202)
+                self.send_header("content-length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def at(self, prefix):
+        return [r["body"] for r in self.requests if r["path"].startswith(prefix)]
+
+
+PD_KEY = "0123456789abcdef0123456789abcdef"
+
+
 @pytest.fixture(scope="module")
 def target(tmp_path_factory):
+    os.environ["LIFT_TEST_PD_KEY"] = PD_KEY
+    receiver = Receiver()
     state = tmp_path_factory.mktemp("state")
     app_dir = tmp_path_factory.mktemp("drillapp")
     (app_dir / "src").mkdir()
-    (app_dir / "lift.yaml").write_text(SPEC)
+    (app_dir / "lift.yaml").write_text(SPEC.replace("RECEIVER", receiver.url))
     (app_dir / "src" / "web.py").write_text(CODE)
     lifecycle.up(str(app_dir), state)
     t = LocalTarget.attach(state)
     assert t is not None
-    yield {"state": state, "dir": app_dir, "target": t, "app": lift.load(app_dir)}
+    yield {"state": state, "dir": app_dir, "target": t, "app": lift.load(app_dir), "receiver": receiver}
+    receiver.server.shutdown()
     kept = tmp_path_factory.mktemp("logs")
     for log in list(state.glob("*.log")) + list(state.glob("*.jsonl")):
         shutil.copy(log, kept / log.name)
@@ -184,3 +230,67 @@ def test_kill_9_mid_failover_then_resume_changes_the_record_once(target):
     assert len(approvals) == 1 and approvals[0]["actor"]["pid"] != records[0]["actor"]["pid"]
     asked = [r for r in records if r["kind"] == "intent" and r["action"]["kind"] == "ask-approval"]
     assert asked and "over the RPO of 2000 ms" in asked[0]["action"]["reason"]
+
+
+def test_a_burning_slo_pages_escalates_until_acked_resolves_and_freezes_deploys(target):
+    """A bug answers 502 to most requests in us-east-1: the live SLO pages
+    through PagerDuty's Events API, escalates to the next channel until `lift
+    ack` (PagerDuty: acknowledge), freezes `lift deploy` with the reason, and
+    once the bug stops, resolves with the same dedup key. SLO time runs 60x."""
+    _home(target)
+    state, spec, rx = target["state"], target["dir"], target["receiver"]
+    rx.requests.clear()
+    url = lifecycle.status(state)["dataplane"]["apps"]["drillapp"]["us-east-1"]["url"]
+    env = dict(os.environ, LIFT_STATE_DIR=str(state))
+    log = open(state / "slo-test.log", "ab")
+    w = subprocess.Popen([sys.executable, "-m", "lift", "watch", str(spec), "--time-scale", "60", "--for", "120s", "--break-lock"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    stop = {"bugs": True}
+
+    def load():
+        import urllib.request
+
+        while stop.get("bugs") is not None:
+            path = "/boom" if stop["bugs"] else "/health"
+            try:
+                urllib.request.urlopen(url + path, timeout=5).read()
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    import threading
+
+    t = threading.Thread(target=load, daemon=True)
+    t.start()
+
+    def wait_for(what, check, within=60):
+        deadline = time.time() + within
+        while time.time() < deadline:
+            if check():
+                return
+            time.sleep(0.25)
+        raise AssertionError(f"no {what} within {within}s: {rx.requests}")
+
+    try:
+        triggers = lambda: [b for b in rx.at("/pd") if b["event_action"] == "trigger" and b["payload"]["severity"] == "critical"]  # noqa: E731
+        wait_for("page", triggers)
+        key = triggers()[0]["dedup_key"]
+        assert key.startswith("drillapp/slo/availability/us-east-1/")
+        wait_for("escalation", lambda: rx.at("/manager"))
+        assert rx.at("/manager")[0]["kind"] == "escalation" and rx.at("/manager")[0]["dedup_key"] == key
+        # The budget spent freezes deployments, and says whose budget and why.
+        d = subprocess.run([sys.executable, "-m", "lift", "deploy", str(spec), "--approve"], env=env, capture_output=True, text=True, timeout=60)
+        assert d.returncode == 4 and "frozen by slo availability" in d.stderr and "error budget of availability" in d.stderr, d.stderr
+        ack = subprocess.run([sys.executable, "-m", "lift", "ack", str(spec), "--slo", "availability"], env=env, capture_output=True, text=True, timeout=60)
+        assert ack.returncode == 0, ack.stderr
+        wait_for("acknowledge", lambda: any(b["event_action"] == "acknowledge" and b["dedup_key"] == key for b in rx.at("/pd")))
+        stop["bugs"] = False
+        wait_for("resolve", lambda: any(b["event_action"] == "resolve" and b["dedup_key"] == key for b in rx.at("/pd")), within=90)
+    finally:
+        stop["bugs"] = None
+        w.send_signal(signal.SIGINT)
+        w.wait(timeout=30)
+        plane = lifecycle.DataPlaneClient.attach(state)
+        plane.call("DELETE", "/faults")
+    assert len(rx.at("/manager")) == 1, "escalation stopped at its one step"
+    saved = json.loads((watching.watch_dir(state, "drillapp") / "slos.json").read_text())
+    assert "availability@us-east-1" in saved["evaluators"], "the budget history is saved for a restart"

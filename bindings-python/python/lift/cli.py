@@ -425,8 +425,17 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--resume", action="store_true", help="pick the watch up where its journal stops (after a crash or kill)")
     w.add_argument("--break-lock", action="store_true", help="clear a stale lock left by a watcher whose process is gone")
     w.add_argument("--endpoint", metavar="URL", help="with --target aws: an endpoint other than AWS's")
+    w.add_argument("--time-scale", type=int, default=1, metavar="N", help="run the SLOs' windows, evaluations and escalation delays N times faster (demos and tests); probes and failover stay real-time")
     w.add_argument("--format", choices=["text", "json"], default="text", help="json: one JSON object per journal record and note, on stdout")
     w.set_defaults(func=cmd_watch)
+
+    ak = sub.add_parser("ack", help="acknowledge the firing SLO alerts the watch pages about: escalation stops", description="Acknowledge the firing alerts of the app (of one SLO, in one region): the watch stops escalating them and tells the channels (PagerDuty: acknowledge).")
+    ak.add_argument("spec", metavar="SPEC")
+    ak.add_argument("--slo", help="only this SLO's alerts")
+    ak.add_argument("--region", help="only in this region")
+    ak.add_argument("--target", choices=["local", "aws"], default="local")
+    ak.add_argument("--state-dir", metavar="DIR")
+    ak.set_defaults(func=cmd_ack)
 
     no = sub.add_parser(
         "notify",
@@ -859,8 +868,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
         until = time.monotonic() + lift._lift.duration_ms(args.duration) / 1000
     out = sys.stdout if args.format == "json" else sys.stderr
     printer = watching.Printer(out, args.format)
+    # Ctrl-C and SIGTERM end the watch at its next turn (a notice in flight is delivered first).
+    import signal
+    import threading
+
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+
+    def stop() -> bool:
+        return stopping.is_set() or (until is not None and time.monotonic() >= until)
+
     try:
-        last = watching.run(app, state, args.target, settings, printer, resume=args.resume, break_lock=args.break_lock, stop=(lambda: time.monotonic() >= until) if until else None)
+        if args.time_scale < 1 or args.time_scale > 10_000:
+            raise ValueError(f"--time-scale {args.time_scale} is not between 1 and 10000")
+        last = watching.run(app, state, args.target, settings, printer, resume=args.resume, break_lock=args.break_lock, stop=stop, time_scale=args.time_scale)
     except KeyboardInterrupt:
         last = printer.last or {}
         print(f"lift: the watch stopped; `lift watch {args.spec} --resume` goes on from {watching.watch_dir(state, app.name) / 'journal.jsonl'}", file=sys.stderr)
@@ -872,6 +894,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
         print(f"traffic on {st.get('active', '?')}; {st.get('phase', '?')}; {len(ledger)} incident(s)", file=sys.stderr)
         for i in ledger:
             print("  " + watching.incident_text(i), file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_ack(args: argparse.Namespace) -> int:
+    from . import watch as watching
+
+    state, app = _rollout_state(args)
+    path = watching.ack(state, app, args.slo, args.region)
+    print(f"acknowledged the firing alerts of {app}{' SLO ' + args.slo if args.slo else ''}{' in ' + args.region if args.region else ''} ({path})", file=sys.stderr)
     return EXIT_OK
 
 

@@ -10,6 +10,8 @@ watches and shows what it does. Where things live, under the state directory:
     watch/<app>/lock            who is watching the app now
     watch/<app>/journal.jsonl   every health change, runbook intent and result, fsync'd
     watch/<app>/controls.jsonl  approve/deny from other processes
+    watch/<app>/slos.json       the live SLOs' evaluators (budget history), saved every round
+    watch/<app>/acks.jsonl      `lift ack`: acknowledged alerts stop escalating
     freezes/<app>.json          the freeze the runbook sets while it fails over
 """
 
@@ -120,6 +122,8 @@ def event_text(e: Dict[str, Any]) -> Optional[str]:
         return f"replication lag toward {e['region']}: {lag}"
     if kind in ("approve", "deny"):
         return f"{kind}d"
+    if kind == "slo":
+        return f"SLO {e['slo']} in {e['region']} {'pages' if e['paging'] else 'stopped paging'}: {e['evidence']['summary']}"
     return kind
 
 
@@ -196,6 +200,50 @@ class Printer:
             self.out.flush()
 
 
+def slo_setup(app, state: Path, target: str, conf: Dict[str, Any], time_scale: int) -> Optional[Dict[str, Any]]:
+    """What the live SLOs read (each region's HTTP API ID) and where their state goes; None without SLOs or an API."""
+    if not app.resolved().get("slos") or not app.resolved().get("http"):
+        return None
+    api_ids: Dict[str, str] = {}
+    if target == "local":
+        from .local import lifecycle
+
+        served = lifecycle.status(state)["dataplane"]["apps"].get(app.name, {})
+        api_ids = {r: v["api_id"] for r, v in served.items() if v.get("api_id")}
+    else:
+        for r, url in conf["endpoints"].items():
+            m = re.match(r"https://([a-z0-9]+)\.execute-api\.", url or "")
+            if m:
+                api_ids[r] = m.group(1)
+    d = watch_dir(state, app.name)
+    return {
+        "app": app.name,
+        "api_ids": api_ids,
+        "stage": "$default",
+        "time_scale": max(1, time_scale),
+        "state": str(d / "slos.json"),
+        "acks": str(d / "acks.jsonl"),
+        "freezes": conf["freezes"],
+    }
+
+
+def ack(state: Path, app: str, slo: Optional[str] = None, region: Optional[str] = None) -> Path:
+    """Acknowledge the firing alerts of `app` (of one SLO, in one region): escalation stops."""
+    import getpass
+    import os
+    import socket
+    import time
+
+    path = watch_dir(state, app) / "acks.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = {"slo": slo, "region": region, "actor": {"user": getpass.getuser(), "host": socket.gethostname(), "pid": os.getpid()}, "wall_ms": int(time.time() * 1000)}
+    with open(path, "a") as f:
+        f.write(json.dumps(line) + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return path
+
+
 def run(
     app,
     state: Path,
@@ -206,6 +254,7 @@ def run(
     resume: bool = False,
     break_lock: bool = False,
     stop: Optional[Callable[[], bool]] = None,
+    time_scale: int = 1,
 ) -> Dict[str, Any]:
     """Watch `app` until `stop()` says so (or Ctrl-C); the last record."""
     from . import plugins
@@ -213,6 +262,7 @@ def run(
     conf = setup(app, state, target, settings)
     d = watch_dir(state, app.name)
     d.mkdir(parents=True, exist_ok=True)
+    slos = slo_setup(app, state, target, conf, time_scale)
     last = _lift.watch_run(
         app._inner,
         json.dumps(conf),
@@ -227,6 +277,7 @@ def run(
         on_note=printer.note,
         stop=stop,
         notifier=str(plugins.resolve("webhook")) if app.resolved().get("notify") else None,
+        slos=json.dumps(slos) if slos else None,
     )
     return json.loads(last) if last else {}
 

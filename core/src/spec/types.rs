@@ -70,6 +70,20 @@ pub struct Notify {
     /// Each notice goes to the channels of every route it matches, once each.
     #[serde(default)]
     pub routes: Vec<NotifyRoute>,
+    /// A paging SLO alert nobody acknowledged (`lift ack`) pages these
+    /// channels in turn, each once its delay after the alert fired has passed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub escalation: Vec<EscalationStep>,
+}
+
+/// One step of the escalation: a channel, and how long after the alert fired it is paged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EscalationStep {
+    /// The channel.
+    pub to: String,
+    /// The delay after the alert fired. At most `1d`.
+    pub after: Duration,
 }
 
 /// One place notices are delivered, through a notifier plugin.

@@ -165,10 +165,29 @@ pub fn deliver(name: &str, plugin: &mut Notifier, notice: &Notice, backoff: Back
     }
 }
 
+/// A notice for the routes to place, or for one channel (an escalation's step).
+type Message = (Option<String>, Notice);
+
 /// The channels, their plugins, and the thread that delivers.
 pub struct Dispatcher {
-    tx: Option<Sender<Notice>>,
+    tx: Option<Sender<Message>>,
     thread: Option<JoinHandle<Vec<Delivery>>>,
+}
+
+/// Hands notices to a dispatcher from another thread.
+#[derive(Clone)]
+pub struct Handle(Sender<Message>);
+
+impl Handle {
+    /// To the channels the routes name.
+    pub fn send(&self, notice: Notice) {
+        let _ = self.0.send((None, notice));
+    }
+
+    /// To one channel, whatever the routes say.
+    pub fn send_to(&self, channel: &str, notice: Notice) {
+        let _ = self.0.send((Some(channel.to_owned()), notice));
+    }
 }
 
 /// Told of each delivery as it ends.
@@ -195,13 +214,17 @@ impl Dispatcher {
             plugins.push((name.clone(), n));
         }
         let notify = notify.clone();
-        let (tx, rx): (Sender<Notice>, Receiver<Notice>) = channel();
+        let (tx, rx): (Sender<Message>, Receiver<Message>) = channel();
         let thread = std::thread::Builder::new()
             .name("notify".into())
             .spawn(move || {
                 let mut all = vec![];
-                for notice in rx {
-                    for name in lift_core::notify::channels(&notify, &notice) {
+                for (to, notice) in rx {
+                    let names = match &to {
+                        Some(one) => vec![one.as_str()],
+                        None => lift_core::notify::channels(&notify, &notice),
+                    };
+                    for name in names {
                         if let Some((_, plugin)) = plugins.iter_mut().find(|(n, _)| n == name) {
                             let d = deliver(name, plugin, &notice, backoff);
                             on_delivery(&d);
@@ -221,14 +244,14 @@ impl Dispatcher {
     /// A handle to hand notices over from another thread (an observer). The
     /// dispatcher's thread ends when [`Dispatcher::close`] is called and every
     /// handle is dropped.
-    pub fn sender(&self) -> Option<Sender<Notice>> {
-        self.tx.clone()
+    pub fn sender(&self) -> Option<Handle> {
+        self.tx.clone().map(Handle)
     }
 
     /// Hand a notice over; delivery happens on the dispatcher's thread.
     pub fn send(&self, notice: Notice) {
         if let Some(tx) = &self.tx {
-            let _ = tx.send(notice);
+            let _ = tx.send((None, notice));
         }
     }
 

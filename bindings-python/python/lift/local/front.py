@@ -376,6 +376,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if verdict is not None:
             self._send(verdict, {"content-type": "application/json"}, b'{"message":"Service Unavailable"}')
+            # The API answered it: API Gateway counts it (a refused or dropped connection it never saw).
+            region.counts[str(verdict)] = region.counts.get(str(verdict), 0) + 1
+            if region.api_id:
+                region.sink.api_request(region.region, region.api_id, STAGE, verdict, (time.monotonic() - start) * 1000, 0.0, time.time())
             return
         url = urlsplit(self.path)
         route, params = None, None

@@ -559,7 +559,8 @@ _versions_keep_their_code()
 def _percentile_statistics() -> None:
     """moto's `GetMetricData` answers `Sum`, `Average`, `Minimum`, `Maximum`
     and `SampleCount` and nothing for a percentile (`p99`), which a latency
-    gate reads. CloudWatch computes a percentile over the period's values;
+    gate reads, or for a percentile rank (`PR(:300)`, the share of values at
+    most 300), which a latency SLO's live evaluation reads. CloudWatch computes a percentile over the period's values;
     here it is the nearest-rank percentile of the values put with
     `PutMetricData` (moto keeps each of them), so `p99` of 100 values is the
     99th smallest. CloudWatch's own estimate may differ by its histogram's
@@ -571,8 +572,18 @@ def _percentile_statistics() -> None:
 
     original = Statistics.get_statistics_for_type
     pattern = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
+    rank_pattern = re.compile(r"^PR\(([0-9.]*):([0-9.]*)\)$")
 
     def get_statistics_for_type(self, stat):  # type: ignore[no-untyped-def]
+        pr = rank_pattern.match(stat or "")
+        if pr is not None:
+            # Percentile rank: the percentage of the values within the bounds (`PR(:300)`: at most 300).
+            values = self.metric_single_values_list
+            if not values:
+                return None
+            low = float(pr.group(1)) if pr.group(1) else float("-inf")
+            high = float(pr.group(2)) if pr.group(2) else float("inf")
+            return 100.0 * sum(1 for v in values if low < v <= high or (low == float("-inf") and v <= high)) / len(values)
         m = pattern.match(stat or "")
         if m is None:
             return original(self, stat)

@@ -48,6 +48,25 @@ impl Rules<'_> {
                 }
             }
         }
+        for (i, e) in n.escalation.iter().enumerate() {
+            let i = i.to_string();
+            if !n.channels.contains_key(&e.to) {
+                let hint = did_you_mean(&e.to, n.channels.keys().map(String::as_str)).map(|m| format!("did you mean `{m}`?"));
+                self.err(
+                    Code::DanglingRef,
+                    pointer(&["notify", "escalation", &i, "to"]),
+                    format!("`{}` is not a channel of `notify`", e.to),
+                    hint,
+                );
+            }
+            self.duration(
+                || pointer(&["notify", "escalation", &i, "after"]),
+                "an escalation's delay",
+                e.after,
+                Duration::from_secs(0),
+                Duration::from_secs(86_400),
+            );
+        }
         for (i, r) in n.routes.iter().enumerate() {
             let i = i.to_string();
             if r.to.is_empty() {
@@ -74,7 +93,7 @@ mod tests {
 
     #[test]
     fn channels_need_where_and_routes_need_channels() {
-        let text = "app: a\nregions: { primary: us-east-1 }\nnotify:\n  channels:\n    team: { format: slack }\n    pd: { format: pagerduty }\n    both: { url: https://x, url_env: X }\n    bad: { url: ftp://x, url_env: lower }\n  routes:\n    - { to: [teem] }\n    - { to: [] }\n";
+        let text = "app: a\nregions: { primary: us-east-1 }\nnotify:\n  channels:\n    team: { format: slack }\n    pd: { format: pagerduty }\n    both: { url: https://x, url_env: X }\n    bad: { url: ftp://x, url_env: lower }\n  routes:\n    - { to: [teem] }\n    - { to: [] }\n  escalation: [ { to: boss, after: 2d } ]\n";
         let diags = App::from_text(text).map(|a| a.validate()).unwrap_or_else(|d| d);
         let got: Vec<(&str, &str)> = diags.iter().map(|d| (d.code.as_str(), d.pointer.as_str())).collect();
         for want in [
@@ -85,6 +104,8 @@ mod tests {
             ("E203", "/notify/channels/bad/url_env"),
             ("E201", "/notify/routes/0/to/0"),
             ("E105", "/notify/routes/1/to"),
+            ("E201", "/notify/escalation/0/to"),
+            ("E105", "/notify/escalation/0/after"),
         ] {
             assert!(got.contains(&want), "{want:?} not in {got:?}");
         }

@@ -12,7 +12,7 @@ use std::path::Path;
 /// One freeze.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Freeze {
-    /// What set it: `failover`, `slo <name>`, `person`. One freeze per setter.
+    /// What set it: `failover`, `slo <name> in <region>`, `person`. One freeze per setter.
     pub by: String,
     /// Why, in words.
     pub reason: String,

@@ -17,6 +17,7 @@
 
 pub mod cloud;
 pub mod probes;
+pub mod slos;
 
 use crate::runner::journal::{self, JournalError, Kind};
 use crate::runner::{Clock, Controls, Driven, Driver, WorldError};
@@ -151,7 +152,10 @@ impl Watcher {
         Ok(())
     }
 
-    /// Watch until `stop` says so (asked every turn): take probes as they come, turn at least every `tick_ms`.
+    /// Watch until `stop` says so (asked every turn): take probes as they
+    /// come, and what `more` observed (the live SLOs' paging), and turn at
+    /// least every `tick_ms`.
+    #[allow(clippy::too_many_arguments, reason = "the loop's collaborators, each a trait")]
     pub fn run(
         &mut self,
         world: &mut dyn World,
@@ -159,9 +163,13 @@ impl Watcher {
         controls: &mut dyn Controls<Event>,
         clock: &dyn Clock,
         stop: &mut dyn FnMut(&Watcher) -> bool,
+        more: &mut dyn FnMut() -> Vec<Event>,
         tick_ms: u64,
     ) -> Result<(), JournalError> {
         while !stop(self) {
+            for event in more() {
+                self.driver.observe(event, None, clock, &feed)?;
+            }
             self.turn(world, controls, clock)?;
             let now = clock.now();
             let until = self.driver.machine.next_deadline().map_or(tick_ms, |d| d.as_millis().saturating_sub(now.as_millis())).min(tick_ms);
