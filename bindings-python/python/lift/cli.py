@@ -212,7 +212,7 @@ def cmd_drill(args: argparse.Namespace) -> int:
         out = sys.stdout if args.format == "json" else sys.stderr
         printer = watching.Printer(out, args.format)
         measured = drill.run(app, state_dir(args.state_dir), args.scenario, printer, approve=args.approve)
-        _emit(json.dumps(measured, indent=2) + "\n" if args.format == "json" else drill.text(measured), args.output)
+        _emit(json.dumps({"kind": "drill", **measured}) + "\n" if args.format == "json" else drill.text(measured), args.output)
         return EXIT_OK
     if args.scenario == "slow":
         raise ValueError("the simulator has no `slow` scenario (a slow region is an outage to it); `--live` runs it against the local target")
