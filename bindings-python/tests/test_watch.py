@@ -240,6 +240,10 @@ def test_a_burning_slo_pages_escalates_until_acked_resolves_and_freezes_deploys(
     _home(target)
     state, spec, rx = target["state"], target["dir"], target["receiver"]
     rx.requests.clear()
+    # A fresh SLO history: the drills before this test answered 503s that burned the budget.
+    for f in ("slos.json", "acks.jsonl"):
+        (watching.watch_dir(state, "drillapp") / f).unlink(missing_ok=True)
+    (state / "freezes" / "drillapp.json").unlink(missing_ok=True)
     url = lifecycle.status(state)["dataplane"]["apps"]["drillapp"]["us-east-1"]["url"]
     env = dict(os.environ, LIFT_STATE_DIR=str(state))
     log = open(state / "slo-test.log", "ab")

@@ -301,36 +301,25 @@ pub(crate) trait Bindings: Sized {
     fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self>;
 }
 
-impl Bindings for strategy::Strategy {
-    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
-        strategy::StrategyPre::new(pre.clone())?.instantiate(store)
-    }
+/// Each world's bindings, instantiated the same way.
+macro_rules! bindings {
+    ($($world:ident :: $ty:ident / $pre:ident),* $(,)?) => {$(
+        impl Bindings for $world::$ty {
+            fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
+                $world::$pre::new(pre.clone())?.instantiate(store)
+            }
+        }
+    )*};
 }
-impl Bindings for deployer::Deployer {
-    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
-        deployer::DeployerPre::new(pre.clone())?.instantiate(store)
-    }
-}
-impl Bindings for metrics::Metrics {
-    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
-        metrics::MetricsPre::new(pre.clone())?.instantiate(store)
-    }
-}
-impl Bindings for notifier::Notifier {
-    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
-        notifier::NotifierPre::new(pre.clone())?.instantiate(store)
-    }
-}
-impl Bindings for dns::Dns {
-    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
-        dns::DnsPre::new(pre.clone())?.instantiate(store)
-    }
-}
-impl Bindings for prober::Prober {
-    fn instantiate(pre: &InstancePre<State>, store: &mut Store<State>) -> wasmtime::Result<Self> {
-        prober::ProberPre::new(pre.clone())?.instantiate(store)
-    }
-}
+
+bindings!(
+    strategy::Strategy / StrategyPre,
+    deployer::Deployer / DeployerPre,
+    metrics::Metrics / MetricsPre,
+    notifier::Notifier / NotifierPre,
+    dns::Dns / DnsPre,
+    prober::Prober / ProberPre,
+);
 
 /// One live instance of a plugin, made again after any failure.
 pub(crate) struct Runner<B> {
@@ -510,43 +499,43 @@ pub struct Configured<B>(Runner<B>, Option<Vec<(String, String)>>);
 pub(crate) trait Configure: Bindings {
     fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>>;
 }
-impl Configure for deployer::Deployer {
-    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
-        self.call_configure(store, settings)
-    }
+
+/// Each configurable world's `configure`, called the same way.
+macro_rules! configure {
+    ($($world:ident :: $ty:ident),* $(,)?) => {$(
+        impl Configure for $world::$ty {
+            fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
+                self.call_configure(store, settings)
+            }
+        }
+    )*};
 }
-impl Configure for notifier::Notifier {
-    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
-        self.call_configure(store, settings)
-    }
-}
-impl Configure for dns::Dns {
-    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
-        self.call_configure(store, settings)
-    }
-}
-impl Configure for metrics::Metrics {
-    fn configure(&self, store: &mut Store<State>, settings: &[(String, String)]) -> wasmtime::Result<Result<(), String>> {
-        self.call_configure(store, settings)
-    }
-}
+
+configure!(notifier::Notifier, dns::Dns, deployer::Deployer, metrics::Metrics);
 
 #[allow(private_bounds, reason = "the worlds that take settings are the host's to list")]
 impl<B: Configure> Configured<B> {
+    /// An instance made again after a failure is configured again before its next call.
+    fn configured(&mut self) -> Result<(), PluginError> {
+        if let (None, Some(settings)) = (&self.0.live, &self.1) {
+            let settings = settings.clone();
+            let plugin = self.0.name.to_string();
+            self.0.call("configure", |b, s| b.configure(s, &settings))?.map_err(|message| PluginError::Reported {
+                plugin,
+                call: "configure".into(),
+                message,
+            })?;
+        }
+        Ok(())
+    }
+
     fn flat<T>(
         &mut self,
         call: &str,
         f: impl FnOnce(&B, &mut Store<State>) -> wasmtime::Result<Result<T, String>>,
     ) -> Result<T, PluginError> {
+        self.configured()?;
         let plugin = self.0.name.to_string();
-        if let (None, Some(settings)) = (&self.0.live, &self.1) {
-            let settings = settings.clone();
-            self.0.call("configure", |b, s| b.configure(s, &settings))?.map_err(|message| PluginError::Reported {
-                plugin: plugin.clone(),
-                call: "configure".into(),
-                message,
-            })?;
-        }
         self.0.call(call, f)?.map_err(|message| PluginError::Reported { plugin, call: call.to_string(), message })
     }
 
@@ -636,15 +625,7 @@ impl Configured<notifier::Notifier> {
     /// Deliver one notice, once: the plugin's verdict on a failure (worth another try or not)
     /// is kept; a plugin that broke is an error of its own.
     pub fn deliver_once(&mut self, notice: &Notice) -> Result<Result<(), DeliveryError>, PluginError> {
-        let plugin = self.name().to_owned();
-        if let (None, Some(settings)) = (&self.0.live, &self.1) {
-            let settings = settings.clone();
-            self.0.call("configure", |b, s| b.configure(s, &settings))?.map_err(|message| PluginError::Reported {
-                plugin: plugin.clone(),
-                call: "configure".into(),
-                message,
-            })?;
-        }
+        self.configured()?;
         self.0.call("deliver", |b, s| b.call_deliver(s, notice))
     }
 }

@@ -114,6 +114,7 @@ pub mod notifier {
 
 #[cfg(feature = "aws")]
 pub mod aws;
+pub mod dates;
 
 pub use deployer::export_deployer;
 pub use dns::export_dns;

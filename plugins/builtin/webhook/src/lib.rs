@@ -109,21 +109,9 @@ fn severity_name(s: Severity) -> &'static str {
     }
 }
 
-/// Seconds and milliseconds since the epoch as RFC 3339 (UTC), without a clock or a date library.
+/// RFC 3339 with milliseconds, as PagerDuty and the generic payload give times.
 pub fn rfc3339(ms: u64) -> String {
-    let secs = ms / 1000;
-    let (days, rem) = (secs / 86_400, secs % 86_400);
-    // Howard Hinnant's days-to-civil.
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z", rem / 3600, rem % 3600 / 60, rem % 60, ms % 1000)
+    lift_plugin_sdk::dates::rfc3339_ms(ms)
 }
 
 fn cut(text: &str, max: usize) -> String {

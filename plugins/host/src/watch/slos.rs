@@ -71,6 +71,9 @@ struct Saved {
     acks_taken: usize,
     /// SLO time's origin (wall ms).
     origin_ms: u64,
+    /// Per open page incident (`slo@region`): the escalation levels already paged.
+    #[serde(default)]
+    escalated: BTreeMap<String, Vec<usize>>,
 }
 
 struct Watched {
@@ -254,7 +257,10 @@ impl SloWatch {
                 let open_after: Vec<Severity> = firing_severities(ev);
                 let paging = open_after.contains(&Severity::Page);
                 let evidence = ev.gate().1;
-                let mut escalated: Vec<usize> = vec![];
+                if !open_after.contains(&Severity::Page) {
+                    self.saved.escalated.remove(&k);
+                }
+                let escalated = self.saved.escalated.entry(k.clone()).or_default();
                 for a in actions {
                     match a {
                         AlertAction::Fire { severity, evidence, .. } => {
