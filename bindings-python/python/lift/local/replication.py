@@ -36,7 +36,7 @@ def _key(keys: dict) -> str:
 class Replicator:
     """Replicates one global table between its replica regions."""
 
-    def __init__(self, table: str, regions: List[str], client: Callable[[str, str], object], sink: MetricSink, faults: Faults, period_s: float = 0.2):
+    def __init__(self, table: str, regions: List[str], client: Callable[[str, str], object], sink: MetricSink, faults: Faults, period_s: float = 0.5):
         self.table, self.regions = table, regions
         self._client, self._sink, self._faults = client, sink, faults
         self._period = period_s
