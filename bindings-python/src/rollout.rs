@@ -37,8 +37,13 @@ fn files(dir: &Path) -> Files {
     Files { journal: dir.join("journal.jsonl"), controls: dir.join("controls.jsonl"), memory: dir.join("world.json") }
 }
 
-/// A record as Python sees it: the machine's state replaced by its status (what a person reads).
-fn public(r: &runner::Record) -> serde_json::Value {
+/// A journal record as Python sees it (a rollout's or a watch's): the
+/// machine's state replaced by its status (what a person reads).
+pub(crate) fn public<K: lift_host::runner::Kind>(r: &lift_host::runner::journal::Record<K>) -> serde_json::Value
+where
+    K::State: lift_core::machine::Machine,
+    <K::State as lift_core::machine::Machine>::Status: serde::Serialize,
+{
     use lift_core::machine::Machine;
     let mut v = serde_json::to_value(r).unwrap_or_default();
     if let Some(o) = v.as_object_mut() {

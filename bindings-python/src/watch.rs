@@ -4,8 +4,7 @@
 
 use crate::PyApp;
 use crate::plugins::{PluginError, host};
-use crate::rollout::RolloutError;
-use lift_core::machine::Machine;
+use crate::rollout::{RolloutError, public};
 use lift_host::runner::lock::{Holder, Lock};
 use lift_host::runner::wall::{Control, FileControls, WallClock, wall_now_ms};
 use lift_host::runner::{Actor, JournalError};
@@ -22,16 +21,6 @@ fn fail(e: impl std::fmt::Display) -> PyErr {
 
 fn plugin(e: impl std::fmt::Display) -> PyErr {
     PluginError::new_err(e.to_string())
-}
-
-/// A watcher record as Python sees it: the machine replaced by its status.
-fn public(r: &watch::Record) -> serde_json::Value {
-    let mut v = serde_json::to_value(r).unwrap_or_default();
-    if let Some(o) = v.as_object_mut() {
-        o.remove("state");
-        o.insert("status".into(), serde_json::to_value(r.state.status()).unwrap_or_default());
-    }
-    v
 }
 
 /// Watch `app` as `setup` (JSON, [`Setup`]) says, journaled in `watch_dir`:

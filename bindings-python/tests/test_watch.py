@@ -19,7 +19,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from typing import Dict, List
 
 import pytest
@@ -28,6 +27,8 @@ import lift
 from lift import drill
 from lift import watch as watching
 from lift.local import LocalTarget, lifecycle
+
+import receiver
 
 SPEC = """\
 app: drillapp
@@ -71,33 +72,11 @@ def handler(event, context):
 """
 
 
-class Receiver:
-    """A loopback HTTP receiver for the notify channels: every request, recorded."""
-
-    def __init__(self):
-        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-        import threading
-
-        self.requests = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("content-length") or 0))
-                outer.requests.append({"path": self.path, "body": json.loads(body or b"{}")})
-                self.send_response(202)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+class Receiver(receiver.Receiver):
+    """The shared loopback receiver; `at` gives the bodies."""
 
     def at(self, prefix):
-        return [r["body"] for r in self.requests if r["path"].startswith(prefix)]
+        return [r["body"] for r in super().at(prefix)]
 
 
 PD_KEY = "0123456789abcdef0123456789abcdef"

@@ -146,8 +146,7 @@ pub fn deliver(name: &str, plugin: &mut Notifier, notice: &Notice, backoff: Back
         attempts += 1;
         match plugin.deliver_once(&wit(notice)) {
             Ok(Ok(())) => break None,
-            Ok(Err(DeliveryError::Retry(why))) if attempts < backoff.attempts.max(1) => {
-                let _ = why;
+            Ok(Err(DeliveryError::Retry(_))) if attempts < backoff.attempts.max(1) => {
                 std::thread::sleep(wait);
                 wait = (wait * 2).min(backoff.max);
             }

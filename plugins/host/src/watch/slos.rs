@@ -136,8 +136,7 @@ impl SloWatch {
 
     /// SLO time at wall time `wall_ms`.
     pub fn machine(&self, wall_ms: u64) -> Timestamp {
-        let o = self.saved.origin_ms;
-        Timestamp::from_millis(o + wall_ms.saturating_sub(o).saturating_mul(u64::from(self.setup.time_scale.max(1))))
+        scaled(self.saved.origin_ms, self.setup.time_scale, wall_ms)
     }
 
     /// How long one round's metrics period is on the wall clock, ms: a minute of SLO time, at least a second.
@@ -195,9 +194,7 @@ impl SloWatch {
                     Some(f) => f.get(ts).map_or(0, |pct| ((pct / 100.0) * t as f64).round() as u64),
                     None => t.saturating_sub(bad.get(ts).copied().unwrap_or(0.0).max(0.0).round() as u64),
                 };
-                let o = self.saved.origin_ms;
-                let at = Timestamp::from_millis(o + ts.saturating_sub(o).saturating_mul(u64::from(self.setup.time_scale.max(1))));
-                ev.handle(AlertEvent::Sample { good: good.min(t), total: t }, at);
+                ev.handle(AlertEvent::Sample { good: good.min(t), total: t }, scaled(self.saved.origin_ms, self.setup.time_scale, *ts));
             }
         }
         self.saved.fetched_until.insert(region.to_owned(), end);
@@ -242,10 +239,7 @@ impl SloWatch {
                                 acked.push(r.severity);
                                 let text = format!("acknowledged by {}@{}", a.actor.user, a.actor.host);
                                 let n = alert(&app, slo, &region, r.severity, Kind::AlertAcknowledged, NoticeSeverity::Info, text, vec![]);
-                                notes(format!("{}: {}", n.title, n.text));
-                                if let Some(h) = notices {
-                                    h.send(n);
-                                }
+                                tell(notes, notices, n);
                             }
                         }
                     }
@@ -270,10 +264,7 @@ impl SloWatch {
                             let sev = if severity == Severity::Page { NoticeSeverity::Page } else { NoticeSeverity::Warning };
                             let lines: Vec<String> = evidence.measurements.iter().map(ToString::to_string).collect();
                             let n = alert(&app, slo, &region, severity, Kind::AlertFiring, sev, evidence.summary.clone(), lines);
-                            notes(format!("{}: {}", n.title, n.text));
-                            if let Some(h) = notices {
-                                h.send(n);
-                            }
+                            tell(notes, notices, n);
                         }
                         AlertAction::Resolve { rule, evidence } => {
                             let Some(severity) = ev.status().rules.get(rule).map(|r| r.severity) else { continue };
@@ -290,10 +281,7 @@ impl SloWatch {
                                 evidence.summary.clone(),
                                 vec![],
                             );
-                            notes(format!("{}: {}", n.title, n.text));
-                            if let Some(h) = notices {
-                                h.send(n);
-                            }
+                            tell(notes, notices, n);
                         }
                         AlertAction::Notify { rule, level, target } => {
                             // Escalation pages: only a page rule's, once per level.
@@ -339,6 +327,19 @@ impl SloWatch {
             notes(format!("{}: {e}", self.setup.state.display()));
         }
         out
+    }
+}
+
+/// SLO time at wall time `wall_ms`: `scale` times faster from `origin_ms`.
+fn scaled(origin_ms: u64, scale: u32, wall_ms: u64) -> Timestamp {
+    Timestamp::from_millis(origin_ms + wall_ms.saturating_sub(origin_ms).saturating_mul(u64::from(scale.max(1))))
+}
+
+/// A notice, for the person watching and for the channels.
+fn tell(notes: &mut dyn FnMut(String), notices: Option<&Handle>, n: Notice) {
+    notes(format!("{}: {}", n.title, n.text));
+    if let Some(h) = notices {
+        h.send(n);
     }
 }
 
