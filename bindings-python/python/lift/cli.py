@@ -708,7 +708,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             body, params = target.prepare(app, region, pkgs)
             params.update(given)
             regions[region] = {"stack": f"{app.name}-{region}", "template": body, "parameters": sorted(params.items()), "endpoint": served.get(region, {}).get("url")}
-        settings = {"endpoint": target.url, "access-key-id": "testing", "secret-access-key": "testing", "template-bucket": target.template_bucket(app)}
+        settings = {**target.settings(), "template-bucket": target.template_bucket(app)}
         min_period = 1
 
         def on_deployed(region: str) -> None:
@@ -858,7 +858,7 @@ def cmd_watch(args: argparse.Namespace) -> int:
         if target is None:
             print(f"lift: error: no local target runs (state directory {state}); `lift local up {args.spec}` first", file=sys.stderr)
             return EXIT_INVALID
-        settings = {"endpoint": target.url, "access-key-id": "testing", "secret-access-key": "testing"}
+        settings = target.settings()
     else:
         settings = rollout.aws_settings()
         if args.endpoint:

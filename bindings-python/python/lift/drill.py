@@ -78,7 +78,7 @@ def run(app, state: Path, scenario: str, printer: watching.Printer, *, approve: 
     plane = lifecycle.DataPlaneClient.attach(state)
     if target is None or plane is None:
         raise watching.WatchError(f"no local target runs (state directory {state}); `lift local up SPEC` first")
-    settings = {"endpoint": target.url, "access-key-id": "testing", "secret-access-key": "testing"}
+    settings = target.settings()
     conf = watching.setup(app, state, "local", settings)
     name = lifecycle.name_url(state, app.name)
     if not name:
@@ -87,7 +87,9 @@ def run(app, state: Path, scenario: str, printer: watching.Printer, *, approve: 
     probe = recovery["probe"]
     interval_ms, timeout_ms = conf["probe_interval_ms"], conf["probe_timeout_ms"]
     failures = int(probe["failures"])
-    bound_ms = (failures - 1) * interval_ms + timeout_ms + interval_ms
+    # The simulator's drill of the same scenario, printed beside; it also gives the core's detection bound.
+    sim = json.loads(app._drill(SIMULATED[scenario], "1h", "json"))
+    bound_ms = sim["detection_bound_ms"]
     rpo_ms = _lift.duration_ms(str(recovery["rpo"]))
     serving = conf["serving"] or conf["regions"][0]
     other = next(r for r in conf["regions"] if r != serving)
@@ -162,7 +164,6 @@ def run(app, state: Path, scenario: str, printer: watching.Printer, *, approve: 
     first_bad = next((s for s in samples if s[1] != 200 or s[2] != serving), None)
     first_other = next((s for s in samples if s[1] == 200 and s[2] == other), None)
     failed = sum(1 for s in samples if s[1] != 200)
-    sim = json.loads(app._drill(SIMULATED[scenario], "1h", "json"))
     measured = {
         "scenario": scenario,
         "from": serving,

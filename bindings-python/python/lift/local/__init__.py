@@ -192,6 +192,10 @@ class LocalTarget:
                 self._proc.kill()
         self._proc = None
 
+    def settings(self) -> Dict[str, str]:
+        """What a plugin needs to call this emulator: its endpoint and test credentials."""
+        return {"endpoint": self.url, "access-key-id": "testing", "secret-access-key": "testing"}
+
     def client(self, service: str, region: str):
         import boto3
 
