@@ -108,7 +108,7 @@ fn spec_error(d: Vec<Diagnostic>) -> PyErr {
 }
 
 /// The one error adapter: every core error becomes a Python exception.
-fn to_py(e: AppError) -> PyErr {
+pub(crate) fn to_py(e: AppError) -> PyErr {
     match e {
         AppError::Invalid(d) => spec_error(d),
         e @ AppError::UnknownRegion { .. } => RegionError::new_err(e.to_string()),
@@ -116,7 +116,7 @@ fn to_py(e: AppError) -> PyErr {
     }
 }
 
-fn named<T: Named>(name: &str) -> PyResult<T> {
+pub(crate) fn named<T: Named>(name: &str) -> PyResult<T> {
     T::parse(name).map_err(to_py)
 }
 

@@ -28,9 +28,12 @@ fn plugin(e: impl std::fmt::Display) -> PyErr {
 /// through `dns` (optional), each configured with `settings`. `on_record`
 /// gets each journal record (JSON), `on_note` what the world does; `stop`
 /// is asked every tick (a true answer, or Ctrl-C, ends the watch).
-/// `resume` picks the journal up where it stopped. Returns the last record.
+/// `resume` picks the journal up where it stopped; `once` probes one round
+/// (enough for the detector to decide), evaluates the SLOs once, carries out
+/// what that calls for and returns, going on with the journal if there is one.
+/// Returns the last record.
 #[pyfunction]
-#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None, slos=None))]
+#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None, slos=None, once=false))]
 #[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
 pub fn watch_run(
     py: Python<'_>,
@@ -48,6 +51,7 @@ pub fn watch_run(
     stop: Option<Py<PyAny>>,
     notifier: Option<&str>,
     slos: Option<&str>,
+    once: bool,
 ) -> PyResult<String> {
     let spec = app.0.spec();
     let recovery =
@@ -113,7 +117,8 @@ pub fn watch_run(
     let out = py.detach(|| -> PyResult<String> {
         let holder = Holder { actor: Actor::this_process(), since_ms: wall_now_ms(), rollout: id.clone() };
         let _lock = Lock::acquire(&dir.join("lock"), &holder, break_lock).map_err(fail)?;
-        let (watcher, clock, controls) = if resume && journal.exists() {
+        // One round (`--once`) goes on with the watch's journal: the history is one.
+        let (watcher, clock, controls) = if (resume || once) && journal.exists() {
             let records = watch::read(&journal).map_err(fail)?;
             let origin = records.first().map(|r| r.wall_ms).unwrap_or_else(wall_now_ms);
             let clock = WallClock::new(origin, 1);
@@ -141,7 +146,10 @@ pub fn watch_run(
         let notes_out = on_note.clone();
         let mut world = CloudFailover::new(setup, d, m, verifier, Box::new(move |t| call(&notes_out, t)));
         let (tx, rx) = std::sync::mpsc::channel();
-        let probes = Probes::spawn(&probe_plugin, &endpoints, &probe_path, &config, &tx).map_err(plugin)?;
+        // One round is enough probes from each vantage point for the detector to
+        // decide either way; when the last ends, the loop ends after its turn.
+        let rounds = once.then(|| config.failures.max(config.successes).max(1));
+        let probes = Probes::spawn(&probe_plugin, &endpoints, &probe_path, &config, rounds, &tx).map_err(plugin)?;
         drop(tx);
         let mut controls = controls;
         let mut skipped = vec![];
@@ -215,10 +223,43 @@ pub fn watch_records(py: Python<'_>, watch_dir: &str) -> PyResult<String> {
     })
 }
 
+/// The SLA report of the watch in `watch_dir` (`markdown`, `json`, `html`):
+/// the live SLOs' recorded samples (`slo-samples.csv`) and the failovers of
+/// every journal the app's watches wrote (`journal.jsonl`, and those kept
+/// beside it as `journal-<ms>.jsonl`).
+#[pyfunction]
+pub fn watch_report(py: Python<'_>, app: &PyApp, watch_dir: &str, format: &str) -> PyResult<String> {
+    let format = crate::named::<lift_core::app::ReportFormat>(format)?;
+    let dir = Path::new(watch_dir);
+    py.detach(|| {
+        let samples = match std::fs::read_to_string(dir.join("slo-samples.csv")) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(fail(format!("{}: {e}", dir.join("slo-samples.csv").display()))),
+        };
+        let mut journals: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| fail(format!("{}: {e}", dir.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("journal") && n.ends_with(".jsonl")))
+            .collect();
+        journals.sort();
+        let mut failovers = vec![];
+        for j in &journals {
+            let records = watch::read(j).map_err(fail)?;
+            let (Some(first), Some(last)) = (records.first(), records.last()) else { continue };
+            let origin = first.wall_ms.saturating_sub(first.at.as_millis());
+            let status = lift_core::machine::Machine::status(&last.state);
+            failovers.extend(status.ledger.iter().map(|i| lift_core::slo::FailoverRecord::new(origin, i)));
+        }
+        app.0.watch_report(&samples, failovers, format).map_err(crate::to_py)
+    })
+}
+
 /// Register the functions.
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(watch_run, m)?)?;
     m.add_function(wrap_pyfunction!(watch_control, m)?)?;
     m.add_function(wrap_pyfunction!(watch_records, m)?)?;
+    m.add_function(wrap_pyfunction!(watch_report, m)?)?;
     Ok(())
 }

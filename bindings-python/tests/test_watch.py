@@ -163,6 +163,38 @@ def test_one_lost_vantage_point_or_flapping_probes_move_nothing(target, scenario
     assert _dns_changes(target)[before:] == []
 
 
+def test_watch_once_decides_in_one_round_acts_and_says_what_wants_a_person(target):
+    """`lift watch --once`, as cron runs it: healthy exits 0; a refused primary
+    is found down in one round and failed over (one record change, in the
+    emulator); the next round, still down, changes nothing and exits 5 again;
+    healed, the round sees it back up."""
+    _home(target)
+    state, spec = target["state"], target["dir"]
+    env = dict(os.environ, LIFT_STATE_DIR=str(state))
+    once = lambda: subprocess.run([sys.executable, "-m", "lift", "watch", str(spec), "--once", "--break-lock"], env=env, capture_output=True, text=True, timeout=120)  # noqa: E731
+    # A new watch: this test is about one round's own view of the regions.
+    (watching.watch_dir(state, "drillapp") / "journal.jsonl").unlink(missing_ok=True)
+    ok = once()
+    assert ok.returncode == 0 and "traffic on us-east-1" in ok.stderr, ok.stderr
+    before = len(_dns_changes(target))
+    plane = lifecycle.DataPlaneClient.attach(state)
+    plane.call("POST", "/faults", {"region": "us-east-1", "kind": "refuse"})
+    try:
+        down = once()
+        assert down.returncode == 5 and "attention: us-east-1 is down" in down.stderr, down.stderr
+        assert _primary_of_name(target) == "eu-west-1", down.stderr
+        assert len(_dns_changes(target)[before:]) == 1
+        still = once()
+        assert still.returncode == 5 and "attention: us-east-1 is down" in still.stderr, still.stderr
+        assert len(_dns_changes(target)[before:]) == 1, "a region known down is not failed over again"
+    finally:
+        plane.call("DELETE", "/faults")
+    healed = once()
+    assert "us-east-1 is up" in healed.stderr and "attention: us-east-1 is down" not in healed.stderr, healed.stderr
+    health = [r["event"] for r in watching.records(state, "drillapp") if r["kind"] == "result" and r["event"]["kind"] == "health"]
+    assert [(h["region"], h["to"]) for h in health] == [("us-east-1", "down"), ("us-east-1", "up")]
+
+
 def test_kill_9_mid_failover_then_resume_changes_the_record_once(target):
     """The watcher waits for a person (replication lag over the RPO): killed
     there, resumed, approved from another process; one record change in all."""
@@ -220,7 +252,7 @@ def test_a_burning_slo_pages_escalates_until_acked_resolves_and_freezes_deploys(
     state, spec, rx = target["state"], target["dir"], target["receiver"]
     rx.requests.clear()
     # A fresh SLO history: the drills before this test answered 503s that burned the budget.
-    for f in ("slos.json", "acks.jsonl"):
+    for f in ("slos.json", "acks.jsonl", "slo-samples.csv"):
         (watching.watch_dir(state, "drillapp") / f).unlink(missing_ok=True)
     (state / "freezes" / "drillapp.json").unlink(missing_ok=True)
     url = lifecycle.status(state)["dataplane"]["apps"]["drillapp"]["us-east-1"]["url"]
@@ -277,3 +309,17 @@ def test_a_burning_slo_pages_escalates_until_acked_resolves_and_freezes_deploys(
     assert len(rx.at("/manager")) == 1, "escalation stopped at its one step"
     saved = json.loads((watching.watch_dir(state, "drillapp") / "slos.json").read_text())
     assert "availability@us-east-1" in saved["evaluators"], "the budget history is saved for a restart"
+
+    # `lift report` makes the SLA report of what the watches recorded: the SLO's
+    # samples with the page that fired, and the region outage's failover.
+    r = subprocess.run([sys.executable, "-m", "lift", "report", str(spec), "--format", "json"], env=env, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    slo = report["slos"][0]
+    assert slo["name"] == "availability" and slo["counts"]["total"] > 100 and slo["met"] is False, slo["counts"]
+    assert any(i["severity"] == "page" for i in slo["incidents"]) and slo["burn_down"][-1][1] < 0, slo["incidents"]
+    outage = [f for f in report["failovers"] if f["region"] == "us-east-1" and f["to"] == "eu-west-1"]
+    assert outage and outage[0]["rto_ms"] <= outage[0]["rto_objective_ms"] and outage[0]["detected_after_ms"] > 0, report["failovers"]
+    html = subprocess.run([sys.executable, "-m", "lift", "report", str(spec), "--format", "html"], env=env, capture_output=True, text=True, timeout=60)
+    assert html.returncode == 0 and "<svg" in html.stdout and "<h2>Failovers</h2>" in html.stdout
+

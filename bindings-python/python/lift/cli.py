@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import lift
 
-EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ROLLED_BACK, EXIT_FROZEN = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_ROLLED_BACK, EXIT_FROZEN, EXIT_ATTENTION = 0, 1, 2, 3, 4, 5
 
 
 class _Style:
@@ -422,12 +422,34 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--target", choices=["local", "aws"], default="local", help="what to watch (default: the local target)")
     w.add_argument("--state-dir", metavar="DIR", help="as for lift deploy")
     w.add_argument("--for", dest="duration", metavar="DURATION", help="stop after this long (`90s`, `30m`); default: until Ctrl-C")
+    w.add_argument(
+        "--once",
+        action="store_true",
+        help="one round, for cron: probe each region from each vantage point enough times to decide, evaluate the SLOs once, "
+        "carry out what that calls for, and exit (5 when a region is down, an SLO pages or the failover waits for a person); "
+        "goes on with the watch's journal, so rounds add up to one history",
+    )
     w.add_argument("--resume", action="store_true", help="pick the watch up where its journal stops (after a crash or kill)")
     w.add_argument("--break-lock", action="store_true", help="clear a stale lock left by a watcher whose process is gone")
     w.add_argument("--endpoint", metavar="URL", help="with --target aws: an endpoint other than AWS's")
     w.add_argument("--time-scale", type=int, default=1, metavar="N", help="run the SLOs' windows, evaluations and escalation delays N times faster (demos and tests); probes and failover stay real-time")
     w.add_argument("--format", choices=["text", "json"], default="text", help="json: one JSON object per journal record and note, on stdout")
     w.set_defaults(func=cmd_watch)
+
+    rw = sub.add_parser(
+        "report",
+        help="SLA report of what `lift watch` recorded: attainment, budget burn-down, alerts, failovers with their RTO/RPO",
+        description="The SLA report of the app's watches on this target: every SLO's attainment, budget used and burn-down "
+        "from the samples the live SLOs read, the alerts that fired, the budget policy's freezes, and every failover "
+        "with its measured detection time, RTO and data-loss window against the objectives. `lift slo report` makes "
+        "the same report from a CSV of samples.",
+    )
+    rw.add_argument("spec", metavar="SPEC")
+    rw.add_argument("--target", choices=["local", "aws"], default="local", help="whose watches (default: the local target)")
+    rw.add_argument("--state-dir", metavar="DIR", help="as for lift watch")
+    rw.add_argument("--format", choices=["markdown", "json", "html"], default="markdown")
+    rw.add_argument("--output", "-o", metavar="FILE", help="write here (all or nothing) instead of standard output")
+    rw.set_defaults(func=cmd_report)
 
     ak = sub.add_parser("ack", help="acknowledge the firing SLO alerts the watch pages about: escalation stops", description="Acknowledge the firing alerts of the app (of one SLO, in one region): the watch stops escalating them and tells the channels (PagerDuty: acknowledge).")
     ak.add_argument("spec", metavar="SPEC")
@@ -699,7 +721,10 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     regions: Dict[str, Any] = {}
     on_deployed = None
     if args.target == "local":
+        from .cli_local import _needs_local_extra
         from .local import LocalTarget, _read, lifecycle
+
+        _needs_local_extra()
 
         target, fresh = LocalTarget.ensure(state)
         printer.note(f"local target {'started' if fresh else 'running'} at {target.url} (state in {state})")
@@ -879,10 +904,15 @@ def cmd_watch(args: argparse.Namespace) -> int:
     def stop() -> bool:
         return stopping.is_set() or (until is not None and time.monotonic() >= until)
 
+    if args.once and args.duration:
+        print("lift: error: --once runs one round; it takes no --for", file=sys.stderr)
+        return EXIT_USAGE
     try:
         if args.time_scale < 1 or args.time_scale > 10_000:
             raise ValueError(f"--time-scale {args.time_scale} is not between 1 and 10000")
-        last = watching.run(app, state, args.target, settings, printer, resume=args.resume, break_lock=args.break_lock, stop=stop, time_scale=args.time_scale)
+        last = watching.run(
+            app, state, args.target, settings, printer, resume=args.resume, break_lock=args.break_lock, stop=stop, time_scale=args.time_scale, once=args.once
+        )
     except KeyboardInterrupt:
         last = printer.last or {}
         print(f"lift: the watch stopped; `lift watch {args.spec} --resume` goes on from {watching.watch_dir(state, app.name) / 'journal.jsonl'}", file=sys.stderr)
@@ -894,6 +924,21 @@ def cmd_watch(args: argparse.Namespace) -> int:
         print(f"traffic on {st.get('active', '?')}; {st.get('phase', '?')}; {len(ledger)} incident(s)", file=sys.stderr)
         for i in ledger:
             print("  " + watching.incident_text(i), file=sys.stderr)
+    if args.once:
+        wanted = watching.attention(watching.records(state, app.name))
+        if args.format == "json":
+            sys.stdout.write(json.dumps({"kind": "attention", "items": wanted}) + "\n")
+        for w_ in wanted:
+            print(f"attention: {w_}", file=sys.stderr)
+        return EXIT_ATTENTION if wanted else EXIT_OK
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from . import watch as watching
+
+    app = _load(args.spec)
+    _emit(watching.report(app, _state_for(args), args.format), args.output)
     return EXIT_OK
 
 

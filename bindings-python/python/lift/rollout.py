@@ -314,7 +314,7 @@ def aws_settings() -> Dict[str, str]:
     try:
         import botocore.session
     except ImportError as e:  # pragma: no cover - depends on the install
-        raise LiftError("--target aws needs botocore for AWS's credential chain: pip install 'lift[local]' or botocore") from e
+        raise LiftError("--target aws needs botocore for AWS's credential chain: pip install 'lift-iac[local]' or botocore") from e
     creds = botocore.session.get_session().get_credentials()
     if creds is None:
         raise LiftError("no AWS credentials found (environment, ~/.aws/credentials and config, profiles): configure them, or use --target local")

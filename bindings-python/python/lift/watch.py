@@ -11,6 +11,8 @@ watches and shows what it does. Where things live, under the state directory:
     watch/<app>/journal.jsonl   every health change, runbook intent and result, fsync'd
     watch/<app>/controls.jsonl  approve/deny from other processes
     watch/<app>/slos.json       the live SLOs' evaluators (budget history), saved every round
+    watch/<app>/slo-samples.csv every point the live SLOs read (`time_ms,slo,good,total`), for `lift report`
+    watch/<app>/journal-<ms>.jsonl  the journals of earlier watches (their ledgers, for `lift report`)
     watch/<app>/acks.jsonl      `lift ack`: acknowledged alerts stop escalating
     freezes/<app>.json          the freeze the runbook sets while it fails over
 """
@@ -224,6 +226,7 @@ def slo_setup(app, state: Path, target: str, conf: Dict[str, Any], time_scale: i
         "state": str(d / "slos.json"),
         "acks": str(d / "acks.jsonl"),
         "freezes": conf["freezes"],
+        "history": str(d / "slo-samples.csv"),
     }
 
 
@@ -255,8 +258,11 @@ def run(
     break_lock: bool = False,
     stop: Optional[Callable[[], bool]] = None,
     time_scale: int = 1,
+    once: bool = False,
 ) -> Dict[str, Any]:
-    """Watch `app` until `stop()` says so (or Ctrl-C); the last record."""
+    """Watch `app` until `stop()` says so (or Ctrl-C); the last record.
+    `once`: one round of probes (enough for the detector to decide), one SLO
+    evaluation, what they call for carried out, going on with the journal."""
     from . import plugins
 
     conf = setup(app, state, target, settings)
@@ -278,6 +284,7 @@ def run(
         stop=stop,
         notifier=str(plugins.resolve("webhook")) if app.resolved().get("notify") else None,
         slos=json.dumps(slos) if slos else None,
+        once=once,
     )
     return json.loads(last) if last else {}
 
@@ -285,6 +292,33 @@ def run(
 def records(state: Path, app: str) -> List[Dict[str, Any]]:
     """The watch journal's records, each with the failover's status after it."""
     return json.loads(_lift.watch_records(str(watch_dir(state, app))))
+
+
+def attention(rs: List[Dict[str, Any]]) -> List[str]:
+    """What in the watch's records wants a person now: regions down, a
+    failover waiting for a word, SLOs paging (the last word on each)."""
+    if not rs:
+        return []
+    st = rs[-1]["status"]
+    out = [f"{r} is down" for r, up in st.get("health", []) if not up]
+    if st.get("phase") == "awaiting approval":
+        out.append("the failover waits for `lift approve` or `lift deny`")
+    paging: Dict[tuple, bool] = {}
+    for r in rs:
+        e = r.get("event") or {}
+        if r["kind"] == "result" and e.get("kind") == "slo":
+            paging[(e["slo"], e["region"])] = e["paging"]
+    out += [f"SLO {slo} pages in {region}" for (slo, region), on in sorted(paging.items()) if on]
+    return out
+
+
+def report(app, state: Path, fmt: str) -> str:
+    """The SLA report of what the app's watches recorded: the live SLOs'
+    samples and every failover's measured times (Markdown, JSON or HTML)."""
+    d = watch_dir(state, app.name)
+    if not d.is_dir():
+        raise WatchError(f"{app.name} has never been watched here ({d}); `lift watch` records what `lift report` reports")
+    return _lift.watch_report(app._inner, str(d), fmt)
 
 
 def control(state: Path, app: str, word: str) -> Path:

@@ -91,11 +91,22 @@ impl App {
 
     /// The SLA report of CSV samples (`time_ms,slo,good,total`).
     pub fn slo_report(&self, samples: &str, format: ReportFormat) -> Result<String, AppError> {
+        self.watch_report(samples, vec![], format)
+    }
+
+    /// The SLA report of what a watcher recorded: its SLO samples (the CSV of
+    /// [`App::slo_report`]) and the failovers of its ledger beside them.
+    pub fn watch_report(
+        &self,
+        samples: &str,
+        failovers: Vec<crate::slo::FailoverRecord>,
+        format: ReportFormat,
+    ) -> Result<String, AppError> {
         self.spec_diagnostics()?;
         let names: Vec<&str> = self.spec().slos.keys().map(String::as_str).collect();
         let parsed = crate::slo::parse_samples(samples, Some(&names))
             .map_err(|errors| AppError::BadArgument { what: "samples", message: errors.join("\n") })?;
-        let report = crate::slo::report(self.spec(), &parsed);
+        let report = crate::slo::report(self.spec(), &parsed).with_failovers(failovers);
         Ok(match format {
             ReportFormat::Markdown => report.to_markdown(),
             ReportFormat::Json => serde_json::to_string_pretty(&report).unwrap_or_default(),

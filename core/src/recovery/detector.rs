@@ -153,6 +153,21 @@ impl Detector {
         Detector { config, regions }
     }
 
+    /// The same detector, knowing `down` regions are down already (what a
+    /// journal recorded before a restart): every vantage point sees them down,
+    /// so they come back up only after a quorum's `successes` good probes in a row.
+    pub fn knowing_down(mut self, down: &[&str]) -> Detector {
+        for name in down {
+            if let Some(r) = self.regions.get_mut(*name) {
+                r.health = Health::Down;
+                for v in &mut r.vantages {
+                    v.down = true;
+                }
+            }
+        }
+        self
+    }
+
     /// A region's health.
     pub fn health(&self, region: &str) -> Option<Health> {
         self.regions.get(region).map(|r| r.health)

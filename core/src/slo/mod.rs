@@ -22,7 +22,7 @@ pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL, Escalation, Evalu
 pub use openslo::{import_openslo, openslo_yaml};
 pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml, sliced};
-pub use report::{Incident, MAX_SAMPLE_ERRORS, Report, Sample, SloReport, check_sample, parse_samples, report};
+pub use report::{FailoverRecord, Incident, MAX_SAMPLE_ERRORS, Report, Sample, SloReport, check_sample, parse_samples, report};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};
 pub use slicer::{SliceEvent, Slicer};
 pub use timeslices::attainment;

@@ -155,7 +155,75 @@ pub struct Report {
     pub to: u64,
     /// Per SLO.
     pub slos: Vec<SloReport>,
+    /// The failovers a watcher carried out over the report, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub failovers: Vec<FailoverRecord>,
 }
+
+/// One failover of the RTO/RPO ledger, on the wall clock.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailoverRecord {
+    /// The region that failed.
+    pub region: String,
+    /// Where traffic went.
+    pub to: String,
+    /// The first failed probe, ms since the epoch.
+    pub first_failure_ms: u64,
+    /// From the first failed probe to the detector's decision (ms).
+    pub detected_after_ms: u64,
+    /// To traffic moved (ms), if it did.
+    pub shifted_after_ms: Option<u64>,
+    /// To the new region verified serving (ms): the achieved RTO.
+    pub rto_ms: Option<u64>,
+    /// The RTO objective (ms).
+    pub rto_objective_ms: u64,
+    /// Replication lag at the failover: the writes that may be lost (ms).
+    pub data_loss_ms: Option<u64>,
+    /// The RPO objective (ms).
+    pub rpo_objective_ms: u64,
+    /// Whether the RTO and the data loss stayed within the objectives.
+    pub met: Option<bool>,
+    /// How it ended.
+    pub outcome: String,
+}
+
+impl FailoverRecord {
+    /// The record of ledger entry `i` of a machine whose time 0 was `origin_ms` on the wall clock.
+    pub fn new(origin_ms: u64, i: &crate::recovery::Incident) -> FailoverRecord {
+        let first = i.first_failure_at.as_millis();
+        let after = |t: crate::time::Timestamp| t.as_millis().saturating_sub(first);
+        FailoverRecord {
+            region: i.region.clone(),
+            to: i.to.clone(),
+            first_failure_ms: origin_ms.saturating_add(first),
+            detected_after_ms: after(i.detected_at),
+            shifted_after_ms: i.shifted_at.map(after),
+            rto_ms: i.rto_ms,
+            rto_objective_ms: i.rto_objective_ms,
+            data_loss_ms: i.data_loss_ms,
+            rpo_objective_ms: i.rpo_objective_ms,
+            met: i.met(),
+            outcome: i.outcome.clone(),
+        }
+    }
+
+    fn cells(&self) -> [String; 8] {
+        let secs = |ms: Option<u64>| ms.map_or("-".to_owned(), |m| format!("{:.2} s", m as f64 / 1000.0));
+        [
+            format!("{} → {}", self.region, self.to),
+            rfc3339(self.first_failure_ms),
+            secs(Some(self.detected_after_ms)),
+            secs(self.shifted_after_ms),
+            format!("{} (objective {})", secs(self.rto_ms), secs(Some(self.rto_objective_ms))),
+            format!("{} (RPO {})", secs(self.data_loss_ms), secs(Some(self.rpo_objective_ms))),
+            self.met.map_or("-", |m| if m { "yes" } else { "no" }).to_owned(),
+            self.outcome.clone(),
+        ]
+    }
+}
+
+const FAILOVER_HEADERS: [&str; 8] =
+    ["failover", "first failed probe", "detected", "traffic shifted", "RTO", "data-loss window", "met", "outcome"];
 
 /// The samples of SLO `name`, in time order.
 fn raw<'a>(name: &str, by_slo: &BTreeMap<&str, Vec<&Sample<'a>>>) -> Vec<Sample<'a>> {
@@ -381,7 +449,7 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
             excluded,
         });
     }
-    Report { app: spec.app.clone(), from, to, slos }
+    Report { app: spec.app.clone(), from, to, slos, failovers: vec![] }
 }
 
 impl SloReport {
@@ -408,6 +476,18 @@ fn when(ms: u64, from: u64) -> String {
 }
 
 impl Report {
+    /// The report with the watcher's failovers beside the SLOs; with no
+    /// samples, it spans the failovers.
+    pub fn with_failovers(mut self, mut failovers: Vec<FailoverRecord>) -> Report {
+        failovers.sort_by_key(|f| f.first_failure_ms);
+        if self.slos.iter().all(|s| s.counts.total == 0) && self.from == 0 && self.to == 0 {
+            self.from = failovers.first().map_or(0, |f| f.first_failure_ms);
+            self.to = failovers.last().map_or(0, |f| f.first_failure_ms.saturating_add(f.rto_ms.unwrap_or(f.detected_after_ms)));
+        }
+        self.failovers = failovers;
+        self
+    }
+
     /// Markdown.
     pub fn to_markdown(&self) -> String {
         let mut out = String::new();
@@ -448,6 +528,14 @@ impl Report {
             }
             for (at, what) in &s.policy {
                 let _ = writeln!(out, "- {}: {what}", when(*at, self.from));
+            }
+        }
+        if !self.failovers.is_empty() {
+            let _ = writeln!(out, "\n## Failovers\n\nTimes from each incident's first failed probe.\n");
+            let _ = writeln!(out, "| {} |", FAILOVER_HEADERS.join(" | "));
+            let _ = writeln!(out, "|{}", " --- |".repeat(FAILOVER_HEADERS.len()));
+            for f in &self.failovers {
+                let _ = writeln!(out, "| {} |", f.cells().join(" | "));
             }
         }
         out
@@ -511,6 +599,21 @@ impl Report {
                 }
                 out.push_str("</ul>\n");
             }
+        }
+        if !self.failovers.is_empty() {
+            out.push_str("<h2>Failovers</h2>\n<p>Times from each incident's first failed probe.</p>\n<table><tr>");
+            for h in FAILOVER_HEADERS {
+                let _ = write!(out, "<th>{h}</th>");
+            }
+            out.push_str("</tr>\n");
+            for f in &self.failovers {
+                out.push_str("<tr>");
+                for c in f.cells() {
+                    let _ = write!(out, "<td>{}</td>", esc(&c));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</table>\n");
         }
         out.push_str("</body></html>\n");
         out

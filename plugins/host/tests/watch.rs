@@ -191,3 +191,48 @@ fn a_failover_becomes_a_page_and_its_question_another_with_the_lag() {
     assert!(notices[1].title.starts_with("shop: failed over from r0 to r1"), "{:?}", notices[1]);
     assert_eq!(notices[0].dedup_key, notices[1].dedup_key, "one incident, one key");
 }
+
+/// The health changes journaled at `path`, as `(region, "up"|"down")`.
+fn health_changes(path: &Path) -> Vec<(String, &'static str)> {
+    use lift_core::recovery::Health;
+    watch::read(path)
+        .unwrap()
+        .iter()
+        .filter_map(|r| match &r.entry {
+            Entry::Result { event: Event::Health(t), .. } => Some((t.region.clone(), if t.to == Health::Up { "up" } else { "down" })),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn resumed_it_remembers_a_region_down_and_sees_it_come_back() {
+    let path = tmp("down-then-resume");
+    let clock = JumpClock::at(0);
+    let mut w = Watcher::start(&recovery(), header(), None, &path, &clock).unwrap();
+    let mut world = SimWorld::default();
+    drive(&mut w, &mut world, &clock, 0, 30);
+    assert_eq!(health_changes(&path), [("r0".to_owned(), "down")]);
+    drop(w);
+    // A restart while r0 still fails: nothing new to say about it.
+    let clock = JumpClock::at(30_000);
+    let (mut w, _) = Watcher::resume(&recovery(), &path, &clock).unwrap();
+    drive(&mut w, &mut world, &clock, 31, 40);
+    assert_eq!(health_changes(&path), [("r0".to_owned(), "down")], "a region known down is not found down again");
+    drop(w);
+    // Another restart, and r0 answers again: two good probes in a row from a quorum bring it back.
+    let clock = JumpClock::at(40_000);
+    let (mut w, _) = Watcher::resume(&recovery(), &path, &clock).unwrap();
+    for s in 41..45u64 {
+        clock.sleep_until(Timestamp::from_millis(s * 1000), u64::MAX);
+        for v in ["vp-1", "vp-2", "vp-3"] {
+            for r in ["r0", "r1"] {
+                w.observe(&Probe { region: r.into(), vantage: v.into(), ok: true, latency_ms: 20 }, &clock).unwrap();
+            }
+        }
+        w.turn(&mut world, &mut (), &clock).unwrap();
+    }
+    assert_eq!(health_changes(&path), [("r0".to_owned(), "down"), ("r0".to_owned(), "up")]);
+    assert!(w.status().health.iter().all(|(_, up)| *up), "{:?}", w.status());
+    assert!(world.repeats.is_empty());
+}

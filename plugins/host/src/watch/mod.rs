@@ -104,10 +104,14 @@ impl Watcher {
     }
 
     /// Pick up the watch journaled at `path`: the failover machine as it was
-    /// (mid-runbook, its step owed under its first ID), a fresh detector.
+    /// (mid-runbook, its step owed under its first ID), a fresh detector that
+    /// knows which regions were down.
     pub fn resume(recovery: &lift_core::spec::Recovery, path: &Path, clock: &dyn Clock) -> Result<(Watcher, Started), JournalError> {
         let (driver, header) = Driver::<WatchJournal>::open(path, |h: &Started| h.watch.clone(), clock)?;
-        let detector = Detector::new(ProbeConfig::from_spec(&recovery.probe), &header.regions);
+        // A region the journal saw go down stays down until probes show it back.
+        let health = driver.machine.status().health;
+        let down: Vec<&str> = health.iter().filter(|(_, up)| !up).map(|(r, _)| r.as_str()).collect();
+        let detector = Detector::new(ProbeConfig::from_spec(&recovery.probe), &header.regions).knowing_down(&down);
         Ok((Watcher { driver, detector }, header))
     }
 

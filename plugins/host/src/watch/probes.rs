@@ -19,12 +19,14 @@ pub struct Probes {
 
 impl Probes {
     /// Probe `path` on each region's endpoint (`(region, base URL)`) from every
-    /// vantage point of `config`, through `plugin`, sending results to `to`.
+    /// vantage point of `config`, through `plugin`, sending results to `to`;
+    /// `rounds` probes from each thread and then it ends, or until stopped.
     pub fn spawn(
         plugin: &Plugin,
         endpoints: &[(String, String)],
         path: &str,
         config: &ProbeConfig,
+        rounds: Option<u32>,
         to: &Sender<Probe>,
     ) -> Result<Probes, PluginError> {
         let stop = Arc::new(AtomicBool::new(false));
@@ -45,7 +47,9 @@ impl Probes {
                 let offset = interval.mul_f64(i as f64 / n as f64);
                 let thread = std::thread::Builder::new().name(format!("probe-{region}-{vantage}")).spawn(move || {
                     let mut next = Instant::now() + offset;
-                    while !stop.load(Ordering::Relaxed) {
+                    let mut owed = rounds.unwrap_or(u32::MAX);
+                    while owed > 0 && !stop.load(Ordering::Relaxed) {
+                        owed = owed.saturating_sub(1);
                         sleep_until(next, &stop);
                         if stop.load(Ordering::Relaxed) {
                             break;

@@ -27,6 +27,7 @@ use lift_core::spec::{Budgeting, Spec};
 use lift_core::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// Where the SLOs' numbers come from and where their state goes.
@@ -46,6 +47,10 @@ pub struct SloSetup {
     pub acks: PathBuf,
     /// The app's freeze file.
     pub freezes: PathBuf,
+    /// Where every point read is appended as a sample (`time_ms,slo,good,total`,
+    /// the CSV `lift slo report` reads), for `lift report`.
+    #[serde(default)]
+    pub history: Option<PathBuf>,
 }
 
 /// A person's acknowledgement, as `lift ack` writes it.
@@ -74,6 +79,10 @@ struct Saved {
     /// Per open page incident (`slo@region`): the escalation levels already paged.
     #[serde(default)]
     escalated: BTreeMap<String, Vec<usize>>,
+    /// The history's length when this state was saved: what lies past it came
+    /// from a round whose state was lost, and is read again.
+    #[serde(default)]
+    history_bytes: u64,
 }
 
 struct Watched {
@@ -90,6 +99,8 @@ pub struct SloWatch {
     saved: Saved,
     /// Paging now, per `slo@region`, as last told to the failover machine.
     paging: BTreeMap<String, bool>,
+    /// This round's samples, for the history.
+    read: String,
 }
 
 fn severity_name(s: Severity) -> &'static str {
@@ -131,7 +142,27 @@ impl SloWatch {
                     .or_insert_with(|| Evaluator::for_slo(&w.spec, Escalation { steps: steps.clone() }));
             }
         }
-        SloWatch { setup, slos, saved, paging: BTreeMap::new() }
+        if let Some(h) = &setup.history {
+            // Samples past the saved state's length belong to a round the state never saw: they will be read again.
+            if let Ok(f) = std::fs::OpenOptions::new().write(true).open(h) {
+                let _ = f.set_len(saved.history_bytes);
+            }
+        }
+        SloWatch { setup, slos, saved, paging: BTreeMap::new(), read: String::new() }
+    }
+
+    /// Append this round's samples to the history, durably, before the state that counts them is saved.
+    fn keep_history(&mut self) -> std::io::Result<()> {
+        use std::io::Write;
+        let Some(path) = &self.setup.history else { return Ok(()) };
+        if self.read.is_empty() {
+            return Ok(());
+        }
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        f.write_all(std::mem::take(&mut self.read).as_bytes())?;
+        f.sync_data()?;
+        self.saved.history_bytes = f.metadata()?.len();
+        Ok(())
     }
 
     /// SLO time at wall time `wall_ms`.
@@ -194,7 +225,9 @@ impl SloWatch {
                     Some(f) => f.get(ts).map_or(0, |pct| ((pct / 100.0) * t as f64).round() as u64),
                     None => t.saturating_sub(bad.get(ts).copied().unwrap_or(0.0).max(0.0).round() as u64),
                 };
-                ev.handle(AlertEvent::Sample { good: good.min(t), total: t }, scaled(self.saved.origin_ms, self.setup.time_scale, *ts));
+                let at = scaled(self.saved.origin_ms, self.setup.time_scale, *ts);
+                ev.handle(AlertEvent::Sample { good: good.min(t), total: t }, at);
+                let _ = writeln!(self.read, "{},{},{},{t}", at.as_millis(), w.name, good.min(t));
             }
         }
         self.saved.fetched_until.insert(region.to_owned(), end);
@@ -322,6 +355,9 @@ impl SloWatch {
                     out.push(FailoverEvent::Slo { region: region.clone(), slo: slo.clone(), paging, evidence });
                 }
             }
+        }
+        if let Err(e) = self.keep_history() {
+            notes(format!("the SLO history could not be kept: {e}"));
         }
         if let Err(e) = write_atomic(&self.setup.state, &self.saved) {
             notes(format!("{}: {e}", self.setup.state.display()));
