@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+import lift
 from lift import package as packaging
 from lift.local import LocalTarget, alive, lifecycle
 from lift.local.traffic import send
@@ -559,3 +560,73 @@ def test_workers_die_with_a_killed_data_plane_and_the_next_up_serves_again(local
     again = lifecycle.up(str(local["probe_dir"]), state)
     assert again["regions"]["us-east-1"]["url"] == url
     assert _get(url + "/ok")[0] == 200
+
+
+VAULT_SPEC = """\
+app: vault
+regions: { primary: us-east-1, standby: [eu-west-1] }
+secrets:
+  db: { ssm: /vault/db-password }
+  stripe: { secretsmanager: vault/stripe, key: api_key }
+functions:
+  web:
+    runtime: python3.12
+    handler: web.handler
+    code: ./src
+    timeout: 5s
+    environment:
+      DB_PASSWORD_PARAMETER: ${secrets.db.name}
+      STRIPE_SECRET: ${secrets.stripe.arn}
+      STRIPE_SECRET_KEY: ${secrets.stripe.key}
+    access: { secrets.db: read, secrets.stripe: read }
+http:
+  auth: none
+  routes: { "GET /secrets": web }
+"""
+
+VAULT_CODE = """\
+import hashlib, json, os
+import boto3
+def handler(event, context):
+    db = boto3.client("ssm").get_parameter(Name=os.environ["DB_PASSWORD_PARAMETER"], WithDecryption=True)["Parameter"]["Value"]
+    doc = boto3.client("secretsmanager").get_secret_value(SecretId=os.environ["STRIPE_SECRET"])["SecretString"]
+    stripe = json.loads(doc)[os.environ["STRIPE_SECRET_KEY"]]
+    digest = lambda v: hashlib.sha256(v.encode()).hexdigest()
+    return {"statusCode": 200, "body": json.dumps({"db": digest(db), "stripe": digest(stripe)})}
+"""
+
+
+def test_secrets_are_read_at_run_time_and_their_values_are_in_no_output(local, tmp_path):
+    """The values live only in the emulator's SSM and Secrets Manager: the
+    handler reads them through the names its environment gives, and neither
+    value appears in any synthesized format, in the deployed templates or in
+    the function's configuration (read through the emulator's own APIs)."""
+    import hashlib
+
+    target, state = local["target"], local["state"]
+    db, stripe = "db-pw-" + os.urandom(8).hex(), "sk_test_" + os.urandom(12).hex()
+    for region in ("us-east-1", "eu-west-1"):
+        target.client("ssm", region).put_parameter(Name="/vault/db-password", Value=db, Type="SecureString", Overwrite=True)
+        target.client("secretsmanager", region).create_secret(Name="vault/stripe", SecretString=json.dumps({"api_key": stripe}))
+    app_dir = tmp_path / "vault"
+    (app_dir / "src").mkdir(parents=True)
+    (app_dir / "lift.yaml").write_text(VAULT_SPEC)
+    (app_dir / "src" / "web.py").write_text(VAULT_CODE)
+    served = lifecycle.up(str(app_dir), state)
+    digest = lambda v: hashlib.sha256(v.encode()).hexdigest()  # noqa: E731
+    for region in ("us-east-1", "eu-west-1"):
+        status, body, _ = _get(served["regions"][region]["url"] + "/secrets")
+        assert status == 200, body
+        assert json.loads(body) == {"db": digest(db), "stripe": digest(stripe)}
+    app = lift.load(app_dir)
+    assert not [d for d in app.validate() if d.code == "W405"]
+    for fmt in ("cloudformation", "cloudformation-yaml", "terraform", "terraform-json", "pulumi", "cdk"):
+        for region in app.regions:
+            out = app.synth(fmt, region=region, text=True)
+            assert db not in out and stripe not in out and "/vault/db-password" in out, (fmt, region)
+    for region in ("us-east-1", "eu-west-1"):
+        template = json.dumps(target.client("cloudformation", region).get_template(StackName=f"vault-{region}")["TemplateBody"])
+        fn = _stack_resource(target, f"vault-{region}", region, "WebFunction")
+        config = json.dumps(target.client("lambda", region).get_function_configuration(FunctionName=fn))
+        for text in (template, config):
+            assert db not in text and stripe not in text and "/vault/db-password" in text, region

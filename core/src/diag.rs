@@ -178,6 +178,9 @@ pub enum Code {
     PublicExposure,
     /// An IAM statement uses a wildcard.
     WildcardIam,
+    /// A literal that looks like a secret (by its name or its shape) would be
+    /// written in plain text into every template.
+    PlaintextSecret,
     /// A region is listed twice or is not a known AWS region.
     BadRegion,
     /// An SLO alert rule can never fire, or the budget is tiny.
@@ -205,12 +208,13 @@ impl Code {
             Code::Retention => "W402",
             Code::PublicExposure => "W403",
             Code::WildcardIam => "W404",
+            Code::PlaintextSecret => "W405",
             Code::SloRule => "W501",
         }
     }
 
     /// Every code, for documentation.
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::Syntax,
         Code::DuplicateKey,
         Code::UnknownField,
@@ -228,6 +232,7 @@ impl Code {
         Code::Retention,
         Code::PublicExposure,
         Code::WildcardIam,
+        Code::PlaintextSecret,
         Code::SloRule,
     ];
 }

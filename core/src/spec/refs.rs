@@ -21,6 +21,8 @@ pub enum Kind {
     Topic,
     /// `http` (there is one API).
     Http,
+    /// `secrets.NAME`.
+    Secret,
 }
 
 impl Kind {
@@ -32,6 +34,7 @@ impl Kind {
             Kind::Queue => "queues",
             Kind::Topic => "topics",
             Kind::Http => "http",
+            Kind::Secret => "secrets",
         }
     }
 
@@ -43,6 +46,8 @@ impl Kind {
             Kind::Queue => &["url", "arn", "name"],
             Kind::Topic => &["arn", "name"],
             Kind::Http => &["url"],
+            // Where it is kept, for the code to read at run time; never the value.
+            Kind::Secret => &["name", "arn", "key"],
         }
     }
 
@@ -53,6 +58,7 @@ impl Kind {
             "queues" => Kind::Queue,
             "topics" => Kind::Topic,
             "http" => Kind::Http,
+            "secrets" => Kind::Secret,
             _ => return None,
         })
     }
@@ -78,12 +84,12 @@ pub enum Piece {
 
 /// Parse an `access` key such as `tables.orders`.
 pub fn parse_target(text: &str) -> Result<Target, String> {
-    let (section, name) = text
-        .split_once('.')
-        .ok_or_else(|| format!("`{text}` is not a reference; write `tables.NAME`, `queues.NAME`, `topics.NAME` or `functions.NAME`"))?;
-    let kind = Kind::parse(section)
-        .filter(|k| *k != Kind::Http)
-        .ok_or_else(|| format!("`{section}` is not something a function can access; use `tables`, `queues`, `topics` or `functions`"))?;
+    let (section, name) = text.split_once('.').ok_or_else(|| {
+        format!("`{text}` is not a reference; write `tables.NAME`, `queues.NAME`, `topics.NAME`, `functions.NAME` or `secrets.NAME`")
+    })?;
+    let kind = Kind::parse(section).filter(|k| *k != Kind::Http).ok_or_else(|| {
+        format!("`{section}` is not something a function can access; use `tables`, `queues`, `topics`, `functions` or `secrets`")
+    })?;
     Ok(Target { kind, name: name.to_owned() })
 }
 
@@ -105,6 +111,15 @@ pub fn parse_interpolation(text: &str) -> Result<Vec<Piece>, String> {
             let parts: Vec<&str> = body.split('.').collect();
             let (target, attr) = match parts.as_slice() {
                 ["http", attr] => (Target { kind: Kind::Http, name: String::new() }, *attr),
+                // A secret's value never goes into an environment: it would be plain text in every
+                // template and in the function's configuration.
+                ["secrets", name] | ["secrets", name, "value"] => {
+                    return Err(format!(
+                        "`${{{body}}}` would put the secret's value in plain text in every template and in the function's \
+                         configuration; pass `${{secrets.{name}.name}}` and read the value at run time (grant \
+                         `access: {{ secrets.{name}: read }}`)"
+                    ));
+                }
                 [section, name, attr] => {
                     let kind = Kind::parse(section)
                         .filter(|k| *k != Kind::Http)
@@ -146,6 +161,7 @@ impl Spec {
             Kind::Queue => self.queues.keys().map(String::as_str).collect(),
             Kind::Topic => self.topics.keys().map(String::as_str).collect(),
             Kind::Http => self.http.iter().map(|_| "").collect(),
+            Kind::Secret => self.secrets.keys().map(String::as_str).collect(),
         }
     }
 
@@ -157,6 +173,7 @@ impl Spec {
             Kind::Table => self.tables.contains_key(&t.name),
             Kind::Queue => self.queues.contains_key(&t.name),
             Kind::Topic => self.topics.contains_key(&t.name),
+            Kind::Secret => self.secrets.contains_key(&t.name),
         }
     }
 

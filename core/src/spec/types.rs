@@ -43,6 +43,10 @@ pub struct Spec {
     /// SNS topics, by name.
     #[serde(default)]
     pub topics: BTreeMap<String, Topic>,
+    /// Secrets the functions read at run time, by name: where each is kept
+    /// (never its value). `access: { secrets.NAME: read }` grants exactly it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub secrets: BTreeMap<String, Secret>,
     /// The network the functions with `vpc: true` run in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<Network>,
@@ -926,6 +930,35 @@ pub struct DeadLetter {
 
 fn default_max_receives() -> u32 {
     5
+}
+
+/// Where a secret is kept: an SSM Parameter Store `SecureString` or a
+/// Secrets Manager secret (exactly one).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Secret {
+    /// The parameter's name, such as `/shop/db-password`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssm: Option<String>,
+    /// The secret's name, such as `shop/db`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secretsmanager: Option<String>,
+    /// The key to read in a secret that holds JSON, such as `password`
+    /// (for the function's own code: `${secrets.NAME.key}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// The customer-managed KMS key that encrypts it, by key ARN: reading
+    /// the secret is then granted `kms:Decrypt` on that key too. Without it,
+    /// the service's AWS-managed key, which needs no grant.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+}
+
+impl Secret {
+    /// The parameter's or the secret's name.
+    pub fn stored_name(&self) -> String {
+        self.ssm.clone().or_else(|| self.secretsmanager.clone()).unwrap_or_default()
+    }
 }
 
 /// An SNS topic, encrypted with the AWS-managed key.

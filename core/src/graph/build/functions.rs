@@ -24,6 +24,11 @@ impl Builder<'_> {
             if let Some(s) = self.access_statement(t, *access) {
                 statements.push(s);
             }
+            // A secret under a customer-managed key is read through it.
+            let kms = (t.kind == Kind::Secret).then(|| self.spec.secrets.get(&t.name).and_then(|s| s.kms_key.clone())).flatten();
+            if let Some(key) = kms {
+                statements.push(Statement { actions: vec![Cow::Borrowed("kms:Decrypt")], resources: vec![in_region(&key)] });
+            }
         }
         for trigger in &f.triggers {
             if let Trigger::Queue(q) = trigger {
@@ -71,14 +76,7 @@ impl Builder<'_> {
             }
             FunctionCode::S3(s3) => {
                 // Lambda reads code from a bucket in its own region: `{region}` names it.
-                let mut parts = vec![];
-                for (i, piece) in s3.bucket.split("{region}").enumerate() {
-                    if i > 0 {
-                        parts.push(Expr::Pseudo(Pseudo::Region));
-                    }
-                    parts.push(Expr::s(piece));
-                }
-                (Expr::Join(parts).simplify(), Expr::s(s3.key.clone()), Expr::s(s3.key.clone()))
+                (in_region(&s3.bucket), Expr::s(s3.key.clone()), Expr::s(s3.key.clone()))
             }
         };
         let environment = f
@@ -285,10 +283,27 @@ impl Builder<'_> {
             }
             (Kind::Topic, Access::Publish) => (strs(&["sns:Publish"]), vec![arn]),
             (Kind::Function, Access::Invoke) => (strs(&["lambda:InvokeFunction"]), vec![arn]),
+            (Kind::Secret, Access::Read) => match self.spec.secrets.get(&t.name) {
+                Some(s) if s.ssm.is_some() => (strs(&["ssm:GetParameter"]), vec![arn]),
+                // The secret's full ARN ends in `-` and six characters the service chose.
+                _ => (strs(&["secretsmanager:GetSecretValue"]), vec![Expr::Join(vec![arn, Expr::s("-??????")]).simplify()]),
+            },
             _ => return None,
         };
         Some(Statement { actions, resources })
     }
+}
+
+/// `text` with each `{region}` standing for the region of the template.
+fn in_region(text: &str) -> Expr {
+    let mut parts = vec![];
+    for (i, piece) in text.split("{region}").enumerate() {
+        if i > 0 {
+            parts.push(Expr::Pseudo(Pseudo::Region));
+        }
+        parts.push(Expr::s(piece));
+    }
+    Expr::Join(parts).simplify()
 }
 
 /// The first 12 hex digits of the SHA-256 of a function's configuration as

@@ -231,6 +231,27 @@ impl Builder<'_> {
                 }
             }
             Kind::Http => Expr::r("HttpApi", Attr::Endpoint),
+            Kind::Secret => {
+                let secret = self.spec.secrets.get(&t.name)?;
+                match attr {
+                    "name" => Expr::s(secret.stored_name()),
+                    "key" => Expr::s(secret.key.clone().unwrap_or_default()),
+                    // Kept in each region under the same name (or replicated there).
+                    _ => match (&secret.ssm, &secret.secretsmanager) {
+                        (Some(name), _) => Expr::arn(
+                            "ssm",
+                            Expr::Pseudo(Pseudo::Region),
+                            vec![Expr::s(format!("parameter/{}", name.trim_start_matches('/')))],
+                        ),
+                        // A partial ARN: the service adds six random characters; GetSecretValue takes it as it is.
+                        (None, _) => Expr::arn(
+                            "secretsmanager",
+                            Expr::Pseudo(Pseudo::Region),
+                            vec![Expr::s(format!("secret:{}", secret.stored_name()))],
+                        ),
+                    },
+                }
+            }
         })
     }
 }

@@ -41,6 +41,7 @@ impl Rules<'_> {
                     Kind::Topic => &[Access::Publish],
                     Kind::Function => &[Access::Invoke],
                     Kind::Http => &[],
+                    Kind::Secret => &[Access::Read],
                 };
                 if !allowed.contains(access) {
                     let list = allowed.iter().map(|a| format!("`{}`", a.as_str())).collect::<Vec<_>>().join(", ");
@@ -75,7 +76,11 @@ impl Rules<'_> {
                     );
                 }
                 match value.pieces() {
-                    Err(msg) => self.err(Code::DanglingRef, ptr, msg.to_owned(), Some("write `$${` for a literal `${`".into())),
+                    Err(msg) => {
+                        // A refused secret's value has its own fix in the message.
+                        let hint = (!msg.contains("${secrets.")).then(|| "write `$${` for a literal `${`".to_owned());
+                        self.err(Code::DanglingRef, ptr, msg.to_owned(), hint);
+                    }
                     Ok(pieces) => {
                         for piece in pieces {
                             if let Piece::Ref(t, _) = piece {

@@ -15,6 +15,7 @@ mod network;
 mod notify;
 mod recovery;
 mod rollout;
+mod secrets;
 mod slos;
 
 /// AWS commercial regions Lift deploys to.
@@ -93,6 +94,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.slos();
     v.recovery();
     v.notify();
+    v.secrets();
     out.extend(super::caps::caps(spec));
     out
 }
@@ -246,5 +248,6 @@ fn singular(k: Kind) -> &'static str {
         Kind::Queue => "queue",
         Kind::Topic => "topic",
         Kind::Http => "HTTP API",
+        Kind::Secret => "secret",
     }
 }
