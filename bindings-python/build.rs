@@ -24,6 +24,11 @@ fn main() {
     }
 }
 
+/// The plugins the package ships, by manifest name: an sdist has no
+/// `plugins/builtin` to list them from, so they are named here, and a
+/// checkout's build fails if the two disagree.
+const SHIPPED: [&str; 6] = ["business-hours", "cloudformation", "cloudwatch", "http-prober", "route53", "webhook"];
+
 fn package() -> Result<(), String> {
     let here = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").map_err(|e| e.to_string())?);
     let root = here.parent().ok_or("the crate has no parent directory")?.to_path_buf();
@@ -43,7 +48,17 @@ fn package() -> Result<(), String> {
         println!("cargo::rerun-if-changed={}", p.display());
     }
     let checkout = root.join("scripts/build-plugins").is_file() && root.join("plugins/builtin").is_dir();
-    let plugins = shipped_plugins(&root, &lift);
+    if checkout {
+        let mut names = builtin_names(&root);
+        names.sort();
+        if names != SHIPPED {
+            return Err(format!("plugins/builtin holds {names:?}, but build.rs ships {SHIPPED:?}: make them agree"));
+        }
+    }
+    let plugins: Vec<PathBuf> = SHIPPED
+        .iter()
+        .flat_map(|n| [lift.join("plugins").join(format!("{n}.wasm")), lift.join("plugins").join(format!("{n}.toml"))])
+        .collect();
     let page = [lift.join("preview/index.html"), lift.join("preview/pkg/lift_wasm_bg.wasm")];
     if !checkout {
         let missing: Vec<String> = plugins.iter().chain(&page).filter(|p| !p.is_file()).map(|p| p.display().to_string()).collect();
@@ -67,19 +82,15 @@ fn package() -> Result<(), String> {
     Ok(())
 }
 
-/// The packaged files of every plugin under `plugins/builtin` (each `NAME.wasm` and `NAME.toml`).
-fn shipped_plugins(root: &Path, lift: &Path) -> Vec<PathBuf> {
-    let mut out = vec![];
-    let Ok(dirs) = std::fs::read_dir(root.join("plugins/builtin")) else { return out };
-    for dir in dirs.flatten() {
-        let manifest = std::fs::read_to_string(dir.path().join("plugin.toml")).unwrap_or_default();
-        let name = manifest.lines().find_map(|l| l.strip_prefix("name = \"").and_then(|r| r.strip_suffix('"')));
-        if let Some(name) = name {
-            out.push(lift.join("plugins").join(format!("{name}.wasm")));
-            out.push(lift.join("plugins").join(format!("{name}.toml")));
-        }
-    }
-    out
+/// The manifest name of every plugin under `plugins/builtin`.
+fn builtin_names(root: &Path) -> Vec<String> {
+    let Ok(dirs) = std::fs::read_dir(root.join("plugins/builtin")) else { return vec![] };
+    dirs.flatten()
+        .filter_map(|dir| {
+            let manifest = std::fs::read_to_string(dir.path().join("plugin.toml")).ok()?;
+            manifest.lines().find_map(|l| l.strip_prefix("name = \"").and_then(|r| r.strip_suffix('"')).map(str::to_owned))
+        })
+        .collect()
 }
 
 /// Whether any of `outputs` is missing or older than the newest file under `sources`.

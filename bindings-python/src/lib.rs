@@ -414,6 +414,12 @@ fn diagnostic_codes() -> Vec<&'static str> {
     lift_core::diag::Code::ALL.iter().map(|c| c.as_str()).collect()
 }
 
+/// Every diagnostic code with what it means, in a few words.
+#[pyfunction]
+fn diagnostic_code_summaries() -> Vec<(&'static str, &'static str)> {
+    lift_core::diag::Code::ALL.iter().map(|c| (c.as_str(), c.summary())).collect()
+}
+
 /// Output formats `synth` accepts (canonical names).
 #[pyfunction]
 fn formats() -> Vec<&'static str> {
@@ -436,6 +442,7 @@ fn _lift(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(schema, m)?)?;
     m.add_function(wrap_pyfunction!(formats, m)?)?;
     m.add_function(wrap_pyfunction!(diagnostic_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(diagnostic_code_summaries, m)?)?;
     m.add_function(wrap_pyfunction!(format_name, m)?)?;
     m.add_function(wrap_pyfunction!(format_syntax, m)?)?;
     m.add_function(wrap_pyfunction!(import_openslo, m)?)?;

@@ -17,15 +17,15 @@ def test_help_lists_the_commands(run):
 def test_validate_ok_is_exit_0(run):
     r = run("validate", "examples/shop")
     assert r.returncode == 0, r.stderr
-    assert "ok (shop, 2 region(s)" in r.stderr
+    assert "ok (shop, 2 region(s)" in r.stdout
 
 
 def test_validate_prints_like_a_compiler_and_exits_1(run):
     r = run("validate", "examples/invalid/unknown-fields.yaml")
     assert r.returncode == 1
-    assert "examples/invalid/unknown-fields.yaml:10:5: error[E101]: unknown field `memroy`" in r.stderr
-    assert "hint: did you mean `memory`?" in r.stderr
-    assert "5 error(s), 0 warning(s)" in r.stderr
+    assert "examples/invalid/unknown-fields.yaml:10:5: error[E101]: unknown field `memroy`" in r.stdout
+    assert "hint: did you mean `memory`?" in r.stdout
+    assert "5 error(s), 0 warning(s)" in r.stdout
 
 
 def test_validate_json_for_tools(run):
@@ -42,7 +42,7 @@ def test_validate_json_for_tools(run):
 def test_warnings_do_not_fail(run):
     r = run("validate", "examples/minimal")
     assert r.returncode == 0
-    assert "warning[W403]" in r.stderr
+    assert "warning[W403]" in r.stdout
 
 
 def test_usage_errors_exit_2(run, tmp_path):

@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import tarfile
 import sys
 import time
 import urllib.request
@@ -124,3 +125,45 @@ def test_the_preview_page_is_served_from_the_installed_wheel(venv):
         p.terminate()
         p.wait(timeout=10)
     assert os.path.exists(venv["bin"] / "lift")
+
+
+def _sdist(tmp_path) -> Path:
+    out = tmp_path / "sdist"
+    r = subprocess.run([sys.executable, "-m", "maturin", "sdist", "--out", str(out), "-m", str(ROOT / "bindings-python" / "Cargo.toml")], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    return next(out.glob("*.tar.gz"))
+
+
+def _install(tmp_path, what: Path) -> subprocess.CompletedProcess:
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+    # The build's own maturin, from the registry as pip would get it, into the fresh venv; no isolation so it is the one used.
+    subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "maturin>=1.9,<2"], check=True, timeout=600)
+    return subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", "--no-build-isolation", str(what)], capture_output=True, text=True, timeout=1800)
+
+
+def test_an_sdist_carries_the_plugins_and_the_page_and_builds_a_complete_package(tmp_path):
+    sdist = _sdist(tmp_path)
+    names = tarfile.open(sdist).getnames()
+    assert any(n.endswith("python/lift/plugins/webhook.wasm") for n in names) and any(n.endswith("python/lift/preview/index.html") for n in names)
+    assert not any("/plugins/builtin/" in n for n in names), "the plugins' sources are not in it: what it ships is"
+    r = _install(tmp_path, sdist)
+    assert r.returncode == 0, r.stderr[-3000:]
+    listed = subprocess.run([str(tmp_path / "venv" / "bin" / "lift"), "plugin", "list"], capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0 and "webhook" in listed.stdout, listed.stderr
+
+
+def test_an_sdist_without_what_it_ships_stops_the_build_and_says_why(tmp_path):
+    sdist = _sdist(tmp_path)
+    src = tmp_path / "src"
+    with tarfile.open(sdist) as t:
+        t.extractall(src, filter="data")
+    (top,) = list(src.iterdir())
+    shutil.rmtree(top / "python" / "lift" / "plugins")
+    # The tests share one cargo target directory, where the build of the complete sdist
+    # (same package, same relative paths, tar's old mtimes) looks fresh for this tree too:
+    # a build script newer than that build runs again, as it would in a user's fresh target.
+    (top / "bindings-python" / "build.rs").touch()
+    r = _install(tmp_path, top)
+    assert r.returncode != 0
+    assert "lacks what `lift` needs at run time" in r.stderr and "plugins/webhook.wasm" in r.stderr, r.stderr[-3000:]

@@ -213,6 +213,31 @@ impl Code {
         }
     }
 
+    /// What the code means, in a few words (SARIF's rule descriptions).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Code::Syntax => "not valid YAML or JSON",
+            Code::DuplicateKey => "a key appears twice in one mapping",
+            Code::UnknownField => "unknown field",
+            Code::MissingField => "missing field",
+            Code::WrongType => "wrong type",
+            Code::BadValue => "bad value",
+            Code::OutOfRange => "out of range",
+            Code::DanglingRef => "dangling reference",
+            Code::Cycle => "dependency cycle",
+            Code::BadName => "a name breaks the naming rules",
+            Code::Conflict => "two things collide",
+            Code::BadRegion => "unknown or repeated region",
+            Code::LimitExceeded => "a CloudFormation, IAM or Lambda limit is exceeded",
+            Code::LimitNear => "a limit is at 90% or more",
+            Code::Retention => "logs kept too briefly, or for a period CloudWatch cannot keep exactly",
+            Code::PublicExposure => "something is public",
+            Code::WildcardIam => "an IAM statement with a wildcard",
+            Code::PlaintextSecret => "a literal environment value that looks like a secret",
+            Code::SloRule => "an SLO alert rule that can never fire, or a tiny budget",
+        }
+    }
+
     /// Every code, for documentation.
     pub const ALL: [Code; 19] = [
         Code::Syntax,

@@ -72,12 +72,22 @@ def _emit(text: str, output: Optional[str]) -> None:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    app = _load(args.spec)
-    diags = app.validate()
-    _print_diagnostics(diags, args.format)
-    if args.format == "text" and not any(d.is_error for d in diags):
-        print(f"{app.file}: ok ({app.name}, {len(app.regions)} region(s): {', '.join(app.regions)})", file=sys.stderr)
-    return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
+    from . import lint
+
+    fmt = args.output_format or args.format
+    wrong = lint.check_codes(args.select, args.ignore)
+    if wrong:
+        print(f"lift: error: {wrong}", file=sys.stderr)
+        return EXIT_USAGE
+    specs, missing = lint.find_specs(args.spec)
+    for m in missing:
+        print(f"lift: error: {m}", file=sys.stderr)
+    if missing:
+        return EXIT_USAGE
+    results = lint.check(specs, args.select, args.ignore)
+    _emit(lint.render(results, fmt), args.output)
+    failed = any(d.is_error for r in results for d in r.diagnostics)
+    return EXIT_INVALID if failed and not args.exit_zero else EXIT_OK
 
 
 _TMP_PREFIX = ".lift-tmp-"
@@ -278,9 +288,20 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 
-    v = sub.add_parser("validate", help="check a spec and print every problem with its file:line:col")
-    v.add_argument("spec", metavar="SPEC")
-    v.add_argument("--format", choices=["text", "json"], default="text", help="diagnostics as compiler-style text (stderr) or JSON (stdout)")
+    v = sub.add_parser(
+        "validate",
+        help="check specs and print every problem with its file:line:col",
+        description="Check each spec (a file, or a directory: its own lift.yaml, else every lift.yaml/lift.yml/lift.json "
+        "under it) and print every diagnostic, on standard output, in the format CI reads. Exit 1 when any has an error "
+        "(after --select/--ignore), unless --exit-zero.",
+    )
+    v.add_argument("spec", metavar="SPEC", nargs="+", help="spec files or directories")
+    v.add_argument("--format", choices=["text", "json", "sarif", "github", "junit"], default="text", help="text (compiler-style), json, sarif (SARIF 2.1.0, for code scanning), github (workflow commands that annotate a pull request), junit (JUnit XML)")
+    v.add_argument("--output-format", choices=["text", "json", "sarif", "github", "junit"], help="the same as --format (ruff's spelling)")
+    v.add_argument("--select", metavar="CODES", help="only these codes, by prefix, comma-separated (E2,W405)")
+    v.add_argument("--ignore", metavar="CODES", help="not these codes, by prefix, comma-separated; the longer of a selected and an ignored prefix wins")
+    v.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are errors")
+    v.add_argument("--output", "-o", metavar="FILE", help="write the diagnostics to this file (all or nothing) instead of standard output")
     v.set_defaults(func=cmd_validate)
 
     s = sub.add_parser("synth", help="generate infrastructure as code for each region")
