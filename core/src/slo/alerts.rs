@@ -250,7 +250,7 @@ impl Evaluator {
                 match calendar::period_bounds(*unit, &calendar::time_zone(zone.as_deref()).unwrap_or(TimeZone::UTC), now.as_millis()) {
                     Some((start, _)) => (
                         self.tracker.counts(now, (now - Timestamp::from_millis(start)) + Duration::from_millis(1)),
-                        format!("{} since {}", unit.as_str(), start),
+                        format!("{} since {}", unit.as_str(), super::report::rfc3339(start)),
                     ),
                     None => (None, unit.as_str().to_owned()),
                 }

@@ -467,7 +467,7 @@ impl SloReport {
 }
 
 /// A time in ms as RFC 3339 UTC.
-fn rfc3339(ms: u64) -> String {
+pub(crate) fn rfc3339(ms: u64) -> String {
     i64::try_from(ms).ok().and_then(|m| jiff::Timestamp::from_millisecond(m).ok()).map_or_else(|| format!("{ms} ms"), |t| t.to_string())
 }
 

@@ -366,9 +366,14 @@ impl SloWatch {
     }
 }
 
-/// SLO time at wall time `wall_ms`: `scale` times faster from `origin_ms`.
+/// SLO time at wall time `wall_ms`: `scale` times faster from `origin_ms`;
+/// what came before the origin (the first round reads minutes back) keeps its
+/// own time, so the history neither piles up at the origin nor runs backwards.
 fn scaled(origin_ms: u64, scale: u32, wall_ms: u64) -> Timestamp {
-    Timestamp::from_millis(origin_ms + wall_ms.saturating_sub(origin_ms).saturating_mul(u64::from(scale.max(1))))
+    if wall_ms < origin_ms {
+        return Timestamp::from_millis(wall_ms);
+    }
+    Timestamp::from_millis(origin_ms + (wall_ms - origin_ms).saturating_mul(u64::from(scale.max(1))))
 }
 
 /// A notice, for the person watching and for the channels.
@@ -419,5 +424,21 @@ fn alert(
         links: vec![],
         dedup_key: format!("{app}/slo/{slo}/{region}/{}", severity_name(rule)),
         at_ms: wall_now_ms(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scaled;
+
+    #[test]
+    fn slo_time_is_the_wall_clock_before_the_origin_and_scaled_after() {
+        let origin = 1_000_000;
+        assert_eq!(scaled(origin, 60, origin - 120_000).as_millis(), origin - 120_000);
+        assert_eq!(scaled(origin, 60, origin + 1_000).as_millis(), origin + 60_000);
+        assert_eq!(scaled(origin, 1, origin - 5).as_millis(), origin - 5);
+        // Monotonic across the origin.
+        let times: Vec<u64> = (origin - 3..origin + 3).map(|w| scaled(origin, 7, w).as_millis()).collect();
+        assert!(times.windows(2).all(|w| w[0] < w[1]), "{times:?}");
     }
 }
