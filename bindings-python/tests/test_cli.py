@@ -53,7 +53,7 @@ def test_usage_errors_exit_2(run, tmp_path):
 
 
 def test_synth_writes_every_region(run, tmp_path):
-    r = run("synth", "examples/shop", "--output", tmp_path)
+    r = run("synth", "examples/shop", "--out-dir", tmp_path)
     assert r.returncode == 0, r.stderr
     files = sorted(p.name for p in tmp_path.iterdir())
     assert files == ["shop-eu-west-1.template.json", "shop-us-east-1.template.json"]
@@ -76,7 +76,7 @@ def test_synth_is_deterministic(run):
 
 def test_synth_of_an_invalid_spec_writes_nothing(run, tmp_path):
     out = tmp_path / "out"
-    r = run("synth", "examples/invalid/cycle.yaml", "--output", out)
+    r = run("synth", "examples/invalid/cycle.yaml", "--out-dir", out)
     assert r.returncode == 1
     assert "error[E202]: dependency cycle" in r.stderr
     assert not out.exists() or not any(out.iterdir())
@@ -148,13 +148,13 @@ def test_synth_output_is_all_or_nothing(run, tmp_path):
     out = tmp_path / "out"
     # The second file's place is taken by a directory: nothing is written, no temporary file stays.
     (out / "shop-us-east-1.template.json").mkdir(parents=True)
-    r = run("synth", "examples/shop", "--output", out)
+    r = run("synth", "examples/shop", "--out-dir", out)
     assert r.returncode == 2 and "is a directory" in r.stderr, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["shop-us-east-1.template.json"]
     (out / "shop-us-east-1.template.json").rmdir()
     # A temporary file a killed run left (its PID is gone) is cleaned up by the next.
     (out / ".lift-tmp-999999999-abc-shop.template.json").write_text("half")
-    r = run("synth", "examples/shop", "--output", out)
+    r = run("synth", "examples/shop", "--out-dir", out)
     assert r.returncode == 0, r.stderr
     assert sorted(p.name for p in out.iterdir()) == ["shop-eu-west-1.template.json", "shop-us-east-1.template.json"]
 
@@ -163,7 +163,7 @@ def test_written_files_take_the_mode_the_umask_gives(tmp_path):
     for mask, mode in [(0o022, 0o644), (0o077, 0o600)]:
         out = tmp_path / f"m{mask:o}"
         subprocess.run(
-            lift_cmd() + ["synth", "examples/minimal", "--output", str(out)], cwd=ROOT, check=True, capture_output=True,
+            lift_cmd() + ["synth", "examples/minimal", "--out-dir", str(out)], cwd=ROOT, check=True, capture_output=True,
             preexec_fn=lambda m=mask: os.umask(m),
         )
         assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {oct(mode)}
@@ -203,3 +203,18 @@ def test_a_failure_midway_leaves_what_was_there(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="I/O error"):
         cli._write_atomically(files, out)
     assert sorted(p.name for p in out.iterdir()) == ["a.json"] and (out / "a.json").read_text() == "old a"
+
+
+def test_o_is_always_one_file_and_several_files_go_to_out_dir(run, tmp_path):
+    """`-o` names one FILE in every command; synth, slo rules and package write
+    several files and take `-d`/`--out-dir`, and say so when given `-o`."""
+    for args in (["synth", "examples/shop"], ["slo", "rules", "examples/shop"], ["package", "examples/shop"]):
+        r = run(*args, "-o", tmp_path / "x")
+        assert r.returncode == 2 and "is one FILE in every lift command" in r.stderr and "--out-dir DIR (-d DIR)" in r.stderr, r.stderr
+        assert not (tmp_path / "x").exists()
+    r = run("synth", "examples/shop", "-d", tmp_path / "d")
+    assert r.returncode == 0 and sorted(p.name for p in (tmp_path / "d").iterdir()) == ["shop-eu-west-1.template.json", "shop-us-east-1.template.json"]
+    for args in (["plan", "examples/shop"], ["schema"], ["validate", "examples/shop"]):
+        out = tmp_path / f"{args[0]}.out"
+        r = run(*args, "-o", out)
+        assert r.returncode == 0 and out.is_file() and out.stat().st_size > 0, (args, r.stderr)

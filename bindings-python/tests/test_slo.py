@@ -13,7 +13,7 @@ PROMTOOL = shutil.which("promtool")
 
 
 def test_rules_and_tests_are_written(run, tmp_path):
-    r = run("slo", "rules", "examples/shop", "--output", tmp_path)
+    r = run("slo", "rules", "examples/shop", "--out-dir", tmp_path)
     assert r.returncode == 0, r.stderr
     rules = (tmp_path / "slo-rules.yaml").read_text()
     assert "slo:sli_error:ratio_rate5m" in rules and "slo:objective:ratio" in rules
@@ -170,7 +170,7 @@ def test_bad_samples_name_their_lines(run, tmp_path):
 
 
 def test_openslo_round_trip_through_the_cli(run, tmp_path):
-    r = run("slo", "rules", "examples/shop", "--format", "openslo", "--output", tmp_path)
+    r = run("slo", "rules", "examples/shop", "--format", "openslo", "--out-dir", tmp_path)
     assert r.returncode == 0, r.stderr
     back = run("slo", "import", tmp_path / "openslo.yaml")
     assert back.returncode == 0, back.stderr

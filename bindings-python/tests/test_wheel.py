@@ -75,15 +75,15 @@ def test_every_command_runs_from_the_installed_wheel(venv, tmp_path):
     run(venv, "validate", spec)
     run(venv, "validate", str(ROOT / "examples" / "invalid" / "cycle.yaml"), code=1)
     for fmt in ("cloudformation", "cloudformation-yaml", "terraform", "terraform-json", "pulumi", "cdk"):
-        run(venv, "synth", spec, "--format", fmt, "-o", str(tmp_path / "out" / fmt))
+        run(venv, "synth", spec, "--format", fmt, "-d", str(tmp_path / "out" / fmt))
         assert any((tmp_path / "out" / fmt).rglob("*")), fmt
     assert "wave" in run(venv, "plan", spec).stdout
     assert "RTO" in run(venv, "drill", spec, "--scenario", "region-outage").stdout
-    run(venv, "slo", "rules", spec, "-o", str(tmp_path / "rules"))
+    run(venv, "slo", "rules", spec, "-d", str(tmp_path / "rules"))
     assert list((tmp_path / "rules").glob("*.yaml"))
     run(venv, "slo", "check", spec)
     assert "# SLA report" in run(venv, "slo", "report", spec, "--samples", str(SHOP / "samples.csv")).stdout
-    run(venv, "slo", "rules", spec, "--format", "openslo", "-o", str(tmp_path / "openslo"))
+    run(venv, "slo", "rules", spec, "--format", "openslo", "-d", str(tmp_path / "openslo"))
     assert "slos:" in run(venv, "slo", "import", str(tmp_path / "openslo" / "openslo.yaml")).stdout
     listed = run(venv, "plugin", "list").stdout
     assert "webhook" in listed and "route53" in listed and "error" not in listed.lower(), listed

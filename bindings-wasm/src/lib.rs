@@ -12,7 +12,7 @@ use serde::Serialize;
 use tsify::{Ts, Tsify};
 use wasm_bindgen::prelude::*;
 
-/// One generated file: its path (as `lift synth --output` writes it) and text.
+/// One generated file: its path (as `lift synth --out-dir` writes it) and text.
 #[derive(Serialize, Tsify)]
 pub struct File {
     /// Path relative to the output directory.
@@ -42,7 +42,7 @@ pub struct Planned {
 /// SLO rules as files.
 #[derive(Serialize, Tsify)]
 pub struct RuleFiles {
-    /// The files, by the names `lift slo rules --output DIR` writes.
+    /// The files, by the names `lift slo rules --out-dir DIR` writes.
     pub files: Vec<File>,
 }
 
@@ -93,7 +93,7 @@ pub fn validate(spec: &str) -> Result<Ts<Checked>, JsValue> {
 
 /// Generate `format` (`cloudformation`, `cloudformation-yaml`, `terraform`,
 /// `terraform-json`, `pulumi`, `cdk`, or an alias such as `tf`) for every
-/// region: the same files, byte for byte, as `lift synth --format FORMAT --output DIR`.
+/// region: the same files, byte for byte, as `lift synth --format FORMAT --out-dir DIR`.
 #[wasm_bindgen]
 pub fn synth(spec: &str, format: &str) -> Result<Ts<Synthesized>, JsValue> {
     // The spec is read first, then the arguments, as in every binding.

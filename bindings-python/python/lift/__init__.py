@@ -219,7 +219,7 @@ class App:
 
     def synth_files(self, format: str = "cloudformation") -> Dict[str, str]:
         """Every file of `format` for the whole app, by relative path: what
-        `lift synth --output DIR` writes (a template or module per region, or the
+        `lift synth --out-dir DIR` writes (a template or module per region, or the
         Pulumi program, or the CDK app)."""
         return dict(self._files(format)[0])
 

@@ -43,6 +43,19 @@ def _print_diagnostics(diags: Sequence[lift.Diagnostic], fmt: str, out=None) -> 
         print(f"{errors} error(s), {warnings} warning(s)", file=out)
 
 
+def _out_dir(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--out-dir DIR` (`-d`): where a command that writes several files puts
+    them. `-o`/`--output` is always one FILE, in every command; given to a
+    command that writes several, it is a usage error that names the fix."""
+
+    class Refuse(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            parser.error(f"{option_string} is one FILE in every lift command; {what}: use --out-dir DIR (-d DIR)")
+
+    parser.add_argument("--out-dir", "-d", dest="output", metavar="DIR", help=f"write {what} into DIR (all or nothing)")
+    parser.add_argument("--output", "-o", action=Refuse, help=argparse.SUPPRESS)
+
+
 def _int_in(lo: int, hi: int):
     """An argparse type: an integer from `lo` to `hi`, else a usage error that says so."""
 
@@ -202,7 +215,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     _print_diagnostics(warnings, "text")
     others = [r for r in app.regions if r not in regions]
     if others:
-        print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --output DIR)", file=sys.stderr)
+        print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --out-dir DIR)", file=sys.stderr)
     return EXIT_OK
 
 
@@ -316,8 +329,8 @@ def parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group()
     g.add_argument("--yaml", action="store_true", help="CloudFormation as YAML (long-form intrinsics)")
     g.add_argument("--json", action="store_true", help="CloudFormation as JSON (the default)")
-    s.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable); default: every region with --output, else the primary")
-    s.add_argument("--output", "-o", metavar="DIR", help="write every file of the format here (all or nothing) instead of printing")
+    s.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable); default: every region with --out-dir, else the primary")
+    _out_dir(s, "synth writes a file per region (or an app) instead of printing")
     s.set_defaults(func=cmd_synth)
 
     pl = sub.add_parser("plan", help="preview the rollout: every step of every wave, traffic, regions at risk, rollback times")
@@ -354,7 +367,7 @@ def parser() -> argparse.ArgumentParser:
     sr = slo_sub.add_parser("rules", help="multi-window, multi-burn-rate alerting rules for every SLO")
     sr.add_argument("spec", metavar="SPEC")
     sr.add_argument("--format", choices=["prometheus", "openslo"], default="prometheus")
-    sr.add_argument("--output", "-o", metavar="DIR", help="write the rules and their promtool tests here")
+    _out_dir(sr, "slo rules writes the rules and their promtool tests")
     sr.set_defaults(func=cmd_slo_rules)
     sc = slo_sub.add_parser("check", help="lint the SLOs and show their budgets and alert rules")
     sc.add_argument("spec", metavar="SPEC")
@@ -363,7 +376,7 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("spec", metavar="SPEC")
     rp.add_argument("--samples", required=True, metavar="FILE", help="CSV: time_ms,slo,good,total")
     rp.add_argument("--format", choices=["markdown", "json", "html"], default="markdown")
-    rp.add_argument("--output", "-o", metavar="FILE")
+    rp.add_argument("--output", "-o", metavar="FILE", help="write it to FILE (all or nothing) instead of standard output")
     rp.set_defaults(func=cmd_slo_report)
     si = slo_sub.add_parser("import", help="read OpenSLO v1 documents and print them as a `slos:` section")
     si.add_argument("file", metavar="FILE")

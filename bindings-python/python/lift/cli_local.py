@@ -206,7 +206,9 @@ def add_parsers(sub) -> None:
     )
     pk.add_argument("spec", metavar="SPEC")
     pk.add_argument("--code", action="append", default=[], metavar="FUNCTION=PATH", help="use PATH as FUNCTION's code (repeatable)")
-    pk.add_argument("--output", "-o", metavar="DIR", help="also write the zips to DIR")
+    from .cli import _out_dir
+
+    _out_dir(pk, "package also writes the zips")
     pk.add_argument("--format", choices=["text", "json"], default="text")
     pk.set_defaults(func=cmd_package)
 
