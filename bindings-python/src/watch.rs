@@ -224,33 +224,12 @@ pub fn watch_records(py: Python<'_>, watch_dir: &str) -> PyResult<String> {
 }
 
 /// The SLA report of the watch in `watch_dir` (`markdown`, `json`, `html`):
-/// the live SLOs' recorded samples (`slo-samples.csv`) and the failovers of
-/// every journal the app's watches wrote (`journal.jsonl`, and those kept
-/// beside it as `journal-<ms>.jsonl`).
+/// what its watches recorded ([`watch::recorded`]).
 #[pyfunction]
 pub fn watch_report(py: Python<'_>, app: &PyApp, watch_dir: &str, format: &str) -> PyResult<String> {
     let format = crate::named::<lift_core::app::ReportFormat>(format)?;
-    let dir = Path::new(watch_dir);
     py.detach(|| {
-        let samples = match std::fs::read_to_string(dir.join("slo-samples.csv")) {
-            Ok(t) => t,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-            Err(e) => return Err(fail(format!("{}: {e}", dir.join("slo-samples.csv").display()))),
-        };
-        let mut journals: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| fail(format!("{}: {e}", dir.display())))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("journal") && n.ends_with(".jsonl")))
-            .collect();
-        journals.sort();
-        let mut failovers = vec![];
-        for j in &journals {
-            let records = watch::read(j).map_err(fail)?;
-            let (Some(first), Some(last)) = (records.first(), records.last()) else { continue };
-            let origin = first.wall_ms.saturating_sub(first.at.as_millis());
-            let status = lift_core::machine::Machine::status(&last.state);
-            failovers.extend(status.ledger.iter().map(|i| lift_core::slo::FailoverRecord::new(origin, i)));
-        }
+        let (samples, failovers) = watch::recorded(Path::new(watch_dir)).map_err(fail)?;
         app.0.watch_report(&samples, failovers, format).map_err(crate::to_py)
     })
 }

@@ -26,12 +26,9 @@ class _Style:
         return f"\033[{code}m{text}\033[0m" if self.on else text
 
 
-def _print_diagnostics(diags: Sequence[lift.Diagnostic], fmt: str, out=None) -> None:
+def _print_diagnostics(diags: Sequence[lift.Diagnostic], out=None) -> None:
+    """Compiler-style, in color on a terminal (`lift validate`'s formats are `lint`'s)."""
     out = out or sys.stderr
-    if fmt == "json":
-        json.dump([d.to_dict() for d in diags], sys.stdout, indent=2)
-        sys.stdout.write("\n")
-        return
     style = _Style(out)
     for d in diags:
         color = "1;31" if d.is_error else "1;33"
@@ -191,7 +188,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
     if args.output:
         # Every file of the format, all or nothing.
         files, warnings = app._files(fmt, args.region)
-        _print_diagnostics(warnings, "text")
+        _print_diagnostics(warnings)
         out_dir = Path(args.output)
         _write_atomically(files, out_dir)
         for name, text in files:
@@ -199,7 +196,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         return EXIT_OK
     if not per_region:
         files, warnings = app._files(fmt)
-        _print_diagnostics(warnings, "text")
+        _print_diagnostics(warnings)
         if len(files) == 1:
             sys.stdout.write(files[0][1])
         else:
@@ -212,7 +209,7 @@ def cmd_synth(args: argparse.Namespace) -> int:
         text, warns = app._synth(fmt, region)
         warnings += [w for w in warns if w not in warnings]
         sys.stdout.write(text)
-    _print_diagnostics(warnings, "text")
+    _print_diagnostics(warnings)
     others = [r for r in app.regions if r not in regions]
     if others:
         print(f"(printed {', '.join(regions)}; also: {', '.join(others)}: use --region or --out-dir DIR)", file=sys.stderr)
@@ -261,7 +258,7 @@ def cmd_slo_rules(args: argparse.Namespace) -> int:
 def cmd_slo_check(args: argparse.Namespace) -> int:
     app = _load(args.spec)
     diags, summary = app.slo_check()
-    _print_diagnostics(diags, "text")
+    _print_diagnostics(diags)
     sys.stdout.write(summary or "no SLOs in this spec\n")
     return EXIT_INVALID if any(d.is_error for d in diags) else EXIT_OK
 
@@ -1058,7 +1055,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         return args.func(args)
     except lift.ValidationError as e:
-        _print_diagnostics(e.diagnostics, args.format if args.command == "validate" else "text")
+        _print_diagnostics(e.diagnostics)
         return EXIT_INVALID
     except lift.plugins.PluginError as e:
         print(f"lift: error: {e}", file=sys.stderr)

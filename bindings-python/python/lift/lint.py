@@ -107,7 +107,6 @@ def check(paths: Sequence[Path], select: Optional[str] = None, ignore: Optional[
             about = f"{app.name}, {len(app.regions)} region(s): {', '.join(app.regions)}"
         except ValidationError as e:
             diags = e.diagnostics
-        diags = [d if d.file else Diagnostic(d.code, d.severity, d.pointer, d.message, d.line, d.column, d.hint, str(p), d._core) for d in diags]
         out.append(Checked(p, chosen(diags, select, ignore), about))
     return out
 

@@ -226,7 +226,6 @@ def slo_setup(app, state: Path, target: str, conf: Dict[str, Any], time_scale: i
         "state": str(d / "slos.json"),
         "acks": str(d / "acks.jsonl"),
         "freezes": conf["freezes"],
-        "history": str(d / "slo-samples.csv"),
     }
 
 

@@ -192,3 +192,32 @@ impl Watcher {
         Ok(())
     }
 }
+
+/// What the watches in `dir` recorded, for `lift report`: the live SLOs'
+/// samples (the CSV of [`slos::HISTORY`], empty when none were read) and the
+/// failovers of every journal there (`journal.jsonl`, and the earlier
+/// watches' `journal-<ms>.jsonl`), on the wall clock.
+pub fn recorded(dir: &Path) -> Result<(String, Vec<lift_core::slo::FailoverRecord>), JournalError> {
+    let io = |p: &Path, e: std::io::Error| JournalError::Io { path: p.to_path_buf(), source: e };
+    let history = dir.join(slos::HISTORY);
+    let samples = match std::fs::read_to_string(&history) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(io(&history, e)),
+    };
+    let mut journals: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| io(dir, e))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("journal") && n.ends_with(".jsonl")))
+        .collect();
+    journals.sort();
+    let mut failovers = vec![];
+    for j in &journals {
+        let records = read(j)?;
+        let (Some(first), Some(last)) = (records.first(), records.last()) else { continue };
+        // Machine time 0 on the wall clock (a watch runs at scale 1).
+        let origin = first.wall_ms.saturating_sub(first.at.as_millis());
+        failovers.extend(last.state.status().ledger.iter().map(|i| lift_core::slo::FailoverRecord::new(origin, i)));
+    }
+    Ok((samples, failovers))
+}

@@ -47,10 +47,16 @@ pub struct SloSetup {
     pub acks: PathBuf,
     /// The app's freeze file.
     pub freezes: PathBuf,
-    /// Where every point read is appended as a sample (`time_ms,slo,good,total`,
-    /// the CSV `lift slo report` reads), for `lift report`.
-    #[serde(default)]
-    pub history: Option<PathBuf>,
+}
+
+/// Beside the saved state: every point read, appended as a sample
+/// (`time_ms,slo,good,total`, the CSV `lift slo report` reads), for `lift report`.
+pub const HISTORY: &str = "slo-samples.csv";
+
+impl SloSetup {
+    fn history(&self) -> PathBuf {
+        self.state.with_file_name(HISTORY)
+    }
 }
 
 /// A person's acknowledgement, as `lift ack` writes it.
@@ -142,11 +148,9 @@ impl SloWatch {
                     .or_insert_with(|| Evaluator::for_slo(&w.spec, Escalation { steps: steps.clone() }));
             }
         }
-        if let Some(h) = &setup.history {
-            // Samples past the saved state's length belong to a round the state never saw: they will be read again.
-            if let Ok(f) = std::fs::OpenOptions::new().write(true).open(h) {
-                let _ = f.set_len(saved.history_bytes);
-            }
+        // Samples past the saved state's length belong to a round the state never saw: they will be read again.
+        if let Ok(f) = std::fs::OpenOptions::new().write(true).open(setup.history()) {
+            let _ = f.set_len(saved.history_bytes);
         }
         SloWatch { setup, slos, saved, paging: BTreeMap::new(), read: String::new() }
     }
@@ -154,11 +158,10 @@ impl SloWatch {
     /// Append this round's samples to the history, durably, before the state that counts them is saved.
     fn keep_history(&mut self) -> std::io::Result<()> {
         use std::io::Write;
-        let Some(path) = &self.setup.history else { return Ok(()) };
         if self.read.is_empty() {
             return Ok(());
         }
-        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        let mut f = std::fs::OpenOptions::new().create(true).append(true).open(self.setup.history())?;
         f.write_all(std::mem::take(&mut self.read).as_bytes())?;
         f.sync_data()?;
         self.saved.history_bytes = f.metadata()?.len();
