@@ -20,7 +20,8 @@ import lift
 import schemas
 from conftest import EXAMPLES, VALID, node_modules
 
-META = {"depends_on", "lifecycle", "provider", "count", "for_each"}
+# `//` is a comment property in Terraform's JSON syntax (Lift writes scanner skips there).
+META = {"depends_on", "lifecycle", "provider", "count", "for_each", "//"}
 TF_REF = re.compile(r"\b(data\.)?(aws_\w+)\.(\w+)\.(\w+)(?:\[0\]\.(\w+))?")
 
 
@@ -241,6 +242,8 @@ KINDS = {
     "AWS::EC2::RouteTable": ("aws_route_table", "aws:ec2:RouteTable"),
     "AWS::EC2::SubnetRouteTableAssociation": ("aws_route_table_association", "aws:ec2:RouteTableAssociation"),
     "AWS::EC2::SecurityGroup": ("aws_security_group", "aws:ec2:SecurityGroup"),
+    "AWS::EC2::FlowLog": ("aws_flow_log", "aws:ec2:FlowLog"),
+    "AWS::Lambda::CodeSigningConfig": ("aws_lambda_code_signing_config", "aws:lambda:CodeSigningConfig"),
     "AWS::EC2::VPCEndpoint": ("aws_vpc_endpoint", "aws:ec2:VpcEndpoint"),
     "AWS::EC2::InternetGateway": ("aws_internet_gateway", "aws:ec2:InternetGateway"),
     "AWS::EC2::VPCGatewayAttachment": ("aws_internet_gateway_attachment", "aws:ec2:InternetGatewayAttachment"),
@@ -256,9 +259,11 @@ KINDS = {
 
 @pytest.mark.parametrize("name", VALID)
 def test_every_format_holds_the_same_resources(name):
-    """By kind and name. Two documented differences: Terraform and Pulumi have
-    no Lambda version resource (a version is the function's `publish`), and
-    their EventBridge rule's target is a resource of its own (`<Rule>Target`)."""
+    """By kind and name. Three documented differences: Terraform and Pulumi have
+    no Lambda version resource (a version is the function's `publish`), their
+    EventBridge rule's target is a resource of its own (`<Rule>Target`), and
+    they take over a VPC's default security group, which CloudFormation has no
+    resource for."""
     app = lift.load(EXAMPLES / name)
     program = yaml.safe_load(app.synth("pulumi"))
     for region in app.regions:
@@ -273,6 +278,9 @@ def test_every_format_holds_the_same_resources(name):
             if r["Type"] == "AWS::Events::Rule":
                 want_tf.add(("aws_cloudwatch_event_target", rid + "Target"))
                 want_pulumi.add(("aws:cloudwatch:EventTarget", f"{rid}Target-{region}"))
+            if r["Type"] == "AWS::EC2::VPC":
+                want_tf.add(("aws_default_security_group", rid + "DefaultSecurityGroup"))
+                want_pulumi.add(("aws:ec2:DefaultSecurityGroup", f"{rid}DefaultSecurityGroup-{region}"))
         tf_json = app.synth("terraform-json", region=region)
         got_tf = {(t, n) for t, rs in tf_json["resource"].items() for n in rs}
         assert got_tf == want_tf

@@ -40,16 +40,16 @@ def _print_diagnostics(diags: Sequence[lift.Diagnostic], out=None) -> None:
         print(f"{errors} error(s), {warnings} warning(s)", file=out)
 
 
-def _out_dir(parser: argparse.ArgumentParser, what: str) -> None:
+def _out_dir(parser: argparse.ArgumentParser, files: str) -> None:
     """`--out-dir DIR` (`-d`): where a command that writes several files puts
     them. `-o`/`--output` is always one FILE, in every command; given to a
     command that writes several, it is a usage error that names the fix."""
 
     class Refuse(argparse.Action):
         def __call__(self, parser, namespace, values, option_string=None):
-            parser.error(f"{option_string} is one FILE in every lift command; {what}: use --out-dir DIR (-d DIR)")
+            parser.error(f"{option_string} is one FILE in every lift command; this one writes {files}: use --out-dir DIR (-d DIR)")
 
-    parser.add_argument("--out-dir", "-d", dest="output", metavar="DIR", help=f"write {what} into DIR (all or nothing)")
+    parser.add_argument("--out-dir", "-d", dest="output", metavar="DIR", help=f"write {files} into DIR (all or nothing)")
     parser.add_argument("--output", "-o", action=Refuse, help=argparse.SUPPRESS)
 
 
@@ -327,7 +327,7 @@ def parser() -> argparse.ArgumentParser:
     g.add_argument("--yaml", action="store_true", help="CloudFormation as YAML (long-form intrinsics)")
     g.add_argument("--json", action="store_true", help="CloudFormation as JSON (the default)")
     s.add_argument("--region", action="append", metavar="REGION", help="only this region (repeatable); default: every region with --out-dir, else the primary")
-    _out_dir(s, "synth writes a file per region (or an app) instead of printing")
+    _out_dir(s, "a file per region (a directory per region for Terraform, one app for the CDK)")
     s.set_defaults(func=cmd_synth)
 
     pl = sub.add_parser("plan", help="preview the rollout: every step of every wave, traffic, regions at risk, rollback times")
@@ -364,7 +364,7 @@ def parser() -> argparse.ArgumentParser:
     sr = slo_sub.add_parser("rules", help="multi-window, multi-burn-rate alerting rules for every SLO")
     sr.add_argument("spec", metavar="SPEC")
     sr.add_argument("--format", choices=["prometheus", "openslo"], default="prometheus")
-    _out_dir(sr, "slo rules writes the rules and their promtool tests")
+    _out_dir(sr, "the rules and their promtool tests")
     sr.set_defaults(func=cmd_slo_rules)
     sc = slo_sub.add_parser("check", help="lint the SLOs and show their budgets and alert rules")
     sc.add_argument("spec", metavar="SPEC")

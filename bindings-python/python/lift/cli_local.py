@@ -208,7 +208,7 @@ def add_parsers(sub) -> None:
     pk.add_argument("--code", action="append", default=[], metavar="FUNCTION=PATH", help="use PATH as FUNCTION's code (repeatable)")
     from .cli import _out_dir
 
-    _out_dir(pk, "package also writes the zips")
+    _out_dir(pk, "the zips")
     pk.add_argument("--format", choices=["text", "json"], default="text")
     pk.set_defaults(func=cmd_package)
 

@@ -112,6 +112,17 @@ impl Expr {
         parts.extend(rest);
         Expr::Join(parts).simplify()
     }
+    /// `text` with each `{region}` standing for the region of the template.
+    pub fn in_region(text: &str) -> Expr {
+        let mut parts = vec![];
+        for (i, piece) in text.split("{region}").enumerate() {
+            if i > 0 {
+                parts.push(Expr::Pseudo(Pseudo::Region));
+            }
+            parts.push(Expr::s(piece));
+        }
+        Expr::Join(parts).simplify()
+    }
     /// Merge adjacent literals and unwrap one-part joins.
     #[must_use]
     pub fn simplify(self) -> Expr {
@@ -150,6 +161,21 @@ pub struct Node {
     pub retain: bool,
     /// Whether the resource takes the app's tags.
     pub tagged: bool,
+    /// Security scanners' checks this resource deliberately does not meet, each with why.
+    pub skips: Vec<Skip>,
+}
+
+/// A scanner's check a resource is written not to meet, and the reason,
+/// written into the template where the scanner reads it (checkov's
+/// `Metadata.checkov.skip`, `#checkov:skip=` in HCL, a `//` comment in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Skip {
+    /// The check's ID, such as `CKV_AWS_115`.
+    pub check: &'static str,
+    /// Why, and what in the spec changes it.
+    pub reason: String,
+    /// Only CloudFormation's scan needs it (the Terraform check reads the same setting right).
+    pub cloudformation_only: bool,
 }
 
 impl Node {

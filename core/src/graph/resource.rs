@@ -3,6 +3,7 @@
 use super::Expr;
 use serde::Serialize;
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// One IAM policy statement (always `Allow`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -52,6 +53,8 @@ pub struct TableShape {
     pub ttl: Option<String>,
     /// Point-in-time recovery.
     pub pitr: bool,
+    /// The customer-managed KMS key's ARN in this region; none: DynamoDB's own key.
+    pub kms_key: Option<Expr>,
 }
 
 impl TableShape {
@@ -99,6 +102,8 @@ pub enum Resource {
     LogGroup {
         /// Days kept.
         retention_days: u32,
+        /// The customer-managed KMS key's ARN; none: CloudWatch Logs' own encryption.
+        kms_key: Option<Expr>,
     },
     /// An IAM role assumed by an AWS service.
     Role {
@@ -137,6 +142,21 @@ pub enum Resource {
         reserved_concurrency: Option<u32>,
         /// Subnet IDs and security group IDs, when in a VPC.
         vpc: Option<(Vec<Expr>, Vec<Expr>)>,
+        /// The customer-managed KMS key's ARN for the environment; none: Lambda's AWS-managed key.
+        kms_key: Option<Expr>,
+        /// Where failed asynchronous invocations go (a queue's ARN).
+        dead_letter: Option<Expr>,
+        /// The code signing configuration's ARN.
+        code_signing: Option<Expr>,
+    },
+    /// Which signing profiles a function's code must be signed by.
+    CodeSigningConfig {
+        /// Signing profile version ARNs.
+        profiles: Vec<Expr>,
+        /// Refuse code that fails the check (else log it).
+        enforce: bool,
+        /// What it is for.
+        description: String,
     },
     /// A published, immutable function version.
     FunctionVersion {
@@ -212,6 +232,8 @@ pub enum Resource {
         shape: TableShape,
         /// Regions with a replica.
         replicas: Vec<String>,
+        /// With a customer-managed key, its ARN in each replica's region.
+        replica_keys: BTreeMap<String, String>,
     },
     /// An SQS queue.
     Queue {
@@ -223,11 +245,15 @@ pub enum Resource {
         retention_s: u64,
         /// Dead-letter queue ARN and max receives.
         dead_letter: Option<(Expr, u32)>,
+        /// The customer-managed KMS key's ARN; none: SQS-managed encryption.
+        kms_key: Option<Expr>,
     },
     /// An SNS topic.
     Topic {
         /// Display name.
         display_name: Option<String>,
+        /// The customer-managed KMS key's ARN; none: the AWS-managed `alias/aws/sns`.
+        kms_key: Option<Expr>,
     },
     /// A Lambda subscription to a topic.
     Subscription {
@@ -338,6 +364,22 @@ pub enum Resource {
         subnet: Expr,
         /// Route table ID.
         route_table: Expr,
+    },
+    /// Flow logs of all of a VPC's traffic, into a log group.
+    FlowLog {
+        /// VPC ID.
+        vpc: Expr,
+        /// The log group's ARN (without the `:*` CloudFormation's `Arn` ends in).
+        log_group: Expr,
+        /// The role the flow log service writes with (ARN).
+        role: Expr,
+    },
+    /// The VPC's default security group, taken over to hold no rules at all.
+    /// Only Terraform and Pulumi can do this: CloudFormation has no resource
+    /// for it, so its renderer writes none.
+    DefaultSecurityGroup {
+        /// VPC ID.
+        vpc: Expr,
     },
     /// A security group for functions: no ingress, HTTPS egress.
     SecurityGroup {
@@ -467,6 +509,7 @@ impl Resource {
             Resource::LogGroup { .. } => ("AWS::Logs::LogGroup", "aws_cloudwatch_log_group"),
             Resource::Role { .. } => ("AWS::IAM::Role", "aws_iam_role"),
             Resource::Function { .. } => ("AWS::Lambda::Function", "aws_lambda_function"),
+            Resource::CodeSigningConfig { .. } => ("AWS::Lambda::CodeSigningConfig", "aws_lambda_code_signing_config"),
             Resource::FunctionVersion { .. } => ("AWS::Lambda::Version", "aws_lambda_function"),
             Resource::Alias { .. } => ("AWS::Lambda::Alias", "aws_lambda_alias"),
             Resource::Permission { .. } => ("AWS::Lambda::Permission", "aws_lambda_permission"),
@@ -492,6 +535,9 @@ impl Resource {
             Resource::RouteTable { .. } => ("AWS::EC2::RouteTable", "aws_route_table"),
             Resource::SubnetRouteTableAssociation { .. } => ("AWS::EC2::SubnetRouteTableAssociation", "aws_route_table_association"),
             Resource::SecurityGroup { .. } => ("AWS::EC2::SecurityGroup", "aws_security_group"),
+            Resource::FlowLog { .. } => ("AWS::EC2::FlowLog", "aws_flow_log"),
+            // CloudFormation has none: its renderer leaves it out.
+            Resource::DefaultSecurityGroup { .. } => ("", "aws_default_security_group"),
             Resource::VpcEndpoint { .. } => ("AWS::EC2::VPCEndpoint", "aws_vpc_endpoint"),
             Resource::InternetGateway => ("AWS::EC2::InternetGateway", "aws_internet_gateway"),
             Resource::GatewayAttachment { .. } => ("AWS::EC2::VPCGatewayAttachment", "aws_internet_gateway_attachment"),
@@ -510,11 +556,9 @@ impl Resource {
     pub fn refs<'a>(&'a self, out: &mut Vec<&'a str>) {
         let mut each = |es: &[&'a Expr]| es.iter().for_each(|e| e.refs(out));
         match self {
-            Resource::LogGroup { .. }
-            | Resource::HttpApi { .. }
+            Resource::HttpApi { .. }
             | Resource::Table { .. }
             | Resource::GlobalTable { .. }
-            | Resource::Topic { .. }
             | Resource::Vpc { .. }
             | Resource::InternetGateway
             | Resource::ElasticIp => {}
@@ -522,9 +566,14 @@ impl Resource {
                 let all: Vec<&Expr> = managed_policies.iter().chain(statements.iter().flat_map(|s| s.resources.iter())).collect();
                 each(&all);
             }
-            Resource::Function { code_bucket, code_key, role, environment, log_group, vpc, .. } => {
+            Resource::LogGroup { kms_key, .. } | Resource::Topic { kms_key, .. } => each(&kms_key.iter().collect::<Vec<_>>()),
+            Resource::CodeSigningConfig { profiles, .. } => each(&profiles.iter().collect::<Vec<_>>()),
+            Resource::FlowLog { vpc, log_group, role } => each(&[vpc, log_group, role]),
+            Resource::DefaultSecurityGroup { vpc } => each(&[vpc]),
+            Resource::Function { code_bucket, code_key, role, environment, log_group, vpc, kms_key, dead_letter, code_signing, .. } => {
                 let mut all: Vec<&Expr> = vec![code_bucket, code_key, role, log_group];
                 all.extend(environment.iter().map(|(_, e)| e));
+                all.extend(kms_key.iter().chain(dead_letter.iter()).chain(code_signing.iter()));
                 if let Some((subnets, groups)) = vpc {
                     all.extend(subnets.iter().chain(groups.iter()));
                 }
@@ -550,10 +599,9 @@ impl Resource {
             Resource::Stage { api, log_group_arn, .. } => each(&[api, log_group_arn]),
             Resource::Integration { api, target } => each(&[api, target]),
             Resource::Route { api, integration, .. } => each(&[api, integration]),
-            Resource::Queue { dead_letter, .. } => {
-                if let Some((arn, _)) = dead_letter {
-                    each(&[arn]);
-                }
+            Resource::Queue { dead_letter, kms_key, .. } => {
+                let all: Vec<&Expr> = dead_letter.iter().map(|(arn, _)| arn).chain(kms_key.iter()).collect();
+                each(&all);
             }
             Resource::Subscription { topic, endpoint } => each(&[topic, endpoint]),
             Resource::EventRule { target, .. } => each(&[target]),

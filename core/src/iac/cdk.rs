@@ -196,8 +196,9 @@ pub fn stack(g: &Graph, t: &Tree<'_>) -> String {
         .iter()
         .map(|(id, r)| {
             let kind = match r.get("Type") {
-                Some(Tree::Str("AWS::Logs::LogGroup")) => Kind::LogGroup,
-                Some(Tree::Str("AWS::SQS::Queue")) => Kind::Queue,
+                // The L2s take a customer-managed key as an `IKey`: with one, the L1 says it exactly.
+                Some(Tree::Str("AWS::Logs::LogGroup")) if !has_property(r, "KmsKeyId") => Kind::LogGroup,
+                Some(Tree::Str("AWS::SQS::Queue")) if !has_property(r, "KmsMasterKeyId") => Kind::Queue,
                 Some(Tree::Str("AWS::IAM::Role")) if role_parts(r).is_some() => Kind::Role,
                 _ => Kind::L1,
             };
@@ -209,6 +210,10 @@ pub fn stack(g: &Graph, t: &Tree<'_>) -> String {
     let mut s = Stack { kinds, params, template: t, out, ends: Default::default() };
     s.write(g);
     s.out
+}
+
+fn has_property(r: &Tree<'_>, key: &str) -> bool {
+    r.get("Properties").and_then(|p| p.get(key)).is_some()
 }
 
 /// The service, managed policy ARNs and statements of a role Lift generated, if it has that shape.

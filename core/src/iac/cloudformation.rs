@@ -44,7 +44,9 @@ pub fn template<'a>(g: &'a Graph, a: &'a Bump) -> Tree<'a> {
         list: Shared::new_in(tag_list(g, &g.region, a), a),
         map: Shared::new_in(map(a, g.tags.iter().map(|(k, v)| (k.as_str(), Tree::Str(v)))), a),
     };
-    t.push("Resources", map(a, g.nodes.iter().map(|(id, node)| (id.as_str(), resource(g, node, &tags, a)))));
+    // A resource CloudFormation has no type for (the default security group) is left out.
+    let nodes = g.nodes.iter().filter(|(_, node)| !type_name(&node.resource).is_empty());
+    t.push("Resources", map(a, nodes.map(|(id, node)| (id.as_str(), resource(g, node, &tags, a)))));
     if !g.outputs.is_empty() {
         let mut sorted: Vec<_> = g.outputs.iter().collect();
         sorted.sort_by(|x, y| x.name.cmp(&y.name));
@@ -129,6 +131,11 @@ fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>, a: &'a Bump) -> T
     if !node.depends_on.is_empty() {
         out.push("DependsOn", list(a, node.depends_on.iter().map(|d| Tree::Str(d))));
     }
+    let skips: Vec<Tree<'a>> = node.skips.iter().map(|s| tmap! { a; "id" => s.check, "comment" => s.reason.as_str() }).collect();
+    if !skips.is_empty() {
+        // checkov reads `Metadata.checkov.skip`: each check and why.
+        out.push("Metadata", tmap! { a; "checkov" => tmap! { a; "skip" => list(a, skips) } });
+    }
     if let Resource::Alias { codedeploy: Some(c), .. } = r {
         // CodeDeploy shifts the alias when CloudFormation updates it.
         let mut update = builder!(a; "ApplicationName" => expr(g, &c.application, a), "DeploymentGroupName" => expr(g, &c.group, a));
@@ -158,7 +165,28 @@ pub(crate) const ACCESS_LOG_FORMAT: &str = "{\"requestId\":\"$context.requestId\
 fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> {
     let e = |x: &'a Expr| expr(g, x, a);
     match r {
-        Resource::LogGroup { retention_days } => builder!(a; "RetentionInDays" => *retention_days),
+        Resource::LogGroup { retention_days, kms_key } => {
+            let mut m = builder!(a; "RetentionInDays" => *retention_days);
+            if let Some(k) = kms_key {
+                m.push("KmsKeyId", e(k));
+            }
+            m
+        }
+        Resource::CodeSigningConfig { profiles, enforce, description } => builder!(a;
+            "Description" => description,
+            "AllowedPublishers" => tmap! { a; "SigningProfileVersionArns" => exprs(g, profiles, a) },
+            "CodeSigningPolicies" => tmap! { a; "UntrustedArtifactOnDeployment" => if *enforce { "Enforce" } else { "Warn" } },
+        ),
+        Resource::FlowLog { vpc, log_group, role } => builder!(a;
+            "ResourceId" => e(vpc),
+            "ResourceType" => "VPC",
+            "TrafficType" => "ALL",
+            "LogDestinationType" => "cloud-watch-logs",
+            "LogDestination" => e(log_group),
+            "DeliverLogsPermissionArn" => e(role),
+        ),
+        // Left out of the template (see `template`).
+        Resource::DefaultSecurityGroup { .. } => MapBuilder::new(a),
         Resource::Role { service, managed_policies, statements } => {
             let trust = tmap! { a;
                 "Version" => "2012-10-17",
@@ -192,6 +220,9 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             tracing,
             reserved_concurrency,
             vpc,
+            kms_key,
+            dead_letter,
+            code_signing,
         } => {
             let mut m = builder!(a;
                 "Runtime" => runtime,
@@ -213,6 +244,15 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             }
             if let Some((subnets, groups)) = vpc {
                 m.push("VpcConfig", tmap! { a; "SubnetIds" => exprs(g, subnets, a), "SecurityGroupIds" => exprs(g, groups, a) });
+            }
+            if let Some(k) = kms_key {
+                m.push("KmsKeyArn", e(k));
+            }
+            if let Some(q) = dead_letter {
+                m.push("DeadLetterConfig", tmap! { a; "TargetArn" => e(q) });
+            }
+            if let Some(c) = code_signing {
+                m.push("CodeSigningConfigArn", e(c));
             }
             m
         }
@@ -253,7 +293,10 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
         Resource::Table { shape } => {
             let mut m = table_common(shape, a);
             m.push("BillingMode", "PAY_PER_REQUEST");
-            m.push("SSESpecification", tmap! { a; "SSEEnabled" => true });
+            match &shape.kms_key {
+                Some(k) => m.push("SSESpecification", tmap! { a; "SSEEnabled" => true, "SSEType" => "KMS", "KMSMasterKeyId" => e(k) }),
+                None => m.push("SSESpecification", tmap! { a; "SSEEnabled" => true }),
+            }
             m.push("PointInTimeRecoverySpecification", tmap! { a; "PointInTimeRecoveryEnabled" => shape.pitr });
             if let Some(view) = shape.stream {
                 m.push("StreamSpecification", tmap! { a; "StreamViewType" => view });
@@ -263,10 +306,14 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             }
             m
         }
-        Resource::GlobalTable { shape, replicas } => {
+        Resource::GlobalTable { shape, replicas, replica_keys } => {
             let mut m = table_common(shape, a);
             m.push("BillingMode", "PAY_PER_REQUEST");
-            m.push("SSESpecification", tmap! { a; "SSEEnabled" => true });
+            if shape.kms_key.is_some() {
+                m.push("SSESpecification", tmap! { a; "SSEEnabled" => true, "SSEType" => "KMS" });
+            } else {
+                m.push("SSESpecification", tmap! { a; "SSEEnabled" => true });
+            }
             m.push("StreamSpecification", tmap! { a; "StreamViewType" => shape.stream.unwrap_or("NEW_AND_OLD_IMAGES") });
             if let Some(ttl) = &shape.ttl {
                 m.push("TimeToLiveSpecification", tmap! { a; "AttributeName" => ttl, "Enabled" => true });
@@ -274,35 +321,45 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
             let reps = list(
                 a,
                 replicas.iter().map(|region| {
-                    tmap! { a;
+                    let mut r = builder!(a;
                         "Region" => region,
                         "PointInTimeRecoverySpecification" => tmap! { a; "PointInTimeRecoveryEnabled" => shape.pitr },
-                        "Tags" => tag_list(g, region, a),
+                    );
+                    if let Some(k) = replica_keys.get(region) {
+                        r.push("SSESpecification", tmap! { a; "KMSMasterKeyId" => k.as_str() });
                     }
+                    r.push("Tags", tag_list(g, region, a));
+                    r.finish()
                 }),
             );
             m.push("Replicas", reps);
             m
         }
-        Resource::Queue { fifo, visibility_timeout_s, retention_s, dead_letter } => {
+        Resource::Queue { fifo, visibility_timeout_s, retention_s, dead_letter, kms_key } => {
             let mut m = MapBuilder::new(a);
             if *fifo {
                 m.push("FifoQueue", true);
             }
             m.push("VisibilityTimeout", *visibility_timeout_s);
             m.push("MessageRetentionPeriod", *retention_s);
-            m.push("SqsManagedSseEnabled", true);
+            match kms_key {
+                Some(k) => m.push("KmsMasterKeyId", e(k)),
+                None => m.push("SqsManagedSseEnabled", true),
+            }
             if let Some((arn, max)) = dead_letter {
                 m.push("RedrivePolicy", tmap! { a; "deadLetterTargetArn" => e(arn), "maxReceiveCount" => *max });
             }
             m
         }
-        Resource::Topic { display_name } => {
+        Resource::Topic { display_name, kms_key } => {
             let mut m = MapBuilder::new(a);
             if let Some(d) = display_name {
                 m.push("DisplayName", d);
             }
-            m.push("KmsMasterKeyId", "alias/aws/sns");
+            match kms_key {
+                Some(k) => m.push("KmsMasterKeyId", e(k)),
+                None => m.push("KmsMasterKeyId", Tree::Str("alias/aws/sns")),
+            }
             m
         }
         Resource::Subscription { topic, endpoint } => {
@@ -509,7 +566,10 @@ fn key_schema<'a>(hash: &'a crate::graph::KeyAttr, range: Option<&'a crate::grap
 fn attribute(g: &Graph, id: &str, attr: Attr) -> Option<&'static str> {
     Some(match attr {
         Attr::Id => return None,
-        Attr::Arn => "Arn",
+        Attr::Arn => match g.nodes.get(id).map(|n| &*n.resource) {
+            Some(Resource::CodeSigningConfig { .. }) => "CodeSigningConfigArn",
+            _ => "Arn",
+        },
         Attr::Name => match g.nodes.get(id).map(|n| &*n.resource) {
             Some(Resource::Queue { .. }) => "QueueName",
             Some(Resource::Topic { .. }) => "TopicName",

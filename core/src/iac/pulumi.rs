@@ -49,6 +49,9 @@ pub fn token(type_name: &str) -> &'static str {
         "aws_eip" => "aws:ec2:Eip",
         "aws_nat_gateway" => "aws:ec2:NatGateway",
         "aws_route" => "aws:ec2:Route",
+        "aws_flow_log" => "aws:ec2:FlowLog",
+        "aws_default_security_group" => "aws:ec2:DefaultSecurityGroup",
+        "aws_lambda_code_signing_config" => "aws:lambda:CodeSigningConfig",
         _ => "aws:unknown:Unknown",
     }
 }

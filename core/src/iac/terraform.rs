@@ -135,10 +135,14 @@ pub fn json<'a>(m: &Module<'a>, a: &'a Bump) -> Tree<'a> {
     if !data.is_empty() {
         let mut by_type: Vec<(&str, Tree<'a>)> = Vec::new();
         for (type_name, name, body) in data {
-            let body = match body {
-                Some((k, v)) => tmap! { a; k => v },
-                None => Tree::Map(&[]),
-            };
+            let mut entries = vec![];
+            if let Some((k, v)) = body {
+                entries.push((k, Tree::Str(v)));
+            }
+            if let Some((check, reason)) = data_skip(type_name) {
+                entries.push(("//", skip_comment(a, [(check, reason)])));
+            }
+            let body = map(a, entries);
             by_type.push((type_name, tmap! { a; name => body }));
         }
         top.push(("data", map(a, by_type)));
@@ -182,6 +186,10 @@ fn escaped<'a>(a: &'a Bump, text: &'a str) -> &'a str {
 
 fn json_resource<'a>(m: &Module<'a>, r: &Res<'a>, a: &'a Bump, scratch: &mut String) -> Tree<'a> {
     let mut entries = bumpalo::collections::Vec::with_capacity_in(r.body.len() + 2, a);
+    let skips = skips_of(m, r);
+    if !skips.is_empty() {
+        entries.push(("//", skip_comment(a, skips.into_iter().map(|s| (s.check, s.reason.as_str())))));
+    }
     entries.extend(r.body.iter().map(|(k, v)| (*k, json_value(m, v, a, scratch))));
     if !r.depends_on.is_empty() {
         entries.push(("depends_on", list(a, r.depends_on.iter().map(|d| Tree::Str(a.alloc_str(&address(m, d)))))));
@@ -190,6 +198,32 @@ fn json_resource<'a>(m: &Module<'a>, r: &Res<'a>, a: &'a Bump, scratch: &mut Str
         entries.push(("lifecycle", tmap! { a; "prevent_destroy" => true }));
     }
     Tree::Map(entries.into_bump_slice())
+}
+
+/// The scanner checks a resource is written not to meet: its node's, on the
+/// resource the node became (not on a companion such as an event target).
+fn skips_of<'a>(m: &Module<'a>, r: &Res<'a>) -> Vec<&'a crate::graph::Skip> {
+    let g: &'a Graph = m.graph;
+    let all: &'a [crate::graph::Skip] = match g.nodes.get(r.node) {
+        Some(n) if n.id == r.name => &n.skips,
+        _ => &[],
+    };
+    all.iter().filter(|s| !s.cloudformation_only).collect()
+}
+
+/// Skips in a `//` property, which Terraform ignores: the shape of
+/// CloudFormation's `Metadata.checkov.skip` (checkov's own proposal for JSON,
+/// bridgecrewio/checkov#4634; its `terraform_json` runner reads no skips yet).
+fn skip_comment<'a, 's>(a: &'a Bump, skips: impl IntoIterator<Item = (&'s str, &'s str)>) -> Tree<'a> {
+    let items = skips
+        .into_iter()
+        .map(|(check, reason)| tmap! { a; "id" => Tree::Str(a.alloc_str(check)), "comment" => Tree::Str(a.alloc_str(reason)) });
+    tmap! { a; "checkov" => tmap! { a; "skip" => list(a, items) } }
+}
+
+/// The check a data source is written not to meet, and why.
+fn data_skip(type_name: &str) -> Option<(&'static str, &'static str)> {
+    (type_name == "aws_availability_zones").then_some(("CKV_AWS_394", crate::graph::build::ZONES_REASON))
 }
 
 /// `type.name` of the resource a node became.
@@ -279,6 +313,9 @@ pub fn hcl(m: &Module<'_>) -> String {
     }
     for (type_name, name, arg) in lookups(m) {
         let _ = write!(w.out, "\ndata \"{type_name}\" \"{name}\" {{\n");
+        if let Some((check, reason)) = data_skip(type_name) {
+            let _ = writeln!(w.out, "  #checkov:skip={check}:{reason}");
+        }
         if let Some((k, v)) = arg {
             let _ = writeln!(w.out, "  {k} = {}", quoted(v));
         }
@@ -286,6 +323,9 @@ pub fn hcl(m: &Module<'_>) -> String {
     }
     for r in &m.resources {
         let _ = write!(w.out, "\nresource \"{}\" \"{}\" {{\n", r.type_name, r.name);
+        for s in skips_of(m, r) {
+            let _ = writeln!(w.out, "  #checkov:skip={}:{}", s.check, s.reason);
+        }
         // `depends_on` is one more one-line argument: it aligns with the last run.
         let deps = (!r.depends_on.is_empty())
             .then(|| ("depends_on", format!("[{}]", r.depends_on.iter().map(|d| address(m, d)).collect::<Vec<_>>().join(", "))));

@@ -62,6 +62,37 @@ pub struct Spec {
     /// Where notices go: alerts, escalations, rollouts and failovers, to people.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notify: Option<Notify>,
+    /// The customer-managed KMS key, by ARN, that encrypts every log group,
+    /// table, queue, topic and function environment naming none of its own
+    /// (`{region}` in it stands for each region). Its key policy must let
+    /// those services use it. Without one, each service's own or AWS-managed key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
+    /// Code signing: Lambda accepts only code signed by these AWS Signer profiles.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_signing: Option<CodeSigning>,
+}
+
+/// Which signatures a function's code must carry before Lambda runs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeSigning {
+    /// AWS Signer signing profile version ARNs (`{region}` stands for each region).
+    pub profiles: Vec<String>,
+    /// What Lambda does with code that fails the check: refuse it (`enforce`) or log it (`warn`).
+    #[serde(default)]
+    pub on_invalid: OnInvalidSignature,
+}
+
+/// Lambda's answer to code whose signature does not check out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OnInvalidSignature {
+    /// The deployment fails.
+    #[default]
+    Enforce,
+    /// The deployment goes on and CloudWatch logs the failure.
+    Warn,
 }
 
 /// Where notices go: named channels, and routes that pick channels by kind and severity.
@@ -434,6 +465,14 @@ pub struct Function {
     /// Concurrency reserved for this function; none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserved_concurrency: Option<u32>,
+    /// Where asynchronous invocations (topic, schedule and event-pattern
+    /// triggers) that failed every retry go: a queue of this spec. A function
+    /// with such triggers and none named gets a queue of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter: Option<String>,
+    /// The customer-managed KMS key (ARN) for its environment and log group; default: the app's `kms_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
     /// Alarm thresholds on the function's metrics.
     #[serde(default)]
     pub alarms: Alarms,
@@ -587,6 +626,15 @@ pub enum Trigger {
     Schedule(ScheduleTrigger),
     /// EventBridge events matching a pattern on the default bus.
     Events(EventsTrigger),
+}
+
+impl Trigger {
+    /// Whether it invokes the function asynchronously (Lambda retries, then
+    /// gives up on the event): topics, schedules and event patterns. A queue
+    /// is polled, and a failed batch stays in the queue.
+    pub fn is_async(&self) -> bool {
+        !matches!(self, Trigger::Queue(_))
+    }
 }
 
 /// Invoke with batches of messages from a queue.
@@ -751,6 +799,9 @@ pub struct Table {
     /// What happens to the data when the resource is deleted or replaced.
     #[serde(default)]
     pub on_delete: OnDelete,
+    /// The customer-managed KMS key (ARN) for the table and its replicas; default: the app's `kms_key`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
 }
 
 fn yes() -> bool {
@@ -908,6 +959,9 @@ pub struct Queue {
     /// Where messages go after failing `max_receives` times.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dead_letter: Option<DeadLetter>,
+    /// The customer-managed KMS key (ARN); default: the app's `kms_key`, else SQS-managed encryption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
 }
 
 fn default_visibility() -> Duration {
@@ -968,6 +1022,9 @@ pub struct Topic {
     /// A display name for SMS and email subscribers.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub display_name: Option<String>,
+    /// The customer-managed KMS key (ARN); default: the app's `kms_key`, else the AWS-managed `alias/aws/sns`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_key: Option<String>,
 }
 
 /// Networking.
@@ -994,6 +1051,35 @@ pub struct Vpc {
     /// A NAT gateway per zone for outbound internet access (costs money; off by default).
     #[serde(default)]
     pub nat: bool,
+    /// Flow logs of all traffic into a log group, kept as long as this
+    /// (CloudWatch charges for what they ingest); `false` turns them off.
+    #[serde(default = "default_flow_logs")]
+    pub flow_logs: FlowLogs,
+}
+
+/// Whether a VPC's flow logs are kept, and for how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum FlowLogs {
+    /// `false`: none.
+    Off(bool),
+    /// Kept this long.
+    Kept(Duration),
+}
+
+impl FlowLogs {
+    /// How long the logs are kept, when there are any.
+    pub fn retention(self) -> Option<Duration> {
+        match self {
+            FlowLogs::Kept(d) => Some(d),
+            FlowLogs::Off(true) => Some(default_log_retention()),
+            FlowLogs::Off(false) => None,
+        }
+    }
+}
+
+fn default_flow_logs() -> FlowLogs {
+    FlowLogs::Kept(default_log_retention())
 }
 
 fn default_cidr() -> Cidr {

@@ -28,6 +28,7 @@ impl Builder<'_> {
             stream: t.stream.map(|s| s.aws()),
             ttl: t.ttl.clone(),
             pitr: t.point_in_time_recovery,
+            kms_key: self.kms_key(t.kms_key.as_ref()),
         };
         if t.replicas != Replicas::PerRegion && !self.spec.regions.standby.is_empty() {
             shape.name = Some(table_name(&self.spec.app, name));
@@ -36,7 +37,11 @@ impl Builder<'_> {
             (true, RegionRole::Primary, _) => {
                 // Replicas need a stream carrying both images.
                 shape.stream = Some("NEW_AND_OLD_IMAGES");
-                Resource::GlobalTable { shape, replicas: self.spec.all_regions().into_iter().map(str::to_owned).collect() }
+                let replicas: Vec<String> = self.spec.all_regions().into_iter().map(str::to_owned).collect();
+                let key = t.kms_key.as_ref().or(self.spec.kms_key.as_ref());
+                let replica_keys =
+                    key.map(|k| replicas.iter().map(|r| (r.clone(), k.replace("{region}", r))).collect()).unwrap_or_default();
+                Resource::GlobalTable { shape, replicas, replica_keys }
             }
             (false, _, Replicas::PerRegion) | (false, RegionRole::Primary, _) => Resource::Table { shape },
             // Standby regions reach global and primary-only tables by name.
@@ -61,6 +66,7 @@ impl Builder<'_> {
             visibility_timeout_s: q.visibility_timeout.as_secs(),
             retention_s: q.retention.as_secs(),
             dead_letter,
+            kms_key: self.kms_key(q.kms_key.as_ref()),
         };
         self.add(&id, format!("/queues/{}", escape_pointer(name)), r, true);
         self.output(&cat(&id, "Url"), &format!("URL of queue `{name}`"), Expr::r(&id, Attr::Id));

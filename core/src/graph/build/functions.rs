@@ -3,6 +3,21 @@
 
 use super::*;
 
+/// What Lambda needs of a function's role to send its traces (the actions of
+/// AWS's `AWSXRayDaemonWriteAccess` that a function uses).
+pub const TRACING: [&str; 2] = ["xray:PutTelemetryRecords", "xray:PutTraceSegments"];
+
+/// The EC2 actions of AWS's `AWSLambdaVPCAccessExecutionRole`: what Lambda
+/// needs of a function's role to give it network interfaces in a VPC.
+pub const VPC_ACCESS: [&str; 6] = [
+    "ec2:AssignPrivateIpAddresses",
+    "ec2:CreateNetworkInterface",
+    "ec2:DeleteNetworkInterface",
+    "ec2:DescribeNetworkInterfaces",
+    "ec2:DescribeSubnets",
+    "ec2:UnassignPrivateIpAddresses",
+];
+
 impl Builder<'_> {
     pub(super) fn function(&mut self, name: &str, f: &Function) {
         let id = function_id(name);
@@ -12,7 +27,8 @@ impl Builder<'_> {
         let log_id = cat(&id, "LogGroup");
         let role_id = cat(&id, "Role");
         let days = retention_days(f.log_retention);
-        self.add(&log_id, cat(&origin, "/log_retention"), Resource::LogGroup { retention_days: days }, true);
+        let kms_key = self.kms_key(f.kms_key.as_ref());
+        self.add(&log_id, cat(&origin, "/log_retention"), Resource::LogGroup { retention_days: days, kms_key: kms_key.clone() }, true);
 
         // Least privilege: logs, then exactly the declared access, then what triggers need.
         let mut statements = vec![Statement {
@@ -27,26 +43,43 @@ impl Builder<'_> {
             // A secret under a customer-managed key is read through it.
             let kms = (t.kind == Kind::Secret).then(|| self.spec.secrets.get(&t.name).and_then(|s| s.kms_key.clone())).flatten();
             if let Some(key) = kms {
-                statements.push(Statement { actions: vec![Cow::Borrowed("kms:Decrypt")], resources: vec![in_region(&key)] });
+                statements.push(Statement { actions: vec![Cow::Borrowed("kms:Decrypt")], resources: vec![Expr::in_region(&key)] });
+            }
+            if let Some(s) = self.kms_statement(t, *access) {
+                statements.push(s);
+            }
+        }
+        let dead_letter = self.dead_letter(name, f);
+        if let Some(arn) = &dead_letter {
+            statements.push(Statement { actions: vec![Cow::Borrowed("sqs:SendMessage")], resources: vec![arn.clone()] });
+            let queue = f.dead_letter.as_ref().map_or_else(|| cat(&id, "DeadLetterQueue"), |q| q.clone());
+            let target = Target { kind: Kind::Queue, name: queue };
+            if let Some(s) = self.kms_statement(&target, Access::Send) {
+                statements.push(s);
             }
         }
         for trigger in &f.triggers {
             if let Trigger::Queue(q) = trigger {
-                if let Some(s) = self.access_statement(&Target { kind: Kind::Queue, name: q.queue.clone() }, Access::Consume) {
+                let queue = Target { kind: Kind::Queue, name: q.queue.clone() };
+                for s in [self.access_statement(&queue, Access::Consume), self.kms_statement(&queue, Access::Consume)].into_iter().flatten()
+                {
                     if !statements.contains(&s) {
                         statements.push(s);
                     }
                 }
             }
         }
-        let managed =
-            |name: &str| Expr::Join(vec![Expr::s("arn:"), Expr::Pseudo(Pseudo::Partition), Expr::s(format!(":iam::aws:policy/{name}"))]);
-        let mut managed_policies = vec![];
+        // What AWS's managed policies for tracing and VPC access would grant,
+        // written out so that the template shows every grant. Neither X-Ray's
+        // actions nor EC2's describe calls take a resource; Lambda creates and
+        // deletes the function's network interfaces with the role before any
+        // interface exists to name.
+        let any = || vec![Expr::s("*")];
         if f.tracing == crate::spec::Tracing::Active {
-            managed_policies.push(managed("AWSXRayDaemonWriteAccess"));
+            statements.push(Statement { actions: TRACING.iter().map(|a| Cow::Borrowed(*a)).collect(), resources: any() });
         }
         let vpc = if f.vpc && self.spec.network.is_some() {
-            managed_policies.push(managed("service-role/AWSLambdaVPCAccessExecutionRole"));
+            statements.push(Statement { actions: VPC_ACCESS.iter().map(|a| Cow::Borrowed(*a)).collect(), resources: any() });
             let zones = self.spec.network.as_ref().map_or(0, |n| n.vpc.zones);
             Some((
                 (1..=zones).map(|z| Expr::r(&format!("VpcPrivateSubnet{z}"), Attr::Id)).collect(),
@@ -55,6 +88,7 @@ impl Builder<'_> {
         } else {
             None
         };
+        let managed_policies = vec![];
         self.add(&role_id, cat(&origin, "/access"), Resource::Role { service: "lambda.amazonaws.com", managed_policies, statements }, true);
 
         let (code_bucket, code_key, key_for_version) = match &f.code {
@@ -76,7 +110,7 @@ impl Builder<'_> {
             }
             FunctionCode::S3(s3) => {
                 // Lambda reads code from a bucket in its own region: `{region}` names it.
-                (in_region(&s3.bucket), Expr::s(s3.key.clone()), Expr::s(s3.key.clone()))
+                (Expr::in_region(&s3.bucket), Expr::s(s3.key.clone()), Expr::s(s3.key.clone()))
             }
         };
         let environment = f
@@ -119,6 +153,11 @@ impl Builder<'_> {
             },
             reserved_concurrency: f.reserved_concurrency,
             vpc,
+            // Only an environment is encrypted with it: Lambda keeps no key
+            // without one (and Terraform would show a change on every plan).
+            kms_key: kms_key.filter(|_| !f.environment.is_empty()),
+            dead_letter,
+            code_signing: self.spec.code_signing.as_ref().map(|_| Expr::r(CODE_SIGNING, Attr::Arn)),
         };
         // A version captures the function's configuration as well as its code:
         // the description carries a digest of both (the code by its key), so
@@ -217,6 +256,65 @@ impl Builder<'_> {
         }
     }
 
+    /// With `code_signing`, the one configuration every function names.
+    pub(super) fn code_signing(&mut self) {
+        let Some(cs) = &self.spec.code_signing else { return };
+        let r = Resource::CodeSigningConfig {
+            profiles: cs.profiles.iter().map(|p| Expr::in_region(p)).collect(),
+            enforce: cs.on_invalid == crate::spec::OnInvalidSignature::Enforce,
+            description: format!("{}: code must be signed by one of the app's signing profiles", self.spec.app),
+        };
+        self.add(CODE_SIGNING, "/code_signing".into(), r, false);
+    }
+
+    /// Where a function's failed asynchronous invocations go: the queue the
+    /// spec names, else, for a function with asynchronous triggers, a queue of
+    /// its own (kept 14 days, the most SQS keeps).
+    fn dead_letter(&mut self, name: &str, f: &Function) -> Option<Expr> {
+        if let Some(q) = &f.dead_letter {
+            return self.target(&Target { kind: Kind::Queue, name: q.clone() }, "arn");
+        }
+        if !f.triggers.iter().any(Trigger::is_async) {
+            return None;
+        }
+        let id = cat(&function_id(name), "DeadLetterQueue");
+        let r = Resource::Queue {
+            fifo: false,
+            visibility_timeout_s: 30,
+            retention_s: 14 * 86_400,
+            dead_letter: None,
+            kms_key: self.kms_key(None),
+        };
+        self.add(&id, format!("/functions/{}/dead_letter", escape_pointer(name)), r, true);
+        self.output(
+            &cat(&id, "Url"),
+            &format!("URL of the queue of failed asynchronous invocations of function `{name}`"),
+            Expr::r(&id, Attr::Id),
+        );
+        Some(Expr::r(&id, Attr::Arn))
+    }
+
+    /// What a queue or topic under a customer-managed key needs of it: SQS
+    /// and SNS encrypt and decrypt with the caller's credentials.
+    fn kms_statement(&self, t: &Target, access: Access) -> Option<Statement> {
+        let own = match t.kind {
+            Kind::Queue => self.spec.queues.get(&t.name).map(|q| q.kms_key.as_ref()),
+            Kind::Topic => self.spec.topics.get(&t.name).map(|q| q.kms_key.as_ref()),
+            _ => None,
+        };
+        // A queue Lift made itself (a dead-letter queue) is under the app's key.
+        let key = own.unwrap_or(None).or(self.spec.kms_key.as_ref())?;
+        if !matches!(t.kind, Kind::Queue | Kind::Topic) {
+            return None;
+        }
+        let actions: &[&'static str] = match access {
+            Access::Send | Access::Publish => &["kms:Decrypt", "kms:GenerateDataKey"],
+            Access::Read | Access::Consume => &["kms:Decrypt"],
+            _ => return None,
+        };
+        Some(Statement { actions: actions.iter().map(|a| Cow::Borrowed(*a)).collect(), resources: vec![Expr::in_region(key)] })
+    }
+
     /// With `rollout.shift: codedeploy`, the deployment group that shifts this function's alias.
     pub(super) fn alias_shift(&self, name: &str) -> Option<AliasShift> {
         if self.spec.rollout.shift != ShiftBy::Codedeploy {
@@ -292,18 +390,6 @@ impl Builder<'_> {
         };
         Some(Statement { actions, resources })
     }
-}
-
-/// `text` with each `{region}` standing for the region of the template.
-fn in_region(text: &str) -> Expr {
-    let mut parts = vec![];
-    for (i, piece) in text.split("{region}").enumerate() {
-        if i > 0 {
-            parts.push(Expr::Pseudo(Pseudo::Region));
-        }
-        parts.push(Expr::s(piece));
-    }
-    Expr::Join(parts).simplify()
 }
 
 /// The first 12 hex digits of the SHA-256 of a function's configuration as

@@ -11,7 +11,12 @@ impl Builder<'_> {
             http.cors.as_ref().map(|c| CorsRule { origins: c.origins.clone(), methods: c.methods.clone(), headers: c.headers.clone() });
         self.add("HttpApi", "/http".into(), Resource::HttpApi { name: self.spec.app.clone(), cors }, true);
         let days = retention_days(http.log_retention);
-        self.add("HttpApiLogGroup", "/http/log_retention".into(), Resource::LogGroup { retention_days: days }, true);
+        self.add(
+            "HttpApiLogGroup",
+            "/http/log_retention".into(),
+            Resource::LogGroup { retention_days: days, kms_key: self.kms_key(None) },
+            true,
+        );
         let stage = Resource::Stage {
             api: api.clone(),
             log_group_arn: Expr::r("HttpApiLogGroup", Attr::Arn),

@@ -16,9 +16,16 @@ mod http;
 mod network;
 mod recovery;
 mod rollout;
+mod skips;
+
+pub use functions::{TRACING, VPC_ACCESS};
+pub use skips::{CHECKS, ZONES_REASON};
 
 /// Logical ID of the CodeDeploy application.
 pub const CODEDEPLOY_APP: &str = "CodeDeployApplication";
+
+/// Logical ID of the code signing configuration every function names.
+pub const CODE_SIGNING: &str = "CodeSigningConfig";
 
 /// Alias every function gets; traffic shifting moves its weights.
 pub const LIVE_ALIAS: &str = "live";
@@ -147,9 +154,11 @@ pub fn build(spec: &Spec, region: &str) -> (Graph, Vec<Collision>) {
     }
     for (name, t) in &spec.topics {
         let id = topic_id(name);
-        b.add(&id, format!("/topics/{}", escape_pointer(name)), Resource::Topic { display_name: t.display_name.clone() }, true);
+        let r = Resource::Topic { display_name: t.display_name.clone(), kms_key: b.kms_key(t.kms_key.as_ref()) };
+        b.add(&id, format!("/topics/{}", escape_pointer(name)), r, true);
         b.output(&cat(&id, "Arn"), &format!("ARN of topic `{name}`"), Expr::r(&id, Attr::Id));
     }
+    b.code_signing();
     for (name, f) in &spec.functions {
         b.function(name, f);
     }
@@ -157,12 +166,14 @@ pub fn build(spec: &Spec, region: &str) -> (Graph, Vec<Collision>) {
     b.codedeploy();
     b.slo_alarms();
     b.recovery_dns();
+    skips::mark(&mut b.g);
     (b.g, b.collisions)
 }
 
 impl Builder<'_> {
     fn add(&mut self, id: &str, origin: String, resource: Resource, tagged: bool) -> &mut Node {
-        let node = Node { id: id.to_owned(), origin, resource: Box::new(resource), depends_on: vec![], retain: false, tagged };
+        let node =
+            Node { id: id.to_owned(), origin, resource: Box::new(resource), depends_on: vec![], retain: false, tagged, skips: vec![] };
         match self.g.nodes.entry(id.to_owned()) {
             std::collections::btree_map::Entry::Occupied(mut slot) => {
                 let first = slot.get().origin.clone();
@@ -172,6 +183,11 @@ impl Builder<'_> {
             }
             std::collections::btree_map::Entry::Vacant(slot) => slot.insert(node),
         }
+    }
+
+    /// A resource's KMS key: its own, else the app's; `{region}` stands for this region.
+    fn kms_key(&self, own: Option<&String>) -> Option<Expr> {
+        own.or(self.spec.kms_key.as_ref()).map(|k| Expr::in_region(k))
     }
 
     fn output(&mut self, name: &str, description: &str, value: Expr) {

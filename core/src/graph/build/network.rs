@@ -3,6 +3,34 @@
 use super::*;
 
 impl Builder<'_> {
+    /// Flow logs of all the VPC's traffic into a log group, written by a role
+    /// that may write exactly there.
+    fn flow_logs(&mut self, kept: crate::spec::units::Duration) {
+        let origin = || "/network/vpc/flow_logs".to_owned();
+        let log = Resource::LogGroup { retention_days: retention_days(kept), kms_key: self.kms_key(None) };
+        self.add("VpcFlowLogGroup", origin(), log, true);
+        let role = Resource::Role {
+            service: "vpc-flow-logs.amazonaws.com",
+            managed_policies: vec![],
+            statements: vec![Statement {
+                actions: vec![
+                    "logs:CreateLogStream".into(),
+                    "logs:DescribeLogGroups".into(),
+                    "logs:DescribeLogStreams".into(),
+                    "logs:PutLogEvents".into(),
+                ],
+                resources: vec![Expr::r("VpcFlowLogGroup", Attr::Arn)],
+            }],
+        };
+        self.add("VpcFlowLogRole", origin(), role, true);
+        let flow = Resource::FlowLog {
+            vpc: Expr::r("Vpc", Attr::Id),
+            log_group: Expr::arn("logs", Expr::Pseudo(Pseudo::Region), vec![Expr::s("log-group:"), Expr::r("VpcFlowLogGroup", Attr::Id)]),
+            role: Expr::r("VpcFlowLogRole", Attr::Arn),
+        };
+        self.add("VpcFlowLog", origin(), flow, true);
+    }
+
     pub(super) fn network(&mut self) {
         let Some(net) = &self.spec.network else { return };
         let v = &net.vpc;
@@ -30,6 +58,12 @@ impl Builder<'_> {
             Resource::SecurityGroup { vpc: vpc.clone(), description: format!("{} functions: no inbound, HTTPS outbound", self.spec.app) },
             true,
         );
+        // The default security group is open inside the VPC; nothing uses it,
+        // so it is taken over with no rules where the tool can (not CloudFormation).
+        self.add("VpcDefaultSecurityGroup", "/network/vpc".into(), Resource::DefaultSecurityGroup { vpc: vpc.clone() }, true);
+        if let Some(kept) = v.flow_logs.retention() {
+            self.flow_logs(kept);
+        }
         let mut endpoints = v.endpoints.clone();
         endpoints.sort();
         endpoints.dedup();

@@ -16,7 +16,27 @@ pub(super) fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> 
     let e = V::Expr;
     let body = match r {
         Resource::FunctionVersion { .. } => return None,
-        Resource::LogGroup { retention_days } => body!(a; "retention_in_days" => Lit(*retention_days)),
+        Resource::LogGroup { retention_days, kms_key } => {
+            let mut b = body!(a; "retention_in_days" => Lit(*retention_days));
+            if let Some(k) = kms_key {
+                b.push("kms_key_id", e(k));
+            }
+            b
+        }
+        Resource::CodeSigningConfig { profiles, enforce, description } => body!(a;
+            "description" => s(description),
+            "allowed_publishers" => body!(a; "signing_profile_version_arns" => exprs(a, profiles)).block(),
+            "policies" => body!(a; "untrusted_artifact_on_deployment" => s(if *enforce { "Enforce" } else { "Warn" })).block(),
+        ),
+        Resource::FlowLog { vpc, log_group, role } => body!(a;
+            "vpc_id" => e(vpc),
+            "traffic_type" => s("ALL"),
+            "log_destination_type" => s("cloud-watch-logs"),
+            "log_destination" => e(log_group),
+            "iam_role_arn" => e(role),
+        ),
+        // No rules at all: the group exists in every VPC and is taken over empty.
+        Resource::DefaultSecurityGroup { vpc } => body!(a; "vpc_id" => e(vpc)),
         Resource::Role { service, managed_policies, statements } => {
             let trust = map(
                 a,
@@ -70,6 +90,9 @@ pub(super) fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> 
             tracing,
             reserved_concurrency,
             vpc,
+            kms_key,
+            dead_letter,
+            code_signing,
         } => {
             let mut b = body!(a;
                 "function_name" => physical(g, id, 64, a),
@@ -95,6 +118,15 @@ pub(super) fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> 
             }
             if let Some((subnets, groups)) = vpc {
                 b.push("vpc_config", body!(a; "subnet_ids" => exprs(a, subnets), "security_group_ids" => exprs(a, groups)).block());
+            }
+            if let Some(k) = kms_key {
+                b.push("kms_key_arn", e(k));
+            }
+            if let Some(q) = dead_letter {
+                b.push("dead_letter_config", body!(a; "target_arn" => e(q)).block());
+            }
+            if let Some(c) = code_signing {
+                b.push("code_signing_config_arn", e(c));
             }
             b
         }
@@ -150,19 +182,22 @@ pub(super) fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> 
             }
             b
         }
-        Resource::GlobalTable { shape, replicas } => {
+        Resource::GlobalTable { shape, replicas, replica_keys } => {
             let mut b = table(g, id, shape, a);
             b.push("point_in_time_recovery", body!(a; "enabled" => Lit(shape.pitr)).block());
             b.push("stream_enabled", Lit(true));
             b.push("stream_view_type", s(shape.stream.unwrap_or("NEW_AND_OLD_IMAGES")));
             // The table itself is the replica in this region.
             let others = replicas.iter().filter(|r| **r != g.region).map(|region| {
-                body!(a;
+                let mut r = body!(a;
                     "region_name" => s(region),
                     "point_in_time_recovery" => Lit(shape.pitr),
                     "propagate_tags" => Lit(true),
-                )
-                .block()
+                );
+                if let Some(k) = replica_keys.get(region) {
+                    r.push("kms_key_arn", s(k));
+                }
+                r.block()
             });
             let others = list(a, others);
             if others != V::List(&[]) {
@@ -170,26 +205,32 @@ pub(super) fn resources<'a>(m: &mut Module<'a>, node: &'a Node, a: &'a Bump) -> 
             }
             b
         }
-        Resource::Queue { fifo, visibility_timeout_s, retention_s, dead_letter } => {
+        Resource::Queue { fifo, visibility_timeout_s, retention_s, dead_letter, kms_key } => {
             let mut b = BodyBuilder::new(a);
             if *fifo {
                 b.push("fifo_queue", Lit(true));
             }
             b.push("visibility_timeout_seconds", Lit(*visibility_timeout_s));
             b.push("message_retention_seconds", Lit(*retention_s));
-            b.push("sqs_managed_sse_enabled", Lit(true));
+            match kms_key {
+                Some(k) => b.push("kms_master_key_id", e(k)),
+                None => b.push("sqs_managed_sse_enabled", Lit(true)),
+            }
             if let Some((arn, max)) = dead_letter {
                 let policy = map(a, [("deadLetterTargetArn", e(arn)), ("maxReceiveCount", V::Lit(Tree::Int(i64::from(*max))))]);
                 b.push("redrive_policy", V::Json(a.alloc(policy)));
             }
             b
         }
-        Resource::Topic { display_name } => {
+        Resource::Topic { display_name, kms_key } => {
             let mut b = BodyBuilder::new(a);
             if let Some(d) = display_name {
                 b.push("display_name", s(d));
             }
-            b.push("kms_master_key_id", s("alias/aws/sns"));
+            match kms_key {
+                Some(k) => b.push("kms_master_key_id", e(k)),
+                None => b.push("kms_master_key_id", s("alias/aws/sns")),
+            }
             b
         }
         Resource::Subscription { topic, endpoint } => {
@@ -381,7 +422,11 @@ fn table<'a>(g: &Graph, id: &str, shape: &'a TableShape, a: &'a Bump) -> BodyBui
         });
         b.push("global_secondary_index", list(a, gsis));
     }
-    b.push("server_side_encryption", body!(a; "enabled" => Lit(true)).block());
+    let mut sse = body!(a; "enabled" => Lit(true));
+    if let Some(k) = &shape.kms_key {
+        sse.push("kms_key_arn", V::Expr(k));
+    }
+    b.push("server_side_encryption", sse.block());
     if let Some(ttl) = &shape.ttl {
         b.push("ttl", body!(a; "attribute_name" => s(ttl), "enabled" => Lit(true)).block());
     }

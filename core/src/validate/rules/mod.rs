@@ -9,6 +9,7 @@ use crate::spec::units::Duration;
 use crate::spec::{Access, Spec, Trigger};
 
 mod data;
+mod encryption;
 mod functions;
 mod http;
 mod network;
@@ -95,6 +96,7 @@ pub fn spec_rules(spec: &Spec) -> Vec<Diagnostic> {
     v.recovery();
     v.notify();
     v.secrets();
+    v.encryption();
     out.extend(super::caps::caps(spec));
     out
 }

@@ -52,13 +52,12 @@ impl Rules<'_> {
                 }
             }
             if let Some(key) = &s.kms_key {
-                let ok = key.starts_with("arn:") && key.contains(":kms:") && key.contains(":key/");
-                if !ok {
+                if !encryption::is_kms_key_arn(key) {
                     self.err(
                         Code::BadValue,
                         format!("{base}/kms_key"),
                         format!("`{key}` is not a KMS key ARN"),
-                        Some("write `arn:aws:kms:{region}:ACCOUNT:key/ID`; `{region}` stands for each region the app runs in".into()),
+                        Some(encryption::KMS_KEY_HINT.into()),
                     );
                 }
             }
