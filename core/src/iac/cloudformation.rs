@@ -131,10 +131,10 @@ fn resource<'a>(g: &'a Graph, node: &'a Node, tags: &Tags<'a>, a: &'a Bump) -> T
     if !node.depends_on.is_empty() {
         out.push("DependsOn", list(a, node.depends_on.iter().map(|d| Tree::Str(d))));
     }
-    let skips: Vec<Tree<'a>> = node.skips.iter().map(|s| tmap! { a; "id" => s.check, "comment" => s.reason.as_str() }).collect();
-    if !skips.is_empty() {
+    if !node.skips.is_empty() {
         // checkov reads `Metadata.checkov.skip`: each check and why.
-        out.push("Metadata", tmap! { a; "checkov" => tmap! { a; "skip" => list(a, skips) } });
+        let skips = list(a, node.skips.iter().map(|s| tmap! { a; "id" => s.check, "comment" => s.reason.as_str() }));
+        out.push("Metadata", tmap! { a; "checkov" => tmap! { a; "skip" => skips } });
     }
     if let Resource::Alias { codedeploy: Some(c), .. } = r {
         // CodeDeploy shifts the alias when CloudFormation updates it.

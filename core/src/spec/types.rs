@@ -1061,8 +1061,8 @@ pub struct Vpc {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum FlowLogs {
-    /// `false`: none.
-    Off(bool),
+    /// `false`: none; `true`: kept as long as function logs by default (30 days).
+    Enabled(bool),
     /// Kept this long.
     Kept(Duration),
 }
@@ -1072,8 +1072,8 @@ impl FlowLogs {
     pub fn retention(self) -> Option<Duration> {
         match self {
             FlowLogs::Kept(d) => Some(d),
-            FlowLogs::Off(true) => Some(default_log_retention()),
-            FlowLogs::Off(false) => None,
+            FlowLogs::Enabled(true) => Some(default_log_retention()),
+            FlowLogs::Enabled(false) => None,
         }
     }
 }

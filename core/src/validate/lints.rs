@@ -13,8 +13,7 @@ pub fn graph_lints(g: &Graph) -> Vec<Diagnostic> {
                 for s in statements {
                     // Actions AWS gives no resource to name (X-Ray's; the VPC
                     // interfaces Lambda makes before they exist) are granted on `*`.
-                    let unscoped = |a: &str| crate::graph::build::TRACING.contains(&a) || crate::graph::build::VPC_ACCESS.contains(&a);
-                    if s.actions.iter().all(|a| unscoped(a)) {
+                    if s.actions.iter().all(|a| crate::graph::build::unscoped(a)) {
                         continue;
                     }
                     let wild_action = s.actions.iter().any(|a| a.contains('*'));

@@ -18,6 +18,12 @@ pub const VPC_ACCESS: [&str; 6] = [
     "ec2:UnassignPrivateIpAddresses",
 ];
 
+/// Whether AWS gives `action` no resource to name, so that it is granted on
+/// `*`: the tracing and VPC-access actions above.
+pub fn unscoped(action: &str) -> bool {
+    TRACING.contains(&action) || VPC_ACCESS.contains(&action)
+}
+
 impl Builder<'_> {
     pub(super) fn function(&mut self, name: &str, f: &Function) {
         let id = function_id(name);
@@ -37,17 +43,8 @@ impl Builder<'_> {
         }];
         for (key, access) in &f.access {
             let Ok(t) = key.target() else { continue };
-            if let Some(s) = self.access_statement(t, *access) {
-                statements.push(s);
-            }
-            // A secret under a customer-managed key is read through it.
-            let kms = (t.kind == Kind::Secret).then(|| self.spec.secrets.get(&t.name).and_then(|s| s.kms_key.clone())).flatten();
-            if let Some(key) = kms {
-                statements.push(Statement { actions: vec![Cow::Borrowed("kms:Decrypt")], resources: vec![Expr::in_region(&key)] });
-            }
-            if let Some(s) = self.kms_statement(t, *access) {
-                statements.push(s);
-            }
+            statements.extend(self.access_statement(t, *access));
+            statements.extend(self.kms_statement(t, *access));
         }
         let dead_letter = self.dead_letter(name, f);
         if let Some(arn) = &dead_letter {
@@ -294,19 +291,19 @@ impl Builder<'_> {
         Some(Expr::r(&id, Attr::Arn))
     }
 
-    /// What a queue or topic under a customer-managed key needs of it: SQS
-    /// and SNS encrypt and decrypt with the caller's credentials.
+    /// What using a resource under a customer-managed key needs of the key:
+    /// SQS and SNS encrypt and decrypt with the caller's credentials, and a
+    /// secret is decrypted with them. (DynamoDB and Lambda use grants of their own.)
     fn kms_statement(&self, t: &Target, access: Access) -> Option<Statement> {
-        let own = match t.kind {
-            Kind::Queue => self.spec.queues.get(&t.name).map(|q| q.kms_key.as_ref()),
-            Kind::Topic => self.spec.topics.get(&t.name).map(|q| q.kms_key.as_ref()),
+        let app = self.spec.kms_key.as_ref();
+        let key = match t.kind {
+            // A queue Lift made itself (a dead-letter queue) is under the app's key.
+            Kind::Queue => self.spec.queues.get(&t.name).and_then(|q| q.kms_key.as_ref()).or(app),
+            Kind::Topic => self.spec.topics.get(&t.name).and_then(|q| q.kms_key.as_ref()).or(app),
+            // A secret's key is the one it is stored under, never the app's.
+            Kind::Secret => self.spec.secrets.get(&t.name).and_then(|s| s.kms_key.as_ref()),
             _ => None,
-        };
-        // A queue Lift made itself (a dead-letter queue) is under the app's key.
-        let key = own.unwrap_or(None).or(self.spec.kms_key.as_ref())?;
-        if !matches!(t.kind, Kind::Queue | Kind::Topic) {
-            return None;
-        }
+        }?;
         let actions: &[&'static str] = match access {
             Access::Send | Access::Publish => &["kms:Decrypt", "kms:GenerateDataKey"],
             Access::Read | Access::Consume => &["kms:Decrypt"],

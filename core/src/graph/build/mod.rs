@@ -18,7 +18,7 @@ mod recovery;
 mod rollout;
 mod skips;
 
-pub use functions::{TRACING, VPC_ACCESS};
+pub use functions::{TRACING, VPC_ACCESS, unscoped};
 pub use skips::{CHECKS, ZONES_REASON};
 
 /// Logical ID of the CodeDeploy application.

@@ -44,7 +44,7 @@ fn skip(check: &'static str, reason: impl Into<String>) -> Skip {
 fn skips(r: &Resource) -> Vec<Skip> {
     let mut out = vec![];
     match r {
-        Resource::Role { statements, .. } if statements.iter().any(|s| s.actions.iter().any(|a| a == "ec2:CreateNetworkInterface")) => {
+        Resource::Role { statements, .. } if statements.iter().any(|s| s.actions.iter().any(|a| super::VPC_ACCESS.contains(&a.as_ref()))) => {
             out.push(Skip {
                 check: "CKV_AWS_111",
                 reason: "Lambda creates and deletes the function's network interfaces with this role before any exists to name: the EC2 grant of AWS's AWSLambdaVPCAccessExecutionRole, written out".into(),
