@@ -388,12 +388,14 @@ fn schema() -> String {
     serde_json::to_string_pretty(lift_core::spec::schema()).unwrap_or_default()
 }
 
-/// The SLOs of OpenSLO v1 documents, as the spec's `slos:` section in YAML.
+/// The SLOs of OpenSLO documents, as the spec's `slos:` section in YAML;
+/// each document read and left out is named in a comment above it.
 #[pyfunction]
 fn import_openslo(text: &str) -> PyResult<String> {
-    let slos = lift_core::slo::import_openslo(text).map_err(|errors| ArgumentError::new_err(errors.join("\n")))?;
-    let value = serde_json::json!({ "slos": slos });
-    Ok(lift_core::text::yaml::to_yaml(&value))
+    let imported = lift_core::slo::import_openslo(text).map_err(|errors| ArgumentError::new_err(errors.join("\n")))?;
+    let value = serde_json::json!({ "slos": imported.slos });
+    let notes: String = imported.notes.iter().map(|n| format!("# {n}\n")).collect();
+    Ok(notes + &lift_core::text::yaml::to_yaml(&value))
 }
 
 /// The canonical name of a format or one of its aliases (`tf` is `terraform`).

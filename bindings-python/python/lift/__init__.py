@@ -366,8 +366,11 @@ def from_dict(spec: Dict[str, Any]) -> App:
 
 
 def import_openslo(text: str) -> str:
-    """The SLOs of OpenSLO v1 documents as a `slos:` section for a Lift spec (YAML)."""
-    return _lift.import_openslo(text)
+    """The SLOs of OpenSLO documents (`openslo/v1`, or Sloth's `openslo/v1alpha`) as a
+    `slos:` section for a Lift spec (YAML). A document read and not used (an alert
+    policy, a service no SLO names) is named in a `#` comment above the section;
+    one that cannot be read raises `ArgumentError` naming it, the field and why."""
+    return _call(_lift, "import_openslo", (text,), None)
 
 
 def schema() -> Dict[str, Any]:

@@ -272,7 +272,13 @@ def cmd_slo_report(args: argparse.Namespace) -> int:
 
 
 def cmd_slo_import(args: argparse.Namespace) -> int:
-    _emit(lift.import_openslo(Path(args.file).read_text(encoding="utf-8")), None)
+    try:
+        text = lift.import_openslo(Path(args.file).read_text(encoding="utf-8"))
+    except lift.ArgumentError as e:
+        for line in str(e).splitlines():
+            print(f"lift: error: {args.file}: {line}", file=sys.stderr)
+        return EXIT_INVALID
+    _emit(text, args.output)
     return EXIT_OK
 
 
@@ -375,8 +381,15 @@ def parser() -> argparse.ArgumentParser:
     rp.add_argument("--format", choices=["markdown", "json", "html"], default="markdown")
     rp.add_argument("--output", "-o", metavar="FILE", help="write it to FILE (all or nothing) instead of standard output")
     rp.set_defaults(func=cmd_slo_report)
-    si = slo_sub.add_parser("import", help="read OpenSLO v1 documents and print them as a `slos:` section")
+    si = slo_sub.add_parser(
+        "import",
+        help="read OpenSLO documents (openslo/v1, Sloth's openslo/v1alpha) and print their SLOs as a `slos:` section",
+        description="Read OpenSLO documents (a `---` stream or a top-level list; openslo/v1 and Sloth's openslo/v1alpha) "
+        "and print their SLOs as a `slos:` section for a Lift spec. Documents read and not used are named in `#` comments; "
+        "a document that cannot be read is an error naming it, the field and why (exit 1), and nothing is printed.",
+    )
     si.add_argument("file", metavar="FILE")
+    si.add_argument("--output", "-o", metavar="FILE", help="write it to FILE (all or nothing) instead of standard output")
     si.set_defaults(func=cmd_slo_import)
 
     pg = sub.add_parser("plugin", help="WebAssembly plugins: list, inspect, check, probe, decide")

@@ -37,7 +37,7 @@ pub extern "C" fn lift_core_everything() -> usize {
         made += app.slo_rules(format, "slo-rules.yaml").map_or(0, |f| f.len());
     }
     made += app.slo_report(black_box(SAMPLES), ReportFormat::Html).map_or(0, |t| t.len());
-    made += lift_core::slo::import_openslo(&lift_core::slo::openslo_yaml(app.spec())).map_or(0, |s| s.len());
+    made += lift_core::slo::import_openslo(&lift_core::slo::openslo_yaml(app.spec())).map_or(0, |s| s.slos.len());
     // The machines, driven to their ends.
     if let Ok(plan) = app.plan() {
         let mut rollout = Rollout::new(&plan);

@@ -10,8 +10,10 @@
 mod alerts;
 pub mod calendar;
 mod openslo;
+mod openslo_import;
 mod percentile;
 mod prometheus;
+mod promql;
 mod report;
 mod rules;
 mod slicer;
@@ -19,7 +21,8 @@ mod timeslices;
 mod tracker;
 
 pub use alerts::{AlertAction, AlertEvent, EVALUATION_INTERVAL, Escalation, Evaluator, RuleStatus, Status as EvaluatorStatus};
-pub use openslo::{import_openslo, openslo_yaml};
+pub use openslo::openslo_yaml;
+pub use openslo_import::{Imported, import_openslo};
 pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml, sliced};
 pub use report::{FailoverRecord, Incident, MAX_SAMPLE_ERRORS, Report, Sample, SloReport, check_sample, parse_samples, report};
