@@ -28,7 +28,7 @@ def test_promtool_checks_and_tests_the_rules(tmp_path):
     for name, text in files.items():
         (tmp_path / name).write_text(text)
     check = subprocess.run([PROMTOOL, "check", "rules", "slo-rules.yaml"], cwd=tmp_path, capture_output=True, text=True)
-    assert check.returncode == 0 and "SUCCESS: 52 rules found" in check.stdout, check.stdout + check.stderr
+    assert check.returncode == 0 and "SUCCESS: 74 rules found" in check.stdout, check.stdout + check.stderr
     # A synthetic outage: nothing fires before it, every rule fires a quarter hour in, all reset hours later.
     test = subprocess.run([PROMTOOL, "test", "rules", "slo-rules.test.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
@@ -115,13 +115,13 @@ def test_timeslice_slos_count_slices_in_promql(tmp_path):
     # Each slice's verdict is recorded once per slice (the group's interval is the slice); windows count them.
     assert "histogram_quantile(0.99, sum by (le) (rate(lift_request_duration_seconds_bucket" in rules and "> bool 0.3" in rules
     assert "interval: \"5m\"" in rules and "* 300 < bool 50" in rules
-    assert r'count_over_time(slo:timeslice_bad:ratio{lift_app=\"t\",lift_slo=\"orders\"}[1h])' in rules
+    assert r'count_over_time(slo:timeslice_bad:ratio{sloth_id=\"t-orders\", sloth_service=\"t\", sloth_slo=\"orders\"}[1h])' in rules
     check = subprocess.run([PROMTOOL, "check", "rules", "slo-rules.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert check.returncode == 0, check.stdout + check.stderr
     # The outage replay covers the slice SLOs on Lift's own counter (and their composite): every alert
     # fires a quarter hour into a total outage and resets hours after it.
     tests = files["slo-rules.test.yaml"]
-    assert all(f"lift_slo: {n}" in tests for n in ("minutes", "mean", "journey"))
+    assert all(f"sloth_slo: {n}" in tests for n in ("minutes", "mean", "journey"))
     test = subprocess.run([PROMTOOL, "test", "rules", "slo-rules.test.yaml"], cwd=tmp_path, capture_output=True, text=True)
     assert test.returncode == 0 and "SUCCESS" in test.stdout, test.stdout + test.stderr
 

@@ -234,7 +234,7 @@ impl Code {
             Code::PublicExposure => "something is public",
             Code::WildcardIam => "an IAM statement with a wildcard",
             Code::PlaintextSecret => "a literal environment value that looks like a secret",
-            Code::SloRule => "an SLO alert rule that can never fire, or a tiny budget",
+            Code::SloRule => "an SLO alert rule that can never fire or a window too short to measure, or a tiny budget",
         }
     }
 

@@ -511,9 +511,18 @@ fn properties<'a>(g: &'a Graph, r: &'a Resource, a: &'a Bump) -> MapBuilder<'a> 
 }
 
 /// The period and number of periods an alarm over `window_s` seconds evaluates:
-/// CloudWatch periods stop at a day, so longer windows alarm when every day of them does.
+/// CloudWatch periods stop at a day, so a longer window is cut into the fewest
+/// equal periods of whole minutes (a 2d19h12m window: three of 22h24m), and
+/// alarms when every one of them does; whole days when it cannot be cut evenly.
 pub(crate) fn alarm_periods(window_s: u64) -> (u64, u64) {
-    if window_s > 86_400 { (86_400, window_s.div_ceil(86_400)) } else { (window_s, 1) }
+    if window_s <= 86_400 {
+        return (window_s, 1);
+    }
+    let minutes = window_s / 60;
+    let even = window_s % 60 == 0;
+    (window_s.div_ceil(86_400)..=window_s.div_ceil(86_400) * 4)
+        .find(|n| even && minutes % n == 0)
+        .map_or((86_400, window_s.div_ceil(86_400)), |n| (window_s / n, n))
 }
 
 fn zone_select(zone: u8, a: &Bump) -> Tree<'_> {
@@ -659,5 +668,20 @@ pub fn expr<'a>(g: &'a Graph, e: &'a Expr, a: &'a Bump) -> Tree<'a> {
                 tmap! { a; "Fn::Join" => tlist![a; "", list(a, parts.iter().map(|p| expr(g, p, a)))] }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn long_windows_are_cut_into_equal_periods_of_whole_minutes() {
+        assert_eq!(super::alarm_periods(3600), (3600, 1));
+        assert_eq!(super::alarm_periods(3 * 86_400), (86_400, 3));
+        // 28 days' ticket window: three periods of 22h24m, not three whole days.
+        assert_eq!(super::alarm_periods(241_920), (80_640, 3));
+        // 1d9h36m (14 days'): two of 16h48m.
+        assert_eq!(super::alarm_periods(120_960), (60_480, 2));
+        // Not whole minutes: whole days, rounded up.
+        assert_eq!(super::alarm_periods(86_401), (86_400, 2));
     }
 }

@@ -2,7 +2,7 @@
 //! names, so dashboards carry over), and a promtool unit-test file that
 //! replays a synthetic outage and says when each alert fires and resets.
 
-use super::{AlertRule, Ratio, budget_ppm, default_rules};
+use super::{AlertRule, Ratio, Severity, budget_ppm, default_rules};
 use crate::spec::Spec;
 use crate::spec::units::Duration;
 use crate::text::tree::{Bump, MapBuilder, Tree, list};
@@ -22,9 +22,62 @@ pub fn exact_decimal(r: Ratio) -> String {
     if digits.is_empty() { int.to_string() } else { format!("{int}.{digits}") }
 }
 
-/// Prometheus's duration syntax (`5m`, `1h`, `3d`).
-fn prom_window(d: Duration) -> String {
-    d.to_string()
+/// A duration as Prometheus writes it (`5m`, `2d19h12m`, `4w`, `30d`): years
+/// and weeks only when they are whole, as Sloth names its period series
+/// (`ratio_rate30d`, `ratio_rate4w`).
+pub(crate) fn prom_window(d: Duration) -> String {
+    const UNITS: [(&str, u64, bool); 7] = [
+        ("y", 365 * 86_400_000, true),
+        ("w", 7 * 86_400_000, true),
+        ("d", 86_400_000, false),
+        ("h", 3_600_000, false),
+        ("m", 60_000, false),
+        ("s", 1000, false),
+        ("ms", 1, false),
+    ];
+    let mut rest = d.as_millis();
+    if rest == 0 {
+        return "0s".into();
+    }
+    let mut out = String::new();
+    for (unit, factor, whole) in UNITS {
+        if rest >= factor && !(whole && rest % factor != 0) {
+            out.push_str(&format!("{}{unit}", rest / factor));
+            rest %= factor;
+        }
+    }
+    out
+}
+
+/// Sloth's labels of an SLO's series (`sloth_id`, `sloth_service`, `sloth_slo`):
+/// the app is the service, so Sloth's dashboards read Lift's rules unchanged.
+pub(crate) struct Ids<'s> {
+    id: String,
+    service: &'s str,
+    slo: &'s str,
+}
+
+impl<'s> Ids<'s> {
+    pub(crate) fn new(spec: &'s Spec, name: &'s str) -> Ids<'s> {
+        Ids { id: format!("{}-{name}", spec.app), service: &spec.app, slo: name }
+    }
+
+    /// The labels, with `sloth_window` on a ratio over a window.
+    fn labels<'a>(&self, a: &'a Bump, window: Option<&str>) -> Tree<'a> {
+        let mut m = MapBuilder::new(a);
+        m.push("sloth_id", a.alloc_str(&self.id) as &str);
+        m.push("sloth_service", a.alloc_str(self.service) as &str);
+        m.push("sloth_slo", a.alloc_str(self.slo) as &str);
+        if let Some(w) = window {
+            m.push("sloth_window", a.alloc_str(w) as &str);
+        }
+        m.finish()
+    }
+
+    /// A PromQL label matcher of these series.
+    pub(crate) fn selector(&self) -> String {
+        format!("{{sloth_id=\"{}\", sloth_service=\"{}\", sloth_slo=\"{}\"}}", self.id, self.service, self.slo)
+    }
 }
 
 /// The PromQL of an SLO's bad and all events, `{{window}}` standing for the
@@ -34,7 +87,7 @@ pub(crate) fn queries(spec: &Spec, name: &str, slo: &crate::spec::Slo) -> (Strin
     if !records_slices(slo) {
         return request_queries(spec, name, slo);
     }
-    let series = format!("{SLICE_RECORD}{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
+    let series = format!("{SLICE_RECORD}{}", Ids::new(spec, name).selector());
     (format!("sum_over_time({series}[{{{{window}}}}])"), format!("count_over_time({series}[{{{{window}}}}])"))
 }
 
@@ -103,8 +156,8 @@ pub fn sliced(slo: &crate::spec::Slo) -> bool {
     slo.percentile.is_some() || slo.min_throughput.is_some() || slo.budgeting != crate::spec::Budgeting::Occurrences
 }
 
-fn alert_name(name: &str, r: &AlertRule) -> String {
-    let sev = r.severity.title();
+/// The alert of a severity: `AvailabilityBudgetBurnPage`.
+fn alert_name(name: &str, severity: Severity) -> String {
     let camel: String = name
         .split(['-', '_'])
         .map(|w| {
@@ -112,70 +165,125 @@ fn alert_name(name: &str, r: &AlertRule) -> String {
             c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
         })
         .collect();
-    format!("{camel}BudgetBurn{sev}{}", prom_window(r.long_window))
+    format!("{camel}BudgetBurn{}", severity.title())
 }
 
-/// The rules file for every SLO of `spec`, as YAML.
+/// Lift's own helper series: an SLO's bad and all events per second over
+/// 5 minutes, from which the period's error ratio is weighted by traffic.
+const ERRORS_5M: &str = "lift_slo:errors:rate5m";
+const EVENTS_5M: &str = "lift_slo:events:rate5m";
+
+/// The windows an SLO's rules read: each rule's two, and 5m for the current burn rate.
+fn windows(rules: &[AlertRule]) -> Vec<Duration> {
+    let mut w: Vec<Duration> = rules.iter().flat_map(|r| [r.short_window, r.long_window]).collect();
+    w.push(Duration::from_secs(300));
+    w.sort();
+    w.dedup();
+    w
+}
+
+/// The summary and description of a severity's alert, which fires on any of its rules.
+fn alert_text(spec: &Spec, name: &str, slo: &crate::spec::Slo, rules: &[&AlertRule]) -> (String, String) {
+    let severity = rules.first().map_or(Severity::Page, |r| r.severity);
+    let summary = format!("{} SLO {name}: error budget burning fast ({})", spec.app, severity.as_str());
+    let parts: Vec<String> = rules
+        .iter()
+        .map(|r| {
+            format!(
+                "{}x over {} and {} ({}% of the budget in {})",
+                r.burn_rate.to_decimal(),
+                prom_window(r.long_window),
+                prom_window(r.short_window),
+                ratio_pct(r.budget_ppm),
+                prom_window(r.long_window)
+            )
+        })
+        .collect();
+    let description = format!("{}; objective {} over {}", parts.join(", or "), slo.objective, prom_window(slo.window.period()));
+    (summary, description)
+}
+
+/// The rules file for every SLO of `spec`, as YAML: Sloth's series, labels
+/// and alert shape (one page and one ticket alert, each the OR of its window
+/// pairs), with Lift's exact thresholds and traffic-weighted period ratio.
 pub fn rules_yaml(spec: &Spec) -> String {
     let a = Bump::new();
     let mut groups = vec![];
     for (name, slo) in &spec.slos {
+        let ids = Ids::new(spec, name);
+        let selector = ids.selector();
         let rules = default_rules(slo.window.period());
         let (errors, total) = queries(spec, name, slo);
         let composite = composite_queries(spec, slo);
-        let labels = || tmap! { &a; "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() };
-        let mut windows: Vec<Duration> = rules.iter().flat_map(|r| [r.short_window, r.long_window]).collect();
-        windows.sort();
-        windows.dedup();
+        let period = prom_window(slo.window.period());
         let mut recs = vec![];
         let slicing = slice_rule(spec, name, slo);
         if let Some((predicate, _)) = &slicing {
-            recs.push(tmap! { &a; "record" => SLICE_RECORD, "expr" => a.alloc_str(predicate) as &str, "labels" => labels() });
+            record(&a, &mut recs, &ids, SLICE_RECORD, predicate, None);
         }
-        for w in &windows {
-            let wt = prom_window(*w);
+        for w in windows(&rules) {
+            let wt = prom_window(w);
             let expr = match &composite {
                 Some((ratio, _)) => ratio.replace("{{window}}", &wt),
                 None => format!("({})\n/\n({})", errors.replace("{{window}}", &wt), total.replace("{{window}}", &wt)),
             };
-            recs.push(tmap! { &a; "record" => a.alloc_str(&format!("slo:sli_error:ratio_rate{wt}")) as &str, "expr" => a.alloc_str(&expr) as &str, "labels" => labels() });
+            record(&a, &mut recs, &ids, &format!("slo:sli_error:ratio_rate{wt}"), &expr, Some(&wt));
         }
-        recs.push(tmap! { &a; "record" => "slo:objective:ratio", "expr" => a.alloc_str(&format!("vector({})", super::ppm_decimal(slo.objective.ppm()))) as &str, "labels" => labels() });
-        recs.push(tmap! { &a; "record" => "slo:error_budget:ratio", "expr" => a.alloc_str(&format!("vector({})", super::ppm_decimal(budget_ppm(slo.objective)))) as &str, "labels" => labels() });
-        let selector = format!("{{lift_app=\"{}\",lift_slo=\"{name}\"}}", spec.app);
+        // The period's error ratio. Sloth averages the 5m ratios, which weighs a quiet
+        // night's five minutes as much as a busy hour's; Lift weighs them by traffic.
+        let period_expr = if composite.is_some() {
+            composite_period(spec, slo, &period)
+        } else if records_slices(slo) {
+            format!("({})\n/\n({})", errors.replace("{{window}}", &period), total.replace("{{window}}", &period))
+        } else {
+            record(&a, &mut recs, &ids, ERRORS_5M, &errors.replace("{{window}}", "5m"), None);
+            record(&a, &mut recs, &ids, EVENTS_5M, &total.replace("{{window}}", "5m"), None);
+            format!("sum_over_time({ERRORS_5M}{selector}[{period}])\n/\nsum_over_time({EVENTS_5M}{selector}[{period}])")
+        };
+        record(&a, &mut recs, &ids, &format!("slo:sli_error:ratio_rate{period}"), &period_expr, Some(&period));
+        record(&a, &mut recs, &ids, "slo:objective:ratio", &format!("vector({})", super::ppm_decimal(slo.objective.ppm())), None);
+        record(&a, &mut recs, &ids, "slo:error_budget:ratio", &format!("vector({})", super::ppm_decimal(budget_ppm(slo.objective))), None);
+        let days = exact_decimal(Ratio { num: u128::from(slo.window.period().as_millis()), den: 86_400_000 });
+        record(&a, &mut recs, &ids, "slo:time_period:days", &format!("vector({days})"), None);
+        let per_budget = |series: &str| {
+            format!("{series}{selector}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\nslo:error_budget:ratio{selector}")
+        };
+        record(&a, &mut recs, &ids, "slo:current_burn_rate:ratio", &per_budget("slo:sli_error:ratio_rate5m"), None);
+        record(&a, &mut recs, &ids, "slo:period_burn_rate:ratio", &per_budget(&format!("slo:sli_error:ratio_rate{period}")), None);
+        record(&a, &mut recs, &ids, "slo:period_error_budget_remaining:ratio", &format!("1 - slo:period_burn_rate:ratio{selector}"), None);
+        let mut info = MapBuilder::new(&a);
+        info.push("sloth_id", a.alloc_str(&ids.id) as &str);
+        info.push("sloth_service", spec.app.as_str());
+        info.push("sloth_slo", name.as_str());
+        info.push("sloth_mode", "lift");
+        info.push("sloth_objective", a.alloc_str(&exact_decimal(Ratio { num: u128::from(slo.objective.ppm()), den: 10_000 })) as &str);
+        info.push("sloth_spec", "lift");
+        info.push("sloth_version", concat!("lift-", env!("CARGO_PKG_VERSION")));
+        recs.push(tmap! { &a; "record" => "sloth_slo_info", "expr" => "vector(1)", "labels" => info.finish() });
         let mut alerts = vec![];
-        for r in &rules {
-            let threshold = exact_decimal(r.error_ratio(slo.objective));
-            let (lw, sw) = (prom_window(r.long_window), prom_window(r.short_window));
-            let secs = r.long_window.as_secs();
-            let both = format!(
-                "(slo:sli_error:ratio_rate{lw}{selector} > {threshold})\nand\n(slo:sli_error:ratio_rate{sw}{selector} > {threshold})"
-            );
-            // Low traffic: too few events in the long window is no page (slices already stand for their traffic).
-            let expr = if sliced(slo) {
-                both
-            } else {
-                format!(
-                    "{both}\nand on()\n(({}) * {secs} >= {})",
-                    composite.as_ref().map_or(&total, |(_, t)| t).replace("{{window}}", &lw),
-                    slo.min_events
-                )
-            };
-            let mut lab = MapBuilder::new(&a);
-            lab.push("severity", r.severity.as_str());
-            lab.push("lift_app", spec.app.as_str());
-            lab.push("lift_slo", name.as_str());
-            let summary = format!("{} SLO {name}: error budget burning {}x over {lw} and {sw}", spec.app, r.burn_rate.to_decimal());
-            let description = format!(
-                "{}% of the {} budget would be spent in {lw} at this rate (objective {})",
-                ratio_pct(r.budget_ppm),
-                prom_window(slo.window.period()),
-                slo.objective
-            );
+        for severity in [Severity::Page, Severity::Ticket] {
+            let of: Vec<&AlertRule> = rules.iter().filter(|r| r.severity == severity).collect();
+            let pairs: Vec<String> = of
+                .iter()
+                .map(|r| {
+                    let threshold = exact_decimal(r.error_ratio(slo.objective));
+                    let (lw, sw) = (prom_window(r.long_window), prom_window(r.short_window));
+                    let over = |w: &str| format!("max(slo:sli_error:ratio_rate{w}{selector} > {threshold}) without (sloth_window)");
+                    let both = format!("    {}\n    and\n    {}", over(&sw), over(&lw));
+                    // Low traffic: too few events in the long window is no alert (slices already stand for their traffic).
+                    if sliced(slo) {
+                        format!("(\n{both}\n)")
+                    } else {
+                        let events = composite.as_ref().map_or(&total, |(_, t)| t).replace("{{window}}", &lw);
+                        format!("(\n{both}\n    and on()\n    (({events}) * {} >= {})\n)", r.long_window.as_secs(), slo.min_events)
+                    }
+                })
+                .collect();
+            let (summary, description) = alert_text(spec, name, slo, &of);
             alerts.push(tmap! { &a;
-                "alert" => a.alloc_str(&alert_name(name, r)) as &str,
-                "expr" => a.alloc_str(&expr) as &str,
-                "labels" => lab.finish(),
+                "alert" => a.alloc_str(&alert_name(name, severity)) as &str,
+                "expr" => a.alloc_str(&pairs.join("\nor\n")) as &str,
+                "labels" => tmap! { &a; "severity" => severity.as_str(), "sloth_severity" => severity.as_str() },
                 "annotations" => tmap! { &a; "summary" => a.alloc_str(&summary) as &str, "description" => a.alloc_str(&description) as &str },
             });
         }
@@ -188,6 +296,27 @@ pub fn rules_yaml(spec: &Spec) -> String {
         });
     }
     tree_to_yaml(&tmap! { &a; "groups" => list(&a, groups) })
+}
+
+/// Append a recording rule with the SLO's labels.
+fn record<'a>(a: &'a Bump, recs: &mut Vec<Tree<'a>>, ids: &Ids<'_>, name: &str, expr: &str, window: Option<&str>) {
+    recs.push(tmap! { a; "record" => a.alloc_str(name) as &str, "expr" => a.alloc_str(expr) as &str, "labels" => ids.labels(a, window) });
+}
+
+/// A composite's error ratio over its period: the weighted mean of its parts'
+/// recorded period ratios when they share the period, else of their queries.
+fn composite_period(spec: &Spec, slo: &crate::spec::Slo, period: &str) -> String {
+    let same = slo.composite.keys().all(|p| spec.slos.get(p).is_some_and(|s| s.window.period() == slo.window.period()));
+    if !same {
+        return composite_queries(spec, slo).map(|(ratio, _)| ratio.replace("{{window}}", period)).unwrap_or_default();
+    }
+    let weights: u64 = slo.composite.values().map(|w| u64::from(*w)).sum();
+    let terms: Vec<String> = slo
+        .composite
+        .iter()
+        .map(|(part, weight)| format!("{weight} * sum(slo:sli_error:ratio_rate{period}{})", Ids::new(spec, part).selector()))
+        .collect();
+    format!("(\n  {}\n) / {weights}", terms.join("\n  +\n  "))
 }
 
 /// A composite's error ratio (the weighted mean of its parts' ratios) and
@@ -233,9 +362,10 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
         // A composite's parts all go down together: its error ratio is theirs.
         let sources: Vec<&str> =
             if slo.composite.is_empty() { vec![name.as_str()] } else { slo.composite.keys().map(String::as_str).collect() };
-        // good: 1000/min for 60 min, flat for 60 (outage), then 1000/min; bad: the reverse.
-        let good = "0+1000x60 60000x60 60000+1000x540";
-        let bad = "0x60 0+1000x60 60000x540";
+        // good: 1000/min (250 every 15s, so even a 1m window holds samples) for 60 min,
+        // flat for 60 (outage), then 1000/min; bad: the reverse.
+        let good = "0+250x240 60000x240 60000+250x2160";
+        let bad = "0x240 0+250x240 60000x2160";
         let input = list(
             &a,
             sources.iter().flat_map(|source| {
@@ -246,45 +376,69 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
                 ]
             }),
         );
+        let ids = Ids::new(spec, name);
         let rules = default_rules(slo.window.period());
-        let firing = |at: &str| {
-            let mut cases = vec![];
-            for r in &rules {
+        let mut cases = vec![];
+        // Before the outage nothing fires; a quarter hour in both severities fire (a composite
+        // reads its parts' recorded series, one evaluation behind them);
+        // eight hours after it the short windows are clean and all reset.
+        for at in ["50m", "75m", "600m"] {
+            for severity in [Severity::Page, Severity::Ticket] {
+                let of: Vec<&AlertRule> = rules.iter().filter(|r| r.severity == severity).collect();
                 let exp = if at == "75m" {
-                    let summary = format!(
-                        "{} SLO {name}: error budget burning {}x over {} and {}",
-                        spec.app,
-                        r.burn_rate.to_decimal(),
-                        prom_window(r.long_window),
-                        prom_window(r.short_window)
-                    );
-                    let description = format!(
-                        "{}% of the {} budget would be spent in {} at this rate (objective {})",
-                        ratio_pct(r.budget_ppm),
-                        prom_window(slo.window.period()),
-                        prom_window(r.long_window),
-                        slo.objective
-                    );
-                    let sev = r.severity.as_str();
+                    let (summary, description) = alert_text(spec, name, slo, &of);
+                    let mut labels = MapBuilder::new(&a);
+                    labels.push("severity", severity.as_str());
+                    labels.push("sloth_severity", severity.as_str());
+                    labels.push("sloth_id", a.alloc_str(&ids.id) as &str);
+                    labels.push("sloth_service", spec.app.as_str());
+                    labels.push("sloth_slo", name.as_str());
                     list(
                         &a,
                         [tmap! { &a;
-                            "exp_labels" => tmap! { &a; "severity" => sev, "lift_app" => spec.app.as_str(), "lift_slo" => name.as_str() },
+                            "exp_labels" => labels.finish(),
                             "exp_annotations" => tmap! { &a; "summary" => a.alloc_str(&summary) as &str, "description" => a.alloc_str(&description) as &str },
                         }],
                     )
                 } else {
                     Tree::List(&[])
                 };
-                cases.push(tmap! { &a; "eval_time" => a.alloc_str(at) as &str, "alertname" => a.alloc_str(&alert_name(name, r)) as &str, "exp_alerts" => exp });
+                cases.push(
+                    tmap! { &a; "eval_time" => at, "alertname" => a.alloc_str(&alert_name(name, severity)) as &str, "exp_alerts" => exp },
+                );
             }
-            cases
-        };
-        // Before the outage nothing fires; a quarter hour in every rule fires (a composite
-        // reads its parts' recorded series, one evaluation behind them);
-        // eight hours after it the short windows are clean and all reset.
-        let cases: Vec<Tree<'_>> = ["50m", "75m", "600m"].iter().flat_map(|at| firing(at)).collect();
-        tests.push(tmap! { &a; "interval" => "1m", "input_series" => input, "alert_rule_test" => list(&a, cases) });
+        }
+        // Each window pair on its own: both windows over the rule's threshold a quarter hour in.
+        let selector = ids.selector();
+        let mut exprs = vec![];
+        for r in &rules {
+            let threshold = exact_decimal(r.error_ratio(slo.objective));
+            let over =
+                |w: Duration| format!("max(slo:sli_error:ratio_rate{}{selector} > {threshold}) without (sloth_window)", prom_window(w));
+            let expr = format!("count({} and {})", over(r.short_window), over(r.long_window));
+            exprs.push(tmap! { &a; "expr" => a.alloc_str(&expr) as &str, "eval_time" => "75m", "exp_samples" => list(&a, [tmap! { &a; "labels" => "{}", "value" => 1u64 }]) });
+        }
+        // Sloth's series: before the outage no budget is spent and none is burning.
+        let labels: &str = a.alloc_str(&format!("{{sloth_id=\"{}\", sloth_service=\"{}\", sloth_slo=\"{name}\"}}", ids.id, spec.app));
+        let days = exact_decimal(Ratio { num: u128::from(slo.window.period().as_millis()), den: 86_400_000 });
+        for (series, value) in [
+            ("slo:period_error_budget_remaining:ratio", "1"),
+            ("slo:current_burn_rate:ratio", "0"),
+            ("slo:time_period:days", a.alloc_str(&days) as &str),
+        ] {
+            let expr = format!("{series}{selector} + 0");
+            // As in Sloth, a burn rate keeps the `sloth_window` of the ratio it divides.
+            let window = match series {
+                "slo:time_period:days" => String::new(),
+                "slo:current_burn_rate:ratio" => ", sloth_window=\"5m\"".to_owned(),
+                _ => format!(", sloth_window=\"{}\"", prom_window(slo.window.period())),
+            };
+            let labels: &str = a.alloc_str(&labels.replace('}', &format!("{window}}}")));
+            let value = value.parse::<serde_json::Number>().map_or(Tree::Str(value), |n| Tree::Num(a.alloc(n)));
+            let sample = list(&a, [tmap! { &a; "labels" => labels, "value" => value }]);
+            exprs.push(tmap! { &a; "expr" => a.alloc_str(&expr) as &str, "eval_time" => "50m", "exp_samples" => sample });
+        }
+        tests.push(tmap! { &a; "interval" => "15s", "input_series" => input, "alert_rule_test" => list(&a, cases), "promql_expr_test" => list(&a, exprs) });
     }
     tree_to_yaml(&tmap! { &a; "rule_files" => tlist_one(&a, rules_file), "evaluation_interval" => "1m", "tests" => list(&a, tests) })
 }
@@ -296,6 +450,15 @@ fn tlist_one<'a>(a: &'a Bump, s: &str) -> Tree<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_as_prometheus_writes_them() {
+        let d = |s: u64| prom_window(Duration::from_secs(s));
+        assert_eq!(
+            [d(300), d(241_920), d(28 * 86_400), d(30 * 86_400), d(90 * 86_400), d(14 * 86_400), d(365 * 86_400)],
+            ["5m", "2d19h12m", "4w", "30d", "90d", "2w", "1y"]
+        );
+    }
 
     #[test]
     fn exact_decimals() {

@@ -71,16 +71,49 @@ impl AlertRule {
     }
 }
 
-/// The Workbook's four rules for `period`: pages at 2% of the budget in 1h and
-/// 5% in 6h, tickets at 10% in 1d and 10% in 3d. For 30 days: 14.4x, 6x, 3x, 1x.
+/// The Workbook's four rules at 30 days: (severity, share of the budget, long window).
+const WORKBOOK: [(Severity, u32, u64); 4] = [
+    (Severity::Page, 20_000, 3600),
+    (Severity::Page, 50_000, 6 * 3600),
+    (Severity::Ticket, 100_000, 86_400),
+    (Severity::Ticket, 100_000, 3 * 86_400),
+];
+
+/// The period the Workbook's rules are written for.
+const WORKBOOK_PERIOD_MS: u64 = 30 * 86_400_000;
+
+/// The alert rules for `period`. At 30 days, the Workbook's: pages at 2% of
+/// the budget in 1h and 5% in 6h, tickets at 10% in 1d and 10% in 3d (14.4x,
+/// 6x, 3x, 1x), short windows a twelfth of the long. Every rule keeps its share
+/// of the budget, so:
+/// - shorter periods keep the Workbook's burn factors and shrink the windows
+///   with the period (whole minutes, rounded down so no factor drops below the
+///   Workbook's): no rule fires on a burn below 1x, which cannot spend the
+///   budget within the period;
+/// - longer periods keep the Workbook's windows and raise the factors (a
+///   90-day period pages at 43.2x): longer windows would detect and reset no
+///   sooner, for no gain.
 pub fn default_rules(period: Duration) -> Vec<AlertRule> {
-    let h = |n: u64| Duration::from_secs(n * 3600);
-    vec![
-        AlertRule::for_budget(Severity::Page, 20_000, period, h(1)),
-        AlertRule::for_budget(Severity::Page, 50_000, period, h(6)),
-        AlertRule::for_budget(Severity::Ticket, 100_000, period, h(24)),
-        AlertRule::for_budget(Severity::Ticket, 100_000, period, h(72)),
-    ]
+    let p = period.as_millis().max(1);
+    WORKBOOK
+        .iter()
+        .map(|&(severity, share, window_s)| {
+            let workbook = u128::from(window_s) * 1000;
+            let long_ms = if p >= WORKBOOK_PERIOD_MS {
+                workbook
+            } else {
+                // window × period / 30 days, down to the minute, at least one.
+                let scaled = workbook * u128::from(p) / u128::from(WORKBOOK_PERIOD_MS);
+                (scaled - scaled % 60_000).max(60_000)
+            };
+            let long = Duration::from_millis(u64::try_from(long_ms).unwrap_or(u64::MAX));
+            let mut rule = AlertRule::for_budget(severity, share, period, long);
+            // The short window: a twelfth of the long, to the nearest minute (CloudWatch's periods are whole minutes).
+            let short = (long.as_millis() + 360_000) / 720_000 * 60_000;
+            rule.short_window = Duration::from_millis(short.max(60_000));
+            rule
+        })
+        .collect()
 }
 
 /// How long an outage with error ratio `error_ppm` takes to fire `rule`: the
@@ -99,25 +132,48 @@ pub fn detection_time_ms(rule: &AlertRule, objective: Percent, error_ppm: u32) -
         .then(|| u64::try_from(t).unwrap_or(u64::MAX))
 }
 
-/// Problems with a set of rules for an objective: impossible ones (the
-/// threshold error ratio is 100% or more) and budgets so small a single bad
-/// event pages.
-pub fn lint(objective: Percent, rules: &[AlertRule]) -> Vec<String> {
+/// Problems with an SLO's alert rules: impossible ones (the threshold error
+/// ratio is 100% or more), budgets so small a single bad event pages, and
+/// windows too short to measure (a short period shrinks them).
+pub fn lint(slo: &crate::spec::Slo) -> Vec<(String, &'static str)> {
+    let objective = slo.objective;
+    let rules = default_rules(slo.window.period());
     let budget = u128::from(super::budget_ppm(objective));
     let mut out = Vec::new();
     for r in rules.iter().filter(|r| !r.can_fire(objective)) {
         let needed = r.error_ratio(objective);
-        out.push(format!(
+        let message = format!(
             "a {}x burn over {} can never fire at {objective}: it needs {}% errors",
             r.burn_rate.to_decimal(),
             r.long_window,
             Ratio { num: needed.num * 100, den: needed.den }.to_decimal()
-        ));
+        );
+        out.push((message, "lower the objective, lengthen the window, or rely on the longer-window rules"));
     }
     if budget > 0 && budget < 100 {
-        out.push(format!(
-            "the budget of {objective} is {budget} events per million: expect pages from a handful of failures; set `min_events`"
-        ));
+        let message = format!("the budget of {objective} is {budget} events per million: expect pages from a handful of failures");
+        out.push((message, "set `min_events`, or lower the objective"));
+    }
+    let sliced = super::sliced(slo);
+    if let Some(r) = rules.iter().find(|r| r.short_window.as_millis() < 120_000 && !sliced) {
+        let message = format!(
+            "over a {} period the {}x rule's short window is {}: Prometheus' rate() needs two samples inside it, so scrape every {} or more often (the default is 1m)",
+            slo.window.period(),
+            r.burn_rate.to_decimal(),
+            r.short_window,
+            Duration::from_millis(r.short_window.as_millis() / 2)
+        );
+        out.push((message, "scrape that often, or lengthen the window to 12 days or more (docs/slos.md has the windows of each period)"));
+    }
+    if let Some(r) = rules.iter().find(|r| sliced && r.short_window < slo.timeslice) {
+        let message = format!(
+            "over a {} period the {}x rule's short window ({}) is shorter than a {} timeslice: it reads at most one slice's verdict",
+            slo.window.period(),
+            r.burn_rate.to_decimal(),
+            r.short_window,
+            slo.timeslice
+        );
+        out.push((message, "shorten the timeslice or lengthen the window (docs/slos.md has the windows of each period)"));
     }
     out
 }
@@ -191,17 +247,70 @@ mod tests {
 
     #[test]
     fn rules_follow_the_period() {
-        let rules = default_rules(Duration::from_secs(28 * 86_400));
-        assert_eq!(rules[0].burn_rate.to_decimal(), "13.44");
+        // Below 30 days the windows shrink and the factors stay; above, the windows stay and the factors grow.
+        let table = |days: u64| -> Vec<String> {
+            default_rules(Duration::from_secs(days * 86_400))
+                .iter()
+                .map(|r| format!("{}x {}/{}", r.burn_rate.to_decimal(), r.long_window, r.short_window))
+                .collect()
+        };
+        assert_eq!(table(7), ["14.4x 14m/1m", "6x 1h24m/7m", "3x 5h36m/28m", "1x 16h48m/1h24m"]);
+        assert_eq!(table(14), ["14.4x 28m/2m", "6x 2h48m/14m", "3x 11h12m/56m", "1x 1d9h36m/2h48m"]);
+        assert_eq!(table(28), ["14.4x 56m/5m", "6x 5h36m/28m", "3x 22h24m/1h52m", "1x 2d19h12m/5h36m"]);
+        assert_eq!(table(30), ["14.4x 1h/5m", "6x 6h/30m", "3x 1d/2h", "1x 3d/6h"]);
+        assert_eq!(table(90), ["43.2x 1h/5m", "18x 6h/30m", "9x 1d/2h", "3x 3d/6h"]);
     }
 
     #[test]
-    fn impossible_rules_are_linted() {
-        let rules = default_rules(Duration::from_secs(30 * 86_400));
-        let l = lint(p("90%"), &rules);
+    fn the_docs_table_is_the_rules() {
+        let docs = include_str!("../../../docs/slos.md");
+        for days in [7u64, 14, 28, 30, 90] {
+            let cells: Vec<String> = default_rules(Duration::from_secs(days * 86_400))
+                .iter()
+                .map(|r| format!("{}x {} / {}", r.burn_rate.to_decimal(), r.long_window, r.short_window))
+                .collect();
+            let row = format!("| {days}d | {} |", cells.join(" | "));
+            assert!(docs.contains(&row), "docs/slos.md lacks the row {row}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn no_rule_fires_on_a_burn_that_cannot_spend_the_budget(minutes in 1u64..600_000) {
+            let period = Duration::from_secs(minutes * 60);
+            for r in default_rules(period) {
+                // At least 1x: a burn below it leaves budget at the end of the period.
+                proptest::prop_assert!(r.burn_rate >= Ratio { num: 1, den: 1 }, "{:?} over {}", r, period);
+                proptest::prop_assert!(r.short_window < r.long_window || r.long_window.as_millis() == 60_000);
+                proptest::prop_assert!(r.long_window.as_millis() % 60_000 == 0 && r.short_window.as_millis() % 60_000 == 0);
+            }
+        }
+    }
+
+    fn slo(text: &str) -> crate::spec::Slo {
+        let app = crate::App::from_text(&format!("app: a\nregions: {{ primary: us-east-1 }}\nslos:\n  s: {text}\n"))
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        app.spec().slos["s"].clone()
+    }
+
+    #[test]
+    fn impossible_rules_and_unmeasurable_windows_are_linted() {
+        let lint = |text: &str| -> Vec<String> { lint(&slo(text)).into_iter().map(|(m, _)| m).collect() };
+        let l = lint("{ objective: 90% }");
         assert_eq!(l.len(), 1, "{l:?}");
         assert!(l[0].contains("14.4x") && l[0].contains("144%"), "{l:?}");
-        assert!(lint(p("99.9%"), &rules).is_empty());
-        assert!(lint(p("99.999%"), &rules).iter().any(|m| m.contains("min_events")));
+        assert!(lint("{ objective: 99.9% }").is_empty());
+        assert!(lint("{ objective: 99.999% }").iter().any(|m| m.contains("handful of failures")));
+        let l = lint("{ objective: 99.9%, window: 7d }");
+        assert_eq!(
+            l,
+            [
+                "over a 7d period the 14.4x rule's short window is 1m: Prometheus' rate() needs two samples inside it, so scrape every 30s or more often (the default is 1m)"
+            ]
+        );
+        assert!(lint("{ objective: 99.9%, window: 14d }").is_empty());
+        let l = lint("{ objective: 99%, window: 14d, budgeting: timeslices, timeslice: 5m }");
+        assert_eq!(l.len(), 1, "{l:?}");
+        assert!(l[0].contains("short window (2m) is shorter than a 5m timeslice"), "{l:?}");
     }
 }

@@ -70,12 +70,8 @@ impl Rules<'_> {
                     );
                 }
             }
-            let rules = crate::slo::default_rules(slo.window.period());
-            for message in crate::slo::lint(slo.objective, &rules) {
-                self.out.push(
-                    Diagnostic::warning(Code::SloRule, p(&["slos", name, "objective"]), message)
-                        .with_hint("lower the objective, lengthen the window, or rely on the longer-window rules"),
-                );
+            for (message, hint) in crate::slo::lint(slo) {
+                self.out.push(Diagnostic::warning(Code::SloRule, p(&["slos", name, "objective"]), message).with_hint(hint));
             }
         }
     }
