@@ -39,7 +39,7 @@ http:
   auth: none
   routes: { "GET /health": web, "POST /items": web, "GET /boom": web }
 slos:
-  availability: { objective: 99%, window: 1d, min_events: 5 }
+  availability: { objective: 99%, window: 30d, min_events: 5 }
 notify:
   channels:
     oncall: { format: pagerduty, url: RECEIVER/pd, secret_env: LIFT_TEST_PD_KEY }

@@ -21,7 +21,7 @@ pub fn openslo_yaml(spec: &Spec) -> String {
         let id = format!("{}-{name}", spec.app);
         let (errors, total) = super::prometheus::queries(spec, name, slo);
         let time_window = match slo.window {
-            SloWindow::Rolling(d) => json!({ "duration": d.to_string(), "isRolling": true }),
+            SloWindow::Rolling(d) => json!({ "duration": shorthand(d), "isRolling": true }),
             // OpenSLO's calendar windows: `1w`, `1M` or `1Q` from a start time in a zone.
             SloWindow::Calendar(unit) => json!({
                 "duration": match unit { CalendarUnit::Week => "1w", CalendarUnit::Month => "1M", CalendarUnit::Quarter => "1Q" },
@@ -95,12 +95,23 @@ pub fn openslo_yaml(spec: &Spec) -> String {
                 "metadata": { "name": condition },
                 "spec": {
                     "severity": r.severity.as_str(),
-                    "condition": { "kind": "burnrate", "op": "gte", "threshold": r.burn_rate.to_f64(), "lookbackWindow": r.long_window.to_string(), "alertAfter": "0m" }
+                    "condition": { "kind": "burnrate", "op": "gte", "threshold": r.burn_rate.to_f64(), "lookbackWindow": shorthand(r.long_window), "alertAfter": "0m" }
                 }
             }));
         }
     }
     docs.iter().map(|d| format!("---\n{}", to_yaml(d))).collect()
+}
+
+/// OpenSLO's duration shorthand: a whole number and one unit (`4w`, `36h`,
+/// `4032m`), where Lift writes `1d12h`; seconds, which OpenSLO lacks, only
+/// for what is not whole minutes (Lift reads them back).
+fn shorthand(d: crate::spec::units::Duration) -> String {
+    let ms = d.as_millis();
+    [("w", 7 * 86_400_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000)]
+        .iter()
+        .find(|(_, unit)| ms > 0 && ms % unit == 0)
+        .map_or_else(|| d.to_string(), |(name, unit)| format!("{}{name}", ms / unit))
 }
 
 /// The start time of OpenSLO calendar windows: any period start will do, as
@@ -112,7 +123,7 @@ fn objective(name: &str, slo: &crate::spec::Slo) -> Value {
     o.insert("displayName".into(), json!(name));
     o.insert("target".into(), json!(super::ppm_decimal(slo.objective.ppm()).parse::<f64>().unwrap_or(0.0)));
     if slo.budgeting != crate::spec::Budgeting::Occurrences {
-        o.insert("timeSliceWindow".into(), json!(slo.timeslice.to_string()));
+        o.insert("timeSliceWindow".into(), json!(shorthand(slo.timeslice)));
     }
     if let (crate::spec::Budgeting::Timeslices, Some(t)) = (slo.budgeting, slo.timeslice_target) {
         o.insert("timeSliceTarget".into(), json!(super::ppm_decimal(t.ppm()).parse::<f64>().unwrap_or(0.0)));
