@@ -445,16 +445,9 @@ fn indicator_v1<'a>(spec: &'a Value, docs: &'a [Doc<'a>], used: &mut BTreeSet<(&
             used.insert(("DataSource", r));
             d.value.pointer("/spec/type").and_then(Value::as_str)
         });
-        match (ms.get("type").and_then(Value::as_str).or(by_ref), ms.pointer("/spec/query").and_then(Value::as_str)) {
-            (Some(t), Some(q)) if t.eq_ignore_ascii_case("prometheus") => {
-                windowed(q, counter).map(Some).map_err(|e| format!("{field}: {e}"))
-            }
-            (Some(t), _) if !t.eq_ignore_ascii_case("prometheus") => {
-                Err(format!("{field} reads from `{t}`; Lift's rules are Prometheus rules"))
-            }
-            (None, _) => Err(format!("{field} has no `type` (nor a `metricSourceRef` to a DataSource with one)")),
-            _ => Err(format!("{field} has no `spec.query`")),
-        }
+        let (source, q) = (ms.get("type").and_then(Value::as_str).or(by_ref), ms.pointer("/spec/query").and_then(Value::as_str));
+        prometheus_query(&field, source, q, counter, ("`type` (nor a `metricSourceRef` to a DataSource with one)", "`spec.query`"))
+            .map(Some)
     };
     queries(query("good")?, query("bad")?, query("total")?)
 }
@@ -465,18 +458,28 @@ fn ratio_v1alpha(o: &Value) -> Result<PromQueries, String> {
     let counter = ratio.get("incremental").and_then(Value::as_bool);
     let query = |key: &str| -> Result<Option<String>, String> {
         let Some(m) = ratio.get(key) else { return Ok(None) };
-        match (m.get("source").and_then(Value::as_str), m.get("query").and_then(Value::as_str)) {
-            (Some(s), Some(q)) if s.eq_ignore_ascii_case("prometheus") => {
-                windowed(q, counter).map(Some).map_err(|e| format!("`{key}`: {e}"))
-            }
-            (Some(s), _) if !s.eq_ignore_ascii_case("prometheus") => {
-                Err(format!("`{key}` reads from `{s}`; Lift's rules are Prometheus rules"))
-            }
-            (None, _) => Err(format!("`{key}` has no `source`")),
-            _ => Err(format!("`{key}` has no `query`")),
-        }
+        let (source, q) = (m.get("source").and_then(Value::as_str), m.get("query").and_then(Value::as_str));
+        prometheus_query(&format!("`{key}`"), source, q, counter, ("`source`", "`query`")).map(Some)
     };
     queries(query("good")?, query("bad")?, query("total")?)
+}
+
+/// One side of a ratio: a Prometheus query, put over the rule's window; `missing` names the source and query fields.
+fn prometheus_query(
+    field: &str,
+    source: Option<&str>,
+    query: Option<&str>,
+    counter: Option<bool>,
+    missing: (&str, &str),
+) -> Result<String, String> {
+    match (source, query) {
+        (Some(t), Some(q)) if t.eq_ignore_ascii_case("prometheus") => windowed(q, counter).map_err(|e| format!("{field}: {e}")),
+        (Some(t), _) if !t.eq_ignore_ascii_case("prometheus") => {
+            Err(format!("{field} reads from `{t}`; Lift's rules are Prometheus rules"))
+        }
+        (None, _) => Err(format!("{field} has no {}", missing.0)),
+        _ => Err(format!("{field} has no {}", missing.1)),
+    }
 }
 
 fn queries(good: Option<String>, bad: Option<String>, total: Option<String>) -> Result<PromQueries, String> {
