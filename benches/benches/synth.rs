@@ -95,5 +95,26 @@ fn renderers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, shop, scaling, renderers);
+/// The side-by-side comparison's small app (benches/compare/apps/small), from
+/// the spec text to CloudFormation JSON and from a loaded app: the Rust
+/// figures `benches/compare/run` prints beside the Python ones.
+fn compare_small(c: &mut Criterion) {
+    const SMALL: &str = include_str!("../compare/apps/small/lift.yaml");
+    let Ok(app) = App::from_text(SMALL) else { return };
+    let mut g = c.benchmark_group("compare_small");
+    g.bench_function("spec text to JSON text", |b| {
+        b.iter(|| {
+            App::from_text(black_box(SMALL))
+                .ok()
+                .and_then(|a| a.synth("us-east-1", Format::CloudFormationJson).ok())
+                .map_or(0, |s| s.text.len())
+        })
+    });
+    g.bench_function("loaded app to JSON text", |b| {
+        b.iter(|| app.synth("us-east-1", Format::CloudFormationJson).map_or(0, |s| s.text.len()))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, shop, scaling, renderers, compare_small);
 criterion_main!(benches);

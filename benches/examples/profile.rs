@@ -1,5 +1,6 @@
 //! Runs one operation many times, for a profiler:
-//! `profile synth|validate|parse|render[500] [n] [format]`, format as `lift synth --format`.
+//! `profile synth|validate|parse|render[500] [n] [format]`, format as `lift synth --format`;
+//! `LIFT_PROFILE_SPEC=FILE` profiles that spec instead of the shop.
 use lift_benches::{Counting, SHOP, generated_spec};
 
 #[global_allocator]
@@ -9,7 +10,9 @@ use lift_core::{App, Format};
 fn main() {
     let what = std::env::args().nth(1).unwrap_or_else(|| "synth".into());
     let n: usize = std::env::args().nth(2).and_then(|s| s.parse().ok()).unwrap_or(200);
-    let text = if what.ends_with("500") { generated_spec(50) } else { SHOP.to_owned() };
+    // LIFT_PROFILE_SPEC: another spec than the shop (benches/compare counts the small app's).
+    let other = std::env::var("LIFT_PROFILE_SPEC").ok().and_then(|p| std::fs::read_to_string(p).ok());
+    let text = if what.ends_with("500") { generated_spec(50) } else { other.unwrap_or_else(|| SHOP.to_owned()) };
     let format: Format = std::env::args().nth(3).and_then(|s| s.parse().ok()).unwrap_or(Format::CloudFormationJson);
     let Ok(app) = App::from_text(&text) else { return };
     let graph = app.graph("us-east-1").ok();

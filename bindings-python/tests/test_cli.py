@@ -218,3 +218,15 @@ def test_o_is_always_one_file_and_several_files_go_to_out_dir(run, tmp_path):
         out = tmp_path / f"{args[0]}.out"
         r = run(*args, "-o", out)
         assert r.returncode == 0 and out.is_file() and out.stat().st_size > 0, (args, r.stderr)
+
+
+def test_only_the_command_run_is_parsed_and_a_typo_still_lists_every_command(run):
+    # `lift synth` builds only synth's parser (the others cost every cold run ~40 ms); help and errors are whole.
+    typo = run("sinth", "examples/minimal")
+    assert typo.returncode == 2 and "invalid choice: 'sinth'" in typo.stderr and "'synth'" in typo.stderr and "'local'" in typo.stderr
+    top = run("--help")
+    assert top.returncode == 0 and all(c in top.stdout for c in ("validate", "synth", "deploy", "watch", "local"))
+    nested = run("slo", "import", "--help")
+    assert nested.returncode == 0 and "openslo/v1alpha" in nested.stdout
+    ok = run("synth", "examples/minimal")
+    assert ok.returncode == 0 and '"AWSTemplateFormatVersion"' in ok.stdout

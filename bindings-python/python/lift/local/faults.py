@@ -23,7 +23,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Dict, List, Optional, Union
 
-KINDS = ("refuse", "error", "latency", "hang", "flap", "replication-lag")
+from .._fault_kinds import KINDS  # noqa: E402 (one list, for the CLI too)
 
 
 @dataclass
