@@ -108,6 +108,14 @@ pub fn default_rules(period: Duration) -> Vec<AlertRule> {
             };
             let long = Duration::from_millis(u64::try_from(long_ms).unwrap_or(u64::MAX));
             let mut rule = AlertRule::for_budget(severity, share, period, long);
+            // The Workbook's factor: share × 30 days / window.
+            let factor = Ratio { num: u128::from(share) * u128::from(WORKBOOK_PERIOD_MS), den: 1_000_000 * workbook };
+            if rule.burn_rate < factor {
+                // A period under 12 hours: the window stopped at a minute; keep the factor, and the share grows.
+                rule.burn_rate = factor;
+                let ppm = factor.num * long_ms * 1_000_000 / (factor.den * u128::from(p));
+                rule.budget_ppm = u32::try_from(ppm.min(1_000_000)).unwrap_or(1_000_000);
+            }
             // The short window: a twelfth of the long, to the nearest minute (CloudWatch's periods are whole minutes).
             let short = (long.as_millis() + 360_000) / 720_000 * 60_000;
             rule.short_window = Duration::from_millis(short.max(60_000));
@@ -186,9 +194,12 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
     let mut out = String::new();
     for (name, slo) in &spec.slos {
         let budget = super::budget_ppm(slo.objective);
-        let outage = Duration::from_millis(
-            u64::try_from(u128::from(slo.window.period().as_millis()) * u128::from(budget) / 1_000_000).unwrap_or(u64::MAX),
-        );
+        let outage_ms = u64::try_from(u128::from(slo.window.period().as_millis()) * u128::from(budget) / 1_000_000).unwrap_or(u64::MAX);
+        // To the second: a 28-day budget is 40m19s, not 40m19s200ms.
+        let outage = Duration::from_millis(outage_ms - outage_ms % 1000);
+        let rules = default_rules(slo.window.period());
+        // Windows such as 2d19h12m (28 days) widen their columns.
+        let w = rules.iter().map(|r| r.long_window.to_string().len()).max().unwrap_or(0).max(6);
         let kind = slo.threshold.map_or("availability".to_owned(), |t| format!("latency at most {t}"));
         let _ = writeln!(
             out,
@@ -197,10 +208,10 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
         );
         let _ = writeln!(
             out,
-            "  {:<7} {:>6} {:>12} {:>6} {:>6} {:>16} {:>16}",
+            "  {:<7} {:>6} {:>12} {:>w$} {:>w$} {:>16} {:>16}",
             "alert", "burn", "error ratio", "long", "short", "fires at 100% in", "fires at 10% in"
         );
-        for r in default_rules(slo.window.period()) {
+        for r in rules {
             let threshold = super::exact_decimal(r.error_ratio(slo.objective));
             let t = |ppm| {
                 detection_time_ms(&r, slo.objective, ppm).map_or("never".to_owned(), |ms| Duration::from_millis(ms - ms % 1000).to_string())
@@ -208,7 +219,7 @@ pub fn summary(spec: &crate::spec::Spec) -> String {
             let sev = r.severity.as_str();
             let _ = writeln!(
                 out,
-                "  {:<7} {:>5}x {:>12} {:>6} {:>6} {:>16} {:>16}",
+                "  {:<7} {:>5}x {:>12} {:>w$} {:>w$} {:>16} {:>16}",
                 sev,
                 r.burn_rate.to_decimal(),
                 threshold,
@@ -262,6 +273,17 @@ mod tests {
     }
 
     #[test]
+    fn the_summary_keeps_its_columns_for_long_windows() {
+        let app = crate::App::from_text("app: a\nregions: { primary: us-east-1 }\nslos:\n  s: { objective: 99.9%, window: 28d }\n")
+            .unwrap_or_else(|d| panic!("{d:?}"));
+        let text = summary(app.spec());
+        assert!(text.starts_with("s: 99.9% availability over 28d; budget 1000 per million events (40m19s of total outage)\n"), "{text}");
+        let rows: Vec<&str> = text.lines().skip(1).collect();
+        // Every row as wide as the header, the 2d19h12m window included.
+        assert!(rows.iter().all(|r| r.len() == rows[0].len()) && rows.iter().any(|r| r.contains(" 2d19h12m ")), "{text}");
+    }
+
+    #[test]
     fn the_docs_table_is_the_rules() {
         let docs = include_str!("../../../docs/slos.md");
         for days in [7u64, 14, 28, 30, 90] {
@@ -276,7 +298,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn no_rule_fires_on_a_burn_that_cannot_spend_the_budget(minutes in 1u64..600_000) {
+        fn no_rule_fires_on_a_burn_that_cannot_spend_the_budget(minutes in proptest::prop_oneof![1u64..720, 1u64..600_000]) {
             let period = Duration::from_secs(minutes * 60);
             for r in default_rules(period) {
                 // At least 1x: a burn below it leaves budget at the end of the period.
