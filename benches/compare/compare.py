@@ -31,6 +31,7 @@ PEER_PY = Path(os.environ.get("LIFT_COMPARE_PY", CACHE / "compare" / "venv" / "b
 CFN_LINT = PEER_PY.parent / "cfn-lint"
 LIFT_PY = Path(sys.executable)
 LIFT_BIN = LIFT_PY.parent / "lift"
+NODE_MODULES = Path(os.environ.get("LIFT_NODE_MODULES", ""))
 
 
 def log(msg: str) -> None:
@@ -214,18 +215,21 @@ def dangling(t: dict) -> None:
     t["Resources"][fn_id(t, "app.read")]["Properties"]["Environment"]["Variables"]["TABLE"] = {"Ref": "Itemz"}
 
 
-# Each defect written both ways: as a change to the spec's text and to Lift's template of it.
-BROKEN: List[Tuple[str, Tuple[str, str], Callable[[dict], None]]] = [
-    ("a reference to a table that does not exist", ("tables.items: read\n", "tables.itemz: read\n"), dangling),
-    ("an unknown property (a typo)", ("    handler: app.read\n", "    handler: app.read\n    memroy: 256MB\n"), read_prop("Memroy", 256)),
-    ("a runtime Lambda no longer supports", ("runtime: python3.12\n    handler: app.read", "runtime: python2.7\n    handler: app.read"), read_prop("Runtime", "python2.7")),
-    ("memory over Lambda's 10,240 MB", ("    handler: app.read\n", "    handler: app.read\n    memory: 20GB\n"), read_prop("MemorySize", 20480)),
-    ("a timeout over Lambda's 15 minutes", ("timeout: 30s", "timeout: 20m"), worker_timeout(1200)),
-    ("a queue consumer slower than the queue's visibility timeout", ("timeout: 30s", "timeout: 5m"), worker_timeout(300)),
-    ("a malformed route", ('"GET /items/{id}"', '"GOT /items/{id}"'), route_key("GOT /items/{id}")),
+# Each defect written both ways: as edits of the spec's text (old, new) and as a change to Lift's template of it.
+BROKEN: List[Tuple[str, List[Tuple[str, str]], Callable[[dict], None]]] = [
+    ("a reference to a table that does not exist", [("tables.items: read\n", "tables.itemz: read\n")], dangling),
+    ("an unknown property (a typo)", [("    handler: app.read\n", "    handler: app.read\n    memroy: 256MB\n")], read_prop("Memroy", 256)),
+    ("a runtime Lambda no longer supports", [("runtime: python3.12\n    handler: app.read", "runtime: python2.7\n    handler: app.read")], read_prop("Runtime", "python2.7")),
+    ("memory over Lambda's 10,240 MB", [("    handler: app.read\n", "    handler: app.read\n    memory: 20GB\n")], read_prop("MemorySize", 20480)),
+    ("a timeout over Lambda's 15 minutes", [("timeout: 30s", "timeout: 20m")], worker_timeout(1200)),
+    ("a queue consumer slower than the queue's visibility timeout", [("timeout: 30s", "timeout: 5m")], worker_timeout(300)),
+    ("a malformed route", [('"GET /items/{id}"', '"GOT /items/{id}"')], route_key("GOT /items/{id}")),
     (
         "a dependency cycle between two functions",
-        ("      TABLE: ${tables.items.name}\n    access:\n      tables.items: read\n", "      TABLE: ${tables.items.name}\n      PEER: ${functions.write.arn}\n    access:\n      tables.items: read\n"),
+        [
+            ("      TABLE: ${tables.items.name}\n    access:\n      tables.items: read\n", "      TABLE: ${tables.items.name}\n      PEER: ${functions.write.arn}\n    access:\n      tables.items: read\n"),
+            ("      QUEUE_URL: ${queues.jobs.url}\n", "      QUEUE_URL: ${queues.jobs.url}\n      PEER: ${functions.read.arn}\n"),
+        ],
         cycle,
     ),
 ]
@@ -235,12 +239,11 @@ def catches(tmp: Path) -> List[dict]:
     spec_text = (SMALL / "lift.yaml").read_text()
     base = lift_template()
     rows = []
-    for i, (what, (old, new), mutate) in enumerate(BROKEN):
-        assert old in spec_text, what
-        text = spec_text.replace(old, new, 1)
-        if "PEER:" in new:
-            # The cycle needs both directions: write names read too.
-            text = text.replace("      QUEUE_URL: ${queues.jobs.url}\n", "      QUEUE_URL: ${queues.jobs.url}\n      PEER: ${functions.read.arn}\n", 1)
+    for i, (what, edits, mutate) in enumerate(BROKEN):
+        text = spec_text
+        for old, new in edits:
+            assert old in text, what
+            text = text.replace(old, new, 1)
         d = tmp / f"broken{i}"
         d.mkdir()
         shutil.copytree(SMALL / "src", d / "src")
@@ -382,8 +385,6 @@ def machine() -> List[str]:
         f"aws-cdk-lib {json.loads((NODE_MODULES / 'aws-cdk-lib' / 'package.json').read_text())['version']} on Node {version(['node', '--version'])}",
     ]
 
-
-NODE_MODULES = Path(os.environ.get("LIFT_NODE_MODULES", ""))
 
 
 def main() -> int:

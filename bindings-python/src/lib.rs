@@ -392,10 +392,7 @@ fn schema() -> String {
 /// each document read and left out is named in a comment above it.
 #[pyfunction]
 fn import_openslo(text: &str) -> PyResult<String> {
-    let imported = lift_core::slo::import_openslo(text).map_err(|errors| ArgumentError::new_err(errors.join("\n")))?;
-    let value = serde_json::json!({ "slos": imported.slos });
-    let notes: String = imported.notes.iter().map(|n| format!("# {n}\n")).collect();
-    Ok(notes + &lift_core::text::yaml::to_yaml(&value))
+    lift_core::slo::import_openslo(text).map(|i| i.to_yaml()).map_err(|errors| ArgumentError::new_err(errors.join("\n")))
 }
 
 /// The canonical name of a format or one of its aliases (`tf` is `terraform`).

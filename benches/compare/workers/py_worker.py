@@ -55,7 +55,6 @@ def sam_op(app_dir: Path):
     # The translator fills in AWS::Region as `sam` does, from the AWS configuration.
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     import yaml
-    from samtranslator.translator.managed_policy_translator import ManagedPolicyLoader  # noqa: F401 (the translator's own import path)
     from samtranslator.translator.transform import transform
 
     class Loader(yaml.SafeLoader):

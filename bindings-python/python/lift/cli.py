@@ -307,10 +307,13 @@ class _OnlyCommand:
     it parses: 37 of them were some 40 ms of every cold `lift` run."""
 
     def __init__(self, sub, only: Optional[str]):
-        self.sub, self.only = sub, only
+        self.sub, self.only, self.found = sub, only, only is None
 
     def add_parser(self, name: str, **kwargs):
-        return self.sub.add_parser(name, **kwargs) if self.only in (None, name) else _Skeleton()
+        if self.only not in (None, name):
+            return _Skeleton()
+        self.found = True
+        return self.sub.add_parser(name, **kwargs)
 
 
 def parser(only: Optional[str] = None) -> argparse.ArgumentParser:
@@ -594,6 +597,8 @@ def parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     r = sub.add_parser("resolve", help="print the spec with every default filled in")
     r.add_argument("spec", metavar="SPEC")
     r.set_defaults(func=cmd_resolve)
+    # Whether `only` named a command: if not, the caller builds every parser, to list them all.
+    p.found_command = sub.found  # type: ignore[attr-defined]
     return p
 
 
@@ -1089,7 +1094,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # The command is the first word that is no option (the top level's options take no value).
     command = next((a for a in argv if not a.startswith("-")), None)
     p = parser(command)
-    if command not in p._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+    if not p.found_command:  # type: ignore[attr-defined]
         p = parser()  # no such command: argparse lists every one
     args = p.parse_args(argv)
     try:

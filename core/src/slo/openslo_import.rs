@@ -19,6 +19,14 @@ pub struct Imported {
     pub notes: Vec<String>,
 }
 
+impl Imported {
+    /// The SLOs as a spec's `slos:` section in YAML, each note a `#` comment above it.
+    pub fn to_yaml(&self) -> String {
+        let notes: String = self.notes.iter().map(|n| format!("# {n}\n")).collect();
+        notes + &crate::text::yaml::to_yaml(&serde_json::json!({ "slos": self.slos }))
+    }
+}
+
 /// The OpenSLO versions Lift reads.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Version {

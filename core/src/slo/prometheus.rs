@@ -62,12 +62,17 @@ impl<'s> Ids<'s> {
         Ids { id: format!("{}-{name}", spec.app), service: &spec.app, slo: name }
     }
 
-    /// The labels, with `sloth_window` on a ratio over a window.
-    fn labels<'a>(&self, a: &'a Bump, window: Option<&str>) -> Tree<'a> {
-        let mut m = MapBuilder::new(a);
+    /// The three labels, into a map being built.
+    fn push<'a>(&self, m: &mut MapBuilder<'a>, a: &'a Bump) {
         m.push("sloth_id", a.alloc_str(&self.id) as &str);
         m.push("sloth_service", a.alloc_str(self.service) as &str);
         m.push("sloth_slo", a.alloc_str(self.slo) as &str);
+    }
+
+    /// The labels, with `sloth_window` on a ratio over a window.
+    fn labels<'a>(&self, a: &'a Bump, window: Option<&str>) -> Tree<'a> {
+        let mut m = MapBuilder::new(a);
+        self.push(&mut m, a);
         if let Some(w) = window {
             m.push("sloth_window", a.alloc_str(w) as &str);
         }
@@ -76,8 +81,25 @@ impl<'s> Ids<'s> {
 
     /// A PromQL label matcher of these series.
     pub(crate) fn selector(&self) -> String {
-        format!("{{sloth_id=\"{}\", sloth_service=\"{}\", sloth_slo=\"{}\"}}", self.id, self.service, self.slo)
+        self.matcher(None)
     }
+
+    /// The matcher, with `sloth_window` when given (a series' full label set, as promtool prints it).
+    fn matcher(&self, window: Option<&str>) -> String {
+        let w = window.map(|w| format!(", sloth_window=\"{w}\"")).unwrap_or_default();
+        format!("{{sloth_id=\"{}\", sloth_service=\"{}\", sloth_slo=\"{}\"{w}}}", self.id, self.service, self.slo)
+    }
+}
+
+/// One window of a pair: its error ratio above the rule's threshold, without
+/// `sloth_window` so that the pair's two windows match (Sloth's shape).
+fn over(window: Duration, selector: &str, threshold: &str) -> String {
+    format!("max(slo:sli_error:ratio_rate{}{selector} > {threshold}) without (sloth_window)", prom_window(window))
+}
+
+/// The SLO's period in days, exactly (`slo:time_period:days`).
+fn period_days(slo: &crate::spec::Slo) -> String {
+    exact_decimal(Ratio { num: u128::from(slo.window.period().as_millis()), den: 86_400_000 })
 }
 
 /// The PromQL of an SLO's bad and all events, `{{window}}` standing for the
@@ -243,8 +265,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
         record(&a, &mut recs, &ids, &format!("slo:sli_error:ratio_rate{period}"), &period_expr, Some(&period));
         record(&a, &mut recs, &ids, "slo:objective:ratio", &format!("vector({})", super::ppm_decimal(slo.objective.ppm())), None);
         record(&a, &mut recs, &ids, "slo:error_budget:ratio", &format!("vector({})", super::ppm_decimal(budget_ppm(slo.objective))), None);
-        let days = exact_decimal(Ratio { num: u128::from(slo.window.period().as_millis()), den: 86_400_000 });
-        record(&a, &mut recs, &ids, "slo:time_period:days", &format!("vector({days})"), None);
+        record(&a, &mut recs, &ids, "slo:time_period:days", &format!("vector({})", period_days(slo)), None);
         let per_budget = |series: &str| {
             format!("{series}{selector}\n/ on(sloth_id, sloth_slo, sloth_service) group_left\nslo:error_budget:ratio{selector}")
         };
@@ -252,9 +273,7 @@ pub fn rules_yaml(spec: &Spec) -> String {
         record(&a, &mut recs, &ids, "slo:period_burn_rate:ratio", &per_budget(&format!("slo:sli_error:ratio_rate{period}")), None);
         record(&a, &mut recs, &ids, "slo:period_error_budget_remaining:ratio", &format!("1 - slo:period_burn_rate:ratio{selector}"), None);
         let mut info = MapBuilder::new(&a);
-        info.push("sloth_id", a.alloc_str(&ids.id) as &str);
-        info.push("sloth_service", spec.app.as_str());
-        info.push("sloth_slo", name.as_str());
+        ids.push(&mut info, &a);
         info.push("sloth_mode", "lift");
         info.push("sloth_objective", a.alloc_str(&exact_decimal(Ratio { num: u128::from(slo.objective.ppm()), den: 10_000 })) as &str);
         info.push("sloth_spec", "lift");
@@ -267,9 +286,12 @@ pub fn rules_yaml(spec: &Spec) -> String {
                 .iter()
                 .map(|r| {
                     let threshold = exact_decimal(r.error_ratio(slo.objective));
-                    let (lw, sw) = (prom_window(r.long_window), prom_window(r.short_window));
-                    let over = |w: &str| format!("max(slo:sli_error:ratio_rate{w}{selector} > {threshold}) without (sloth_window)");
-                    let both = format!("    {}\n    and\n    {}", over(&sw), over(&lw));
+                    let lw = prom_window(r.long_window);
+                    let both = format!(
+                        "    {}\n    and\n    {}",
+                        over(r.short_window, &selector, &threshold),
+                        over(r.long_window, &selector, &threshold)
+                    );
                     // Low traffic: too few events in the long window is no alert (slices already stand for their traffic).
                     if sliced(slo) {
                         format!("(\n{both}\n)")
@@ -390,9 +412,7 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
                     let mut labels = MapBuilder::new(&a);
                     labels.push("severity", severity.as_str());
                     labels.push("sloth_severity", severity.as_str());
-                    labels.push("sloth_id", a.alloc_str(&ids.id) as &str);
-                    labels.push("sloth_service", spec.app.as_str());
-                    labels.push("sloth_slo", name.as_str());
+                    ids.push(&mut labels, &a);
                     list(
                         &a,
                         [tmap! { &a;
@@ -413,14 +433,11 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
         let mut exprs = vec![];
         for r in &rules {
             let threshold = exact_decimal(r.error_ratio(slo.objective));
-            let over =
-                |w: Duration| format!("max(slo:sli_error:ratio_rate{}{selector} > {threshold}) without (sloth_window)", prom_window(w));
-            let expr = format!("count({} and {})", over(r.short_window), over(r.long_window));
+            let expr = format!("count({} and {})", over(r.short_window, &selector, &threshold), over(r.long_window, &selector, &threshold));
             exprs.push(tmap! { &a; "expr" => a.alloc_str(&expr) as &str, "eval_time" => "75m", "exp_samples" => list(&a, [tmap! { &a; "labels" => "{}", "value" => 1u64 }]) });
         }
         // Sloth's series: before the outage no budget is spent and none is burning.
-        let labels: &str = a.alloc_str(&format!("{{sloth_id=\"{}\", sloth_service=\"{}\", sloth_slo=\"{name}\"}}", ids.id, spec.app));
-        let days = exact_decimal(Ratio { num: u128::from(slo.window.period().as_millis()), den: 86_400_000 });
+        let days = period_days(slo);
         for (series, value) in [
             ("slo:period_error_budget_remaining:ratio", "1"),
             ("slo:current_burn_rate:ratio", "0"),
@@ -429,11 +446,11 @@ pub fn promtool_tests_yaml(spec: &Spec, rules_file: &str) -> String {
             let expr = format!("{series}{selector} + 0");
             // As in Sloth, a burn rate keeps the `sloth_window` of the ratio it divides.
             let window = match series {
-                "slo:time_period:days" => String::new(),
-                "slo:current_burn_rate:ratio" => ", sloth_window=\"5m\"".to_owned(),
-                _ => format!(", sloth_window=\"{}\"", prom_window(slo.window.period())),
+                "slo:time_period:days" => None,
+                "slo:current_burn_rate:ratio" => Some("5m".to_owned()),
+                _ => Some(prom_window(slo.window.period())),
             };
-            let labels: &str = a.alloc_str(&labels.replace('}', &format!("{window}}}")));
+            let labels: &str = a.alloc_str(&ids.matcher(window.as_deref()));
             let value = value.parse::<serde_json::Number>().map_or(Tree::Str(value), |n| Tree::Num(a.alloc(n)));
             let sample = list(&a, [tmap! { &a; "labels" => labels, "value" => value }]);
             exprs.push(tmap! { &a; "expr" => a.alloc_str(&expr) as &str, "eval_time" => "50m", "exp_samples" => sample });
