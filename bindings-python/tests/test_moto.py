@@ -191,3 +191,35 @@ def test_lift_adds_only_what_moto_lacks():
     assert by_lift - REPLACED_BY_LIFT == ADDED_BY_LIFT
     assert not (ADDED_BY_LIFT & by_moto), "moto now implements these itself; drop Lift's adapters"
     assert not (UNSUPPORTED_BY_MOTO & (by_moto | by_lift)), "moto now has composite alarms: check them"
+
+
+def test_a_deleted_versions_number_is_never_given_again():
+    """moto numbers a version `len(versions) + 1`; Lambda never reuses a number,
+    and the local target's metrics by ExecutedVersion need it not to."""
+    import io
+    import zipfile
+
+    import boto3
+    from moto import mock_aws
+
+    import lift.local.moto_ext  # noqa: F401
+
+    def code(text):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("a.py", text)
+        return buf.getvalue()
+
+    with mock_aws():
+        role = boto3.client("iam", "us-east-1").create_role(RoleName="r", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
+        lam = boto3.client("lambda", "us-east-1")
+        lam.create_function(FunctionName="f", Runtime="python3.12", Role=role, Handler="a.h", Code={"ZipFile": code("1")})
+        assert lam.publish_version(FunctionName="f")["Version"] == "1"
+        lam.update_function_code(FunctionName="f", ZipFile=code("2"))
+        assert lam.publish_version(FunctionName="f")["Version"] == "2"
+        assert lam.publish_version(FunctionName="f")["Version"] == "2"  # nothing changed: the same version
+        lam.delete_function(FunctionName="f", Qualifier="2")
+        lam.update_function_code(FunctionName="f", ZipFile=code("3"))
+        assert lam.publish_version(FunctionName="f")["Version"] == "3"
+        assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="f")["Versions"]] == ["$LATEST", "1", "3"]
+        assert lam.get_function(FunctionName="f", Qualifier="3")["Configuration"]["Version"] == "3"

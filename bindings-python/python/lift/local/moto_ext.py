@@ -535,25 +535,45 @@ def _stack_updates_follow_references() -> None:
 _stack_updates_follow_references()
 
 
-def _versions_keep_their_code() -> None:
-    """moto publishes a version as a shallow copy of `$LATEST`, so the version
-    shares `$LATEST`'s code record and, after an update, reports the new
-    code's location for the old version. A version's code is its own on AWS:
-    the record is copied when the version is published."""
+def _versions_as_lambda_publishes_them() -> None:
+    """Two faults of moto's `PublishVersion`, mended where versions are made:
+    - a version is a shallow copy of `$LATEST`, so it shares `$LATEST`'s code
+      record and, after an update, reports the new code's location for the old
+      version; on AWS a version's code is its own, so the record is copied;
+    - the number is `len(versions) + 1`, so once a version is deleted (a stack
+      rolled back removes the version it made) the next one gets its number
+      again, and metrics by `ExecutedVersion` mix the two releases (a rollout's
+      error-rate gate read the rolled-back release's errors as the new one's).
+      Lambda never reuses a number: each function's highest is kept here."""
     from moto.awslambda.models import LambdaStorage
 
     original = LambdaStorage.publish_version
 
     def publish_version(self, name_or_arn, description=""):  # type: ignore[no-untyped-def]
+        known = self.get_function_by_name_or_arn_forbid_qualifier(name_or_arn).function_name
+        count = len(self._functions.get(known, {}).get("versions", []))
         fn = original(self, name_or_arn, description)
-        if fn is not None and isinstance(getattr(fn, "code", None), dict):
+        if fn is None:
+            return fn
+        if isinstance(getattr(fn, "code", None), dict):
             fn.code = dict(fn.code)
+        highest = self.__dict__.setdefault("_lift_highest_version", {})
+        name = fn.function_name
+        number = int(fn.version)
+        published = len(self._functions[name]["versions"]) > count
+        if published and number <= highest.get(name, 0):
+            # A number given before: the next one never used, as Lambda numbers them.
+            self._arns.pop(fn.function_arn, None)
+            number = highest[name] + 1
+            fn.set_version(number)
+            self._arns[fn.function_arn] = fn
+        highest[name] = max(highest.get(name, 0), number)
         return fn
 
     LambdaStorage.publish_version = publish_version
 
 
-_versions_keep_their_code()
+_versions_as_lambda_publishes_them()
 
 
 def _percentile_statistics() -> None:
