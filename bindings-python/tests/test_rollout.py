@@ -71,8 +71,8 @@ def release(tmp_path: Path, base: str, marker: str) -> Path:
     return dst
 
 
-def deploy(state: Path, *args: str, **kw) -> subprocess.Popen:
-    cmd = lift_cmd() + ["deploy", str(SHOP), "--state-dir", str(state), "--time-scale", SCALE, "--format", "json", *args]
+def deploy(state: Path, *args: str, spec: Path = SHOP, **kw) -> subprocess.Popen:
+    cmd = lift_cmd() + ["deploy", str(spec), "--state-dir", str(state), "--time-scale", SCALE, "--format", "json", *args]
     return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True, **kw)
 
 
@@ -243,11 +243,43 @@ def test_a_hostile_strategy_plugin_ends_the_rollout_rolled_back_naming_itself_an
     if not hostile.exists():
         pytest.skip("scripts/build-plugins builds the hostile plugins")
     code = release(tmp_path, "2.0.1", "hostile-strategy")
+    # The spec names the plugin (`rollout.plugin`), as a user would.
+    spec = tmp_path / "shop"
+    shutil.copytree(SHOP, spec, ignore=shutil.ignore_patterns("releases"))
+    text = (spec / "lift.yaml").read_text()
+    (spec / "lift.yaml").write_text(text.replace("rollout:\n", f"rollout:\n  plugin: {hostile}\n", 1))
+    plan = lift("plan", str(spec))
+    assert f"decided by the strategy plugin `{hostile}`" in plan.stdout, plan.stdout + plan.stderr
     before = alias_version(target, "us-east-1")
     t0 = time.time()
-    rc, lines, err = finish(deploy(state, "--code", f"api={code}", "--approve", "--strategy-plugin", str(hostile)))
+    rc, lines, err = finish(deploy(state, "--code", f"api={code}", "--approve", spec=spec))
     assert rc == 3, err
     reason = lines[-1]["status"]["outcome"]["reason"]
     assert "plugin `hostile-strategy` hit its fuel budget" in reason and "in `decide`" in reason, reason
     east = routes(alias_changes(state, t0), "us-east-1", "ApiFunction")
     assert [sorted(w.values()) for _, w in east] == [[0.1], []] and east[-1][0] == before, east
+
+
+def test_an_emulator_restarted_mid_rollout_ends_it_rolled_back_with_the_reason_never_half_shifted(shop, tmp_path):
+    """Last of the module: the restarted emulator keeps none of the shop (moto has no state across a restart)."""
+    state, target = shop["state"], shop["target"]
+    code = release(tmp_path, "2.0.1", "restarted")
+    proc = deploy(state, "--code", f"api={code}", "--approve")
+    records_until(proc, lambda r: r.get("kind") == "result" and r["event"] == {"kind": "weight-set", "region": "us-east-1", "weight_ppm": 100000})
+    info = json.loads((state / "emulator.json").read_text())
+    os.kill(int(info["pid"]), signal.SIGKILL)
+    deadline = time.time() + 10
+    while time.time() < deadline and subprocess.run(["kill", "-0", str(info["pid"])], capture_output=True).returncode == 0:
+        time.sleep(0.1)
+    restarted = LocalTarget(int(info["port"])).start(log=state / "emulator.log")
+    (state / "emulator.json").write_text(json.dumps({"pid": restarted.pid, "port": restarted.port, "url": restarted.url}))
+    since = time.time()
+    rc, lines, err = finish(proc)
+    assert rc == 3, err
+    outcome = lines[-1]["status"]["outcome"]
+    assert outcome["kind"] == "rolled-back", outcome
+    assert "stack shop-us-east-1 no longer exists in us-east-1" in outcome["reason"] and "restarted without its state" in outcome["reason"], outcome
+    # Never half-shifted: the restarted emulator saw no alias change and has no function whose traffic could be split.
+    assert alias_changes(state, since) == []
+    for region in ("us-east-1", "eu-west-1"):
+        assert target.client("lambda", region).list_functions()["Functions"] == [], region

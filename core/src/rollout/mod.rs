@@ -11,6 +11,7 @@ mod gate;
 pub mod judge;
 mod machine;
 mod plan;
+pub mod slo_judge;
 mod strategy;
 mod svg;
 

@@ -25,7 +25,9 @@ pub use openslo::openslo_yaml;
 pub use openslo_import::{Imported, import_openslo};
 pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml, sliced};
-pub use report::{FailoverRecord, Incident, MAX_SAMPLE_ERRORS, Report, Sample, SloReport, check_sample, parse_samples, report};
+pub use report::{
+    Attained, FailoverRecord, Incident, MAX_SAMPLE_ERRORS, Report, Sample, SloReport, attainment_of, check_sample, parse_samples, report,
+};
 pub use rules::{AlertRule, Severity, default_rules, detection_time_ms, lint, summary};
 pub use slicer::{SliceEvent, Slicer};
 pub use timeslices::attainment;

@@ -275,6 +275,99 @@ fn restrict(slo: &crate::spec::Slo, events: &mut Vec<Sample<'_>>) -> (Option<(u6
     (period, excluded)
 }
 
+/// Attainment of one (non-composite) SLO's budget events by its budgeting method, over timeslices of them.
+fn sliced_attainment(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Option<Ratio> {
+    let width = slo.timeslice.as_millis().max(1);
+    let mut slices: Vec<Counts> = Vec::new();
+    let mut current: Option<u64> = None;
+    for s in events {
+        let slice = s.at / width;
+        if current != Some(slice) {
+            slices.push(Counts::default());
+            current = Some(slice);
+        }
+        if let Some(last) = slices.last_mut() {
+            last.good += s.good;
+            last.total += s.total;
+        }
+    }
+    super::attainment(slo.budgeting, &slices, slo.timeslice_target.unwrap_or(slo.objective))
+}
+
+/// Whether an attainment meets the SLO's objective, exactly.
+fn meets(slo: &crate::spec::Slo, r: Ratio) -> bool {
+    r.num * 1_000_000 >= r.den * u128::from(slo.objective.ppm())
+}
+
+fn sum(events: &[Sample<'_>]) -> Counts {
+    events.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total })
+}
+
+/// How an SLO did over a stretch of samples: what a rollout's SLO gate holds a new version to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Attained {
+    /// The share of good, by the SLO's budgeting method (for a composite, one minus the weighted error ratio).
+    pub ratio: Ratio,
+    /// Good and total of what was counted: events, or timeslices for a sliced SLO.
+    pub counts: Counts,
+    /// Whether `ratio` meets the objective.
+    pub met: bool,
+    /// Whether the counts are timeslices rather than events.
+    pub sliced: bool,
+}
+
+/// The attainment of SLO `name` of `slos` over `samples` (any order, of it
+/// and of its components), the last timeslice closing at `end` (ms): the same
+/// events, slices, calendar period and maintenance as [`report`] counts.
+/// `None` when nothing counted had data, or the SLO is not in `slos`.
+pub fn attainment_of<'a>(slos: &'a BTreeMap<String, crate::spec::Slo>, name: &str, samples: &[Sample<'a>], end: u64) -> Option<Attained> {
+    let (name, slo) = slos.get_key_value(name)?;
+    let mut by_slo: BTreeMap<&str, Vec<&Sample<'a>>> = BTreeMap::new();
+    for s in samples {
+        by_slo.entry(s.slo).or_default().push(s);
+    }
+    let counted = |part: &'a str, p: &crate::spec::Slo| -> Vec<Sample<'a>> {
+        let mut raw = raw(part, &by_slo);
+        restrict(p, &mut raw);
+        events(part, p, &raw, end)
+    };
+    if slo.composite.is_empty() {
+        let ev = counted(name, slo);
+        let ratio = sliced_attainment(slo, &ev)?;
+        let timeslices = slo.budgeting == crate::spec::Budgeting::Timeslices;
+        // Percentile and throughput SLOs count one event per timeslice already.
+        let sliced = timeslices || slo.percentile.is_some() || slo.min_throughput.is_some();
+        let counts = if timeslices { slice_counts(slo, &ev) } else { sum(&ev) };
+        return Some(Attained { ratio, counts, met: meets(slo, ratio), sliced });
+    }
+    let weighted: Vec<(u32, Counts)> = slo
+        .composite
+        .iter()
+        .filter_map(|(part, w)| slos.get_key_value(part.as_str()).map(|(part, p)| (*w, sum(&counted(part, p)))))
+        .collect();
+    let bad = super::composite_error_ratio(&weighted)?;
+    let ratio = Ratio::new(bad.den - bad.num.min(bad.den), bad.den)?;
+    let counts = weighted.iter().fold(Counts::default(), |c, (_, p)| Counts { good: c.good + p.good, total: c.total + p.total });
+    Some(Attained { ratio, counts, met: meets(slo, ratio), sliced: false })
+}
+
+/// Good and all timeslices of a sliced SLO's events.
+fn slice_counts(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Counts {
+    let target = slo.timeslice_target.unwrap_or(slo.objective).ppm();
+    let width = slo.timeslice.as_millis().max(1);
+    let mut per: BTreeMap<u64, Counts> = BTreeMap::new();
+    for s in events {
+        let c = per.entry(s.at / width).or_default();
+        c.good += s.good;
+        c.total += s.total;
+    }
+    let with_data = per.values().filter(|c| c.total > 0);
+    with_data.fold(Counts::default(), |a, c| Counts {
+        good: a.good + u64::from(u128::from(c.good) * 1_000_000 >= u128::from(c.total) * u128::from(target)),
+        total: a.total + 1,
+    })
+}
+
 /// A composite SLO's report: its parts' events (each as the part counts
 /// them, then within the composite's own period and maintenance), the
 /// weighted mean of their error ratios, and the budget left as their bad
@@ -303,7 +396,6 @@ fn composite_report(
     for (_, ev) in &mut parts {
         ev.retain(|s| period.is_none_or(|(a, b)| (a..b).contains(&s.at)) && !super::calendar::in_maintenance(&maintenance, s.at));
     }
-    let sum = |ev: &[Sample<'_>]| ev.iter().fold(Counts::default(), |c, s| Counts { good: c.good + s.good, total: c.total + s.total });
     let weighted: Vec<(u32, Counts)> = parts.iter().map(|(w, ev)| (*w, sum(ev))).collect();
     let ratio = super::composite_error_ratio(&weighted);
     let budget = budget_ppm(slo.objective);
@@ -412,24 +504,9 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
             let left = if allowed > 0.0 { 1.0 - bad as f64 / allowed } else { 1.0 };
             burn_down.push((s.at, left));
         }
-        // Attainment by the SLO's budgeting method, over timeslices of the samples.
-        let width = slo.timeslice.as_millis().max(1);
-        let mut slices: Vec<Counts> = Vec::new();
-        let mut current: Option<u64> = None;
-        for s in &mine {
-            let slice = s.at / width;
-            if current != Some(slice) {
-                slices.push(Counts::default());
-                current = Some(slice);
-            }
-            if let Some(last) = slices.last_mut() {
-                last.good += s.good;
-                last.total += s.total;
-            }
-        }
-        let achieved = super::attainment(slo.budgeting, &slices, slo.timeslice_target.unwrap_or(slo.objective));
+        let achieved = sliced_attainment(slo, &mine);
         let attainment = achieved.map(|r| format!("{}%", Ratio { num: r.num * 100, den: r.den }.to_decimal()));
-        let met = achieved.map(|r| r.num * 1_000_000 >= r.den * u128::from(slo.objective.ppm()));
+        let met = achieved.map(|r| meets(slo, r));
         // Budget used = (1 - attainment) / (1 - objective).
         let budget_used = achieved
             .and_then(|r| Ratio::new((r.den - r.num.min(r.den)) * 1_000_000 * 100, r.den * u128::from(budget)))

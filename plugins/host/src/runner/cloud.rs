@@ -12,7 +12,10 @@ use super::{World, WorldError};
 use crate::plugin::{Alias, Deployer, MetricQuery, Metrics, PluginError, Prober, Route, Stack, StackStatus, Target};
 use lift_core::evidence::{Comparison, Evidence, Measurement};
 use lift_core::rollout::judge::{Observed, Thresholds, Traffic, judge};
+use lift_core::rollout::slo_judge::{Read, Reading, judge_slo, reads};
 use lift_core::rollout::{Event, Plan, RolloutAction as Action, Verdict};
+use lift_core::slo::Sample;
+use lift_core::time::Duration;
 use lift_core::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -49,9 +52,12 @@ pub struct RegionSetup {
 pub struct Gates {
     /// Error rate and p99 thresholds.
     pub thresholds: Thresholds,
-    /// Availability SLOs gated on: name and objective (a ratio).
+    /// SLOs gated on, by name.
     #[serde(default)]
-    pub slos: Vec<(String, f64)>,
+    pub slos: Vec<String>,
+    /// Their definitions and their components', as the spec has them.
+    #[serde(default)]
+    pub slo_specs: BTreeMap<String, lift_core::spec::Slo>,
     /// SLOs gated on that a gate cannot judge from a bake's metrics, and why.
     #[serde(default)]
     pub unjudged_slos: Vec<(String, String)>,
@@ -375,7 +381,33 @@ impl CloudWorld {
         Ok(())
     }
 
+    /// Why the region's stack is gone, if it is: deleted behind the rollout's
+    /// back, or a target restarted without its state (the local target keeps
+    /// none across a restart). Then nothing there serves the new version, and
+    /// nothing can be shifted or measured: retrying would wait forever.
+    fn gone(&mut self, region: &str) -> Result<Option<String>, WorldError> {
+        let stack = self.region_setup(region)?.stack;
+        Ok(self.existing(&stack, region)?.is_none().then(|| {
+            format!(
+                "stack {stack} no longer exists in {region}: it was deleted, or the target restarted without its state (the local target keeps none across a restart)"
+            )
+        }))
+    }
+
+    /// A failed act in `region`, explained by the stack being gone when it is.
+    fn or_gone(&mut self, region: &str, e: WorldError) -> WorldError {
+        match self.gone(region) {
+            Ok(Some(why)) => WorldError::Fatal(why),
+            _ => e,
+        }
+    }
+
     fn roll_back(&mut self, region: &str) -> Result<Event, WorldError> {
+        // A region whose stack is gone serves nothing, the new version least of all.
+        if let Some(why) = self.gone(region)? {
+            self.note(&format!("{why}; nothing there to roll back"));
+            return Ok(Event::RolledBack { region: region.into() });
+        }
         // Traffic first, at once: every alias back on its previous version.
         self.route(region, 0)?;
         let deployed = self.memory.regions.get(region).cloned().unwrap_or_default();
@@ -440,6 +472,78 @@ impl CloudWorld {
         Ok(total)
     }
 
+    /// A gate on SLO `slo` in `region` over the bake from `start_ms` to
+    /// `end_ms` (wall): each SLO it needs read per timeslice (on the wall
+    /// clock, at least CloudWatch's finest period), the points moved to the
+    /// SLO's time (the bake ends now; earlier points are `time_scale` times
+    /// further back), and judged by the core.
+    fn slo_gate(
+        &mut self,
+        region: &str,
+        slo: &str,
+        start_ms: u64,
+        end_ms: u64,
+        window: Duration,
+    ) -> Result<(Verdict, Measurement), WorldError> {
+        let scale = u64::from(self.setup.time_scale.max(1));
+        let specs = self.setup.gates.slo_specs.clone();
+        let deployed = self.memory.regions.get(region).cloned().unwrap_or_default();
+        let mut readings: Vec<(String, Read, Vec<Reading>)> = vec![];
+        for (part, read) in reads(&specs, slo) {
+            let min_ms = u64::from(self.setup.min_period_s.max(1)) * 1000;
+            let slice_ms = specs.get(part).map_or(60_000, |s| s.timeslice.as_millis()) / scale;
+            let step_ms = slice_ms.div_ceil(min_ms).max(1) * min_ms;
+            let mut queries = vec![];
+            for (id, v) in &deployed.functions {
+                let mut dims =
+                    vec![("FunctionName".to_string(), v.physical.clone()), ("Resource".to_string(), format!("{}:{LIVE}", v.physical))];
+                if !read.all_versions() {
+                    dims.push(("ExecutedVersion".to_string(), v.new.clone()));
+                }
+                let fid = id.to_ascii_lowercase();
+                let mut q = |tag: &str, name: &str, stat: String| {
+                    queries.push(MetricQuery {
+                        id: format!("{tag}_{fid}"),
+                        namespace: "AWS/Lambda".into(),
+                        name: name.into(),
+                        dimensions: dims.clone(),
+                        stat,
+                    });
+                };
+                q("n", "Invocations", "Sum".into());
+                if let Some((metric, stat)) = read.metric() {
+                    q("v", metric, stat);
+                }
+            }
+            let mut got = vec![];
+            if !queries.is_empty() {
+                let start = end_ms.saturating_sub((end_ms - start_ms.min(end_ms)).div_ceil(step_ms) * step_ms);
+                let series = self
+                    .metrics
+                    .fetch(region, &queries, start, end_ms, u32::try_from(step_ms).unwrap_or(u32::MAX))
+                    .map_err(plugin_error)?;
+                let points = |id: &str| -> BTreeMap<u64, f64> {
+                    series
+                        .iter()
+                        .find(|s| s.id == id)
+                        .map(|s| s.timestamps_ms.iter().copied().zip(s.values.iter().copied()).collect())
+                        .unwrap_or_default()
+                };
+                for id in deployed.functions.keys() {
+                    let fid = id.to_ascii_lowercase();
+                    let values = points(&format!("v_{fid}"));
+                    for (ts, n) in points(&format!("n_{fid}")) {
+                        let value = if read.metric().is_some() { values.get(&ts).copied() } else { None };
+                        got.push(Reading { at_ms: end_ms.saturating_sub(end_ms.saturating_sub(ts) * scale), invocations: n, value });
+                    }
+                }
+            }
+            readings.push((part.to_owned(), read, got));
+        }
+        let samples: Vec<Sample<'_>> = readings.iter().flat_map(|(part, read, got)| read.samples(part, got)).collect();
+        Ok(judge_slo(&specs, slo, &samples, end_ms, region, window))
+    }
+
     fn gate(&mut self, step: usize, regions: &[String]) -> Result<Event, WorldError> {
         let Some(s) = self.plan.steps.get(step).cloned() else {
             return Err(WorldError::Fatal(format!("the plan has no step {}", step + 1)));
@@ -477,21 +581,10 @@ impl CloudWorld {
             let (v, e) = judge(&self.setup.gates.thresholds, &observed, window);
             verdict = worse(verdict, v);
             measurements.extend(e.measurements);
-            for (slo, objective) in self.setup.gates.slos.clone() {
-                for o in &observed {
-                    let success = o.new.error_rate().map(|r| 1.0 - r);
-                    let m = Measurement::new(format!("slo {slo} success"), success, Some(objective), Comparison::AtLeast, "ratio")
-                        .scoped(&o.scope)
-                        .over(window);
-                    let m = if success.is_some() { m.counted(o.new.errors.min(o.new.invocations), o.new.invocations) } else { m };
-                    verdict = worse(
-                        verdict,
-                        match m.within() {
-                            Some(true) => Verdict::Pass,
-                            Some(false) => Verdict::Fail,
-                            None => Verdict::NoData,
-                        },
-                    );
+            for region in regions {
+                for slo in self.setup.gates.slos.clone() {
+                    let (v, m) = self.slo_gate(region, &slo, start_ms, end_ms, window)?;
+                    verdict = worse(verdict, v);
                     measurements.push(m);
                 }
             }
@@ -553,6 +646,14 @@ impl CloudWorld {
                 );
             }
         }
+        // Nothing to measure may mean nothing is there any more: say so, rather than wait for data that cannot come.
+        if matches!(verdict, Verdict::NoData | Verdict::Error) {
+            for region in regions {
+                if let Some(why) = self.gone(region)? {
+                    return Err(WorldError::Fatal(why));
+                }
+            }
+        }
         let evidence = if measurements.is_empty() { Evidence::said("nothing to check at this step") } else { Evidence::of(measurements) };
         Ok(Event::Gate { step, verdict, evidence })
     }
@@ -580,7 +681,9 @@ impl World for CloudWorld {
         match action {
             Action::Deploy { region } => self.deploy(region).map(Some),
             Action::SetWeight { region, weight_ppm } => {
-                self.route(region, *weight_ppm)?;
+                if let Err(e) = self.route(region, *weight_ppm) {
+                    return Err(self.or_gone(region, e));
+                }
                 Ok(Some(Event::WeightSet { region: region.clone(), weight_ppm: *weight_ppm }))
             }
             Action::RunGate { step, regions } => self.gate(*step, regions).map(Some),
@@ -603,14 +706,14 @@ impl Gates {
                 Gate::ErrorRate(e) => g.thresholds.error_rate = Some(f64::from(e.error_rate.ppm()) / 1e6),
                 Gate::Latency(l) => g.thresholds.latency_p99_ms = Some(l.latency_p99.as_millis() as f64),
                 Gate::Slo(s) => match spec.slos.get(&s.slo) {
-                    // An availability SLO: the new version's success ratio over the bake against the objective.
-                    Some(slo) if slo.composite.is_empty() && slo.threshold.is_none() && slo.min_throughput.is_none() => {
-                        g.slos.push((s.slo.clone(), f64::from(slo.objective.ppm()) / 1e6));
+                    Some(slo) => {
+                        g.slos.push(s.slo.clone());
+                        for name in std::iter::once(&s.slo).chain(slo.composite.keys()) {
+                            if let Some(def) = spec.slos.get(name) {
+                                g.slo_specs.insert(name.clone(), def.clone());
+                            }
+                        }
                     }
-                    Some(_) => g.unjudged_slos.push((
-                        s.slo.clone(),
-                        "only availability SLOs are judged at a gate so far (latency, throughput and composite SLOs are not)".into(),
-                    )),
                     None => g.unjudged_slos.push((s.slo.clone(), "the spec has no such SLO".into())),
                 },
                 Gate::Probe(p) => g.probes.push(p.probe.clone()),
