@@ -114,6 +114,20 @@ def test_plan_of_a_bad_rollout_is_exit_1(run, tmp_path):
     assert "did you mean `canary`?" in r.stderr
 
 
+def test_a_strategy_plugin_the_spec_names_must_be_there_before_anything_starts(run, tmp_path):
+    spec = tmp_path / "lift.yaml"
+    spec.write_text("app: x\nregions: { primary: us-east-1 }\nrollout: { plugin: strategies/night.toml }\n")
+    state = tmp_path / "state"
+    r = run("deploy", spec, "--state-dir", state)
+    assert r.returncode != 0
+    assert f"{spec}: /rollout/plugin: `strategies/night.toml`: no such manifest ({tmp_path / 'strategies' / 'night.toml'})" in r.stderr, r.stderr
+    # Nothing was started or locked.
+    assert not (state / "rollouts").exists() and not (state / "target.json").exists(), sorted(p.name for p in state.rglob("*"))
+    spec.write_text("app: x\nregions: { primary: us-east-1 }\nrollout: { plugin: nightly }\n")
+    r = run("deploy", spec, "--state-dir", state)
+    assert "/rollout/plugin: nightly: no such file, and no shipped plugin of that name (shipped: " in r.stderr and "business-hours" in r.stderr, r.stderr
+
+
 def test_plan_as_svg(run, tmp_path):
     import xml.etree.ElementTree as ET
 

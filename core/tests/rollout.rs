@@ -172,3 +172,24 @@ fn slo_gates_name_declared_slos_and_impossible_rules_are_flagged() {
     // 14.4x can never fire at 90%: it would need 144% errors.
     assert!(diags.iter().any(|d| d.code == "W501" && d.message.contains("144%")), "{diags:?}");
 }
+
+#[test]
+fn a_strategy_plugin_is_a_shipped_name_or_a_manifest_and_shows_in_the_plan() {
+    let spec = |rollout: &str| format!("app: p\nregions: {{ primary: us-east-1 }}\nrollout: {{ {rollout} }}\n");
+    for good in ["plugin: business-hours", "plugin: plugins/mine.toml", "plugin: /opt/strategies/night.toml"] {
+        let app = App::from_text(&spec(good)).unwrap();
+        assert!(app.validate().iter().all(|d| d.pointer != "/rollout/plugin"), "{good}: {:?}", app.validate());
+        let named = good.trim_start_matches("plugin: ");
+        assert!(app.plan().unwrap().to_text().contains(&format!("decided by the strategy plugin `{named}`")), "{good}");
+    }
+    for (bad, says) in [
+        ("plugin: My Strategy", "neither a shipped plugin's name nor a plugin manifest"),
+        ("plugin: mine.wasm", "neither a shipped plugin's name nor a plugin manifest"),
+        ("plugin: business-hours, shift: codedeploy, strategy: canary-10pct-5m", "CodeDeploy decides"),
+    ] {
+        let diags = App::from_text(&spec(bad)).unwrap().validate();
+        assert!(diags.iter().any(|d| d.code == "E104" && d.pointer == "/rollout/plugin" && d.message.contains(says)), "{bad}: {diags:?}");
+    }
+    let plain = App::from_text(&spec("strategy: canary-10pct-5m")).unwrap().plan().unwrap();
+    assert!(plain.decided_by.is_none() && !plain.to_text().contains("strategy plugin"));
+}

@@ -468,7 +468,7 @@ def parser(only: Optional[str] = None) -> argparse.ArgumentParser:
     d.add_argument("--approve", action="store_true", help="answer every approval in advance (CI)")
     d.add_argument("--resume", action="store_true", help="pick up the rollout under way (after a crash or kill) where its journal stops")
     d.add_argument("--break-lock", action="store_true", help="clear a stale lock left by a rollout whose process is gone")
-    d.add_argument("--strategy-plugin", metavar="PLUGIN", help="a strategy plugin that decides what follows each gate")
+    d.add_argument("--strategy-plugin", metavar="PLUGIN", help="a strategy plugin that decides what follows each gate (in place of the spec's rollout.plugin)")
     d.add_argument("--endpoint", metavar="URL", help="with --target aws: an endpoint other than AWS's")
     d.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE", help="a stack parameter (repeatable)")
     d.add_argument("--template-bucket", metavar="BUCKET", help="where templates over 51,200 bytes are uploaded; {region} stands for the region")
@@ -770,6 +770,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     app = _load(args.spec)
     if any(d.is_error for d in app.validate()):
         raise lift.ValidationError([d for d in app.validate() if d.is_error])
+    strategy = args.strategy_plugin or _spec_strategy(app, path)
     given = dict(kv.split("=", 1) for kv in args.parameter if "=" in kv)
     if len(given) != len(args.parameter):
         raise ValueError("--parameter takes KEY=VALUE")
@@ -835,7 +836,7 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             settings=settings,
             resume=args.resume,
             break_lock=args.break_lock,
-            strategy=args.strategy_plugin,
+            strategy=strategy,
             printer=_Both(printer, approver) if approver else printer,
             on_deployed=on_deployed,
         )
@@ -846,6 +847,24 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     else:
         print(rollout.summary(last, plan, seconds, args.time_scale, Path(last["journal"])), file=sys.stderr)
     return EXIT_OK if outcome == "promoted" else EXIT_ROLLED_BACK
+
+
+def _spec_strategy(app: lift.App, path: Path) -> Optional[str]:
+    """The strategy plugin the spec's `rollout.plugin` names: a shipped one, or a manifest beside the spec."""
+    from . import plugins
+
+    named = (app.resolved().get("rollout") or {}).get("plugin")
+    if not named:
+        return None
+    if named.endswith(".toml"):
+        manifest = path.parent / named
+        if not manifest.is_file():
+            raise ValueError(f"{path}: /rollout/plugin: `{named}`: no such manifest ({manifest})")
+        return str(manifest)
+    try:
+        return str(plugins.resolve(named))
+    except FileNotFoundError as e:
+        raise ValueError(f"{path}: /rollout/plugin: {e}") from None
 
 
 class _Both:

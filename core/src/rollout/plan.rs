@@ -99,6 +99,9 @@ pub struct Plan {
     pub failure_limit: u32,
     /// Broken measurements in a row before a person is asked.
     pub error_limit: u32,
+    /// The strategy plugin that decides what follows each gate, when the spec names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
 }
 
 /// The checks of a spec's gates: those after every traffic step, those before
@@ -247,6 +250,7 @@ pub fn plan(spec: &Spec) -> Plan {
         no_data: r.no_data,
         failure_limit: r.failure_limit.max(1),
         error_limit: r.error_limit.max(1),
+        decided_by: r.plugin.clone(),
     }
 }
 
@@ -291,6 +295,9 @@ impl Plan {
                 every.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "),
                 self.failure_limit
             );
+        }
+        if let Some(plugin) = &self.decided_by {
+            let _ = writeln!(out, "what follows each gate: decided by the strategy plugin `{plugin}`");
         }
         let _ = writeln!(out);
         let _ = writeln!(

@@ -1174,6 +1174,12 @@ pub struct Rollout {
     /// the alias's update policy).
     #[serde(default)]
     pub shift: ShiftBy,
+    /// A strategy plugin that decides what follows each gate in place of
+    /// Lift's policy (the steps still come from `strategy`): a shipped
+    /// plugin's name (`business-hours`) or the path of a plugin's manifest
+    /// (`plugins/my-strategy.toml`), relative to the spec's directory.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plugin: Option<String>,
 }
 
 /// Who shifts traffic within a region.
@@ -1309,6 +1315,7 @@ impl Default for Rollout {
             deploy_time: default_deploy_time(),
             rollback_time: default_rollback_time(),
             gates: vec![],
+            plugin: None,
             no_data: NoData::default(),
             failure_limit: 1,
             error_limit: default_error_limit(),

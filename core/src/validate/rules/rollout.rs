@@ -15,6 +15,25 @@ impl Rules<'_> {
                 );
             }
         }
+        if let Some(plugin) = &r.plugin {
+            let name = !plugin.is_empty() && plugin.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !name && !plugin.ends_with(".toml") {
+                self.err(
+                    Code::BadValue,
+                    "/rollout/plugin".into(),
+                    format!("`{plugin}` is neither a shipped plugin's name nor a plugin manifest"),
+                    Some("name a shipped strategy plugin (`business-hours`) or a manifest, such as `plugins/my-strategy.toml`".into()),
+                );
+            }
+            if r.shift == crate::spec::ShiftBy::Codedeploy {
+                self.err(
+                    Code::BadValue,
+                    "/rollout/plugin".into(),
+                    "a strategy plugin decides at Lift's gates, and with `shift: codedeploy` CodeDeploy decides".into(),
+                    Some("remove `plugin`, or use `shift: lift`".into()),
+                );
+            }
+        }
         let mut last = 0;
         for (i, step) in r.steps.iter().enumerate() {
             let w = step.weight.ppm();
