@@ -19,97 +19,11 @@
 
 use super::gate::Verdict;
 use crate::evidence::{Comparison, Measurement};
+pub use crate::slo::{Read, Reading};
 use crate::slo::{Sample, attainment_of};
 use crate::spec::Slo;
 use crate::time::Duration;
 use std::collections::BTreeMap;
-
-/// What a gate reads of the functions for one SLO, besides their invocations.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Read {
-    /// `Errors` (`Sum`): good is invocations less errors.
-    Errors,
-    /// `Duration` (`PR(:ms)`): good is the share of invocations at most `ms`.
-    Within {
-        /// The SLO's threshold, ms.
-        ms: u64,
-    },
-    /// `Duration` (`pNN`): one latency per period.
-    Percentile {
-        /// CloudWatch's statistic, such as `p99` or `p99.9`.
-        stat: String,
-    },
-    /// Invocations of every version; nothing else.
-    Throughput,
-}
-
-impl Read {
-    /// What SLO `slo` needs read.
-    pub fn of(slo: &Slo) -> Read {
-        match (slo.percentile, slo.threshold, slo.min_throughput) {
-            (Some(p), Some(_), _) => Read::Percentile { stat: format!("p{}", p.to_string().trim_end_matches('%')) },
-            (None, Some(t), _) => Read::Within { ms: t.as_millis() },
-            (_, _, Some(_)) => Read::Throughput,
-            _ => Read::Errors,
-        }
-    }
-
-    /// The metric and statistic to query besides `Invocations` (`Sum`), if any.
-    pub fn metric(&self) -> Option<(&'static str, String)> {
-        match self {
-            Read::Errors => Some(("Errors", "Sum".into())),
-            Read::Within { ms } => Some(("Duration", format!("PR(:{ms})"))),
-            Read::Percentile { stat } => Some(("Duration", stat.clone())),
-            Read::Throughput => None,
-        }
-    }
-
-    /// Whether the invocations of every version count, not only the new one's.
-    pub fn all_versions(&self) -> bool {
-        matches!(self, Read::Throughput)
-    }
-
-    /// The samples of SLO `slo` from its readings (any functions, any order):
-    /// per period, the functions' counts summed, their percentiles' maximum.
-    /// A period whose statistic is missing while there were invocations is
-    /// left out (no data), never taken as good.
-    pub fn samples<'a>(&self, slo: &'a str, readings: &[Reading]) -> Vec<Sample<'a>> {
-        let mut per: BTreeMap<u64, (u64, u64, Option<f64>, bool)> = BTreeMap::new();
-        for r in readings {
-            let n = r.invocations.max(0.0).round() as u64;
-            let e = per.entry(r.at_ms).or_insert((0, 0, None, false));
-            if n == 0 {
-                continue;
-            }
-            e.0 += n;
-            match (self, r.value) {
-                (Read::Throughput, _) => e.1 += n,
-                (Read::Errors, Some(errors)) => e.1 += n.saturating_sub(errors.max(0.0).round() as u64),
-                (Read::Within { .. }, Some(pct)) => e.1 += ((pct.clamp(0.0, 100.0) / 100.0) * n as f64).round() as u64,
-                (Read::Percentile { .. }, Some(ms)) => e.2 = Some(e.2.map_or(ms, |m: f64| m.max(ms))),
-                (_, None) => e.3 = true,
-            }
-        }
-        per.into_iter()
-            .filter(|(_, (n, _, _, missing))| *n > 0 && !missing)
-            .map(|(at, (n, good, p, _))| match self {
-                Read::Percentile { .. } => Sample { at, slo, good: 0, total: 0, latency_ms: Some(p.unwrap_or(f64::MAX)) },
-                _ => Sample { at, slo, good: good.min(n), total: n, latency_ms: None },
-            })
-            .collect()
-    }
-}
-
-/// One function's numbers over one period.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Reading {
-    /// The period's start, in the SLO's time (ms).
-    pub at_ms: u64,
-    /// Invocations (`Sum`).
-    pub invocations: f64,
-    /// The [`Read::metric`]'s value, when CloudWatch had one.
-    pub value: Option<f64>,
-}
 
 /// The SLOs a gate on `name` reads: it, or its components, with what each needs.
 pub fn reads<'a>(slos: &'a BTreeMap<String, Slo>, name: &str) -> Vec<(&'a str, Read)> {

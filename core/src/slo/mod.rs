@@ -14,6 +14,7 @@ mod openslo_import;
 mod percentile;
 mod prometheus;
 mod promql;
+mod read;
 mod report;
 mod rules;
 mod slicer;
@@ -25,6 +26,7 @@ pub use openslo::openslo_yaml;
 pub use openslo_import::{Imported, import_openslo};
 pub use percentile::{PercentileSlices, RELATIVE_ACCURACY, SliceVerdict};
 pub use prometheus::{exact_decimal, promtool_tests_yaml, rules_yaml, sliced};
+pub use read::{Read, Reading};
 pub use report::{
     Attained, FailoverRecord, Incident, MAX_SAMPLE_ERRORS, Report, Sample, SloReport, attainment_of, check_sample, parse_samples, report,
 };

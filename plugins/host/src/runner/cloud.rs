@@ -511,7 +511,7 @@ impl CloudWorld {
                     });
                 };
                 q("n", "Invocations", "Sum".into());
-                if let Some((metric, stat)) = read.metric() {
+                if let Some((metric, stat)) = read.lambda_metric() {
                     q("v", metric, stat);
                 }
             }
@@ -533,7 +533,7 @@ impl CloudWorld {
                     let fid = id.to_ascii_lowercase();
                     let values = points(&format!("v_{fid}"));
                     for (ts, n) in points(&format!("n_{fid}")) {
-                        let value = if read.metric().is_some() { values.get(&ts).copied() } else { None };
+                        let value = if read.lambda_metric().is_some() { values.get(&ts).copied() } else { None };
                         got.push(Reading { at_ms: end_ms.saturating_sub(end_ms.saturating_sub(ts) * scale), invocations: n, value });
                     }
                 }

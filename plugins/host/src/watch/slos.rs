@@ -23,7 +23,8 @@ use lift_core::machine::Machine;
 use lift_core::notify::{Kind, Notice, Severity as NoticeSeverity};
 use lift_core::recovery::Event as FailoverEvent;
 use lift_core::slo::{AlertAction, AlertEvent, Escalation, Evaluator, Severity};
-use lift_core::spec::{Budgeting, Spec};
+use lift_core::rollout::slo_judge::{Read, Reading};
+use lift_core::spec::Spec;
 use lift_core::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -94,7 +95,7 @@ struct Saved {
 struct Watched {
     name: String,
     spec: lift_core::spec::Slo,
-    latency_ms: Option<u64>,
+    read: Read,
     escalation: Vec<String>,
 }
 
@@ -125,13 +126,15 @@ impl SloWatch {
             spec.notify.as_ref().map(|n| n.escalation.iter().map(|e| (e.to.clone(), e.after)).collect()).unwrap_or_default();
         let mut slos = vec![];
         for (name, slo) in &spec.slos {
-            if !slo.composite.is_empty() || slo.budgeting != Budgeting::Occurrences || slo.percentile.is_some() {
-                skipped.push(format!("SLO {name}: only occurrence-counted availability and latency SLOs are evaluated live yet"));
+            if !slo.composite.is_empty() {
+                skipped.push(format!(
+                    "SLO {name}: a composite is not evaluated live (its parts are; its exported rules alert on it)"
+                ));
                 continue;
             }
             slos.push(Watched {
                 name: name.clone(),
-                latency_ms: slo.threshold.map(|t| t.as_millis()),
+                read: Read::of(slo),
                 escalation: steps.iter().map(|s| s.0.clone()).collect(),
                 spec: slo.clone(),
             });
@@ -200,11 +203,11 @@ impl SloWatch {
             dimensions: dims.clone(),
             stat,
         };
-        let mut queries = vec![q("total".into(), "Count", "Sum".into()), q("bad".into(), "5xx", "Sum".into())];
+        let mut queries = vec![q("total".into(), "Count", "Sum".into())];
         for (i, w) in self.slos.iter().enumerate() {
-            if let Some(ms) = w.latency_ms {
-                queries.push(q(format!("fast{i}"), "Latency", format!("PR(:{ms})")));
-            }
+            // The HTTP API's own metrics, as the exported alarms read them: 5xx for errors, Latency for speed.
+            let Some((name, stat)) = w.read.api_metric() else { continue };
+            queries.push(q(format!("v{i}"), name, stat));
         }
         let series = metrics.fetch(region, &queries, start, end, u32::try_from(period).unwrap_or(60_000)).map_err(plugin_error)?;
         let get = |id: &str| -> BTreeMap<u64, f64> {
@@ -214,23 +217,30 @@ impl SloWatch {
                 .map(|s| s.timestamps_ms.iter().copied().zip(s.values.iter().copied()).collect())
                 .unwrap_or_default()
         };
-        let (total, bad) = (get("total"), get("bad"));
+        let total = get("total");
         for (i, w) in self.slos.iter().enumerate() {
-            let fast = w.latency_ms.map(|_| get(&format!("fast{i}")));
+            let values = get(&format!("v{i}"));
+            let readings: Vec<Reading> = total
+                .iter()
+                .map(|(ts, n)| Reading {
+                    at_ms: scaled(self.saved.origin_ms, self.setup.time_scale, *ts).as_millis(),
+                    invocations: *n,
+                    value: if w.read.api_metric().is_some() { values.get(ts).copied() } else { None },
+                })
+                .collect();
             let Some(ev) = self.saved.evaluators.get_mut(&key(&w.name, region)) else { continue };
-            for (ts, t) in &total {
-                let t = t.max(0.0).round() as u64;
-                if t == 0 {
-                    continue;
+            for sample in w.read.samples(&w.name, &readings) {
+                let at = Timestamp::from_millis(sample.at);
+                match sample.latency_ms {
+                    Some(ms) => {
+                        ev.handle(AlertEvent::Latency { ms }, at);
+                        let _ = writeln!(self.read, "{},{},{ms}", sample.at, w.name);
+                    }
+                    None => {
+                        ev.handle(AlertEvent::Sample { good: sample.good, total: sample.total }, at);
+                        let _ = writeln!(self.read, "{},{},{},{}", sample.at, w.name, sample.good, sample.total);
+                    }
                 }
-                let good = match &fast {
-                    // The share of requests at most the threshold, of all of them.
-                    Some(f) => f.get(ts).map_or(0, |pct| ((pct / 100.0) * t as f64).round() as u64),
-                    None => t.saturating_sub(bad.get(ts).copied().unwrap_or(0.0).max(0.0).round() as u64),
-                };
-                let at = scaled(self.saved.origin_ms, self.setup.time_scale, *ts);
-                ev.handle(AlertEvent::Sample { good: good.min(t), total: t }, at);
-                let _ = writeln!(self.read, "{},{},{},{t}", at.as_millis(), w.name, good.min(t));
             }
         }
         self.saved.fetched_until.insert(region.to_owned(), end);
