@@ -812,15 +812,17 @@ def cmd_deploy(args: argparse.Namespace) -> int:
             lifecycle.serve(state, app, path, target.url)
     else:
         settings = rollout.aws_settings()
+        printer.note(f"AWS credentials from {rollout.aws_credentials_source()}" + (f"; endpoint {args.endpoint}" if args.endpoint else ""))
         if args.endpoint:
             settings["endpoint"] = args.endpoint
         if args.template_bucket:
             settings["template-bucket"] = args.template_bucket
         min_period = 60
-        _upload_code_to_aws(app, pkgs, given)
+        _upload_code_to_aws(app, pkgs, given, args.endpoint)
         for region in app.regions:
             body = app.synth("cloudformation", region=region, text=True)
-            params = dict(given)
+            # `{region}` in a parameter stands for the region (one artifact bucket per region).
+            params = {k: v.replace("{region}", region) for k, v in given.items()}
             for name, p in packaging.code_parameters(app, app.synth("cloudformation", region=region), pkgs).items():
                 if p is not None:
                     params[name] = p.key
@@ -905,7 +907,7 @@ def _terminal_approver(state: Path, app: str):
     return ask
 
 
-def _upload_code_to_aws(app, pkgs, given: Dict[str, str]) -> None:
+def _upload_code_to_aws(app, pkgs, given: Dict[str, str], endpoint: Optional[str] = None) -> None:
     """Put each function's zip in the artifact bucket of each region (--parameter ArtifactBucket=NAME, `{region}` for the region)."""
     if not pkgs:
         return
@@ -917,10 +919,16 @@ def _upload_code_to_aws(app, pkgs, given: Dict[str, str]) -> None:
     except ImportError as e:
         raise lift.LiftError("--target aws uploads code with boto3: pip install boto3") from e
     for region in app.regions:
-        s3 = boto3.client("s3", region_name=region)
+        s3 = boto3.client("s3", region_name=region, endpoint_url=endpoint)
         name = bucket.replace("{region}", region)
         for p in pkgs.values():
-            s3.put_object(Bucket=name, Key=p.key, Body=p.data)
+            try:
+                s3.head_object(Bucket=name, Key=p.key)
+            except Exception:  # content-addressed: a key that is there holds these very bytes
+                try:
+                    s3.put_object(Bucket=name, Key=p.key, Body=p.data)
+                except Exception as e:
+                    raise lift.LiftError(f"could not upload {p.key} to s3://{name} in {region} (--parameter ArtifactBucket): {e}") from None
 
 
 def _rollout_state(args: argparse.Namespace) -> Tuple[Path, str]:

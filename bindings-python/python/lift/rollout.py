@@ -315,14 +315,30 @@ def aws_settings() -> Dict[str, str]:
         import botocore.session
     except ImportError as e:  # pragma: no cover - depends on the install
         raise LiftError("--target aws needs botocore for AWS's credential chain: pip install 'lift-iac[local]' or botocore") from e
-    creds = botocore.session.get_session().get_credentials()
-    if creds is None:
+    import botocore.exceptions
+
+    try:
+        creds = botocore.session.get_session().get_credentials()
+        frozen = creds.get_frozen_credentials() if creds is not None else None
+    except botocore.exceptions.BotoCoreError as e:  # a profile named that is not there, a broken config file, an SSO login expired
+        raise LiftError(f"AWS credentials: {e}") from None
+    if frozen is None:
         raise LiftError("no AWS credentials found (environment, ~/.aws/credentials and config, profiles): configure them, or use --target local")
-    frozen = creds.get_frozen_credentials()
     out = {"access-key-id": frozen.access_key, "secret-access-key": frozen.secret_key}
     if frozen.token:
         out["session-token"] = frozen.token
     return out
+
+
+def aws_credentials_source() -> str:
+    """Where AWS's chain found the credentials, as a person reads it: `shared-credentials-file (profile ops)`."""
+    import botocore.session
+
+    session = botocore.session.get_session()
+    creds = session.get_credentials()
+    method = getattr(creds, "method", None) or "unknown"
+    profile = session.get_config_variable("profile")
+    return f"{method} (profile {profile})" if profile else method
 
 
 def history(state: Path, app: str) -> List[Dict[str, Any]]:
