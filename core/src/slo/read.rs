@@ -103,4 +103,3 @@ pub struct Reading {
     /// The value of the read's statistic, when the backend had one.
     pub value: Option<f64>,
 }
-

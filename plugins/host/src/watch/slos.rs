@@ -23,7 +23,7 @@ use lift_core::machine::Machine;
 use lift_core::notify::{Kind, Notice, Severity as NoticeSeverity};
 use lift_core::recovery::Event as FailoverEvent;
 use lift_core::slo::{AlertAction, AlertEvent, Escalation, Evaluator, Severity};
-use lift_core::rollout::slo_judge::{Read, Reading};
+use lift_core::slo::{Read, Reading};
 use lift_core::spec::Spec;
 use lift_core::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -127,9 +127,7 @@ impl SloWatch {
         let mut slos = vec![];
         for (name, slo) in &spec.slos {
             if !slo.composite.is_empty() {
-                skipped.push(format!(
-                    "SLO {name}: a composite is not evaluated live (its parts are; its exported rules alert on it)"
-                ));
+                skipped.push(format!("SLO {name}: a composite is not evaluated live (its parts are; its exported rules alert on it)"));
                 continue;
             }
             slos.push(Watched {
