@@ -154,6 +154,12 @@ impl PluginDeployer {
         py.detach(|| self.deployer().delete(name, region)).map_err(err)
     }
 
+    /// Cap a function's concurrency, or lift the cap (`None`).
+    #[pyo3(signature = (function, region, reserved=None))]
+    fn set_concurrency(&self, py: Python<'_>, function: &str, region: &str, reserved: Option<u32>) -> PyResult<()> {
+        py.detach(|| self.deployer().set_concurrency(function, region, reserved)).map_err(err)
+    }
+
     /// The plugin's log since the last drain (JSON list).
     fn drain_log(&self) -> String {
         json(&self.plugin.drain_log())

@@ -33,7 +33,7 @@ fn plugin(e: impl std::fmt::Display) -> PyErr {
 /// what that calls for and returns, going on with the journal if there is one.
 /// Returns the last record.
 #[pyfunction]
-#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None, slos=None, once=false))]
+#[pyo3(signature = (app, setup, watch_dir, prober, metrics, settings, dns=None, resume=false, break_lock=false, on_record=None, on_note=None, stop=None, notifier=None, slos=None, once=false, deployer=None))]
 #[allow(clippy::too_many_arguments, reason = "a Python call with keywords")]
 pub fn watch_run(
     py: Python<'_>,
@@ -52,11 +52,13 @@ pub fn watch_run(
     notifier: Option<&str>,
     slos: Option<&str>,
     once: bool,
+    deployer: Option<&str>,
 ) -> PyResult<String> {
     let spec = app.0.spec();
     let recovery =
         spec.recovery.clone().ok_or_else(|| fail(format!("{} has no `recovery` section: there is nothing to watch for", spec.app)))?;
-    let setup: Setup = serde_json::from_str(setup).map_err(|e| fail(format!("setup: {e}")))?;
+    let mut setup: Setup = serde_json::from_str(setup).map_err(|e| fail(format!("setup: {e}")))?;
+    setup.pilot = lift_host::watch::cloud::Pilot::of(spec, &setup.outputs);
     let dir = PathBuf::from(watch_dir);
     let journal = dir.join("journal.jsonl");
     let controls_path = dir.join("controls.jsonl");
@@ -71,6 +73,15 @@ pub fn watch_run(
     let mut slo_metrics = metrics_plugin.metrics().map_err(plugin)?;
     slo_metrics.configure(&settings).map_err(plugin)?;
     let slo_setup: Option<SloSetup> = slos.map(serde_json::from_str).transpose().map_err(|e| fail(format!("slos: {e}")))?;
+    // A pilot light is scaled through the deployer's Lambda API.
+    let scaler = match deployer.filter(|_| setup.pilot.is_some()) {
+        Some(p) => {
+            let mut d = load(p)?.deployer().map_err(plugin)?;
+            d.configure(&settings).map_err(plugin)?;
+            Some(d)
+        }
+        None => None,
+    };
     let d = match dns {
         Some(p) => {
             let mut d = load(p)?.dns().map_err(plugin)?;
@@ -144,7 +155,17 @@ pub fn watch_run(
             }
         }));
         let notes_out = on_note.clone();
+        let primary = setup.regions.first().cloned().unwrap_or_default();
+        let home = setup.serving.as_ref().is_none_or(|s| *s == primary);
         let mut world = CloudFailover::new(setup, d, m, verifier, Box::new(move |t| call(&notes_out, t)));
+        if let Some(d) = scaler {
+            world = world.with_deployer(d);
+            // A fresh watch with traffic at home lights the standbys' pilot light (idempotent); a
+            // resumed one leaves the regions as its runbook left them.
+            if home && !resume {
+                world.light_pilots(&primary).map_err(fail)?;
+            }
+        }
         let (tx, rx) = std::sync::mpsc::channel();
         // One round is enough probes from each vantage point for the detector to
         // decide either way; when the last ends, the loop ends after its turn.

@@ -89,6 +89,25 @@ def test_rolling_back_a_creation_deletes_the_stack(target):
     assert d.wait("deployer-undo", region, "deleted", timeout=120, interval=0.2)["status"] == "deleted"
 
 
+def test_a_functions_concurrency_is_capped_and_uncapped_through_lambdas_api(target):
+    """What a pilot light does to a standby's function, read back through Lambda's own API."""
+    app = lift.load(EXAMPLES / "minimal")
+    region = app.regions[0]
+    body, params = target.prepare(app, region)
+    d = _deployer(target)
+    outputs = d.deploy("deployer-pilot", region, body, params, timeout=120, interval=0.2)["outputs"]
+    function = next(v for k, v in outputs.items() if k.endswith("FunctionArn")).rsplit(":", 1)[-1]
+    lam = target.client("lambda", region)
+    d.set_concurrency(function, region, 2)
+    d.set_concurrency(function, region, 2)  # the same twice changes nothing
+    assert lam.get_function_concurrency(FunctionName=function)["ReservedConcurrentExecutions"] == 2
+    d.set_concurrency(function, region, None)
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=function)
+    with pytest.raises(plugins.PluginError) as e:
+        d.set_concurrency("no-such-function", region, 1)
+    assert "set-concurrency" in str(e.value) and "no-such-function" in str(e.value), e.value
+
+
 def test_errors_are_reported_not_raised_from_inside_the_sandbox(target, monkeypatch):
     for k in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(k, raising=False)

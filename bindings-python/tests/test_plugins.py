@@ -48,9 +48,9 @@ def test_the_shipped_plugins_come_with_the_package_and_load():
         # A shipped name resolves to the manifest in the package's own plugin directory.
         assert plugins.resolve(name) == plugins.builtin_dir() / f"{name}.toml"
         assert plugins.resolve(name).is_file()
-    assert "lift:plugin/http@0.2.0" in seen["cloudformation"]["imports"]
+    assert "lift:plugin/http@0.3.0" in seen["cloudformation"]["imports"]
     assert seen["business-hours"]["exports"] == ["name", "decide"]
-    assert "lift:plugin/http@0.2.0" not in seen["business-hours"]["imports"]
+    assert "lift:plugin/http@0.3.0" not in seen["business-hours"]["imports"]
 
 
 def test_the_prober_probes_a_loopback_server(server):
@@ -93,7 +93,7 @@ def test_the_cli_lists_inspects_checks_and_probes(run, server, tmp_path):
     r = run("plugin", "inspect", "cloudformation", "--format", "json")
     assert r.returncode == 0 and json.loads(r.stdout)["manifest"]["world"] == "deployer"
     r = run("plugin", "inspect", "business-hours")
-    assert r.returncode == 0 and "imports    lift:plugin/log@0.2.0" in r.stdout, r.stdout
+    assert r.returncode == 0 and "imports    lift:plugin/log@0.3.0" in r.stdout, r.stdout
     r = run("plugin", "check", "http-prober")
     assert r.returncode == 0 and "ok: http-prober 0.1.0 implements prober" in r.stdout
     r = run("plugin", "probe", "http-prober", server + "/ok")

@@ -52,7 +52,9 @@ notify:
 tables:
   items: { partition_key: id }
 recovery:
-  mode: warm-standby
+  # The standby keeps a pilot light (its functions capped at 4 concurrent), scaled up when it takes over.
+  mode: pilot-light
+  pilot_concurrency: 4
   rto: 1m
   rpo: 2s
   probe: { path: /health, interval: 1s, timeout: 1s, failures: 3, successes: 2, quorum: 2/3 }
@@ -131,11 +133,24 @@ def _printer():
     return watching.Printer(io.StringIO())
 
 
+def _reserved(t, region: str) -> Dict[str, object]:
+    """Each function's reserved concurrency in `region`, through the emulator's Lambda API."""
+    lam = t["target"].client("lambda", region)
+    return {f["FunctionName"]: lam.get_function_concurrency(FunctionName=f["FunctionName"]).get("ReservedConcurrentExecutions") for f in lam.list_functions()["Functions"]}
+
+
 def test_a_region_outage_fails_over_for_real_and_back_when_it_heals(target):
     _home(target)
     before = len(_dns_changes(target))
-    m = drill.run(target["app"], target["state"], "region-outage", _printer())
+    printer = _printer()
+    m = drill.run(target["app"], target["state"], "region-outage", printer)
     assert m["failed_over"], m
+    # The pilot light: the watch began with the standby's functions capped at 4, and the runbook scaled them up.
+    said = printer.out.getvalue()
+    assert "eu-west-1 at its pilot light" in said and "eu-west-1 scaled up" in said, said
+    assert set(_reserved(target, "eu-west-1").values()) == {None}, _reserved(target, "eu-west-1")
+    steps = [r["action"]["kind"] for r in watching.records(target["state"], "drillapp") if r.get("kind") == "intent"]
+    assert steps.index("check-replication") < steps.index("scale-up") < steps.index("shift-traffic"), steps
     # Detected within interval x failures + timeout, plus one interval of scheduling slack.
     assert m["detection_ms"] <= m["detection_bound_ms"] + 1_000, m
     assert m["rto_ms"] is not None and m["rto_ms"] <= m["rto_objective_ms"], m
@@ -149,6 +164,9 @@ def test_a_region_outage_fails_over_for_real_and_back_when_it_heals(target):
     last = watching.run(target["app"], target["state"], "local", _settings(target), _printer(), stop=lambda: time.monotonic() > stop_at or _primary_of_name(target) == "us-east-1")
     assert _primary_of_name(target) == "us-east-1", last["status"]
     assert len(_dns_changes(target)[before:]) == 2
+    # All traffic home: the standby is back at its pilot light, the primary uncapped.
+    assert set(_reserved(target, "eu-west-1").values()) == {4}, _reserved(target, "eu-west-1")
+    assert set(_reserved(target, "us-east-1").values()) == {None}, _reserved(target, "us-east-1")
 
 
 def _settings(t) -> Dict[str, str]:

@@ -193,3 +193,22 @@ fn a_strategy_plugin_is_a_shipped_name_or_a_manifest_and_shows_in_the_plan() {
     let plain = App::from_text(&spec("strategy: canary-10pct-5m")).unwrap().plan().unwrap();
     assert!(plain.decided_by.is_none() && !plain.to_text().contains("strategy plugin"));
 }
+
+#[test]
+fn a_pilot_light_is_a_pilot_light_modes_and_bounded() {
+    let spec = |recovery: &str| format!("app: p\nregions: {{ primary: us-east-1, standby: [eu-west-1] }}\nrecovery: {{ {recovery} }}\n");
+    let app = App::from_text(&spec("mode: pilot-light")).unwrap();
+    assert_eq!(app.spec().recovery.as_ref().and_then(|r| r.pilot()), Some(2));
+    let app = App::from_text(&spec("mode: pilot-light, pilot_concurrency: 7")).unwrap();
+    assert_eq!(app.spec().recovery.as_ref().and_then(|r| r.pilot()), Some(7));
+    assert!(app.validate().iter().all(|d| d.pointer != "/recovery/pilot_concurrency"));
+    let app = App::from_text(&spec("mode: warm-standby")).unwrap();
+    assert_eq!(app.spec().recovery.as_ref().and_then(|r| r.pilot()), None);
+    for (bad, says) in [
+        ("mode: warm-standby, pilot_concurrency: 2", "the mode is `warm-standby`"),
+        ("mode: pilot-light, pilot_concurrency: 0", "from 1 to 1000"),
+    ] {
+        let diags = App::from_text(&spec(bad)).unwrap().validate();
+        assert!(diags.iter().any(|d| d.pointer == "/recovery/pilot_concurrency" && d.message.contains(says)), "{bad}: {diags:?}");
+    }
+}

@@ -184,6 +184,10 @@ class Deployer:
         """Start deleting the stack."""
         self._inner.delete(stack, region)
 
+    def set_concurrency(self, function: str, region: str, reserved: Optional[int] = None) -> None:
+        """Cap the function's concurrency at `reserved` (Lambda's reserved concurrency), or lift the cap (None)."""
+        self._inner.set_concurrency(function, region, reserved)
+
     def log(self) -> List[Dict[str, Any]]:
         """The plugin's log since the last look: its messages, denied requests, failures."""
         return json.loads(self._inner.drain_log())

@@ -106,6 +106,7 @@ def setup(app, state: Path, target: str, settings: Dict[str, str]) -> Dict[str, 
         "tables": tables,
         "freezes": str(freezes_file(state, app.name)),
         "serving": serving,
+        "outputs": {r: dict(outputs[r]) for r in regions},
     }
 
 
@@ -284,6 +285,7 @@ def run(
         notifier=str(plugins.resolve("webhook")) if app.resolved().get("notify") else None,
         slos=json.dumps(slos) if slos else None,
         once=once,
+        deployer=str(plugins.resolve("cloudformation")),
     )
     return json.loads(last) if last else {}
 

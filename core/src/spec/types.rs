@@ -203,6 +203,19 @@ pub struct Recovery {
     /// active-active) with a health check per region send it where traffic should go.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dns: Option<Dns>,
+    /// Pilot light: the reserved concurrency each function of a standby keeps
+    /// while it does not serve (enough for probes, not for customers); the
+    /// watcher sets it, and lifts it to the function's own when it fails over.
+    /// Default 2; only with `mode: pilot-light`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pilot_concurrency: Option<u32>,
+}
+
+impl Recovery {
+    /// The pilot light's reserved concurrency, when the mode keeps one.
+    pub fn pilot(&self) -> Option<u32> {
+        (self.mode == RecoveryMode::PilotLight).then(|| self.pilot_concurrency.unwrap_or(2))
+    }
 }
 
 /// A name in a Route 53 hosted zone, served by each region's HTTP API through a custom domain.

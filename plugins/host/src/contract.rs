@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use wit_parser::{Resolve, SourceMap, WorldItem};
 
 /// The package plugins implement.
-pub const PACKAGE: &str = "lift:plugin@0.2.0";
+pub const PACKAGE: &str = "lift:plugin@0.3.0";
 
 /// The package's files, compiled in: the host needs no source tree.
 pub const WIT: [(&str, &str); 2] =
@@ -86,7 +86,7 @@ pub fn compatible(package: &str) -> Result<(), String> {
 pub struct WorldShape {
     /// The world's name.
     pub name: String,
-    /// Interfaces and functions it imports (`lift:plugin/log@0.2.0`, ...).
+    /// Interfaces and functions it imports (`lift:plugin/log@0.3.0`, ...).
     pub imports: Vec<String>,
     /// Interfaces and functions it exports.
     pub exports: Vec<String>,
@@ -131,9 +131,9 @@ mod tests {
 
     #[test]
     fn versions_within_the_minor_are_compatible_others_refused_naming_both() {
-        assert!(compatible("lift:plugin@0.2.0").is_ok());
-        assert!(compatible("lift:plugin@0.2.7").is_ok());
-        for bad in ["lift:plugin@0.3.0", "lift:plugin@1.0.0", "lift:plugin@0.1.0"] {
+        assert!(compatible("lift:plugin@0.3.0").is_ok());
+        assert!(compatible("lift:plugin@0.3.7").is_ok());
+        for bad in ["lift:plugin@0.4.0", "lift:plugin@1.0.0", "lift:plugin@0.2.0"] {
             let e = compatible(bad).unwrap_err();
             assert!(e.contains(bad) && e.contains(PACKAGE), "{e}");
         }
@@ -148,7 +148,7 @@ mod tests {
         let w = |n: &str| worlds.get(n).cloned().unwrap_or_else(|| panic!("no world {n}"));
         // A strategy is pure: logging is all it may import (its types come from `types`, which has no functions).
         let strategy = w("strategy");
-        assert_eq!(strategy.imports.iter().filter(|i| !i.contains("/types")).collect::<Vec<_>>(), ["lift:plugin/log@0.2.0"]);
+        assert_eq!(strategy.imports.iter().filter(|i| !i.contains("/types")).collect::<Vec<_>>(), ["lift:plugin/log@0.3.0"]);
         assert_eq!(strategy.exports, ["name()", "decide()"]);
         // Deployer, metrics, prober, DNS and notifier reach out only through the host's HTTP interface.
         for (name, exports) in [
@@ -162,7 +162,7 @@ mod tests {
             ("notifier", vec!["configure()", "deliver()"]),
         ] {
             let world = w(name);
-            assert_eq!(world.imports, ["lift:plugin/log@0.2.0", "lift:plugin/http@0.2.0"], "{name}");
+            assert_eq!(world.imports, ["lift:plugin/log@0.3.0", "lift:plugin/http@0.3.0"], "{name}");
             assert_eq!(world.exports, exports, "{name}");
         }
     }

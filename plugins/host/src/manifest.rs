@@ -16,7 +16,7 @@ pub struct Manifest {
     pub world: World,
     /// The plugin's own version.
     pub version: String,
-    /// The WIT package it was built for, such as `lift:plugin@0.2.0`.
+    /// The WIT package it was built for, such as `lift:plugin@0.3.0`.
     #[serde(default = "default_package")]
     pub package: String,
     /// A one-line description.
@@ -156,7 +156,7 @@ allow = ["http://127.0.0.1:*", "https://*.amazonaws.com"]
     fn a_good_manifest_reads_with_defaults() {
         let m = Manifest::parse(GOOD).unwrap();
         assert_eq!(m.world, World::Prober);
-        assert_eq!(m.package, "lift:plugin@0.2.0");
+        assert_eq!(m.package, "lift:plugin@0.3.0");
         assert_eq!(m.limits, Limits::default());
         assert_eq!(m.http.allow.len(), 2);
     }
@@ -185,7 +185,7 @@ allow = ["http://127.0.0.1:*", "https://*.amazonaws.com"]
 
     #[test]
     fn an_incompatible_package_is_refused_with_both_versions() {
-        let e = Manifest::parse(&GOOD.replace("world = \"prober\"", "world = \"prober\"\npackage = \"lift:plugin@0.3.0\"")).unwrap_err();
+        let e = Manifest::parse(&GOOD.replace("world = \"prober\"", "world = \"prober\"\npackage = \"lift:plugin@0.2.0\"")).unwrap_err();
         assert!(e.to_string().contains("0.3.0") && e.to_string().contains("0.2.0"), "{e}");
     }
 }

@@ -585,6 +585,10 @@ impl Configured<deployer::Deployer> {
     pub fn invoke(&mut self, alias: &Alias, payload: &str) -> Result<Invocation, PluginError> {
         self.flat("invoke", |b, s| b.call_invoke(s, alias, payload))
     }
+    /// Cap a function's concurrency (`Some(n)`), or lift the cap (`None`).
+    pub fn set_concurrency(&mut self, function: &str, region: &str, reserved: Option<u32>) -> Result<(), PluginError> {
+        self.flat("set-concurrency", |b, s| b.call_set_concurrency(s, function, region, reserved))
+    }
 }
 
 /// A metrics plugin, ready to read.

@@ -168,13 +168,13 @@ fn plugins_are_checked_before_they_load_with_every_finding() {
         t.replace("world = \"prober\"", "world = \"strategy\"").split("[http]").next().unwrap().to_string()
     });
     let e = host.load(&liar).unwrap_err().to_string();
-    assert!(e.contains("imports `lift:plugin/http@0.2.0`, which the strategy world does not grant"), "{e}");
+    assert!(e.contains("imports `lift:plugin/http@0.3.0`, which the strategy world does not grant"), "{e}");
     assert!(e.contains("does not export the strategy world"), "{e}");
 
     // Built for a minor version this host does not speak.
-    let (_d3, newer) = copy_with(&shipped("business-hours"), |t| t.replace("lift:plugin@0.2.0", "lift:plugin@0.3.0"));
+    let (_d3, newer) = copy_with(&shipped("business-hours"), |t| t.replace("lift:plugin@0.3.0", "lift:plugin@0.4.0"));
     let e = host.load(&newer).unwrap_err().to_string();
-    assert!(e.contains("built for `lift:plugin@0.3.0`") && e.contains("it speaks `lift:plugin@0.2.0`"), "{e}");
+    assert!(e.contains("built for `lift:plugin@0.4.0`") && e.contains("it speaks `lift:plugin@0.3.0`"), "{e}");
 
     // Not a component at all.
     let (_d4, junk) = copy_with(&shipped("business-hours"), |t| t);
@@ -195,7 +195,7 @@ fn plugins_are_checked_before_they_load_with_every_finding() {
 fn inspect_shows_what_a_plugin_imports_and_exports() {
     let inspection = host().inspect(&shipped("http-prober")).unwrap();
     assert!(inspection.findings.is_empty(), "{:?}", inspection.findings);
-    assert!(inspection.imports.contains(&"lift:plugin/http@0.2.0".to_string()), "{:?}", inspection.imports);
+    assert!(inspection.imports.contains(&"lift:plugin/http@0.3.0".to_string()), "{:?}", inspection.imports);
     assert!(inspection.imports.iter().all(|i| i.starts_with("lift:plugin/") || i.starts_with("wasi:")), "{:?}", inspection.imports);
     assert!(!inspection.imports.iter().any(|i| i.starts_with("wasi:sockets")), "{:?}", inspection.imports);
     assert_eq!(inspection.exports, ["probe"]);

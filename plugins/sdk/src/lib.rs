@@ -1,7 +1,7 @@
 //! Write a Lift plugin in Rust.
 //!
 //! A plugin is a WebAssembly component that implements one world of the WIT
-//! package `lift:plugin@0.2.0`. This crate holds the generated bindings, one
+//! package `lift:plugin@0.3.0`. This crate holds the generated bindings, one
 //! module per world; each has a `Guest` trait to implement and an export macro:
 //!
 //! ```ignore

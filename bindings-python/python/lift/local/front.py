@@ -108,6 +108,10 @@ class Region:
         self._tokens_at = time.monotonic()
         self.counts: Dict[str, int] = {}
         self.functions: set = set()
+        # Lambda's reserved concurrency per function (None: no cap), read through its API and
+        # cached like the aliases; and the invocations in flight, across the function's versions.
+        self._reserved: Dict[str, Tuple[float, Optional[int]]] = {}
+        self._in_flight: Dict[str, int] = {}
 
     # -- discovery ---------------------------------------------------------
     def discover(self) -> None:
@@ -240,10 +244,38 @@ class Region:
         for p in pools:
             p.close()
 
+    def reserved(self, function: str) -> Optional[int]:
+        """The function's reserved concurrency (`PutFunctionConcurrency`), cached for a quarter second."""
+        now = time.monotonic()
+        hit = self._reserved.get(function)
+        if hit and now - hit[0] < _ALIAS_TTL_S:
+            return hit[1]
+        try:
+            got = self._client("lambda", self.region).get_function_concurrency(FunctionName=function).get("ReservedConcurrentExecutions")
+        except Exception:  # the emulator busy or restarting: no cap known, none enforced
+            return hit[1] if hit else None
+        self._reserved[function] = (now, None if got is None else int(got))
+        return self._reserved[function][1]
+
     def invoke(self, function: str, alias: str, event: bytes) -> Tuple[str, Result]:
-        """Invoke `function` through `alias`: the version the weights pick, in a warm worker."""
+        """Invoke `function` through `alias`: the version the weights pick, in a
+        warm worker; throttled at once, as Lambda throttles, when the function's
+        reserved concurrency is all in flight (a pilot light's is small)."""
         version = self.pick(function, alias)
-        result = self.pool(function, version).invoke(event)
+        cap = self.reserved(function)
+        with self._lock:
+            admitted = cap is None or self._in_flight.get(function, 0) < cap
+            if admitted:
+                self._in_flight[function] = self._in_flight.get(function, 0) + 1
+        if not admitted:
+            msg = {"errorMessage": "Rate Exceeded.", "errorType": "TooManyRequestsException", "Reason": "ReservedFunctionConcurrentInvocationLimitExceeded"}
+            result = Result(False, json.dumps(msg).encode(), 0.0, "TooManyRequestsException", throttled=True)
+        else:
+            try:
+                result = self.pool(function, version).invoke(event)
+            finally:
+                with self._lock:
+                    self._in_flight[function] -= 1
         self.sink.lambda_invocation(
             self.region, function, alias, version, time.time(), error=not result.ok and not result.throttled, throttled=result.throttled, duration_ms=result.handler_ms if result.handler_ms is not None else result.duration_ms
         )

@@ -14,6 +14,17 @@ impl Rules<'_> {
                 self.err(Code::DanglingRef, format!("/recovery/fail_on_slo/{i}"), format!("`{slo}` is not an SLO of this spec"), hint);
             }
         }
+        if let Some(n) = r.pilot_concurrency {
+            if r.mode != crate::spec::RecoveryMode::PilotLight {
+                self.err(
+                    Code::BadValue,
+                    "/recovery/pilot_concurrency".into(),
+                    format!("`pilot_concurrency` is the pilot light's, and the mode is `{}`", crate::recovery::mode_name(r.mode)),
+                    Some("remove it, or use `mode: pilot-light`".into()),
+                );
+            }
+            self.range(|| "/recovery/pilot_concurrency".into(), "a pilot light's reserved concurrency", u64::from(n), 1, 1000, "");
+        }
         if r.mode != crate::spec::RecoveryMode::ActiveActive && self.spec.regions.standby.is_empty() {
             self.err(
                 Code::MissingField,

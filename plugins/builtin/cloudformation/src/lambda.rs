@@ -117,6 +117,27 @@ pub fn invoke(client: &Client, alias: &Alias, payload: &str) -> Result<Invocatio
     })
 }
 
+/// Cap a function's concurrency (`PutFunctionConcurrency`) or lift the cap
+/// (`DeleteFunctionConcurrency`); setting what is set changes nothing.
+pub fn set_concurrency(client: &Client, function: &str, region: &str, reserved: Option<u32>) -> Result<(), String> {
+    // The concurrency API has its own version in its path.
+    let path = format!("/2017-10-31/functions/{}/concurrency", checked("function", function)?);
+    match reserved {
+        Some(n) => {
+            let (status, headers, body) = send(client, region, "PUT", &path, Some(&json!({ "ReservedConcurrentExecutions": n })))?;
+            let answered = json_of(status, &headers, &body)?;
+            match answered.get("ReservedConcurrentExecutions").and_then(Value::as_u64) {
+                Some(got) if got == u64::from(n) => Ok(()),
+                other => Err(format!("Lambda answered the concurrency of {function} with {other:?}, not {n}")),
+            }
+        }
+        None => {
+            let (status, headers, body) = send(client, region, "DELETE", &path, None)?;
+            json_of(status, &headers, if (200..300).contains(&status) { b"null" } else { &body }).map(|_| ())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "tests fail loudly by design")]

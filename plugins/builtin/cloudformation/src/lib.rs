@@ -419,6 +419,10 @@ impl Guest for CloudFormation {
     fn invoke(alias: Alias, payload: String) -> Result<Invocation, String> {
         STATE.with(|s| lambda::invoke(&s.borrow().client, &alias, &payload))
     }
+
+    fn set_concurrency(function: String, region: String, reserved: Option<u32>) -> Result<(), String> {
+        STATE.with(|s| lambda::set_concurrency(&s.borrow().client, &function, &region, reserved))
+    }
 }
 
 lift_plugin_sdk::export_deployer!(CloudFormation);

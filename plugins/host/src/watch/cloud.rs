@@ -10,11 +10,13 @@
 //! | verify | the prober, from every vantage point, until a quorum sees the region serve |
 //! | notify, ask | told to the watcher's observer (the notifier world is next) |
 //!
-//! Scaling up and restoring a backup (pilot light, backup and restore) are a
-//! person's still: those steps fail, saying so, and the runbook stops.
+//! | scale up (pilot light) | each function's reserved concurrency back to its own, through the deployer's Lambda API; the standbys go back to their pilot light when traffic is all home again |
+//!
+//! Restoring a backup (backup and restore) is a person's still: that step
+//! fails, saying so, and the runbook stops.
 
 use super::World;
-use crate::plugin::{Dns, MetricQuery, Metrics, Prober, Target};
+use crate::plugin::{Deployer, Dns, MetricQuery, Metrics, Prober, Target};
 use crate::runner::WorldError;
 use crate::runner::cloud::plugin_error;
 use crate::runner::freeze::{self, Freeze};
@@ -56,6 +58,60 @@ pub struct Setup {
     /// Where the DNS name routes now, when the watch begins (the region with the largest share).
     #[serde(default)]
     pub serving: Option<String>,
+    /// Each region's stack outputs (the functions' ARNs among them).
+    #[serde(default)]
+    pub outputs: BTreeMap<String, BTreeMap<String, String>>,
+    /// The pilot light, when the mode keeps one ([`Pilot::of`]).
+    #[serde(default)]
+    pub pilot: Option<Pilot>,
+}
+
+/// A pilot light: what a standby's functions keep while it does not serve.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pilot {
+    /// Per region, each function's physical name, its pilot reserved
+    /// concurrency, and its own (`None`: no cap) that a failover gives back.
+    pub functions: BTreeMap<String, Vec<PilotFunction>>,
+}
+
+impl Pilot {
+    /// The pilot light `spec` keeps (`recovery.mode: pilot-light`) over each
+    /// region's functions, found by their ARNs in the stack `outputs`: each at
+    /// `pilot_concurrency`, or at its own reserved concurrency when smaller.
+    pub fn of(spec: &lift_core::spec::Spec, outputs: &BTreeMap<String, BTreeMap<String, String>>) -> Option<Pilot> {
+        let n = spec.recovery.as_ref()?.pilot()?;
+        let functions = outputs
+            .iter()
+            .map(|(region, out)| {
+                let fs = spec
+                    .functions
+                    .iter()
+                    .filter_map(|(name, f)| {
+                        let arn = out.get(&format!("{}Arn", lift_core::graph::build::function_id(name)))?;
+                        let physical = arn.rsplit(':').next()?.to_owned();
+                        Some(PilotFunction {
+                            name: physical,
+                            pilot: f.reserved_concurrency.map_or(n, |r| r.min(n)),
+                            full: f.reserved_concurrency,
+                        })
+                    })
+                    .collect();
+                (region.clone(), fs)
+            })
+            .collect();
+        Some(Pilot { functions })
+    }
+}
+
+/// One function of a pilot-light region.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PilotFunction {
+    /// The function's physical name.
+    pub name: String,
+    /// Its reserved concurrency while the region does not serve.
+    pub pilot: u32,
+    /// Its reserved concurrency when it serves (the spec's), `None` for none.
+    pub full: Option<u32>,
 }
 
 /// The watcher's world on a cloud.
@@ -64,13 +120,53 @@ pub struct CloudFailover {
     dns: Option<Dns>,
     metrics: Metrics,
     prober: Prober,
+    /// Scales a pilot light's functions (the deployer's Lambda API).
+    deployer: Option<Deployer>,
     notes: Box<dyn FnMut(String) + Send>,
 }
 
 impl CloudFailover {
     /// A world for `setup`, acting through configured plugins; `notes` hears what it does.
     pub fn new(setup: Setup, dns: Option<Dns>, metrics: Metrics, prober: Prober, notes: Box<dyn FnMut(String) + Send>) -> CloudFailover {
-        CloudFailover { setup, dns, metrics, prober, notes }
+        CloudFailover { setup, dns, metrics, prober, deployer: None, notes }
+    }
+
+    /// The deployer that scales a pilot light (needed when the setup keeps one).
+    pub fn with_deployer(mut self, deployer: Deployer) -> CloudFailover {
+        self.deployer = Some(deployer);
+        self
+    }
+
+    /// Set the reserved concurrency of `region`'s functions: the pilot's, or their own.
+    fn scale(&mut self, region: &str, full: bool) -> Result<(), WorldError> {
+        let Some(functions) = self.setup.pilot.as_ref().and_then(|p| p.functions.get(region)).cloned() else {
+            return Err(WorldError::Fatal(format!(
+                "no pilot light is known in {region}: the watch was started without the region's functions"
+            )));
+        };
+        let deployer = self.deployer.as_mut().ok_or_else(|| {
+            WorldError::Fatal("a pilot light needs the deployer plugin to scale functions, and the watch has none".into())
+        })?;
+        let mut said = vec![];
+        for f in &functions {
+            let reserved = if full { f.full } else { Some(f.pilot) };
+            deployer.set_concurrency(&f.name, region, reserved).map_err(plugin_error)?;
+            said.push(format!("{} {}", f.name, reserved.map_or("uncapped".to_owned(), |n| format!("at {n}"))));
+        }
+        let what = if full { "scaled up" } else { "at its pilot light" };
+        self.note(format!("{region} {what}: {}", said.join(", ")));
+        Ok(())
+    }
+
+    /// Keep every region but `serving` at its pilot light (idempotent): when
+    /// the watch starts, and when traffic is all back home after a failback.
+    pub fn light_pilots(&mut self, serving: &str) -> Result<(), WorldError> {
+        let regions: Vec<String> =
+            self.setup.pilot.as_ref().map(|p| p.functions.keys().filter(|r| *r != serving).cloned().collect()).unwrap_or_default();
+        for region in regions {
+            self.scale(&region, false)?;
+        }
+        Ok(())
     }
 
     fn note(&mut self, text: String) {
@@ -179,9 +275,10 @@ impl World for CloudFailover {
                 self.note(format!("{region}: nothing to promote ({tables}): a global table takes writes in every replica"));
                 Ok(Some(Event::StepDone))
             }
-            Action::ScaleUp { region } => Err(WorldError::Fatal(format!(
-                "scaling {region} up is a person's step still (pilot light): the watcher carries out warm-standby and active-active runbooks"
-            ))),
+            Action::ScaleUp { region } => {
+                self.scale(region, true)?;
+                Ok(Some(Event::StepDone))
+            }
             Action::RestoreBackup { region } => {
                 Err(WorldError::Fatal(format!("restoring {region} from a backup is a person's step still (backup and restore)")))
             }
@@ -192,6 +289,11 @@ impl World for CloudFailover {
                 dns.route(&zone, &name, weights).map_err(plugin_error)?;
                 let said: Vec<String> = weights.iter().map(|(r, w)| format!("{r} {}%", f64::from(*w) / 10_000.0)).collect();
                 self.note(format!("{name} now routes to {}", said.join(", ")));
+                // All traffic home again after a failback: the standbys go back to their pilot light.
+                let primary = self.setup.regions.first().cloned().unwrap_or_default();
+                if self.setup.pilot.is_some() && weights.iter().all(|(r, w)| *r == primary || *w == 0) {
+                    self.light_pilots(&primary)?;
+                }
                 Ok(Some(Event::StepDone))
             }
             Action::Verify { region } => {
@@ -207,5 +309,35 @@ impl World for CloudFailover {
                 Ok(None)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic, clippy::indexing_slicing, reason = "tests fail loudly by design")]
+    use super::*;
+
+    #[test]
+    fn a_pilot_light_caps_each_deployed_function_and_gives_back_its_own() {
+        let spec = |mode: &str| {
+            let text = format!(
+                "app: p\nregions: {{ primary: us-east-1, standby: [eu-west-1] }}\nfunctions:\n  api: {{ runtime: python3.12, handler: a.h, code: {{ bucket: b, key: k.zip }}, reserved_concurrency: 1 }}\n  worker: {{ runtime: python3.12, handler: w.h, code: {{ bucket: b, key: k.zip }} }}\nrecovery: {{ {mode} }}\n"
+            );
+            lift_core::App::from_text(&text).unwrap().spec().clone()
+        };
+        let arn = |f: &str| format!("arn:aws:lambda:eu-west-1:123456789012:function:{f}");
+        let outputs = BTreeMap::from([(
+            "eu-west-1".to_owned(),
+            BTreeMap::from([("ApiFunctionArn".to_owned(), arn("p-api")), ("WorkerFunctionArn".to_owned(), arn("p-worker"))]),
+        )]);
+        let pilot = Pilot::of(&spec("mode: pilot-light, pilot_concurrency: 3"), &outputs).unwrap();
+        assert_eq!(
+            pilot.functions["eu-west-1"],
+            [
+                PilotFunction { name: "p-api".into(), pilot: 1, full: Some(1) },
+                PilotFunction { name: "p-worker".into(), pilot: 3, full: None }
+            ]
+        );
+        assert!(Pilot::of(&spec("mode: warm-standby"), &outputs).is_none());
     }
 }
