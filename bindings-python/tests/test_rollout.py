@@ -119,6 +119,17 @@ def records_until(proc: subprocess.Popen, want, timeout: float = 300) -> List[Di
     raise AssertionError(f"never saw the record wanted; saw {[r.get('kind') for r in seen]}; stderr: {proc.stderr.read()[-2000:] if proc.poll() is not None else ''}")
 
 
+def shown(lines: List[Dict]) -> str:
+    """Every result, and every measurement of a gate that did not pass in full (a list would be cut short by
+    pytest), for the message of a rollout that ended otherwise than the test expected."""
+    return "\n".join(
+        f"{l['event']['kind']} {l['event'].get('verdict') or ''} "
+        + (json.dumps(l["event"].get("evidence", {}).get("measurements")) if l["event"].get("verdict") not in (None, "pass") else "")
+        for l in lines
+        if l.get("kind") == "result"
+    )
+
+
 def finish(proc: subprocess.Popen, timeout: float = 400) -> tuple:
     out, err = proc.communicate(timeout=timeout)
     lines = [json.loads(l) for l in out.splitlines() if l.strip()]
@@ -171,7 +182,7 @@ def test_kill_9_twice_then_resume_repeats_no_side_effect(shop, tmp_path):
     os.killpg(second.pid, signal.SIGKILL)
     second.wait()
     rc, lines, err = finish(deploy(state, "--code", f"api={code}", "--approve", "--resume", "--break-lock"))
-    assert rc == 0, err
+    assert rc == 0, shown(lines) + err
     assert lines[-1]["outcome"] == "promoted", lines[-1]
     resumed = [l for l in lines if l.get("kind") == "resumed"]
     assert resumed, "the journal says it picked up where it stopped"
@@ -197,7 +208,7 @@ def test_an_approval_from_another_process_is_honoured_and_journaled_with_its_act
     ok = lift("approve", str(SHOP), "--state-dir", str(state))
     assert ok.returncode == 0, ok.stderr
     rc, lines, err = finish(proc)
-    assert rc == 0 and lines[-1]["outcome"] == "promoted", err
+    assert rc == 0 and lines[-1]["outcome"] == "promoted", shown(lines) + err
     controls = [l for l in lines if l.get("kind") == "control"]
     assert controls and controls[0]["event"] == {"kind": "approve"} and controls[0]["actor"]["pid"] != proc.pid, controls
     audit = json.loads(lift("history", str(SHOP), "--state-dir", str(state), "--audit", "--format", "json").stdout)
@@ -220,15 +231,7 @@ def test_a_deploy_failing_in_the_second_wave_rolls_the_first_back(shop, tmp_path
     rc, lines, err = finish(proc)
     assert rc == 3, err
     failed = [l for l in lines if l.get("kind") == "result" and l["event"]["kind"] == "deploy-failed"]
-    # On failure, every result, and every measurement of a failed gate in full (a list would be cut short by pytest):
-    # under CI's load the first wave's gate has failed at its 50% step with the latency and SLO measurements passing.
-    shown = "\n".join(
-        f"{l['event']['kind']} {l['event'].get('verdict') or ''} "
-        + (json.dumps(l["event"].get("evidence", {}).get("measurements")) if l["event"].get("verdict") == "fail" else "")
-        for l in lines
-        if l.get("kind") == "result"
-    )
-    assert failed and failed[0]["event"]["region"] == "eu-west-1", shown
+    assert failed and failed[0]["event"]["region"] == "eu-west-1", shown(lines)
     east = routes(alias_changes(state, t0), "us-east-1", "ApiFunction")
     # The first wave was promoted (10%, 50%, all), then put back at once when the second failed.
     assert [sorted(w.values()) for _, w in east] == [[0.1], [0.5], [], []], east

@@ -9,7 +9,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use lift_core::app::App;
 use lift_core::evidence::Evidence;
 use lift_core::rollout::judge::{Observed, Thresholds, Traffic, judge};
+use lift_core::rollout::slo_judge::{Read, Reading, judge_slo, reads};
 use lift_core::rollout::{Event, RolloutAction as Action, Verdict};
+use lift_core::slo::Sample;
 use lift_core::time::{Duration, Timestamp};
 use lift_host::runner::wall::JumpClock;
 use lift_host::runner::{Runner, World, WorldError};
@@ -71,6 +73,24 @@ fn bench(c: &mut Criterion) {
     let thresholds = Thresholds { error_rate: Some(0.01), latency_p99_ms: Some(300.0) };
     c.bench_function("judge: a gate over two regions (error rate, p99, previous beside)", |b| {
         b.iter(|| black_box(judge(&thresholds, black_box(&observed), Duration::from_secs(300))))
+    });
+    // The shop's composite `checkout` SLO gate: availability (Errors) and latency (PR(:300)) of two
+    // functions, read per minute over a 5-minute bake, turned into samples and judged by the report's attainment.
+    let app = App::from_text(&spec).unwrap();
+    let slos = app.spec().slos.clone();
+    let readings: Vec<(String, Read, Vec<Reading>)> = reads(&slos, "checkout")
+        .into_iter()
+        .map(|(part, read)| {
+            let got =
+                (0..5u64).flat_map(|i| (0..2).map(move |_| Reading { at_ms: i * 60_000, invocations: 100.0, value: Some(99.0) })).collect();
+            (part.to_owned(), read, got)
+        })
+        .collect();
+    c.bench_function("judge: the shop's composite SLO gate (2 parts, 2 functions, 5 minutes)", |b| {
+        b.iter(|| {
+            let samples: Vec<Sample<'_>> = readings.iter().flat_map(|(part, read, got)| read.samples(part, got)).collect();
+            black_box(judge_slo(&slos, "checkout", &samples, 300_000, "us-east-1", Duration::from_secs(300)))
+        })
     });
     let _ = std::fs::remove_dir_all(&dir);
 }
