@@ -10,12 +10,12 @@ from pathlib import Path
 from conftest import ROOT
 
 SECTIONS = [
-    "## The same app in each tool",
-    "## Warm: in-process, after warm-up",
-    "## Cold: whole processes, start to exit",
+    "## The same apps in each tool",
+    "### The small app",
+    "### The shop app",
     "## What validation catches",
     "## SLO rules: the same objectives in Lift, Sloth and Pyrra",
-    "## Against the targets",
+    "## Against the targets (the small app)",
 ]
 
 
@@ -31,8 +31,8 @@ def test_the_quick_comparison_writes_every_section(tmp_path):
     text = out.read_text()
     assert text.startswith("# Lift side by side\n\nWritten by `benches/compare/run --quick`")
     assert all(s in text for s in SECTIONS)
-    # Every tool's output was described, and every defect judged by both validators.
-    assert re.search(r"\| \*\*resources\*\* \| \*\*\d+\*\* \| \*\*\d+\*\* \| \*\*\d+\*\* \| \*\*\d+\*\* \|", text), text
+    # Every tool's output was described, for both apps, and every defect judged by both validators.
+    assert len(re.findall(r"\| \*\*resources\*\* \| \*\*\d+\*\* \| \*\*\d+\*\* \| \*\*\d+\*\* \| \*\*\d+\*\* \|", text)) == 2, text
     part = text.split("## What validation catches", 1)[1].split("\n## ", 1)[0]
     caught = [line.split("|") for line in part.splitlines() if line.startswith("| ") and not line.startswith("| defect")]
     assert len(caught) == 8 and all(re.fullmatch(r" E\d{3}(, E\d{3})* ", row[2]) for row in caught), caught
