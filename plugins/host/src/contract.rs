@@ -154,7 +154,17 @@ mod tests {
         for (name, exports) in [
             (
                 "deployer",
-                vec!["configure()", "apply()", "describe()", "roll-back()", "delete()", "read-route()", "set-route()", "invoke()"],
+                vec![
+                    "configure()",
+                    "apply()",
+                    "describe()",
+                    "roll-back()",
+                    "delete()",
+                    "read-route()",
+                    "set-route()",
+                    "invoke()",
+                    "set-concurrency()",
+                ],
             ),
             ("metrics", vec!["configure()", "fetch()"]),
             ("prober", vec!["probe()"]),
