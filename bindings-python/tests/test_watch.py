@@ -42,6 +42,8 @@ slos:
   availability: { objective: 99%, window: 30d, min_events: 5 }
   # Judged per minute by the API's p99 (CloudWatch's pNN of Latency): the bug answers fast, so this one holds.
   snappy: { objective: 90%, percentile: 99%, threshold: 3s, budgeting: timeslices, window: 30d }
+  # Evaluated live from its parts' samples; so lax that the bug's errors neither page nor freeze through it.
+  journey: { objective: 10%, composite: { availability: 1, snappy: 1 } }
 notify:
   channels:
     oncall: { format: pagerduty, url: RECEIVER/pd, secret_env: LIFT_TEST_PD_KEY }
@@ -345,6 +347,9 @@ def test_a_burning_slo_pages_escalates_until_acked_resolves_and_freezes_deploys(
     snappy = next(s for s in report["slos"] if s["name"] == "snappy")
     assert snappy["counts"]["total"] > 10 and snappy["counts"]["good"] == snappy["counts"]["total"] and snappy["met"] is True, snappy
     assert "snappy@us-east-1" in saved["evaluators"] and not snappy["incidents"], snappy
+    # The composite was evaluated live: each of its parts' events reached its evaluator.
+    parts = saved["evaluators"]["journey@us-east-1"]["parts"]
+    assert [p["weight"] for p in parts] == [1, 1] and all(p["tracker"]["cumulative"][1] > 0 for p in parts), parts
     assert any(i["severity"] == "page" for i in slo["incidents"]) and slo["burn_down"][-1][1] < 0, slo["incidents"]
     outage = [f for f in report["failovers"] if f["region"] == "us-east-1" and f["to"] == "eu-west-1"]
     assert outage and outage[0]["rto_ms"] <= outage[0]["rto_objective_ms"] and outage[0]["detected_after_ms"] > 0, report["failovers"]

@@ -8,7 +8,7 @@
 //! evaluator.status()
 //! ```
 
-use super::{AlertRule, Counts, Ratio, Severity, Slicer, Tracker, budget_ppm, burn_rate, calendar, default_rules};
+use super::{AlertRule, Counts, Ratio, Severity, Slicer, Tracker, budget_ppm, calendar, default_rules};
 use crate::evidence::{Comparison, Evidence, Measurement};
 use crate::machine::Machine;
 use crate::rollout::Verdict;
@@ -40,6 +40,22 @@ pub enum AlertEvent {
     Acknowledge {
         /// Index of the rule.
         rule: usize,
+    },
+    /// A composite SLO's part `part` (its index in the spec's `composite`) saw events.
+    PartSample {
+        /// Index of the part.
+        part: usize,
+        /// Good events.
+        good: u64,
+        /// All events.
+        total: u64,
+    },
+    /// One request's latency, for a composite's percentile part.
+    PartLatency {
+        /// Index of the part.
+        part: usize,
+        /// Milliseconds.
+        ms: f64,
     },
 }
 
@@ -130,6 +146,96 @@ enum RuleState {
     Firing { since: Timestamp, acknowledged: bool, notified: usize },
 }
 
+/// One stream of events: what it counted, its planned maintenance, and the
+/// open timeslice of a sliced SLO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Stream {
+    tracker: Tracker,
+    /// Planned maintenance, `[from, to)` in ms, sorted: samples in it are dropped.
+    maintenance: Vec<(u64, u64)>,
+    /// For a timeslice SLO: the open slice, whose verdict becomes one event when it closes.
+    slicer: Option<Slicer>,
+}
+
+impl Stream {
+    fn for_slo(slo: &crate::spec::Slo, horizon: Duration) -> Stream {
+        Stream { tracker: Tracker::new(horizon), maintenance: calendar::intervals(&slo.maintenance), slicer: Slicer::for_slo(slo) }
+    }
+
+    fn sample(&mut self, now: Timestamp, good: u64, total: u64) {
+        if calendar::in_maintenance(&self.maintenance, now.as_millis()) {
+            return;
+        }
+        match &mut self.slicer {
+            Some(slicer) => {
+                for (at, good, total) in slicer.record(now.as_millis(), good, total) {
+                    self.tracker.record(Timestamp::from_millis(at), good, total);
+                }
+            }
+            None => self.tracker.record(now, good, total),
+        }
+    }
+
+    fn latency(&mut self, now: Timestamp, ms: f64) {
+        if calendar::in_maintenance(&self.maintenance, now.as_millis()) {
+            return;
+        }
+        if let Some(slicer) = &mut self.slicer {
+            for (at, good, total) in slicer.record_latency(now.as_millis(), ms) {
+                self.tracker.record(Timestamp::from_millis(at), good, total);
+            }
+        }
+    }
+
+    fn tick(&mut self, now: Timestamp) {
+        if let Some(slicer) = &mut self.slicer {
+            for (at, good, total) in slicer.tick(now.as_millis()) {
+                self.tracker.record(Timestamp::from_millis(at), good, total);
+            }
+        }
+    }
+}
+
+/// A composite SLO's part: its weight and its own stream of events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Part {
+    weight: u32,
+    #[serde(flatten)]
+    stream: Stream,
+}
+
+/// What a window held: its events (a composite's summed over its parts, for
+/// the evidence and the low-traffic floor) and their error ratio (a
+/// composite's: its parts', each over its own events, weighted).
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    counts: Option<Counts>,
+    error: Option<Ratio>,
+}
+
+impl Seen {
+    /// The error ratio over the budget; `None` with no events or no budget.
+    fn burn(self, objective: Percent) -> Option<Ratio> {
+        let budget = u128::from(budget_ppm(objective));
+        let e = self.error.filter(|_| self.counts.is_some_and(|c| c.total > 0))?;
+        if budget == 0 {
+            return None;
+        }
+        Ratio::new(e.num.checked_mul(1_000_000)?, e.den.checked_mul(budget)?)
+    }
+}
+
+/// How far back an SLO's events are kept: its period, or for a calendar
+/// window the longest period of its unit, so the whole current one is kept.
+fn horizon(slo: &crate::spec::Slo) -> Duration {
+    match slo.window.calendar() {
+        Some(CalendarUnit::Week) => Duration::from_secs(7 * 86_400),
+        Some(CalendarUnit::Month) => Duration::from_secs(31 * 86_400),
+        Some(CalendarUnit::Quarter) => Duration::from_secs(92 * 86_400),
+        None => slo.window.period(),
+    }
+}
+
 /// Evaluates one SLO's rules as samples stream in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evaluator {
@@ -139,35 +245,35 @@ pub struct Evaluator {
     rules: Vec<AlertRule>,
     states: Vec<RuleState>,
     escalation: Escalation,
-    tracker: Tracker,
     next_eval: Timestamp,
     frozen: bool,
     pending: Vec<AlertAction>,
     /// A calendar window's unit and IANA zone (UTC when `None`): the budget restarts with each period.
     calendar: Option<(CalendarUnit, Option<String>)>,
-    /// Planned maintenance, `[from, to)` in ms, sorted: samples in it are dropped.
-    maintenance: Vec<(u64, u64)>,
-    /// For a timeslice SLO: the open slice, whose verdict becomes one event when it closes.
-    slicer: Option<Slicer>,
+    /// The SLO's events (a composite's: none of its own; its maintenance drops its parts' samples).
+    #[serde(flatten)]
+    stream: Stream,
+    /// A composite's parts, in the order of the spec's `composite`; empty for any other SLO.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    parts: Vec<Part>,
 }
 
 /// The burn rate over `window` held against `threshold`, with its counts.
-fn burn(window: Duration, c: Option<Counts>, objective: Percent, threshold: Ratio) -> Measurement {
-    let value = c.filter(|c| c.total > 0).and_then(|c| burn_rate(objective, c)).map(Ratio::to_f64);
-    let m = Measurement::new("burn rate", value, Some(threshold.to_f64()), Comparison::Below, "x").over(window);
-    match c {
-        Some(c) if c.total > 0 => m.counted(c.bad(), c.total),
-        _ => m,
-    }
+fn burn(window: Duration, seen: Seen, objective: Percent, threshold: Ratio) -> Measurement {
+    let m = Measurement::new("burn rate", seen.burn(objective).map(Ratio::to_f64), Some(threshold.to_f64()), Comparison::Below, "x")
+        .over(window);
+    counted(m, seen)
 }
 
-/// The share of the period's error budget spent, held against all of it.
-fn budget(label: &str, c: Option<Counts>, objective: Percent) -> Measurement {
-    let allowed = |c: Counts| c.total as f64 * f64::from(budget_ppm(objective)) / 1_000_000.0;
-    #[expect(clippy::cast_precision_loss, reason = "evidence for people; the decision itself is exact")]
-    let value = c.filter(|c| c.total > 0).map(|c| if allowed(c) > 0.0 { c.bad() as f64 / allowed(c) } else { f64::INFINITY });
-    let m = Measurement::new("budget used", value.filter(|v| v.is_finite()), Some(1.0), Comparison::Below, "ratio").scoped(label);
-    match c {
+/// The share of the period's error budget spent (the burn rate over the
+/// period: the error ratio over the budget), held against all of it.
+fn budget(label: &str, seen: Seen, objective: Percent) -> Measurement {
+    let m = Measurement::new("budget used", seen.burn(objective).map(Ratio::to_f64), Some(1.0), Comparison::Below, "ratio").scoped(label);
+    counted(m, seen)
+}
+
+fn counted(m: Measurement, seen: Seen) -> Measurement {
+    match seen.counts {
         Some(c) if c.total > 0 => m.counted(c.bad(), c.total),
         _ => m,
     }
@@ -184,13 +290,12 @@ impl Evaluator {
             states: vec![RuleState::Inactive; rules.len()],
             rules,
             escalation,
-            tracker: Tracker::new(period),
             next_eval: Timestamp::ZERO,
             frozen: false,
             pending: vec![],
             calendar: None,
-            maintenance: vec![],
-            slicer: None,
+            stream: Stream { tracker: Tracker::new(period), maintenance: vec![], slicer: None },
+            parts: vec![],
         }
     }
 
@@ -199,32 +304,52 @@ impl Evaluator {
     pub fn for_slo(slo: &crate::spec::Slo, escalation: Escalation) -> Evaluator {
         let mut ev = Evaluator::new(slo.objective, slo.window.period(), slo.min_events, escalation);
         if let Some(unit) = slo.window.calendar() {
-            // The longest period of the unit, so that the whole of the current one is kept.
-            let longest = match unit {
-                CalendarUnit::Week => 7,
-                CalendarUnit::Month => 31,
-                CalendarUnit::Quarter => 92,
-            };
-            ev.tracker = Tracker::new(Duration::from_secs(longest * 86_400));
             ev.calendar = Some((unit, slo.time_zone.clone()));
         }
-        ev.maintenance = calendar::intervals(&slo.maintenance);
-        ev.slicer = Slicer::for_slo(slo);
-        if ev.slicer.is_some() {
+        ev.stream = Stream::for_slo(slo, horizon(slo));
+        if ev.stream.slicer.is_some() {
             // Events are slices now; a slice already stands for its traffic.
             ev.min_events = 0;
         }
         ev
     }
 
+    /// An evaluator for a composite SLO of the spec over its parts (weight and
+    /// definition, in the order of its `composite`): each part's events are
+    /// counted as the part counts them (sliced, with its maintenance), and a
+    /// window's error ratio is the weighted mean of the parts' error ratios
+    /// over that window, each over its own traffic.
+    pub fn for_composite(slo: &crate::spec::Slo, parts: &[(u32, &crate::spec::Slo)], escalation: Escalation) -> Evaluator {
+        let mut ev = Evaluator::for_slo(slo, escalation);
+        let horizon = horizon(slo);
+        ev.parts = parts.iter().map(|(weight, part)| Part { weight: *weight, stream: Stream::for_slo(part, horizon) }).collect();
+        if ev.parts.iter().any(|p| p.stream.slicer.is_some()) {
+            // Some parts count slices, others events: no one floor fits both.
+            ev.min_events = 0;
+        }
+        ev
+    }
+
+    /// What `window` up to `now` held.
+    fn seen(&self, now: Timestamp, window: Duration) -> Seen {
+        if self.parts.is_empty() {
+            let counts = self.stream.tracker.counts(now, window);
+            return Seen { counts, error: counts.and_then(Counts::error_ratio) };
+        }
+        let parts: Vec<(u32, Counts)> =
+            self.parts.iter().map(|p| (p.weight, p.stream.tracker.counts(now, window).unwrap_or_default())).collect();
+        let total = parts.iter().fold(Counts::default(), |a, (_, c)| Counts { good: a.good + c.good, total: a.total + c.total });
+        Seen { counts: Some(total), error: super::composite_error_ratio(&parts) }
+    }
+
     fn evaluate(&mut self, now: Timestamp) {
         for i in 0..self.rules.len() {
             let Some(rule) = self.rules.get(i).copied() else { continue };
-            let long = self.tracker.counts(now, rule.long_window);
-            let short = self.tracker.counts(now, rule.short_window);
-            let hot = |c: Option<Counts>| c.and_then(|c| burn_rate(self.objective, c)).is_some_and(|b| b >= rule.burn_rate);
+            let long = self.seen(now, rule.long_window);
+            let short = self.seen(now, rule.short_window);
+            let hot = |seen: Seen| seen.burn(self.objective).is_some_and(|b| b >= rule.burn_rate);
             // Low traffic: too few events in the long window is no page.
-            let enough = long.is_some_and(|c| c.total >= self.min_events);
+            let enough = long.counts.is_some_and(|c| c.total >= self.min_events);
             let firing = hot(long) && hot(short) && enough;
             let evidence = Evidence::of(vec![
                 burn(rule.long_window, long, self.objective, rule.burn_rate),
@@ -249,17 +374,16 @@ impl Evaluator {
             Some((unit, zone)) => {
                 match calendar::period_bounds(*unit, &calendar::time_zone(zone.as_deref()).unwrap_or(TimeZone::UTC), now.as_millis()) {
                     Some((start, _)) => (
-                        self.tracker.counts(now, (now - Timestamp::from_millis(start)) + Duration::from_millis(1)),
+                        self.seen(now, (now - Timestamp::from_millis(start)) + Duration::from_millis(1)),
                         format!("{} since {}", unit.as_str(), super::report::rfc3339(start)),
                     ),
-                    None => (None, unit.as_str().to_owned()),
+                    None => (Seen { counts: None, error: None }, unit.as_str().to_owned()),
                 }
             }
-            None => (self.tracker.counts(now, self.period), format!("{} period", self.period)),
+            None => (self.seen(now, self.period), format!("{} period", self.period)),
         };
-        let spent = period.is_some_and(|c| {
-            u128::from(c.bad()) * 1_000_000 >= u128::from(c.total) * u128::from(budget_ppm(self.objective)) && c.total > 0
-        });
+        // Spent: the error ratio has reached the budget (a burn rate of 1 over the period).
+        let spent = period.burn(self.objective).is_some_and(|b| b.num >= b.den);
         if spent != self.frozen {
             self.frozen = spent;
             self.pending
@@ -294,7 +418,7 @@ impl Evaluator {
             .zip(&self.states)
             .filter(|(r, s)| r.severity == Severity::Page && matches!(s, RuleState::Firing { .. }))
             .flat_map(|(r, _)| {
-                [r.long_window, r.short_window].map(|w| burn(w, self.tracker.counts(last, w), self.objective, r.burn_rate).scoped("page"))
+                [r.long_window, r.short_window].map(|w| burn(w, self.seen(last, w), self.objective, r.burn_rate).scoped("page"))
             })
             .collect();
         if !paging.is_empty() {
@@ -302,13 +426,13 @@ impl Evaluator {
             e.summary = format!("paging: {}", e.summary);
             return (Verdict::Fail, e);
         }
-        let period = self.tracker.counts(last, self.period);
+        let period = self.seen(last, self.period);
         if self.frozen {
             let mut e = Evidence::of(vec![budget(&format!("{} period", self.period), period, self.objective)]);
             e.summary = format!("error budget spent, the budget policy freezes releases: {}", e.summary);
             return (Verdict::Inconclusive, e);
         }
-        if period.is_none_or(|c| c.total == 0) {
+        if period.counts.is_none_or(|c| c.total == 0) {
             return (Verdict::NoData, Evidence::said("no events in the SLO's window"));
         }
         let mut e = Evidence::of(vec![budget(&format!("{} period", self.period), period, self.objective)]);
@@ -325,26 +449,20 @@ impl Machine for Evaluator {
     /// Feed an observation.
     fn handle(&mut self, event: AlertEvent, now: Timestamp) {
         match event {
-            AlertEvent::Sample { good, total } => {
-                if calendar::in_maintenance(&self.maintenance, now.as_millis()) {
-                    return;
-                }
-                match &mut self.slicer {
-                    Some(slicer) => {
-                        for (at, good, total) in slicer.record(now.as_millis(), good, total) {
-                            self.tracker.record(Timestamp::from_millis(at), good, total);
-                        }
+            AlertEvent::Sample { good, total } => self.stream.sample(now, good, total),
+            AlertEvent::Latency { ms } => self.stream.latency(now, ms),
+            AlertEvent::PartSample { part, good, total } => {
+                // The composite's own maintenance leaves its parts' samples out too.
+                if !calendar::in_maintenance(&self.stream.maintenance, now.as_millis()) {
+                    if let Some(p) = self.parts.get_mut(part) {
+                        p.stream.sample(now, good, total);
                     }
-                    None => self.tracker.record(now, good, total),
                 }
             }
-            AlertEvent::Latency { ms } => {
-                if calendar::in_maintenance(&self.maintenance, now.as_millis()) {
-                    return;
-                }
-                if let Some(slicer) = &mut self.slicer {
-                    for (at, good, total) in slicer.record_latency(now.as_millis(), ms) {
-                        self.tracker.record(Timestamp::from_millis(at), good, total);
+            AlertEvent::PartLatency { part, ms } => {
+                if !calendar::in_maintenance(&self.stream.maintenance, now.as_millis()) {
+                    if let Some(p) = self.parts.get_mut(part) {
+                        p.stream.latency(now, ms);
                     }
                 }
             }
@@ -358,10 +476,9 @@ impl Machine for Evaluator {
 
     /// Evaluates the rules once per interval, then hands out what is due.
     fn poll(&mut self, now: Timestamp) -> Option<AlertAction> {
-        if let Some(slicer) = &mut self.slicer {
-            for (at, good, total) in slicer.tick(now.as_millis()) {
-                self.tracker.record(Timestamp::from_millis(at), good, total);
-            }
+        self.stream.tick(now);
+        for p in &mut self.parts {
+            p.stream.tick(now);
         }
         if now >= self.next_eval {
             self.evaluate(now);
@@ -454,6 +571,67 @@ mod tests {
         assert_eq!(freezes.first(), Some(&(jan31, true)), "{actions:?}");
         // February's first evaluation counts February only: clean, so rollouts may go again.
         assert_eq!(freezes.get(1), Some(&(feb1, false)), "{actions:?}");
+    }
+
+    /// Feed a composite of `a` (weight 3) and `b` (weight 1) minute by minute; its actions.
+    fn composite(
+        ev: &mut Evaluator,
+        minutes: u64,
+        a: impl Fn(u64) -> (u64, u64),
+        b: impl Fn(u64) -> (u64, u64),
+    ) -> Vec<(u64, AlertAction)> {
+        let mut out = vec![];
+        for m in 0..minutes {
+            let now = Timestamp::from_millis(m * 60_000);
+            for (part, (good, total)) in [a(m), b(m)].into_iter().enumerate() {
+                ev.handle(AlertEvent::PartSample { part, good, total }, now);
+            }
+            while let Some(x) = ev.poll(now) {
+                out.push((m, x));
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn a_composite_burns_by_its_parts_weighted_error_ratios_each_over_its_own_traffic() {
+        let (a, b) = (slo("{ objective: 99.9% }"), slo("{ objective: 99%, threshold: 300ms }"));
+        let both = slo("{ objective: 99.5%, composite: { a: 3, b: 1 } }");
+        let new = || Evaluator::for_composite(&both, &[(3, &a), (1, &b)], Escalation { steps: vec![] });
+        // The quiet part (10 a minute) fails entirely, the busy one (100,000 a minute) is clean:
+        // pooled, 10 bad in 100,010 would be nothing; weighted, it is (3 x 0 + 1 x 1) / 4 = 25% of errors.
+        let mut ev = new();
+        let actions = composite(&mut ev, 30, |_| (100_000, 100_000), |_| (0, 10));
+        let fired: Vec<&AlertAction> =
+            actions.iter().map(|(_, x)| x).filter(|x| matches!(x, AlertAction::Fire { severity: Severity::Page, .. })).collect();
+        assert!(!fired.is_empty(), "{actions:?}");
+        let AlertAction::Fire { evidence, .. } = fired[0] else { unreachable!() };
+        // 25% of errors over a 0.5% budget is a 50x burn.
+        assert!(evidence.to_string().contains("burn rate over 1h: 50x"), "{evidence}");
+        // Both clean: nothing fires, and the gate passes with budget left.
+        let mut ev = new();
+        assert!(composite(&mut ev, 30, |_| (1000, 1000), |_| (10, 10)).is_empty());
+        assert_eq!(ev.gate().0, Verdict::Pass);
+        // A part with no traffic is left out of the mean, not counted as clean.
+        let mut ev = new();
+        let actions = composite(&mut ev, 30, |_| (0, 0), |_| (0, 10));
+        assert!(actions.iter().any(|(_, x)| matches!(x, AlertAction::Fire { .. })), "{actions:?}");
+        // Its saved form reads back the same (the watcher saves it after every round).
+        let text = serde_json::to_string(&ev).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Evaluator>(&text).ok().as_ref(), Some(&ev));
+    }
+
+    #[test]
+    fn a_saved_evaluator_of_an_earlier_release_still_loads() {
+        // The shape a watcher saved before composites were evaluated: no `parts`.
+        let mut ev = evaluator();
+        run(|_| (999, 1000), 10, &mut ev);
+        let mut v = serde_json::to_value(&ev).unwrap_or_default();
+        assert!(v.get("parts").is_none() && v.get("tracker").is_some() && v.get("slicer").is_some(), "{v}");
+        if let Some(o) = v.as_object_mut() {
+            o.remove("parts");
+        }
+        assert_eq!(serde_json::from_value::<Evaluator>(v).ok(), Some(ev));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! Live SLOs: every SLO of the spec evaluated in every region from the HTTP
 //! API's metrics, as the exported CloudWatch alarms measure it (availability:
 //! `5xx` over `Count`; latency: `Count` and the percentile rank
-//! `PR(:threshold)` of `Latency`), one batched `GetMetricData` per region and
-//! round, each point fed to the core's alert evaluator
+//! `PR(:threshold)` of `Latency`; a percentile SLO: `pNN` of `Latency`;
+//! throughput: `Count`; a composite: its parts' samples, weighted by the
+//! evaluator), one batched `GetMetricData` per region and round, each point
+//! fed to the core's alert evaluator
 //! ([`lift_core::slo::Evaluator`]). What the evaluators ask becomes notices
 //! (firing, resolved, escalations, acknowledgements), freezes (a spent budget
 //! stops `lift deploy`) and the failover machine's `Slo` events. The
@@ -95,7 +97,10 @@ struct Saved {
 struct Watched {
     name: String,
     spec: lift_core::spec::Slo,
-    read: Read,
+    /// What is read for it; `None` for a composite, fed its parts' samples.
+    read: Option<Read>,
+    /// A composite's parts, in the order of its `composite`, with their weights and definitions.
+    parts: Vec<(String, u32, lift_core::spec::Slo)>,
     escalation: Vec<String>,
 }
 
@@ -126,13 +131,16 @@ impl SloWatch {
             spec.notify.as_ref().map(|n| n.escalation.iter().map(|e| (e.to.clone(), e.after)).collect()).unwrap_or_default();
         let mut slos = vec![];
         for (name, slo) in &spec.slos {
-            if !slo.composite.is_empty() {
-                skipped.push(format!("SLO {name}: a composite is not evaluated live (its parts are; its exported rules alert on it)"));
+            let parts: Vec<(String, u32, lift_core::spec::Slo)> =
+                slo.composite.iter().filter_map(|(part, w)| Some((part.clone(), *w, spec.slos.get(part)?.clone()))).collect();
+            if parts.len() != slo.composite.len() {
+                skipped.push(format!("SLO {name}: a part of the composite is not an SLO of the spec"));
                 continue;
             }
             slos.push(Watched {
                 name: name.clone(),
-                read: Read::of(slo),
+                read: slo.composite.is_empty().then(|| Read::of(slo)),
+                parts,
                 escalation: steps.iter().map(|s| s.0.clone()).collect(),
                 spec: slo.clone(),
             });
@@ -143,10 +151,15 @@ impl SloWatch {
         }
         for w in &slos {
             for region in setup.api_ids.keys() {
-                saved
-                    .evaluators
-                    .entry(key(&w.name, region))
-                    .or_insert_with(|| Evaluator::for_slo(&w.spec, Escalation { steps: steps.clone() }));
+                saved.evaluators.entry(key(&w.name, region)).or_insert_with(|| {
+                    let escalation = Escalation { steps: steps.clone() };
+                    if w.parts.is_empty() {
+                        Evaluator::for_slo(&w.spec, escalation)
+                    } else {
+                        let parts: Vec<(u32, &lift_core::spec::Slo)> = w.parts.iter().map(|(_, weight, part)| (*weight, part)).collect();
+                        Evaluator::for_composite(&w.spec, &parts, escalation)
+                    }
+                });
             }
         }
         // Samples past the saved state's length belong to a round the state never saw: they will be read again.
@@ -204,7 +217,7 @@ impl SloWatch {
         let mut queries = vec![q("total".into(), "Count", "Sum".into())];
         for (i, w) in self.slos.iter().enumerate() {
             // The HTTP API's own metrics, as the exported alarms read them: 5xx for errors, Latency for speed.
-            let Some((name, stat)) = w.read.api_metric() else { continue };
+            let Some((name, stat)) = w.read.as_ref().and_then(Read::api_metric) else { continue };
             queries.push(q(format!("v{i}"), name, stat));
         }
         let series = metrics.fetch(region, &queries, start, end, u32::try_from(period).unwrap_or(60_000)).map_err(plugin_error)?;
@@ -216,27 +229,46 @@ impl SloWatch {
                 .unwrap_or_default()
         };
         let total = get("total");
+        // Each SLO's samples this round, by name: a composite is fed its parts'.
+        let mut got: BTreeMap<String, Vec<lift_core::slo::Sample<'_>>> = BTreeMap::new();
         for (i, w) in self.slos.iter().enumerate() {
+            let Some(r) = &w.read else { continue };
             let values = get(&format!("v{i}"));
             let readings: Vec<Reading> = total
                 .iter()
                 .map(|(ts, n)| Reading {
                     at_ms: scaled(self.saved.origin_ms, self.setup.time_scale, *ts).as_millis(),
                     invocations: *n,
-                    value: if w.read.api_metric().is_some() { values.get(ts).copied() } else { None },
+                    value: if r.api_metric().is_some() { values.get(ts).copied() } else { None },
                 })
                 .collect();
+            got.insert(w.name.clone(), r.samples(&w.name, &readings));
+        }
+        for w in &self.slos {
             let Some(ev) = self.saved.evaluators.get_mut(&key(&w.name, region)) else { continue };
-            for sample in w.read.samples(&w.name, &readings) {
-                let at = Timestamp::from_millis(sample.at);
-                match sample.latency_ms {
-                    Some(ms) => {
-                        ev.handle(AlertEvent::Latency { ms }, at);
-                        let _ = writeln!(self.read, "{},{},{ms}", sample.at, w.name);
+            if w.parts.is_empty() {
+                for sample in got.get(&w.name).into_iter().flatten() {
+                    let at = Timestamp::from_millis(sample.at);
+                    match sample.latency_ms {
+                        Some(ms) => {
+                            ev.handle(AlertEvent::Latency { ms }, at);
+                            let _ = writeln!(self.read, "{},{},{ms}", sample.at, w.name);
+                        }
+                        None => {
+                            ev.handle(AlertEvent::Sample { good: sample.good, total: sample.total }, at);
+                            let _ = writeln!(self.read, "{},{},{},{}", sample.at, w.name, sample.good, sample.total);
+                        }
                     }
-                    None => {
-                        ev.handle(AlertEvent::Sample { good: sample.good, total: sample.total }, at);
-                        let _ = writeln!(self.read, "{},{},{},{}", sample.at, w.name, sample.good, sample.total);
+                }
+                continue;
+            }
+            // The history holds the parts' samples; the report makes the composite of them, as this evaluator does.
+            for (part, (name, _, _)) in w.parts.iter().enumerate() {
+                for sample in got.get(name).into_iter().flatten() {
+                    let at = Timestamp::from_millis(sample.at);
+                    match sample.latency_ms {
+                        Some(ms) => ev.handle(AlertEvent::PartLatency { part, ms }, at),
+                        None => ev.handle(AlertEvent::PartSample { part, good: sample.good, total: sample.total }, at),
                     }
                 }
             }
