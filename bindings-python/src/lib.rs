@@ -295,6 +295,29 @@ impl PyPercentileSlices {
 #[pyclass(name = "Evaluator", module = "lift._lift")]
 struct PyEvaluator(lift_core::slo::Evaluator);
 
+impl PyEvaluator {
+    /// A composite is fed its parts' samples: a sample of its own would be counted nowhere.
+    fn not_composite(&self, call: &str) -> PyResult<()> {
+        let parts = self.0.parts();
+        if parts.is_empty() {
+            return Ok(());
+        }
+        Err(pyo3::exceptions::PyValueError::new_err(format!(
+            "this SLO is a composite of {}: `{call}` has no place in it; record each part's samples with record_part(at_ms, part, good, total)",
+            parts.join(", ")
+        )))
+    }
+
+    fn part(&self, name: &str) -> PyResult<usize> {
+        let parts = self.0.parts();
+        parts.iter().position(|p| *p == name).ok_or_else(|| {
+            let what =
+                if parts.is_empty() { "this SLO is not a composite".to_owned() } else { format!("its parts are {}", parts.join(", ")) };
+            pyo3::exceptions::PyValueError::new_err(format!("no part `{name}`: {what}"))
+        })
+    }
+}
+
 fn json<T: serde::Serialize>(value: &T) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -305,14 +328,36 @@ impl PyEvaluator {
     /// due, each as JSON (`fire`, `resolve`, `notify`, `freeze-rollouts`).
     fn record(&mut self, at_ms: u64, good: u64, total: u64) -> PyResult<Vec<String>> {
         possible(good, total)?;
+        self.not_composite("record")?;
         self.0.handle(lift_core::slo::AlertEvent::Sample { good, total }, Timestamp::from_millis(at_ms));
         Ok(self.poll(at_ms))
     }
 
     /// Record one request's latency (ms) at `at_ms`, for a percentile SLO; the actions now due, as JSON.
-    fn record_latency(&mut self, at_ms: u64, latency_ms: f64) -> Vec<String> {
+    fn record_latency(&mut self, at_ms: u64, latency_ms: f64) -> PyResult<Vec<String>> {
+        self.not_composite("record_latency")?;
         self.0.handle(lift_core::slo::AlertEvent::Latency { ms: latency_ms }, Timestamp::from_millis(at_ms));
-        self.poll(at_ms)
+        Ok(self.poll(at_ms))
+    }
+
+    /// A composite's parts, in the order of its `composite` (empty for any other SLO).
+    fn parts(&self) -> Vec<String> {
+        self.0.parts().into_iter().map(str::to_owned).collect()
+    }
+
+    /// For a composite SLO: record `good` of `total` events of its part `part` at `at_ms`; the actions now due, as JSON.
+    fn record_part(&mut self, at_ms: u64, part: &str, good: u64, total: u64) -> PyResult<Vec<String>> {
+        possible(good, total)?;
+        let part = self.part(part)?;
+        self.0.handle(lift_core::slo::AlertEvent::PartSample { part, good, total }, Timestamp::from_millis(at_ms));
+        Ok(self.poll(at_ms))
+    }
+
+    /// For a composite SLO: record one request's latency (ms) of its percentile part `part`; the actions now due, as JSON.
+    fn record_part_latency(&mut self, at_ms: u64, part: &str, latency_ms: f64) -> PyResult<Vec<String>> {
+        let part = self.part(part)?;
+        self.0.handle(lift_core::slo::AlertEvent::PartLatency { part, ms: latency_ms }, Timestamp::from_millis(at_ms));
+        Ok(self.poll(at_ms))
     }
 
     /// The actions due at `now_ms` without new samples (escalations), as JSON.

@@ -209,6 +209,26 @@ def test_a_streaming_evaluator_pages_escalates_and_gates_rollouts():
         app.slo_evaluator("nope")
 
 
+def test_a_composite_evaluator_in_python_is_fed_its_parts():
+    app = lift.load(EXAMPLES / "shop")
+    ev = app.slo_evaluator("checkout")
+    assert ev.parts == ["availability", "latency"]
+    # Latency (weight 1) all slow on its little traffic, availability (weight 3) clean on a lot:
+    # (3 x 0 + 1 x 1) / 4 = 25% of errors against a 0.5% budget, a 50x burn that pages.
+    kinds = []
+    for m in range(30):
+        kinds += [a["kind"] for a in ev.record_part(m * 60_000, "availability", 100_000, 100_000)]
+        kinds += [a["kind"] for a in ev.record_part(m * 60_000, "latency", 0, 10)]
+    assert "fire" in kinds, kinds
+    assert ev.gate()[0] == "fail"
+    with pytest.raises(ValueError, match="composite of availability, latency: `record` has no place"):
+        ev.record(0, 1, 1)
+    with pytest.raises(ValueError, match="no part `latancy`: its parts are availability, latency"):
+        ev.record_part(0, "latancy", 1, 1)
+    with pytest.raises(ValueError, match="not a composite"):
+        app.slo_evaluator("availability").record_part(0, "latency", 1, 1)
+
+
 def test_percentile_slices_in_python():
     s = lift.PercentileSlices("99%", "300ms", "1m")
     for i in range(100):

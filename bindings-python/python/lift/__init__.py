@@ -129,6 +129,19 @@ class Evaluator:
         """Record one request's latency at `at_ms` (percentile SLOs); the actions now due."""
         return [json.loads(a) for a in self._inner.record_latency(at_ms, latency_ms)]
 
+    @property
+    def parts(self) -> List[str]:
+        """A composite SLO's parts (empty for any other): it is fed their samples, with `record_part`."""
+        return self._inner.parts()
+
+    def record_part(self, at_ms: int, part: str, good: int, total: int) -> List[Dict[str, Any]]:
+        """A composite SLO: record `good` of `total` events of its part `part` at `at_ms`; the actions now due."""
+        return [json.loads(a) for a in self._inner.record_part(at_ms, part, good, total)]
+
+    def record_part_latency(self, at_ms: int, part: str, latency_ms: float) -> List[Dict[str, Any]]:
+        """A composite SLO: record one request's latency of its percentile part `part`; the actions now due."""
+        return [json.loads(a) for a in self._inner.record_part_latency(at_ms, part, latency_ms)]
+
     def poll(self, now_ms: int) -> List[Dict[str, Any]]:
         """Actions due at `now_ms` without new samples (escalations)."""
         return [json.loads(a) for a in self._inner.poll(now_ms)]

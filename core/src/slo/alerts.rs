@@ -196,9 +196,10 @@ impl Stream {
     }
 }
 
-/// A composite SLO's part: its weight and its own stream of events.
+/// A composite SLO's part: its name, its weight and its own stream of events.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Part {
+    name: String,
     weight: u32,
     #[serde(flatten)]
     stream: Stream,
@@ -319,15 +320,23 @@ impl Evaluator {
     /// counted as the part counts them (sliced, with its maintenance), and a
     /// window's error ratio is the weighted mean of the parts' error ratios
     /// over that window, each over its own traffic.
-    pub fn for_composite(slo: &crate::spec::Slo, parts: &[(u32, &crate::spec::Slo)], escalation: Escalation) -> Evaluator {
+    pub fn for_composite(slo: &crate::spec::Slo, parts: &[(&str, u32, &crate::spec::Slo)], escalation: Escalation) -> Evaluator {
         let mut ev = Evaluator::for_slo(slo, escalation);
         let horizon = horizon(slo);
-        ev.parts = parts.iter().map(|(weight, part)| Part { weight: *weight, stream: Stream::for_slo(part, horizon) }).collect();
+        ev.parts = parts
+            .iter()
+            .map(|(name, weight, part)| Part { name: (*name).to_owned(), weight: *weight, stream: Stream::for_slo(part, horizon) })
+            .collect();
         if ev.parts.iter().any(|p| p.stream.slicer.is_some()) {
             // Some parts count slices, others events: no one floor fits both.
             ev.min_events = 0;
         }
         ev
+    }
+
+    /// A composite's parts, in the order `AlertEvent::PartSample` numbers them; empty for any other SLO.
+    pub fn parts(&self) -> Vec<&str> {
+        self.parts.iter().map(|p| p.name.as_str()).collect()
     }
 
     /// What `window` up to `now` held.
@@ -597,7 +606,7 @@ mod tests {
     fn a_composite_burns_by_its_parts_weighted_error_ratios_each_over_its_own_traffic() {
         let (a, b) = (slo("{ objective: 99.9% }"), slo("{ objective: 99%, threshold: 300ms }"));
         let both = slo("{ objective: 99.5%, composite: { a: 3, b: 1 } }");
-        let new = || Evaluator::for_composite(&both, &[(3, &a), (1, &b)], Escalation { steps: vec![] });
+        let new = || Evaluator::for_composite(&both, &[("a", 3, &a), ("b", 1, &b)], Escalation { steps: vec![] });
         // The quiet part (10 a minute) fails entirely, the busy one (100,000 a minute) is clean:
         // pooled, 10 bad in 100,010 would be nothing; weighted, it is (3 x 0 + 1 x 1) / 4 = 25% of errors.
         let mut ev = new();
