@@ -594,6 +594,11 @@ impl Configured<deployer::Deployer> {
 /// A metrics plugin, ready to read.
 pub type Metrics = Configured<metrics::Metrics>;
 
+/// The points of the series `id` among `series`, by timestamp (ms); none when it is absent.
+pub fn points(series: &[Series], id: &str) -> std::collections::BTreeMap<u64, f64> {
+    series.iter().find(|s| s.id == id).map(|s| s.timestamps_ms.iter().copied().zip(s.values.iter().copied()).collect()).unwrap_or_default()
+}
+
 impl Configured<metrics::Metrics> {
     /// Every query's points between two instants (epoch ms), one per step.
     pub fn fetch(

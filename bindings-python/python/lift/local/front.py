@@ -41,6 +41,7 @@ from .runtime import FunctionVersion, Pool, QuietServer, Result
 ACCOUNT = "123456789012"
 STAGE = "$default"
 _ALIAS_TTL_S = 0.25
+_RESERVED_TTL_S = 1.0
 
 
 @dataclass
@@ -245,10 +246,12 @@ class Region:
             p.close()
 
     def reserved(self, function: str) -> Optional[int]:
-        """The function's reserved concurrency (`PutFunctionConcurrency`), cached for a quarter second."""
+        """The function's reserved concurrency (`PutFunctionConcurrency`), cached for a second: it
+        changes when a pilot light is lit or scaled up, and each look is a call the emulator serves
+        between the handlers' own."""
         now = time.monotonic()
         hit = self._reserved.get(function)
-        if hit and now - hit[0] < _ALIAS_TTL_S:
+        if hit and now - hit[0] < _RESERVED_TTL_S:
             return hit[1]
         try:
             got = self._client("lambda", self.region).get_function_concurrency(FunctionName=function).get("ReservedConcurrentExecutions")

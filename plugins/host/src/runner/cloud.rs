@@ -427,121 +427,128 @@ impl CloudWorld {
         Ok(Event::RolledBack { region: region.into() })
     }
 
-    /// Lambda's metrics for one version of each function, summed over the functions.
-    fn traffic(
-        &mut self,
-        region: &str,
-        version_of: impl Fn(&Versions) -> Option<String>,
-        start_ms: u64,
-        end_ms: u64,
-    ) -> Result<Traffic, WorldError> {
+    /// Lambda's metrics of the new and of the previous version of each
+    /// function, each summed over the functions, in one `GetMetricData`.
+    fn traffic(&mut self, region: &str, start_ms: u64, end_ms: u64) -> Result<(Traffic, Traffic), WorldError> {
         let deployed = self.memory.regions.get(region).cloned().unwrap_or_default();
         let mut queries = vec![];
         for (id, v) in &deployed.functions {
-            let Some(version) = version_of(v) else { continue };
-            let dims = vec![
-                ("FunctionName".to_string(), v.physical.clone()),
-                ("Resource".to_string(), format!("{}:{LIVE}", v.physical)),
-                ("ExecutedVersion".to_string(), version),
-            ];
-            for (metric, stat, tag) in [("Invocations", "Sum", "n"), ("Errors", "Sum", "e"), ("Duration", "p99", "p")] {
-                queries.push(MetricQuery {
-                    id: format!("{tag}_{}", id.to_ascii_lowercase()),
-                    namespace: "AWS/Lambda".into(),
-                    name: metric.into(),
-                    dimensions: dims.clone(),
-                    stat: stat.into(),
-                });
+            let previous = v.previous.clone().filter(|p| *p != v.new);
+            for (which, version) in [("new", Some(v.new.clone())), ("old", previous)] {
+                let Some(version) = version else { continue };
+                let dims = vec![
+                    ("FunctionName".to_string(), v.physical.clone()),
+                    ("Resource".to_string(), format!("{}:{LIVE}", v.physical)),
+                    ("ExecutedVersion".to_string(), version),
+                ];
+                for (metric, stat, tag) in [("Invocations", "Sum", "n"), ("Errors", "Sum", "e"), ("Duration", "p99", "p")] {
+                    queries.push(MetricQuery {
+                        id: format!("{which}{tag}_{}", id.to_ascii_lowercase()),
+                        namespace: "AWS/Lambda".into(),
+                        name: metric.into(),
+                        dimensions: dims.clone(),
+                        stat: stat.into(),
+                    });
+                }
             }
         }
         if queries.is_empty() {
-            return Ok(Traffic::default());
+            return Ok((Traffic::default(), Traffic::default()));
         }
         let period_ms = (end_ms.saturating_sub(start_ms)).max(u64::from(self.setup.min_period_s) * 1000);
         let period_s =
             period_ms.div_ceil(1000).div_ceil(u64::from(self.setup.min_period_s.max(1))) * u64::from(self.setup.min_period_s.max(1));
         let step = u32::try_from(period_s * 1000).unwrap_or(u32::MAX);
         let series = self.metrics.fetch(region, &queries, start_ms, end_ms, step).map_err(plugin_error)?;
-        let mut total = Traffic::default();
-        for id in deployed.functions.keys() {
-            let get = |tag: &str| series.iter().find(|s| s.id == format!("{tag}_{}", id.to_ascii_lowercase()));
-            let sum = |tag: &str| get(tag).map(|s| s.values.iter().sum::<f64>()).unwrap_or(0.0);
-            let p99 = get("p").and_then(|s| s.values.iter().copied().fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))));
-            total = total.and(Traffic { invocations: sum("n").max(0.0) as u64, errors: sum("e").max(0.0) as u64, p99_ms: p99 });
-        }
-        Ok(total)
+        let total = |which: &str| {
+            let mut total = Traffic::default();
+            for id in deployed.functions.keys() {
+                let get = |tag: &str| series.iter().find(|s| s.id == format!("{which}{tag}_{}", id.to_ascii_lowercase()));
+                let sum = |tag: &str| get(tag).map(|s| s.values.iter().sum::<f64>()).unwrap_or(0.0);
+                let p99 = get("p").and_then(|s| s.values.iter().copied().fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v)))));
+                total = total.and(Traffic { invocations: sum("n").max(0.0) as u64, errors: sum("e").max(0.0) as u64, p99_ms: p99 });
+            }
+            total
+        };
+        Ok((total("new"), total("old")))
     }
 
-    /// A gate on SLO `slo` in `region` over the bake from `start_ms` to
-    /// `end_ms` (wall): each SLO it needs read per timeslice (on the wall
-    /// clock, at least CloudWatch's finest period), the points moved to the
-    /// SLO's time (the bake ends now; earlier points are `time_scale` times
-    /// further back), and judged by the core.
-    fn slo_gate(
+    /// The gates on SLOs `slos` in `region` over the bake from `start_ms` to
+    /// `end_ms` (wall). Every SLO they need (a composite's parts among them)
+    /// is read per timeslice (on the wall clock, at least CloudWatch's finest
+    /// period), one `GetMetricData` per distinct timeslice, so a gate costs
+    /// the metrics backend one call however many SLOs it holds; the points
+    /// are moved to the SLO's time (the bake ends now; earlier points are
+    /// `time_scale` times further back) and judged by the core.
+    fn slo_gates(
         &mut self,
         region: &str,
-        slo: &str,
+        slos: &[String],
         start_ms: u64,
         end_ms: u64,
         window: Duration,
-    ) -> Result<(Verdict, Measurement), WorldError> {
+    ) -> Result<Vec<(Verdict, Measurement)>, WorldError> {
         let scale = u64::from(self.setup.time_scale.max(1));
         let specs = self.setup.gates.slo_specs.clone();
         let deployed = self.memory.regions.get(region).cloned().unwrap_or_default();
-        let mut readings: Vec<(String, Read, Vec<Reading>)> = vec![];
-        for (part, read) in reads(&specs, slo) {
-            let min_ms = u64::from(self.setup.min_period_s.max(1)) * 1000;
-            let slice_ms = specs.get(part).map_or(60_000, |s| s.timeslice.as_millis()) / scale;
-            let step_ms = slice_ms.div_ceil(min_ms).max(1) * min_ms;
-            let mut queries = vec![];
-            for (id, v) in &deployed.functions {
-                let mut dims =
-                    vec![("FunctionName".to_string(), v.physical.clone()), ("Resource".to_string(), format!("{}:{LIVE}", v.physical))];
-                if !read.all_versions() {
-                    dims.push(("ExecutedVersion".to_string(), v.new.clone()));
-                }
-                let fid = id.to_ascii_lowercase();
-                let mut q = |tag: &str, name: &str, stat: String| {
-                    queries.push(MetricQuery {
-                        id: format!("{tag}_{fid}"),
-                        namespace: "AWS/Lambda".into(),
-                        name: name.into(),
-                        dimensions: dims.clone(),
-                        stat,
-                    });
-                };
-                q("n", "Invocations", "Sum".into());
-                if let Some((metric, stat)) = read.lambda_metric() {
-                    q("v", metric, stat);
+        let min_ms = u64::from(self.setup.min_period_s.max(1)) * 1000;
+        // Every SLO read, once, grouped by the step it is read at.
+        let mut by_step: BTreeMap<u64, Vec<(String, Read)>> = BTreeMap::new();
+        for slo in slos {
+            for (part, read) in reads(&specs, slo) {
+                let slice_ms = specs.get(part).map_or(60_000, |s| s.timeslice.as_millis()) / scale;
+                let step_ms = slice_ms.div_ceil(min_ms).max(1) * min_ms;
+                let group = by_step.entry(step_ms).or_default();
+                if !group.iter().any(|(p, _)| p == part) {
+                    group.push((part.to_owned(), read));
                 }
             }
-            let mut got = vec![];
-            if !queries.is_empty() {
-                let start = end_ms.saturating_sub((end_ms - start_ms.min(end_ms)).div_ceil(step_ms) * step_ms);
-                let series = self
-                    .metrics
-                    .fetch(region, &queries, start, end_ms, u32::try_from(step_ms).unwrap_or(u32::MAX))
-                    .map_err(plugin_error)?;
-                let points = |id: &str| -> BTreeMap<u64, f64> {
-                    series
-                        .iter()
-                        .find(|s| s.id == id)
-                        .map(|s| s.timestamps_ms.iter().copied().zip(s.values.iter().copied()).collect())
-                        .unwrap_or_default()
-                };
+        }
+        let mut readings: Vec<(String, Read, Vec<Reading>)> = vec![];
+        for (step_ms, group) in by_step {
+            let mut queries: Vec<MetricQuery> = vec![];
+            let mut push = |id: String, name: &str, dims: &[(String, String)], stat: String| {
+                if !queries.iter().any(|q| q.id == id) {
+                    queries.push(MetricQuery { id, namespace: "AWS/Lambda".into(), name: name.into(), dimensions: dims.to_vec(), stat });
+                }
+            };
+            for (id, v) in &deployed.functions {
+                let fid = id.to_ascii_lowercase();
+                let all =
+                    vec![("FunctionName".to_string(), v.physical.clone()), ("Resource".to_string(), format!("{}:{LIVE}", v.physical))];
+                let mut new = all.clone();
+                new.push(("ExecutedVersion".to_string(), v.new.clone()));
+                for (k, (_, read)) in group.iter().enumerate() {
+                    let (tag, dims) = if read.all_versions() { ("all", &all) } else { ("new", &new) };
+                    push(format!("n{tag}_{fid}"), "Invocations", dims, "Sum".into());
+                    if let Some((metric, stat)) = read.lambda_metric() {
+                        push(format!("v{k}_{fid}"), metric, dims, stat);
+                    }
+                }
+            }
+            if queries.is_empty() {
+                continue;
+            }
+            let start = end_ms.saturating_sub((end_ms - start_ms.min(end_ms)).div_ceil(step_ms) * step_ms);
+            let series =
+                self.metrics.fetch(region, &queries, start, end_ms, u32::try_from(step_ms).unwrap_or(u32::MAX)).map_err(plugin_error)?;
+            let points = |id: &str| crate::plugin::points(&series, id);
+            for (k, (part, read)) in group.into_iter().enumerate() {
+                let mut got = vec![];
                 for id in deployed.functions.keys() {
                     let fid = id.to_ascii_lowercase();
-                    let values = points(&format!("v_{fid}"));
-                    for (ts, n) in points(&format!("n_{fid}")) {
+                    let values = points(&format!("v{k}_{fid}"));
+                    let tag = if read.all_versions() { "all" } else { "new" };
+                    for (ts, n) in points(&format!("n{tag}_{fid}")) {
                         let value = if read.lambda_metric().is_some() { values.get(&ts).copied() } else { None };
                         got.push(Reading { at_ms: end_ms.saturating_sub(end_ms.saturating_sub(ts) * scale), invocations: n, value });
                     }
                 }
+                readings.push((part, read, got));
             }
-            readings.push((part.to_owned(), read, got));
         }
         let samples: Vec<Sample<'_>> = readings.iter().flat_map(|(part, read, got)| read.samples(part, got)).collect();
-        Ok(judge_slo(&specs, slo, &samples, end_ms, region, window))
+        Ok(slos.iter().map(|slo| judge_slo(&specs, slo, &samples, end_ms, region, window)).collect())
     }
 
     fn gate(&mut self, step: usize, regions: &[String]) -> Result<Event, WorldError> {
@@ -574,16 +581,15 @@ impl CloudWorld {
         if metric_checks {
             let mut observed = vec![];
             for region in regions {
-                let new = self.traffic(region, |v| Some(v.new.clone()), start_ms, end_ms)?;
-                let previous = self.traffic(region, |v| v.previous.clone().filter(|p| *p != v.new), start_ms, end_ms)?;
+                let (new, previous) = self.traffic(region, start_ms, end_ms)?;
                 observed.push(Observed { scope: region.clone(), new, previous: (previous.invocations > 0).then_some(previous) });
             }
             let (v, e) = judge(&self.setup.gates.thresholds, &observed, window);
             verdict = worse(verdict, v);
             measurements.extend(e.measurements);
+            let slos = self.setup.gates.slos.clone();
             for region in regions {
-                for slo in self.setup.gates.slos.clone() {
-                    let (v, m) = self.slo_gate(region, &slo, start_ms, end_ms, window)?;
+                for (v, m) in self.slo_gates(region, &slos, start_ms, end_ms, window)? {
                     verdict = worse(verdict, v);
                     measurements.push(m);
                 }

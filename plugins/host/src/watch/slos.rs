@@ -156,7 +156,8 @@ impl SloWatch {
                     if w.parts.is_empty() {
                         Evaluator::for_slo(&w.spec, escalation)
                     } else {
-                        let parts: Vec<(u32, &lift_core::spec::Slo)> = w.parts.iter().map(|(_, weight, part)| (*weight, part)).collect();
+                        let parts: Vec<(&str, u32, &lift_core::spec::Slo)> =
+                            w.parts.iter().map(|(name, weight, part)| (name.as_str(), *weight, part)).collect();
                         Evaluator::for_composite(&w.spec, &parts, escalation)
                     }
                 });
@@ -221,13 +222,7 @@ impl SloWatch {
             queries.push(q(format!("v{i}"), name, stat));
         }
         let series = metrics.fetch(region, &queries, start, end, u32::try_from(period).unwrap_or(60_000)).map_err(plugin_error)?;
-        let get = |id: &str| -> BTreeMap<u64, f64> {
-            series
-                .iter()
-                .find(|s| s.id == id)
-                .map(|s| s.timestamps_ms.iter().copied().zip(s.values.iter().copied()).collect())
-                .unwrap_or_default()
-        };
+        let get = |id: &str| crate::plugin::points(&series, id);
         let total = get("total");
         // Each SLO's samples this round, by name: a composite is fed its parts'.
         let mut got: BTreeMap<String, Vec<lift_core::slo::Sample<'_>>> = BTreeMap::new();
