@@ -116,7 +116,7 @@ def records_until(proc: subprocess.Popen, want, timeout: float = 300) -> List[Di
         seen.append(r)
         if want(r):
             return seen
-    raise AssertionError(f"never saw the record wanted; saw {[r.get('kind') for r in seen]}; stderr: {proc.stderr.read()[-2000:] if proc.poll() is not None else ''}")
+    raise AssertionError(f"never saw the record wanted; saw:\n{shown(seen)}\nstderr: {proc.stderr.read()[-2000:] if proc.poll() is not None else ''}")
 
 
 def shown(lines: List[Dict]) -> str:

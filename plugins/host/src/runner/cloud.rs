@@ -475,9 +475,10 @@ impl CloudWorld {
 
     /// The gates on SLOs `slos` in `region` over the bake from `start_ms` to
     /// `end_ms` (wall). Every SLO they need (a composite's parts among them)
-    /// is read per timeslice (on the wall clock, at least CloudWatch's finest
-    /// period), one `GetMetricData` per distinct timeslice, so a gate costs
-    /// the metrics backend one call however many SLOs it holds; the points
+    /// is read once: per timeslice (on the wall clock, at least CloudWatch's
+    /// finest period) when it is counted by timeslices, else over the whole
+    /// bake; one `GetMetricData` per distinct period, so a gate costs the
+    /// metrics backend one call however many SLOs it holds; the points
     /// are moved to the SLO's time (the bake ends now; earlier points are
     /// `time_scale` times further back) and judged by the core.
     fn slo_gates(
@@ -494,10 +495,15 @@ impl CloudWorld {
         let min_ms = u64::from(self.setup.min_period_s.max(1)) * 1000;
         // Every SLO read, once, grouped by the step it is read at.
         let mut by_step: BTreeMap<u64, Vec<(String, Read)>> = BTreeMap::new();
+        // An SLO counted by timeslices is read per slice; one counted by occurrences needs no
+        // finer period than the bake (its attainment is a sum), which spares the backend a scan per period.
+        let bake_ms = (end_ms - start_ms.min(end_ms)).div_ceil(min_ms).max(1) * min_ms;
         for slo in slos {
             for (part, read) in reads(&specs, slo) {
-                let slice_ms = specs.get(part).map_or(60_000, |s| s.timeslice.as_millis()) / scale;
-                let step_ms = slice_ms.div_ceil(min_ms).max(1) * min_ms;
+                let step_ms = match specs.get(part) {
+                    Some(s) if lift_core::slo::sliced(s) => (s.timeslice.as_millis() / scale).div_ceil(min_ms).max(1) * min_ms,
+                    _ => bake_ms,
+                };
                 let group = by_step.entry(step_ms).or_default();
                 if !group.iter().any(|(p, _)| p == part) {
                     group.push((part.to_owned(), read));
