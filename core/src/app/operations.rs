@@ -129,18 +129,15 @@ impl App {
     /// floor; a composite's over its parts), paging `escalation` in order:
     /// `(target, after)`, `after` such as `30m`.
     pub fn slo_evaluator(&self, name: &str, escalation: &[(String, String)]) -> Result<Evaluator, AppError> {
-        let slo = self.spec().slos.get(name).ok_or_else(|| AppError::unknown("SLO", name, self.spec().slos.keys().cloned()))?;
+        let unknown = || AppError::unknown("SLO", name, self.spec().slos.keys().cloned());
+        if !self.spec().slos.contains_key(name) {
+            return Err(unknown());
+        }
         let steps = escalation
             .iter()
             .map(|(target, after)| Ok((target.clone(), parse_duration("escalation delay", after)?)))
             .collect::<Result<Vec<_>, AppError>>()?;
-        if slo.composite.is_empty() {
-            return Ok(Evaluator::for_slo(slo, Escalation { steps }));
-        }
-        // A composite burns by its parts, each counted as it counts.
-        let parts: Vec<(&str, u32, &crate::spec::Slo)> =
-            slo.composite.iter().filter_map(|(part, w)| Some((part.as_str(), *w, self.spec().slos.get(part)?))).collect();
-        Ok(Evaluator::for_composite(slo, &parts, Escalation { steps }))
+        Evaluator::of_spec(&self.spec().slos, name, Escalation { steps }).ok_or_else(unknown)
     }
 }
 

@@ -59,6 +59,19 @@ pub enum AlertEvent {
     },
 }
 
+impl AlertEvent {
+    /// The event a sample makes: a count, or one request's latency; for the
+    /// composite's part `part` when given.
+    pub fn of_sample(sample: &super::Sample<'_>, part: Option<usize>) -> AlertEvent {
+        match (sample.latency_ms, part) {
+            (Some(ms), None) => AlertEvent::Latency { ms },
+            (Some(ms), Some(part)) => AlertEvent::PartLatency { part, ms },
+            (None, None) => AlertEvent::Sample { good: sample.good, total: sample.total },
+            (None, Some(part)) => AlertEvent::PartSample { part, good: sample.good, total: sample.total },
+        }
+    }
+}
+
 /// What the host does.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
@@ -332,6 +345,20 @@ impl Evaluator {
             ev.min_events = 0;
         }
         ev
+    }
+
+    /// The evaluator of SLO `name` of `slos`: [`Evaluator::for_slo`], or for
+    /// a composite [`Evaluator::for_composite`] over its parts; `None` when
+    /// `slos` has no such SLO.
+    pub fn of_spec(slos: &std::collections::BTreeMap<String, crate::spec::Slo>, name: &str, escalation: Escalation) -> Option<Evaluator> {
+        let slo = slos.get(name)?;
+        if slo.composite.is_empty() {
+            return Some(Evaluator::for_slo(slo, escalation));
+        }
+        // A composite burns by its parts, each counted as it counts.
+        let parts: Vec<(&str, u32, &crate::spec::Slo)> =
+            slo.composite.iter().filter_map(|(part, w)| Some((part.as_str(), *w, slos.get(part)?))).collect();
+        Some(Evaluator::for_composite(slo, &parts, escalation))
     }
 
     /// A composite's parts, in the order `AlertEvent::PartSample` numbers them; empty for any other SLO.

@@ -27,6 +27,16 @@ pub struct Sample<'a> {
     pub latency_ms: Option<f64>,
 }
 
+impl std::fmt::Display for Sample<'_> {
+    /// The CSV line [`parse_samples`] reads back: `time_ms,slo,good,total`, or `time_ms,slo,latency_ms`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.latency_ms {
+            Some(ms) => write!(f, "{},{},{ms}", self.at, self.slo),
+            None => write!(f, "{},{},{},{}", self.at, self.slo, self.good, self.total),
+        }
+    }
+}
+
 /// Whether `good` of `total` events can be true: never more good than all.
 pub fn check_sample(good: u64, total: u64) -> Result<(), String> {
     if good > total { Err(format!("{good} good events of {total} is more good than there were")) } else { Ok(()) }
@@ -275,8 +285,8 @@ fn restrict(slo: &crate::spec::Slo, events: &mut Vec<Sample<'_>>) -> (Option<(u6
     (period, excluded)
 }
 
-/// Attainment of one (non-composite) SLO's budget events by its budgeting method, over timeslices of them.
-fn sliced_attainment(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Option<Ratio> {
+/// A (non-composite) SLO's budget events summed per timeslice, in time order.
+fn slices(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Vec<Counts> {
     let width = slo.timeslice.as_millis().max(1);
     let mut slices: Vec<Counts> = Vec::new();
     let mut current: Option<u64> = None;
@@ -291,7 +301,12 @@ fn sliced_attainment(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Option<Ra
             last.total += s.total;
         }
     }
-    super::attainment(slo.budgeting, &slices, slo.timeslice_target.unwrap_or(slo.objective))
+    slices
+}
+
+/// Attainment of one (non-composite) SLO's budget events by its budgeting method, over timeslices of them.
+fn sliced_attainment(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Option<Ratio> {
+    super::attainment(slo.budgeting, &slices(slo, events), slo.timeslice_target.unwrap_or(slo.objective))
 }
 
 /// Whether an attainment meets the SLO's objective, exactly.
@@ -353,19 +368,9 @@ pub fn attainment_of<'a>(slos: &'a BTreeMap<String, crate::spec::Slo>, name: &st
 
 /// Good and all timeslices of a sliced SLO's events.
 fn slice_counts(slo: &crate::spec::Slo, events: &[Sample<'_>]) -> Counts {
-    let target = slo.timeslice_target.unwrap_or(slo.objective).ppm();
-    let width = slo.timeslice.as_millis().max(1);
-    let mut per: BTreeMap<u64, Counts> = BTreeMap::new();
-    for s in events {
-        let c = per.entry(s.at / width).or_default();
-        c.good += s.good;
-        c.total += s.total;
-    }
-    let with_data = per.values().filter(|c| c.total > 0);
-    with_data.fold(Counts::default(), |a, c| Counts {
-        good: a.good + u64::from(u128::from(c.good) * 1_000_000 >= u128::from(c.total) * u128::from(target)),
-        total: a.total + 1,
-    })
+    let target = slo.timeslice_target.unwrap_or(slo.objective);
+    let with_data = slices(slo, events).into_iter().filter(|c| c.total > 0);
+    with_data.fold(Counts::default(), |a, c| Counts { good: a.good + u64::from(super::timeslices::good(c, target)), total: a.total + 1 })
 }
 
 /// A composite SLO's report: its parts' events (each as the part counts
@@ -465,10 +470,7 @@ pub fn report(spec: &Spec, samples: &[Sample<'_>]) -> Report {
         let rules = super::default_rules(slo.window.period());
         // The evaluator takes the samples as they came (it slices them itself, as it would live).
         for s in &samples {
-            let event = match s.latency_ms {
-                Some(ms) => super::AlertEvent::Latency { ms },
-                None => super::AlertEvent::Sample { good: s.good, total: s.total },
-            };
+            let event = super::AlertEvent::of_sample(s, None);
             ev.handle(event, crate::time::Timestamp::from_millis(s.at));
             while let Some(action) = ev.poll(crate::time::Timestamp::from_millis(s.at)) {
                 match action {

@@ -4,6 +4,11 @@ use super::{Counts, Ratio};
 use crate::spec::Budgeting;
 use crate::spec::units::Percent;
 
+/// Whether a timeslice is good: its share of good events reaches `target`.
+pub(super) fn good(c: Counts, target: Percent) -> bool {
+    u128::from(c.good) * 1_000_000 >= u128::from(c.total) * u128::from(target.ppm())
+}
+
 /// Attainment of `slices` (in time order, one per timeslice) by `method`, as
 /// the share of good (events, slices, or mean slice ratio). Slices without
 /// events carry no data and are left out; `None` when nothing has data.
@@ -17,7 +22,7 @@ pub fn attainment(method: Budgeting, slices: &[Counts], target: Percent) -> Opti
         }
         Budgeting::Timeslices => {
             let (good, n) = with_data.fold((0u128, 0u128), |(g, n), c| {
-                let ok = u128::from(c.good) * 1_000_000 >= u128::from(c.total) * u128::from(target.ppm());
+                let ok = good(*c, target);
                 (g + u128::from(ok), n + 1)
             });
             Ratio::new(good, n)

@@ -436,11 +436,7 @@ impl CloudWorld {
             let previous = v.previous.clone().filter(|p| *p != v.new);
             for (which, version) in [("new", Some(v.new.clone())), ("old", previous)] {
                 let Some(version) = version else { continue };
-                let dims = vec![
-                    ("FunctionName".to_string(), v.physical.clone()),
-                    ("Resource".to_string(), format!("{}:{LIVE}", v.physical)),
-                    ("ExecutedVersion".to_string(), version),
-                ];
+                let dims = lambda_dims(&v.physical, Some(&version));
                 for (metric, stat, tag) in [("Invocations", "Sum", "n"), ("Errors", "Sum", "e"), ("Duration", "p99", "p")] {
                     queries.push(MetricQuery {
                         id: format!("{which}{tag}_{}", id.to_ascii_lowercase()),
@@ -520,10 +516,7 @@ impl CloudWorld {
             };
             for (id, v) in &deployed.functions {
                 let fid = id.to_ascii_lowercase();
-                let all =
-                    vec![("FunctionName".to_string(), v.physical.clone()), ("Resource".to_string(), format!("{}:{LIVE}", v.physical))];
-                let mut new = all.clone();
-                new.push(("ExecutedVersion".to_string(), v.new.clone()));
+                let (all, new) = (lambda_dims(&v.physical, None), lambda_dims(&v.physical, Some(&v.new)));
                 for (k, (_, read)) in group.iter().enumerate() {
                     let (tag, dims) = if read.all_versions() { ("all", &all) } else { ("new", &new) };
                     push(format!("n{tag}_{fid}"), "Invocations", dims, "Sum".into());
@@ -741,6 +734,15 @@ impl Gates {
         }
         g
     }
+}
+
+/// Lambda's dimensions of a function's `live` alias: every version it ran, or only `version`.
+fn lambda_dims(physical: &str, version: Option<&str>) -> Vec<(String, String)> {
+    let mut dims = vec![("FunctionName".to_string(), physical.to_owned()), ("Resource".to_string(), format!("{physical}:{LIVE}"))];
+    if let Some(v) = version {
+        dims.push(("ExecutedVersion".to_string(), v.to_owned()));
+    }
+    dims
 }
 
 /// The functions of a spec, with the logical IDs the templates give them.

@@ -96,11 +96,10 @@ struct Saved {
 
 struct Watched {
     name: String,
-    spec: lift_core::spec::Slo,
     /// What is read for it; `None` for a composite, fed its parts' samples.
     read: Option<Read>,
-    /// A composite's parts, in the order of its `composite`, with their weights and definitions.
-    parts: Vec<(String, u32, lift_core::spec::Slo)>,
+    /// A composite's parts, in the order of its `composite` (the evaluator's numbering).
+    parts: Vec<String>,
     escalation: Vec<String>,
 }
 
@@ -131,9 +130,8 @@ impl SloWatch {
             spec.notify.as_ref().map(|n| n.escalation.iter().map(|e| (e.to.clone(), e.after)).collect()).unwrap_or_default();
         let mut slos = vec![];
         for (name, slo) in &spec.slos {
-            let parts: Vec<(String, u32, lift_core::spec::Slo)> =
-                slo.composite.iter().filter_map(|(part, w)| Some((part.clone(), *w, spec.slos.get(part)?.clone()))).collect();
-            if parts.len() != slo.composite.len() {
+            let parts: Vec<String> = slo.composite.keys().cloned().collect();
+            if parts.iter().any(|p| !spec.slos.contains_key(p)) {
                 skipped.push(format!("SLO {name}: a part of the composite is not an SLO of the spec"));
                 continue;
             }
@@ -142,7 +140,6 @@ impl SloWatch {
                 read: slo.composite.is_empty().then(|| Read::of(slo)),
                 parts,
                 escalation: steps.iter().map(|s| s.0.clone()).collect(),
-                spec: slo.clone(),
             });
         }
         let mut saved: Saved = std::fs::read(&setup.state).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default();
@@ -151,16 +148,9 @@ impl SloWatch {
         }
         for w in &slos {
             for region in setup.api_ids.keys() {
-                saved.evaluators.entry(key(&w.name, region)).or_insert_with(|| {
-                    let escalation = Escalation { steps: steps.clone() };
-                    if w.parts.is_empty() {
-                        Evaluator::for_slo(&w.spec, escalation)
-                    } else {
-                        let parts: Vec<(&str, u32, &lift_core::spec::Slo)> =
-                            w.parts.iter().map(|(name, weight, part)| (name.as_str(), *weight, part)).collect();
-                        Evaluator::for_composite(&w.spec, &parts, escalation)
-                    }
-                });
+                if let Some(ev) = Evaluator::of_spec(&spec.slos, &w.name, Escalation { steps: steps.clone() }) {
+                    saved.evaluators.entry(key(&w.name, region)).or_insert(ev);
+                }
             }
         }
         // Samples past the saved state's length belong to a round the state never saw: they will be read again.
@@ -243,28 +233,15 @@ impl SloWatch {
             let Some(ev) = self.saved.evaluators.get_mut(&key(&w.name, region)) else { continue };
             if w.parts.is_empty() {
                 for sample in got.get(&w.name).into_iter().flatten() {
-                    let at = Timestamp::from_millis(sample.at);
-                    match sample.latency_ms {
-                        Some(ms) => {
-                            ev.handle(AlertEvent::Latency { ms }, at);
-                            let _ = writeln!(self.read, "{},{},{ms}", sample.at, w.name);
-                        }
-                        None => {
-                            ev.handle(AlertEvent::Sample { good: sample.good, total: sample.total }, at);
-                            let _ = writeln!(self.read, "{},{},{},{}", sample.at, w.name, sample.good, sample.total);
-                        }
-                    }
+                    ev.handle(AlertEvent::of_sample(sample, None), Timestamp::from_millis(sample.at));
+                    let _ = writeln!(self.read, "{sample}");
                 }
                 continue;
             }
             // The history holds the parts' samples; the report makes the composite of them, as this evaluator does.
-            for (part, (name, _, _)) in w.parts.iter().enumerate() {
+            for (part, name) in w.parts.iter().enumerate() {
                 for sample in got.get(name).into_iter().flatten() {
-                    let at = Timestamp::from_millis(sample.at);
-                    match sample.latency_ms {
-                        Some(ms) => ev.handle(AlertEvent::PartLatency { part, ms }, at),
-                        None => ev.handle(AlertEvent::PartSample { part, good: sample.good, total: sample.total }, at),
-                    }
+                    ev.handle(AlertEvent::of_sample(sample, Some(part)), Timestamp::from_millis(sample.at));
                 }
             }
         }
