@@ -12,6 +12,7 @@ from typing import Any, Dict
 
 import random
 import string
+from datetime import timedelta
 from typing import Callable, Optional
 
 from moto.apigatewayv2.models import apigatewayv2_backends
@@ -751,3 +752,85 @@ def _dimension_order() -> None:
 
 
 _dimension_order()
+
+
+def _metric_data_in_one_pass() -> None:
+    """moto's `GetMetricData` rescans every data point in the time range for
+    each query and each period, comparing sorted dimension lists each time:
+    Q queries x P periods x N points, under the GIL. A rollout gate's one call
+    (a dozen queries over a bake of per-second periods) then stalls every other
+    thread of the target, the Lambda Runtime API among them, and the stall
+    shows up as a new version's latency (CI's approval test read a p99 of
+    574 ms against 214 for the old version while such a scan ran). Here the
+    points are grouped by metric in one pass and each query's points put in
+    their periods by arithmetic: N + matched work, with the same answers (the
+    periods, their order, the statistics, a no-dimension query matching every
+    dimension set as moto's does). Metric math and Insights queries, which Lift
+    never sends, keep moto's own path."""
+    from collections import defaultdict
+
+    from moto.cloudwatch.exceptions import ValidationError
+    from moto.cloudwatch.models import CloudWatchBackend, Statistics
+
+    original = CloudWatchBackend.get_metric_data
+
+    def key_of(md: Any) -> tuple:
+        key = md.__dict__.get("_lift_key")
+        if key is None:
+            key = (md.namespace, md.name, tuple(sorted((d.name, d.value or "") for d in md.dimensions)))
+            md._lift_key = key
+        return key
+
+    def get_metric_data(self, queries, start_time, end_time, scan_by="TimestampAscending"):  # type: ignore[no-untyped-def]
+        if any("MetricStat" not in q for q in queries):
+            return original(self, queries, start_time, end_time, scan_by)
+        start_time = start_time.replace(microsecond=0)
+        end_time = end_time.replace(microsecond=0)
+        if start_time > end_time:
+            raise ValidationError("The parameter EndTime must be greater than StartTime.")
+        if start_time == end_time:
+            raise ValidationError("The parameter StartTime must not equal parameter EndTime.")
+        by_metric: Dict[tuple, list] = defaultdict(list)
+        by_name: Dict[tuple, list] = defaultdict(list)
+        for md in self.get_all_metrics():
+            if start_time <= md.timestamp < end_time:
+                key = key_of(md)
+                by_metric[key].append(md)
+                by_name[key[:2]].append(md)
+        out = []
+        for query in queries:
+            stat_q = query["MetricStat"]
+            metric = stat_q["Metric"]
+            ns, name = metric["Namespace"], metric["MetricName"]
+            dims = metric.get("Dimensions", [])
+            if dims:
+                points = by_metric.get((ns, name, tuple(sorted((d["Name"], d["Value"] or "") for d in dims))), [])
+            else:
+                points = by_name.get((ns, name), [])
+            unit = stat_q.get("Unit")
+            if unit:
+                points = [md for md in points if md.unit == unit]
+            delta = timedelta(seconds=int(stat_q["Period"]))
+            periods: Dict[int, list] = defaultdict(list)
+            for md in points:
+                periods[(md.timestamp - start_time) // delta].append(md)
+            stat = stat_q["Stat"]
+            values, timestamps = [], []
+            for index in sorted(periods):
+                stats = Statistics([stat], start_time + index * delta)
+                stats.metric_data = periods[index]
+                values.append(stats.get_statistics_for_type(stat))
+                timestamps.append(stats.timestamp)
+            if scan_by == "TimestampDescending":
+                values.reverse()
+                timestamps.reverse()
+            if query.get("ReturnData", True):
+                label = query.get("Label") or f"{name} {stat}"
+                out.append({"id": query["Id"], "label": label, "values": values, "timestamps": timestamps, "status_code": "Complete"})
+        return out
+
+    get_metric_data.moto_original = original  # type: ignore[attr-defined]
+    CloudWatchBackend.get_metric_data = get_metric_data
+
+
+_metric_data_in_one_pass()
