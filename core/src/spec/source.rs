@@ -4,9 +4,10 @@
 //! line and column for every value. The source map ties each JSON pointer to
 //! where it starts in the text: for a mapping entry, its key.
 
-use crate::diag::{Code, Diagnostic, Location, escape_pointer};
+use crate::diag::{Code, Diagnostic, Location, escape_pointer, push_segment};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -27,17 +28,47 @@ const MAP_ALLOWANCE: usize = 32 << 20;
 const MAX_REPORTED: usize = 20;
 
 /// Where each JSON pointer of a parsed document is in its source text.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+///
+/// Built on first use: a spec that loads without a problem never asks where
+/// anything is, so reading it does not pay for a pointer per value. The map
+/// comes from the same text read again, keeping every place.
+#[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    locations: BTreeMap<String, Location>,
+    text: Option<Arc<str>>,
+    locations: OnceLock<BTreeMap<String, Location>>,
 }
 
+impl PartialEq for SourceMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.locations() == other.locations()
+    }
+}
+
+impl Eq for SourceMap {}
+
 impl SourceMap {
+    fn of_text(text: &str) -> Self {
+        SourceMap { text: Some(Arc::from(text)), locations: OnceLock::new() }
+    }
+
+    fn locations(&self) -> &BTreeMap<String, Location> {
+        self.locations.get_or_init(|| match self.text.as_deref().map(events) {
+            Some(Ok(events)) => {
+                let mut b = Builder::new(events, false, self.text.as_deref().map_or(0, str::len));
+                b.track = true;
+                b.document();
+                b.locations
+            }
+            _ => BTreeMap::new(),
+        })
+    }
+
     /// The location of `pointer`, or of its nearest ancestor that has one.
     pub fn locate(&self, pointer: &str) -> Option<Location> {
+        let locations = self.locations();
         let mut p = pointer;
         loop {
-            if let Some(l) = self.locations.get(p) {
+            if let Some(l) = locations.get(p) {
                 return Some(*l);
             }
             match p.rfind('/') {
@@ -79,15 +110,15 @@ pub fn parse(text: &str) -> Parsed {
             return Parsed { value: Value::Null, map: SourceMap::default(), diagnostics: ds };
         }
     };
-    let mut b = Builder::new(&events, false, text.len());
+    let mut b = Builder::new(events, false, text.len());
     let value = b.document().into_iter().next().unwrap_or(Value::Null);
-    Parsed { value, map: b.map, diagnostics: b.diags }
+    Parsed { value, map: SourceMap::of_text(text), diagnostics: b.diags }
 }
 
 /// Parse a stream of YAML documents (such as OpenSLO files). Locations are not kept.
 pub fn parse_all(text: &str) -> Result<Vec<Value>, Vec<Diagnostic>> {
     let events = events(text)?;
-    let mut b = Builder::new(&events, true, text.len());
+    let mut b = Builder::new(events, true, text.len());
     let docs = b.document();
     if b.diags.is_empty() { Ok(docs.into_iter().filter(|d| !d.is_null()).collect()) } else { Err(b.diags) }
 }
@@ -234,10 +265,29 @@ impl MarkedEventReceiver for Collector {
     }
 }
 
-struct Builder<'a> {
-    events: &'a [(Event, Marker)],
+/// One step of the path from the root to the node being built.
+enum Step {
+    /// A mapping's entry; `dup` for the value of a key seen before.
+    Key {
+        key: String,
+        dup: bool,
+    },
+    Index(usize),
+}
+
+struct Builder {
+    /// The events, each taken (left `Nothing`) as it is read.
+    events: Vec<(Event, Marker)>,
     pos: usize,
-    map: SourceMap,
+    /// Where the node being built is; a pointer is written out only when a
+    /// place is kept or a problem named.
+    path: Vec<Step>,
+    /// Keep every node's place (building the source map), not only values.
+    track: bool,
+    /// When tracking, the current pointer, kept as the path changes (a long
+    /// key is escaped once, not once per item under it).
+    here: String,
+    locations: BTreeMap<String, Location>,
     diags: Vec<Diagnostic>,
     /// Each anchor's value, with its node count and string bytes.
     anchors: BTreeMap<usize, (Value, usize, usize)>,
@@ -251,12 +301,15 @@ struct Builder<'a> {
     multi: bool,
 }
 
-impl<'a> Builder<'a> {
-    fn new(events: &'a [(Event, Marker)], multi: bool, input: usize) -> Self {
+impl Builder {
+    fn new(events: Vec<(Event, Marker)>, multi: bool, input: usize) -> Self {
         Builder {
             events,
             pos: 0,
-            map: SourceMap::default(),
+            path: Vec::new(),
+            track: false,
+            here: String::new(),
+            locations: BTreeMap::new(),
             diags: vec![],
             anchors: BTreeMap::new(),
             nodes: 0,
@@ -267,29 +320,73 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Keep a place in the source map, while its pointers fit the allowance.
-    fn locate(&mut self, pointer: &str, at: Location) {
-        if self.map_bytes.saturating_add(pointer.len()) <= MAP_ALLOWANCE && !self.map.locations.contains_key(pointer) {
-            self.map_bytes += pointer.len();
-            self.map.locations.insert(pointer.to_owned(), at);
+    /// The JSON pointer of the node being built.
+    fn pointer(&self) -> String {
+        if self.track {
+            return self.here.clone();
+        }
+        let mut out = String::new();
+        for step in &self.path {
+            push_step(&mut out, step);
+        }
+        out
+    }
+
+    fn enter(&mut self, step: Step) {
+        if self.track {
+            push_step(&mut self.here, &step);
+        }
+        self.path.push(step);
+    }
+
+    fn leave(&mut self) -> Option<Step> {
+        let step = self.path.pop();
+        if self.track && step.is_some() {
+            // Back to the parent's pointer: an escaped key holds no `/` (it is
+            // written `~1`), so the last `/` starts the step left.
+            let parent = self.here.rfind('/').unwrap_or(0);
+            self.here.truncate(parent);
+        }
+        step
+    }
+
+    /// Mark the current entry as a repeated key's value.
+    fn mark_dup(&mut self) {
+        if let Some(Step::Key { dup, .. }) = self.path.last_mut() {
+            *dup = true;
+            if self.track {
+                self.here.push_str("#dup");
+            }
+        }
+    }
+
+    /// Keep the current node's place, while the pointers fit the allowance.
+    fn locate(&mut self, at: Location) {
+        if !self.track {
+            return;
+        }
+        if self.map_bytes.saturating_add(self.here.len()) <= MAP_ALLOWANCE && !self.locations.contains_key(&self.here) {
+            self.map_bytes += self.here.len();
+            self.locations.insert(self.here.clone(), at);
         }
     }
 
     /// Count `n` more string bytes; false (and one error) past the allowance.
-    fn spend(&mut self, n: usize, pointer: &str, at: Location) -> bool {
+    fn spend(&mut self, n: usize, at: Location) -> bool {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.max_bytes {
             if self.bytes.saturating_sub(n) <= self.max_bytes {
                 let msg = format!("the document expands to more than {} MB of text (aliases repeating long strings)", self.max_bytes >> 20);
-                self.error(Code::Syntax, pointer, at, msg);
+                self.error(Code::Syntax, at, msg);
             }
             return false;
         }
         true
     }
 
-    fn next(&mut self) -> Option<&(Event, Marker)> {
-        let e = self.events.get(self.pos);
+    /// The next event, taken out of the list.
+    fn next(&mut self) -> Option<(Event, Marker)> {
+        let e = self.events.get_mut(self.pos).map(|(e, m)| (std::mem::replace(e, Event::Nothing), *m));
         self.pos += 1;
         e
     }
@@ -298,20 +395,20 @@ impl<'a> Builder<'a> {
         self.events.get(self.pos).map(|(e, _)| e)
     }
 
-    fn error(&mut self, code: Code, pointer: &str, at: Location, msg: impl Into<String>) {
-        self.diags.push(Diagnostic::error(code, pointer, msg).at(Some(at)));
+    fn error(&mut self, code: Code, at: Location, msg: impl Into<String>) {
+        self.diags.push(Diagnostic::error(code, self.pointer(), msg).at(Some(at)));
     }
 
     fn document(&mut self) -> Vec<Value> {
         let mut docs = Vec::new();
         while let Some((ev, mark)) = self.next() {
-            let at = loc(mark);
+            let at = loc(&mark);
             match ev {
                 Event::DocumentStart => {
                     if docs.len() == 1 && !self.multi {
-                        self.error(Code::Syntax, "", at, "a spec file holds one document, found a second `---`");
+                        self.error(Code::Syntax, at, "a spec file holds one document, found a second `---`");
                     }
-                    let v = self.node("", 0);
+                    let v = self.node(0);
                     docs.push(v);
                 }
                 Event::StreamEnd => break,
@@ -321,64 +418,65 @@ impl<'a> Builder<'a> {
         docs
     }
 
-    fn node(&mut self, pointer: &str, depth: usize) -> Value {
-        let Some((ev, mark)) = self.next().cloned() else { return Value::Null };
+    fn node(&mut self, depth: usize) -> Value {
+        let Some((ev, mark)) = self.next() else { return Value::Null };
         let at = loc(&mark);
         if depth > MAX_DEPTH {
-            self.error(Code::Syntax, pointer, at, format!("nesting deeper than {MAX_DEPTH} levels"));
+            self.error(Code::Syntax, at, format!("nesting deeper than {MAX_DEPTH} levels"));
             self.skip_rest(&ev);
             return Value::Null;
         }
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             if self.nodes == MAX_NODES + 1 {
-                self.error(Code::Syntax, pointer, at, format!("document expands to more than {MAX_NODES} values"));
+                self.error(Code::Syntax, at, format!("document expands to more than {MAX_NODES} values"));
             }
             self.skip_rest(&ev);
             return Value::Null;
         }
         // The root's start mark is not a place a person would look; whole-document
         // problems carry no line rather than a misleading one.
-        if !pointer.is_empty() {
-            self.locate(pointer, at);
+        if !self.path.is_empty() {
+            self.locate(at);
         }
         let (value, anchor) = match ev {
             Event::Scalar(text, style, anchor, tag) => {
                 if tag.is_some() {
-                    self.tag_error(pointer, at);
+                    self.tag_error(at);
                 }
-                if !self.spend(text.len(), pointer, at) {
+                if !self.spend(text.len(), at) {
                     return Value::Null;
                 }
-                (scalar(&text, style), anchor)
+                (scalar(text, style), anchor)
             }
             Event::SequenceStart(anchor, tag) => {
                 if tag.is_some() {
-                    self.tag_error(pointer, at);
+                    self.tag_error(at);
                 }
                 let mut items = Vec::new();
                 while !matches!(self.peek(), Some(Event::SequenceEnd) | None) {
-                    let p = format!("{pointer}/{}", items.len());
-                    items.push(self.node(&p, depth + 1));
+                    self.enter(Step::Index(items.len()));
+                    items.push(self.node(depth + 1));
+                    self.leave();
                 }
                 self.pos += 1;
                 (Value::Array(items), anchor)
             }
             Event::MappingStart(anchor, tag) => {
                 if tag.is_some() {
-                    self.tag_error(pointer, at);
+                    self.tag_error(at);
                 }
-                (Value::Object(self.mapping(pointer, depth)), anchor)
+                (Value::Object(self.mapping(depth)), anchor)
             }
             Event::Alias(id) => {
                 // Count what the alias repeats before copying it.
                 let (nodes, bytes) = self.anchors.get(&id).map_or((0, 0), |(_, n, b)| (*n, *b));
                 self.nodes = self.nodes.saturating_add(nodes);
                 if self.nodes > MAX_NODES {
-                    self.error(Code::Syntax, pointer, at, format!("aliases expand to more than {MAX_NODES} values"));
+                    self.error(Code::Syntax, at, format!("aliases expand to more than {MAX_NODES} values"));
                     return Value::Null;
                 }
-                if !self.spend(bytes, pointer, at) {
+                if !self.spend(bytes, at) {
                     return Value::Null;
                 }
                 (self.anchors.get(&id).map_or(Value::Null, |(v, ..)| v.clone()), 0)
@@ -392,7 +490,7 @@ impl<'a> Builder<'a> {
         value
     }
 
-    fn mapping(&mut self, pointer: &str, depth: usize) -> Map<String, Value> {
+    fn mapping(&mut self, depth: usize) -> Map<String, Value> {
         let mut out = Map::new();
         loop {
             match self.peek() {
@@ -402,58 +500,69 @@ impl<'a> Builder<'a> {
                 }
                 _ => {}
             }
-            let Some((kev, kmark)) = self.next().cloned() else { return out };
+            let Some((kev, kmark)) = self.next() else { return out };
             let at = loc(&kmark);
             let key = match kev {
                 Event::Scalar(text, ..) => text,
                 other => {
-                    self.error(Code::Syntax, pointer, at, "a mapping key must be a plain string");
+                    self.error(Code::Syntax, at, "a mapping key must be a plain string");
                     self.skip_rest(&other);
                     String::from("?")
                 }
             };
-            let p = format!("{pointer}/{}", escape_pointer(&key));
-            if out.contains_key(&key) {
-                self.diags.push(
-                    Diagnostic::error(Code::DuplicateKey, &p, format!("key `{key}` appears twice in one mapping"))
-                        .at(Some(at))
-                        .with_hint("remove one of them; Lift does not guess which one you meant"),
-                );
-                let _ = self.node(&format!("{p}#dup"), depth + 1);
+            let dup = out.contains_key(&key);
+            self.enter(Step::Key { key, dup: false });
+            if dup {
+                let Some(Step::Key { key, .. }) = self.path.last() else { continue };
+                let message = format!("key `{key}` appears twice in one mapping");
+                let d = Diagnostic::error(Code::DuplicateKey, self.pointer(), message)
+                    .at(Some(at))
+                    .with_hint("remove one of them; Lift does not guess which one you meant");
+                self.diags.push(d);
+                self.mark_dup();
+                let _ = self.node(depth + 1);
+                self.leave();
                 continue;
             }
-            if !self.spend(key.len(), &p, at) {
+            let key_len = match self.path.last() {
+                Some(Step::Key { key, .. }) => key.len(),
+                _ => 0,
+            };
+            if !self.spend(key_len, at) {
                 self.skip_value();
+                self.leave();
                 continue;
             }
-            self.locate(&p, at);
-            let v = self.node(&p, depth + 1);
-            out.insert(key, v);
+            self.locate(at);
+            let v = self.node(depth + 1);
+            if let Some(Step::Key { key, .. }) = self.leave() {
+                out.insert(key, v);
+            }
         }
     }
 
-    fn tag_error(&mut self, pointer: &str, at: Location) {
-        self.diags.push(
-            Diagnostic::error(Code::Syntax, pointer, "YAML tags (such as `!Ref`) are not part of a Lift spec")
-                .at(Some(at))
-                .with_hint("write references as `${kind.name.attribute}` strings"),
-        );
+    fn tag_error(&mut self, at: Location) {
+        let d = Diagnostic::error(Code::Syntax, self.pointer(), "YAML tags (such as `!Ref`) are not part of a Lift spec")
+            .at(Some(at))
+            .with_hint("write references as `${kind.name.attribute}` strings");
+        self.diags.push(d);
     }
 
-    /// Skip the rest of a collection whose start event was just read.
     /// Pass over the next value whole.
     fn skip_value(&mut self) {
-        if let Some((ev, _)) = self.next().cloned() {
+        if let Some((ev, _)) = self.next() {
             self.skip_rest(&ev);
         }
     }
 
+    /// Skip the rest of a collection whose start event was just read.
     fn skip_rest(&mut self, start: &Event) {
         if !matches!(start, Event::SequenceStart(..) | Event::MappingStart(..)) {
             return;
         }
         let mut depth = 1usize;
-        while let Some((ev, _)) = self.next() {
+        while let Some((ev, _)) = self.events.get(self.pos) {
+            self.pos += 1;
             match ev {
                 Event::SequenceStart(..) | Event::MappingStart(..) => depth += 1,
                 Event::SequenceEnd | Event::MappingEnd => {
@@ -465,6 +574,20 @@ impl<'a> Builder<'a> {
                 _ => {}
             }
         }
+    }
+}
+
+/// Append one step to a JSON pointer.
+fn push_step(out: &mut String, step: &Step) {
+    out.push('/');
+    match step {
+        Step::Key { key, dup } => {
+            push_segment(out, key);
+            if *dup {
+                out.push_str("#dup");
+            }
+        }
+        Step::Index(i) => out.push_str(&i.to_string()),
     }
 }
 
@@ -481,17 +604,17 @@ fn size(v: &Value) -> (usize, usize) {
 }
 
 /// Resolve a scalar by the YAML 1.2 core schema (so `no` and `on` stay strings).
-fn scalar(text: &str, style: TScalarStyle) -> Value {
+fn scalar(text: String, style: TScalarStyle) -> Value {
     if style != TScalarStyle::Plain {
-        return Value::String(text.to_owned());
+        return Value::String(text);
     }
-    match text {
+    match text.as_str() {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),
         "false" | "False" | "FALSE" => return Value::Bool(false),
         _ => {}
     }
-    if is_int(text) {
+    if is_int(&text) {
         if let Ok(i) = text.parse::<i64>() {
             return Value::Number(i.into());
         }
@@ -506,12 +629,12 @@ fn scalar(text: &str, style: TScalarStyle) -> Value {
             return Value::Number(i.into());
         }
     }
-    if is_float(text) {
+    if is_float(&text) {
         if let Some(n) = text.parse::<f64>().ok().and_then(Number::from_f64) {
             return Value::Number(n);
         }
     }
-    Value::String(text.to_owned())
+    Value::String(text)
 }
 
 fn is_int(t: &str) -> bool {
@@ -652,7 +775,7 @@ mod tests {
         // A key past 1,024 characters must be explicit (`? key`), as YAML says.
         let p = parse(&format!("? \"{key}\"\n: [{items}]\n"));
         assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
-        let stored: usize = p.map.locations.keys().map(String::len).sum();
+        let stored: usize = p.map.locations().keys().map(String::len).sum();
         assert!(stored <= MAP_ALLOWANCE, "{stored}");
         assert_eq!(p.value[&key].as_array().map(Vec::len), Some(20_000));
     }
