@@ -1,5 +1,5 @@
 //! Runs one operation many times, for a profiler:
-//! `profile synth|validate|parse|render[500] [n] [format]`, format as `lift synth --format`;
+//! `profile synth|validate|parse|loads|render[500] [n] [format]`, format as `lift synth --format`;
 //! `LIFT_PROFILE_SPEC=FILE` profiles that spec instead of the shop.
 use lift_benches::{Counting, SHOP, generated_spec};
 
@@ -21,6 +21,8 @@ fn main() {
         total += match what.trim_end_matches("500") {
             "validate" => app.validate().len(),
             "parse" => App::from_text(&text).map(|a| a.regions().len()).unwrap_or(0),
+            // What `lift.loads(text).synth(...)` does: read, check, render, drop.
+            "loads" => App::from_text(&text).ok().and_then(|a| a.synth("us-east-1", format).ok()).map_or(0, |s| s.text.len()),
             "render" => graph.as_ref().map_or(0, |g| lift_benches::render(g, format)),
             _ => app.synth("us-east-1", format).map(|s| s.text.len()).unwrap_or(0),
         };

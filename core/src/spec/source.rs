@@ -7,7 +7,7 @@
 use crate::diag::{Code, Diagnostic, Location, escape_pointer, push_segment};
 use serde_json::{Map, Number, Value};
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::{Marker, TScalarStyle};
 
@@ -29,12 +29,13 @@ const MAX_REPORTED: usize = 20;
 
 /// Where each JSON pointer of a parsed document is in its source text.
 ///
-/// Built on first use: a spec that loads without a problem never asks where
-/// anything is, so reading it does not pay for a pointer per value. The map
-/// comes from the same text read again, keeping every place.
+/// Reading keeps only a compact record of places (a location, a depth and a
+/// key or index per value); the pointers are written out on first use. A
+/// spec that loads without a warning never asks where anything is, so it
+/// does not pay for a string and a map entry per value.
 #[derive(Debug, Clone, Default)]
 pub struct SourceMap {
-    text: Option<Arc<str>>,
+    places: Places,
     locations: OnceLock<BTreeMap<String, Location>>,
 }
 
@@ -46,21 +47,84 @@ impl PartialEq for SourceMap {
 
 impl Eq for SourceMap {}
 
-impl SourceMap {
-    fn of_text(text: &str) -> Self {
-        SourceMap { text: Some(Arc::from(text)), locations: OnceLock::new() }
+/// The places a read recorded, in document order: each value's depth, the
+/// last step of its pointer and where it starts.
+#[derive(Debug, Clone, Default)]
+struct Places {
+    entries: Vec<Place>,
+    /// The keys of the entries' steps, end to end.
+    keys: String,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Place {
+    at: Location,
+    /// Steps from the root: the pointer's parent is the last place recorded at `depth - 1`.
+    depth: u32,
+    step: PlaceStep,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum PlaceStep {
+    /// A key, as a range of [`Places::keys`]; `dup` for a repeated key's value.
+    Key {
+        start: u32,
+        end: u32,
+        dup: bool,
+    },
+    Index(u32),
+}
+
+impl Places {
+    /// Record a place at `depth` whose last step is `step`.
+    fn record(&mut self, at: Location, depth: usize, step: &Step) {
+        let clamp = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let step = match step {
+            Step::Key { key, dup } => {
+                let start = clamp(self.keys.len());
+                self.keys.push_str(key);
+                PlaceStep::Key { start, end: clamp(self.keys.len()), dup: *dup }
+            }
+            Step::Index(i) => PlaceStep::Index(clamp(*i)),
+        };
+        self.entries.push(Place { at, depth: clamp(depth), step });
     }
 
-    fn locations(&self) -> &BTreeMap<String, Location> {
-        self.locations.get_or_init(|| match self.text.as_deref().map(events) {
-            Some(Ok(events)) => {
-                let mut b = Builder::new(events, false, self.text.as_deref().map_or(0, str::len));
-                b.track = true;
-                b.document();
-                b.locations
+    /// Every place's pointer, as the map keeps them: the first place of a
+    /// pointer wins, and past [`MAP_ALLOWANCE`] bytes of pointers, none more.
+    fn replay(&self) -> BTreeMap<String, Location> {
+        let mut out = BTreeMap::new();
+        let mut here = String::new();
+        // The pointer's length at each depth of the current path.
+        let mut lens: Vec<usize> = vec![0];
+        let mut bytes = 0usize;
+        for p in &self.entries {
+            let depth = p.depth as usize;
+            here.truncate(lens.get(depth.saturating_sub(1)).copied().unwrap_or(0));
+            lens.truncate(depth);
+            here.push('/');
+            match p.step {
+                PlaceStep::Key { start, end, dup } => {
+                    push_segment(&mut here, self.keys.get(start as usize..end as usize).unwrap_or_default());
+                    if dup {
+                        here.push_str("#dup");
+                    }
+                }
+                PlaceStep::Index(i) => here.push_str(&i.to_string()),
             }
-            _ => BTreeMap::new(),
-        })
+            lens.push(here.len());
+            if bytes.saturating_add(here.len()) <= MAP_ALLOWANCE && !out.contains_key(&here) {
+                bytes += here.len();
+                out.insert(here.clone(), p.at);
+            }
+        }
+        out
+    }
+}
+
+impl SourceMap {
+    fn locations(&self) -> &BTreeMap<String, Location> {
+        self.locations.get_or_init(|| self.places.replay())
     }
 
     /// The location of `pointer`, or of its nearest ancestor that has one.
@@ -112,7 +176,7 @@ pub fn parse(text: &str) -> Parsed {
     };
     let mut b = Builder::new(events, false, text.len());
     let value = b.document().into_iter().next().unwrap_or(Value::Null);
-    Parsed { value, map: SourceMap::of_text(text), diagnostics: b.diags }
+    Parsed { value, map: SourceMap { places: b.places, locations: OnceLock::new() }, diagnostics: b.diags }
 }
 
 /// Parse a stream of YAML documents (such as OpenSLO files). Locations are not kept.
@@ -280,14 +344,9 @@ struct Builder {
     events: Vec<(Event, Marker)>,
     pos: usize,
     /// Where the node being built is; a pointer is written out only when a
-    /// place is kept or a problem named.
+    /// problem is named.
     path: Vec<Step>,
-    /// Keep every node's place (building the source map), not only values.
-    track: bool,
-    /// When tracking, the current pointer, kept as the path changes (a long
-    /// key is escaped once, not once per item under it).
-    here: String,
-    locations: BTreeMap<String, Location>,
+    places: Places,
     diags: Vec<Diagnostic>,
     /// Each anchor's value, with its node count and string bytes.
     anchors: BTreeMap<usize, (Value, usize, usize)>,
@@ -295,8 +354,6 @@ struct Builder {
     /// String bytes built so far, aliases expanded, and the most allowed.
     bytes: usize,
     max_bytes: usize,
-    /// Bytes of pointers the source map holds.
-    map_bytes: usize,
     /// Accept several documents (else a second one is an error).
     multi: bool,
 }
@@ -307,24 +364,18 @@ impl Builder {
             events,
             pos: 0,
             path: Vec::new(),
-            track: false,
-            here: String::new(),
-            locations: BTreeMap::new(),
+            places: Places::default(),
             diags: vec![],
             anchors: BTreeMap::new(),
             nodes: 0,
             bytes: 0,
             max_bytes: EXPANSION_ALLOWANCE.saturating_add(input.saturating_mul(EXPANSION)),
-            map_bytes: 0,
             multi,
         }
     }
 
     /// The JSON pointer of the node being built.
     fn pointer(&self) -> String {
-        if self.track {
-            return self.here.clone();
-        }
         let mut out = String::new();
         for step in &self.path {
             push_step(&mut out, step);
@@ -333,41 +384,24 @@ impl Builder {
     }
 
     fn enter(&mut self, step: Step) {
-        if self.track {
-            push_step(&mut self.here, &step);
-        }
         self.path.push(step);
     }
 
     fn leave(&mut self) -> Option<Step> {
-        let step = self.path.pop();
-        if self.track && step.is_some() {
-            // Back to the parent's pointer: an escaped key holds no `/` (it is
-            // written `~1`), so the last `/` starts the step left.
-            let parent = self.here.rfind('/').unwrap_or(0);
-            self.here.truncate(parent);
-        }
-        step
+        self.path.pop()
     }
 
     /// Mark the current entry as a repeated key's value.
     fn mark_dup(&mut self) {
         if let Some(Step::Key { dup, .. }) = self.path.last_mut() {
             *dup = true;
-            if self.track {
-                self.here.push_str("#dup");
-            }
         }
     }
 
-    /// Keep the current node's place, while the pointers fit the allowance.
+    /// Record where the current node is.
     fn locate(&mut self, at: Location) {
-        if !self.track {
-            return;
-        }
-        if self.map_bytes.saturating_add(self.here.len()) <= MAP_ALLOWANCE && !self.locations.contains_key(&self.here) {
-            self.map_bytes += self.here.len();
-            self.locations.insert(self.here.clone(), at);
+        if let Some(step) = self.path.last() {
+            self.places.record(at, self.path.len(), step);
         }
     }
 
@@ -436,7 +470,8 @@ impl Builder {
         }
         // The root's start mark is not a place a person would look; whole-document
         // problems carry no line rather than a misleading one.
-        if !self.path.is_empty() {
+        // (A mapping entry's place is its key's, recorded before its value.)
+        if !matches!(self.path.last(), None | Some(Step::Key { dup: false, .. })) {
             self.locate(at);
         }
         let (value, anchor) = match ev {
@@ -659,6 +694,71 @@ fn is_float(t: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every value's pointer, and the text it should start with at its place:
+    /// a mapping entry at its key, a list item at its own first character.
+    fn places(v: &Value, here: &mut String, out: &mut Vec<(String, String)>) {
+        let mut visit = |here: &mut String, step: String, child: &Value, expect: String| {
+            let len = here.len();
+            here.push('/');
+            here.push_str(&step);
+            out.push((here.clone(), expect));
+            places(child, here, out);
+            here.truncate(len);
+        };
+        match v {
+            Value::Object(m) => {
+                for (k, c) in m {
+                    visit(here, escape_pointer(k), c, serde_json::to_string(k).unwrap_or_default());
+                }
+            }
+            Value::Array(a) => {
+                for (i, c) in a.iter().enumerate() {
+                    visit(here, i.to_string(), c, serde_json::to_string(c).unwrap_or_default().chars().take(1).collect());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn value() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            (0i64..1000).prop_map(Value::from),
+            "[a-z ]{0,6}".prop_map(Value::from)
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
+                proptest::collection::btree_map("[a-z/~.]{1,5}", inner, 0..5).prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// The map replayed from the places a read recorded puts every value
+        /// where it is in the text, and holds nothing else.
+        #[test]
+        fn every_value_is_located_where_it_stands(v in value()) {
+            let text = serde_json::to_string_pretty(&serde_json::json!({ "root": v })).unwrap_or_default();
+            let p = parse(&text);
+            proptest::prop_assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+            let mut expected = vec![];
+            places(&p.value, &mut String::new(), &mut expected);
+            let lines: Vec<&str> = text.lines().collect();
+            for (pointer, start) in &expected {
+                let at = p.map.locations().get(pointer).copied();
+                proptest::prop_assert!(at.is_some(), "{pointer} not located in\n{text}");
+                let at = at.unwrap_or(Location { line: 0, column: 0 });
+                let line = lines.get(at.line as usize - 1).copied().unwrap_or_default();
+                let rest = line.get(at.column as usize - 1..).unwrap_or_default();
+                proptest::prop_assert!(rest.starts_with(start.as_str()), "{pointer} at {at:?}: `{rest}`, expected `{start}`");
+            }
+            proptest::prop_assert_eq!(p.map.locations().len(), expected.len());
+        }
+    }
 
     #[test]
     fn yaml_and_json_give_the_same_value() {
