@@ -56,6 +56,34 @@ def test_validation_error_carries_every_diagnostic_with_locations():
     assert isinstance(e.value, lift.LiftError) and isinstance(e.value, ValueError)
 
 
+def test_a_diagnostic_is_an_immutable_value():
+    """Compared and hashed by its fields (not by the core's object behind it),
+    immutable, shown by repr, copied with `replace`, pickled, as a frozen
+    dataclass would be."""
+    import pickle
+
+    with pytest.raises(lift.ValidationError) as e:
+        lift.load(EXAMPLES / "invalid" / "unknown-fields.yaml")
+    d = e.value.diagnostics[0]
+    same = lift.Diagnostic(d.code, d.severity, d.pointer, d.message, d.line, d.column, hint=d.hint, file=d.file)
+    assert d == same and hash(d) == hash(same) and len({d, same}) == 1
+    assert str(d) == str(same)  # rendered the same, with or without the core's object
+    assert d != d.replace(line=11) and d.replace(line=11).line == 11 and d.line == 10
+    with pytest.raises(AttributeError, match="immutable"):
+        d.line = 3
+    with pytest.raises(TypeError, match="no field colour"):
+        d.replace(colour="red")
+    assert repr(d).startswith("Diagnostic(code='E101', severity='error', pointer='/functions/api/memroy'") and "_core" not in repr(d)
+    assert pickle.loads(pickle.dumps(d)) == d
+    assert d.to_dict() == {k: v for k, v in zip(lift.Diagnostic.FIELDS, d._key()) if v is not None}
+    assert d.to_dict()["code"] == "E101" and "_core" not in d.to_dict()
+    match d:
+        case lift.Diagnostic(code, "error"):
+            assert code == "E101"
+        case _:
+            pytest.fail("a diagnostic matches by position")
+
+
 def test_semantic_errors_come_from_validate_and_stop_synth():
     app = lift.load(EXAMPLES / "invalid" / "cycle.yaml")
     diags = app.validate()

@@ -10,10 +10,8 @@ Read an app spec, validate it, and synthesize CloudFormation::
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
@@ -53,20 +51,72 @@ class LiftError(Exception):
     """Base class of every error Lift raises."""
 
 
-@dataclass(frozen=True)
 class Diagnostic:
-    """One finding about a spec: a code, a severity, where, what and how to fix it."""
+    """One finding about a spec: a code, a severity, where, what and how to fix it.
+
+    Immutable, compared and hashed by its fields, as a frozen dataclass would be
+    (written out because importing `dataclasses` costs every `lift` command
+    about a fifth of its start-up).
+    """
+
+    __slots__ = ("code", "severity", "pointer", "message", "line", "column", "hint", "file", "_core")
+    #: The fields compared, hashed and shown (the core's own object is not one).
+    FIELDS = ("code", "severity", "pointer", "message", "line", "column", "hint", "file")
+    __match_args__ = FIELDS
 
     code: str
     severity: str
     pointer: str
     message: str
-    line: Optional[int] = None
-    column: Optional[int] = None
-    hint: Optional[str] = None
-    file: Optional[str] = None
+    line: Optional[int]
+    column: Optional[int]
+    hint: Optional[str]
+    file: Optional[str]
     # The core's own object: it renders the diagnostic, so every front end prints it the same way.
-    _core: Any = field(default=None, compare=False, repr=False)
+    _core: Any
+
+    def __init__(
+        self,
+        code: str,
+        severity: str,
+        pointer: str,
+        message: str,
+        line: Optional[int] = None,
+        column: Optional[int] = None,
+        hint: Optional[str] = None,
+        file: Optional[str] = None,
+        _core: Any = None,
+    ):
+        for name, value in zip(self.__slots__, (code, severity, pointer, message, line, column, hint, file, _core)):
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}: a Diagnostic is immutable (use `replace`)")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}: a Diagnostic is immutable")
+
+    def _key(self) -> Tuple[Any, ...]:
+        return tuple(getattr(self, f) for f in self.FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        return self._key() == other._key() if other.__class__ is self.__class__ else NotImplemented  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return "Diagnostic(" + ", ".join(f"{f}={getattr(self, f)!r}" for f in self.FIELDS) + ")"
+
+    def __reduce__(self):  # pickles without the core's object, which is rebuilt to render
+        return (Diagnostic, self._key())
+
+    def replace(self, **changes: Any) -> "Diagnostic":
+        """A copy with `changes` (field names as keywords) applied."""
+        unknown = set(changes) - set(self.__slots__)
+        if unknown:
+            raise TypeError(f"Diagnostic has no field {', '.join(sorted(unknown))}")
+        return Diagnostic(*(changes.get(f, getattr(self, f)) for f in self.__slots__))
 
     @property
     def is_error(self) -> bool:
@@ -78,7 +128,7 @@ class Diagnostic:
 
     def to_dict(self) -> Dict[str, Any]:
         """A JSON-ready dict (what `lift validate --format json` prints)."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "_core" and getattr(self, f.name) is not None}
+        return {f: getattr(self, f) for f in self.FIELDS if getattr(self, f) is not None}
 
     def __str__(self) -> str:
         core = self._core or _lift.Diagnostic(self.code, self.severity, self.pointer, self.message, self.line, self.column, self.hint)
@@ -375,7 +425,7 @@ def from_dict(spec: Dict[str, Any]) -> App:
         return loads(text)
     except ValidationError as e:
         # Lines of a generated JSON text mean nothing to the caller: the pointer is the place.
-        raise ValidationError([dataclasses.replace(d, line=None, column=None, _core=None) for d in e.diagnostics]) from None
+        raise ValidationError([d.replace(line=None, column=None, _core=None) for d in e.diagnostics]) from None
 
 
 def import_openslo(text: str) -> str:

@@ -7,7 +7,6 @@ import contextlib
 import json
 import os
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -129,6 +128,8 @@ def _write_atomically(files: List[tuple], out_dir: Path) -> None:
     aside until all renames succeeded, so that a failure puts back what was
     there. On any error every temporary file is removed. Files get the mode
     the umask gives; temporary files left by a killed run are cleaned up."""
+    import tempfile  # here, not at the top: importing it costs every command's start-up
+
     out_dir.mkdir(parents=True, exist_ok=True)
     mode = 0o666 & ~_umask()
     staged: List[tuple] = []
