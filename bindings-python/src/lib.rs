@@ -298,21 +298,22 @@ struct PyEvaluator(lift_core::slo::Evaluator);
 impl PyEvaluator {
     /// A composite is fed its parts' samples: a sample of its own would be counted nowhere.
     fn not_composite(&self, call: &str) -> PyResult<()> {
-        let parts = self.0.parts();
-        if parts.is_empty() {
+        if !self.0.is_composite() {
             return Ok(());
         }
         Err(pyo3::exceptions::PyValueError::new_err(format!(
             "this SLO is a composite of {}: `{call}` has no place in it; record each part's samples with record_part(at_ms, part, good, total)",
-            parts.join(", ")
+            self.0.parts().join(", ")
         )))
     }
 
     fn part(&self, name: &str) -> PyResult<usize> {
-        let parts = self.0.parts();
-        parts.iter().position(|p| *p == name).ok_or_else(|| {
-            let what =
-                if parts.is_empty() { "this SLO is not a composite".to_owned() } else { format!("its parts are {}", parts.join(", ")) };
+        self.0.part(name).ok_or_else(|| {
+            let what = if self.0.is_composite() {
+                format!("its parts are {}", self.0.parts().join(", "))
+            } else {
+                "this SLO is not a composite".to_owned()
+            };
             pyo3::exceptions::PyValueError::new_err(format!("no part `{name}`: {what}"))
         })
     }

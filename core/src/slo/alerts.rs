@@ -180,11 +180,7 @@ impl Stream {
             return;
         }
         match &mut self.slicer {
-            Some(slicer) => {
-                for (at, good, total) in slicer.record(now.as_millis(), good, total) {
-                    self.tracker.record(Timestamp::from_millis(at), good, total);
-                }
-            }
+            Some(slicer) => record_slices(&mut self.tracker, slicer.record(now.as_millis(), good, total)),
             None => self.tracker.record(now, good, total),
         }
     }
@@ -194,18 +190,21 @@ impl Stream {
             return;
         }
         if let Some(slicer) = &mut self.slicer {
-            for (at, good, total) in slicer.record_latency(now.as_millis(), ms) {
-                self.tracker.record(Timestamp::from_millis(at), good, total);
-            }
+            record_slices(&mut self.tracker, slicer.record_latency(now.as_millis(), ms));
         }
     }
 
     fn tick(&mut self, now: Timestamp) {
         if let Some(slicer) = &mut self.slicer {
-            for (at, good, total) in slicer.tick(now.as_millis()) {
-                self.tracker.record(Timestamp::from_millis(at), good, total);
-            }
+            record_slices(&mut self.tracker, slicer.tick(now.as_millis()));
         }
+    }
+}
+
+/// Count closed timeslices, each `(at, good, total)`, as events.
+fn record_slices(tracker: &mut Tracker, slices: impl IntoIterator<Item = (u64, u64, u64)>) {
+    for (at, good, total) in slices {
+        tracker.record(Timestamp::from_millis(at), good, total);
     }
 }
 
@@ -366,9 +365,28 @@ impl Evaluator {
         self.parts.iter().map(|p| p.name.as_str()).collect()
     }
 
+    /// Whether this is a composite's evaluator, fed its parts' samples.
+    pub fn is_composite(&self) -> bool {
+        !self.parts.is_empty()
+    }
+
+    /// The number `AlertEvent::PartSample` gives the composite's part `name`.
+    pub fn part(&self, name: &str) -> Option<usize> {
+        self.parts.iter().position(|p| p.name == name)
+    }
+
+    /// The stream of part `part` for a sample at `now`; none when the
+    /// composite's own maintenance leaves it out, or there is no such part.
+    fn part_stream(&mut self, part: usize, now: Timestamp) -> Option<&mut Stream> {
+        if calendar::in_maintenance(&self.stream.maintenance, now.as_millis()) {
+            return None;
+        }
+        self.parts.get_mut(part).map(|p| &mut p.stream)
+    }
+
     /// What `window` up to `now` held.
     fn seen(&self, now: Timestamp, window: Duration) -> Seen {
-        if self.parts.is_empty() {
+        if !self.is_composite() {
             let counts = self.stream.tracker.counts(now, window);
             return Seen { counts, error: counts.and_then(Counts::error_ratio) };
         }
@@ -488,18 +506,13 @@ impl Machine for Evaluator {
             AlertEvent::Sample { good, total } => self.stream.sample(now, good, total),
             AlertEvent::Latency { ms } => self.stream.latency(now, ms),
             AlertEvent::PartSample { part, good, total } => {
-                // The composite's own maintenance leaves its parts' samples out too.
-                if !calendar::in_maintenance(&self.stream.maintenance, now.as_millis()) {
-                    if let Some(p) = self.parts.get_mut(part) {
-                        p.stream.sample(now, good, total);
-                    }
+                if let Some(p) = self.part_stream(part, now) {
+                    p.sample(now, good, total);
                 }
             }
             AlertEvent::PartLatency { part, ms } => {
-                if !calendar::in_maintenance(&self.stream.maintenance, now.as_millis()) {
-                    if let Some(p) = self.parts.get_mut(part) {
-                        p.stream.latency(now, ms);
-                    }
+                if let Some(p) = self.part_stream(part, now) {
+                    p.latency(now, ms);
                 }
             }
             AlertEvent::Acknowledge { rule } => {

@@ -383,14 +383,6 @@ impl Builder {
         out
     }
 
-    fn enter(&mut self, step: Step) {
-        self.path.push(step);
-    }
-
-    fn leave(&mut self) -> Option<Step> {
-        self.path.pop()
-    }
-
     /// Mark the current entry as a repeated key's value.
     fn mark_dup(&mut self) {
         if let Some(Step::Key { dup, .. }) = self.path.last_mut() {
@@ -490,9 +482,9 @@ impl Builder {
                 }
                 let mut items = Vec::new();
                 while !matches!(self.peek(), Some(Event::SequenceEnd) | None) {
-                    self.enter(Step::Index(items.len()));
+                    self.path.push(Step::Index(items.len()));
                     items.push(self.node(depth + 1));
-                    self.leave();
+                    self.path.pop();
                 }
                 self.pos += 1;
                 (Value::Array(items), anchor)
@@ -545,32 +537,27 @@ impl Builder {
                     String::from("?")
                 }
             };
-            let dup = out.contains_key(&key);
-            self.enter(Step::Key { key, dup: false });
-            if dup {
-                let Some(Step::Key { key, .. }) = self.path.last() else { continue };
-                let message = format!("key `{key}` appears twice in one mapping");
+            let key_len = key.len();
+            let repeated = out.contains_key(&key).then(|| format!("key `{key}` appears twice in one mapping"));
+            self.path.push(Step::Key { key, dup: false });
+            if let Some(message) = repeated {
                 let d = Diagnostic::error(Code::DuplicateKey, self.pointer(), message)
                     .at(Some(at))
                     .with_hint("remove one of them; Lift does not guess which one you meant");
                 self.diags.push(d);
                 self.mark_dup();
                 let _ = self.node(depth + 1);
-                self.leave();
+                self.path.pop();
                 continue;
             }
-            let key_len = match self.path.last() {
-                Some(Step::Key { key, .. }) => key.len(),
-                _ => 0,
-            };
             if !self.spend(key_len, at) {
                 self.skip_value();
-                self.leave();
+                self.path.pop();
                 continue;
             }
             self.locate(at);
             let v = self.node(depth + 1);
-            if let Some(Step::Key { key, .. }) = self.leave() {
+            if let Some(Step::Key { key, .. }) = self.path.pop() {
                 out.insert(key, v);
             }
         }

@@ -792,11 +792,14 @@ def _metric_data_in_one_pass() -> None:
             raise ValidationError("The parameter StartTime must not equal parameter EndTime.")
         by_metric: Dict[tuple, list] = defaultdict(list)
         by_name: Dict[tuple, list] = defaultdict(list)
+        # Only a query without dimensions (which Lift never sends) reads points by name alone.
+        undimensioned = any(not q["MetricStat"]["Metric"].get("Dimensions") for q in queries)
         for md in self.get_all_metrics():
             if start_time <= md.timestamp < end_time:
                 key = key_of(md)
                 by_metric[key].append(md)
-                by_name[key[:2]].append(md)
+                if undimensioned:
+                    by_name[key[:2]].append(md)
         out = []
         for query in queries:
             stat_q = query["MetricStat"]
